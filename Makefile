@@ -1,0 +1,96 @@
+# convstep: build, run, test, bench, install.
+#   make            build build/convstep
+#   make run        build (installing missing Debian packages) and open the window
+#   make test       build and pass every test (unit, golden, command line, window)
+#   make sanitize   the same suite under AddressSanitizer and UBSan
+#   make fuzz       libFuzzer harnesses, FUZZ_SECONDS each
+#   make bench      speed and memory figures
+CC ?= cc
+PREFIX ?= /usr/local
+DESTDIR ?=
+BUILD ?= build
+FUZZ_SECONDS ?= 20
+VERSION := 0.1.0
+
+PKGS_APP := sdl2 SDL2_ttf libpng libgif fontconfig
+WARN := -std=c11 -Wall -Wextra -Wpedantic -Werror -Wshadow -Wno-unused-parameter
+OPT ?= -O2 -g
+CPPFLAGS += -D_POSIX_C_SOURCE=200809L -DCONVSTEP_VERSION='"$(VERSION)"'
+STB_CFLAGS = $(shell pkg-config --cflags stb)
+STB_LIBS = $(shell pkg-config --libs stb)
+APP_CFLAGS = $(shell pkg-config --cflags $(filter-out libgif,$(PKGS_APP)))
+APP_LIBS = $(shell pkg-config --libs $(filter-out libgif,$(PKGS_APP))) -lgif
+# core/ is compiled without SDL's include flags, so a stray SDL include fails.
+CORE_CFLAGS = $(WARN) $(OPT) $(STB_CFLAGS) $(EXTRA_CFLAGS)
+APP_ALL_CFLAGS = $(WARN) $(OPT) -Icore $(APP_CFLAGS) $(STB_CFLAGS) $(EXTRA_CFLAGS)
+LDLIBS_CORE = $(STB_LIBS) -lm
+LDFLAGS += $(EXTRA_LDFLAGS)
+
+CORE_SRC := $(wildcard core/*.c)
+APP_SRC := $(filter-out app/main.c,$(wildcard app/*.c))
+TEST_SRC := $(wildcard tests/test_*.c)
+TEST_SUPPORT := $(wildcard tests/support_*.c)
+CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
+APP_OBJ := $(APP_SRC:%.c=$(BUILD)/%.o)
+TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+TEST_SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/%.o)
+
+.PHONY: all run deps test-deps test unit sanitize fuzz bench install uninstall clean update-goldens
+
+all: $(BUILD)/convstep
+
+deps:
+	@scripts/deps.sh build
+
+test-deps:
+	@scripts/deps.sh test
+
+# The dependency check runs once per build directory (a stamp), before compiling.
+$(BUILD)/.deps-ok: scripts/deps.sh
+	@scripts/deps.sh build
+	@mkdir -p $(BUILD) && touch $@
+
+$(BUILD)/core/%.o: core/%.c $(BUILD)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CORE_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/app/%.o: app/%.c $(BUILD)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(APP_ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/tests/%.o: tests/%.c $(BUILD)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(APP_ALL_CFLAGS) -Iapp -Itests -MMD -MP -c $< -o $@
+
+$(BUILD)/libconvstep_core.a: $(CORE_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/libconvstep_app.a: $(APP_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/convstep: $(BUILD)/app/main.o $(BUILD)/libconvstep_app.a $(BUILD)/libconvstep_core.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(APP_LIBS) $(LDLIBS_CORE)
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_SUPPORT_OBJ) $(BUILD)/libconvstep_app.a $(BUILD)/libconvstep_core.a
+	$(CC) $(LDFLAGS) -o $@ $^ -lcriterion $(APP_LIBS) $(LDLIBS_CORE)
+
+run: $(BUILD)/convstep
+	./$(BUILD)/convstep
+
+# Every test: Criterion unit/differential/golden binaries, then the shell
+# tests (command line, window under Xvfb). tests/run.sh prints the summary.
+test: test-deps $(BUILD)/convstep $(TEST_BIN)
+	@BUILD=$(BUILD) tests/run.sh
+
+sanitize:
+	$(MAKE) test BUILD=build-san OPT="-O1 -g -fno-omit-frame-pointer" \
+	    EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" \
+	    EXTRA_LDFLAGS="-fsanitize=address,undefined"
+
+update-goldens: $(TEST_BIN)
+	@UPDATE_GOLDENS=1 BUILD=$(BUILD) tests/run.sh golden
+
+clean:
+	rm -rf build build-san build-fuzz
+
+-include $(CORE_OBJ:.o=.d) $(APP_OBJ:.o=.d) $(BUILD)/app/main.d $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.d)

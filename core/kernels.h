@@ -1,0 +1,52 @@
+/* kernels.h: named kernel presets and weight initialisers.
+ *
+ * Presets (2-D, odd size): identity, box blur (1/9), gaussian-3 (1 2 1 / 16),
+ * gaussian-5 (binomial 1 4 6 4 1, /256), sharpen, sobel-x, sobel-y, scharr-x,
+ * scharr-y, laplacian (4-neighbour), emboss, outline (8-neighbour).
+ * Initialisers, as PyTorch's torch.nn.init with fan_in = in/groups*kh*kw and
+ * fan_out = out/groups*kh*kw (transposed weights swap them):
+ *   uniform        U(-1/sqrt(fan_in), 1/sqrt(fan_in))   (Conv2d's default)
+ *   xavier-uniform U(-a, a), a = sqrt(6/(fan_in+fan_out))
+ *   xavier-normal  N(0, 2/(fan_in+fan_out))
+ *   he-uniform     U(-b, b), b = sqrt(6/fan_in)
+ *   he-normal      N(0, 2/fan_in)
+ * Every draw comes from rng.h seeded with the given seed: the same seed gives
+ * the same weights on every machine. */
+#ifndef CONVSTEP_KERNELS_H
+#define CONVSTEP_KERNELS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tensor.h"
+
+typedef enum InitKind {
+    INIT_UNIFORM,
+    INIT_XAVIER_UNIFORM,
+    INIT_XAVIER_NORMAL,
+    INIT_HE_UNIFORM,
+    INIT_HE_NORMAL
+} InitKind;
+
+/* Number of presets and their names, in a fixed order for cycling. */
+int kernels_preset_count(void);
+const char *kernels_preset_name(int index);
+/* One line saying what the preset does ("detects vertical edges"). */
+const char *kernels_preset_summary(int index);
+/* Index of a preset by name (also accepts "blur" for box blur and
+ * "gaussian" for gaussian-3), or -1. */
+int kernels_preset_find(const char *name);
+
+/* Builds weights (filters x channels x k x k, rank 4) with preset `index` in
+ * every (filter, channel) slice. The preset's natural size is used. */
+Status kernels_preset_weights(int index, size_t filters, size_t channels, Tensor *out, Error *err);
+
+/* Fills w (already shaped) with initialiser kind, deterministically from
+ * seed. groups and transposed determine the fans as above. */
+void kernels_init(Tensor *w, InitKind kind, size_t groups, bool transposed, uint64_t seed);
+
+/* "uniform", "xavier-uniform", ...; parse returns false for unknown names. */
+const char *kernels_init_name(InitKind kind);
+bool kernels_init_parse(const char *name, InitKind *kind);
+
+#endif

@@ -1,0 +1,62 @@
+/* rf.h: receptive fields and shapes through a stack of layers.
+ *
+ * Per spatial layer l with kernel k, stride s, dilation d, padding p
+ * (the padding applied before the first row/column) and k_eff = d*(k-1) + 1:
+ *     rf_l   = rf_{l-1} + (k_eff - 1) * jump_{l-1}          rf_0 = 1
+ *     jump_l = jump_{l-1} * s                               jump_0 = 1
+ *     start_l = start_{l-1} + ((k_eff - 1)/2 - p) * jump_{l-1}   (centre of the
+ *              first output's field in input coordinates; start_0 = 0.5 in
+ *              the pixel-centre convention, kept as a double)
+ *     effective_padding_l = effective_padding_{l-1} + p * jump_{l-1}
+ * Activations keep rf and jump. A transposed convolution divides the jump by
+ * its stride (jump may become fractional, kept as a double) and grows rf by
+ * (k_eff - 1) * jump_{l-1} / s, rounded up to whole input pixels.
+ * Output sizes, parameters and multiply-adds need an input size and
+ * channel count; without them those fields are 0. */
+#ifndef CONVSTEP_RF_H
+#define CONVSTEP_RF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "spec.h"
+
+typedef struct RfLayer {
+    int kernel[2], stride[2], dilation[2];  /* [h, w]; 1 for activations */
+    int padding[2];                         /* resolved padding before (top, left) */
+    double rf[2];                           /* receptive field in input pixels */
+    double jump[2];                         /* input pixels between neighbouring outputs */
+    double effective_padding[2];            /* input pixels of padding the field can reach */
+    double start[2];                        /* centre of output 0's field, input coords */
+    size_t in_size[2], out_size[2];         /* 0 when no input size was given */
+    size_t in_channels, out_channels;       /* 0 when unknown */
+    uint64_t params;                        /* weights + biases */
+    uint64_t macs;                          /* multiply-adds for one image */
+} RfLayer;
+
+/* Computes one RfLayer per layer of stack into out (an array of
+ * stack->count). in_h/in_w may be 0 (unknown size) and in_channels 0
+ * (take Conv2d's in_channels). With a size, fails with CS_ERR_RANGE naming
+ * the layer ("layer 7 (Conv2d(...)): output would be 0x0") when the output
+ * shrinks below 1x1, and with CS_ERR_SHAPE when a conv's in_channels does not
+ * match the channels arriving. Runs in O(layers). */
+Status rf_compute(const LayerStack *stack, size_t in_h, size_t in_w, size_t in_channels,
+                  RfLayer *out, Error *err);
+
+/* A closed range of cells [lo, hi] on one axis of one layer's map; lo > hi
+ * means empty. lo may be negative and hi >= size where the range reaches
+ * into padding. */
+typedef struct CellRange {
+    int lo, hi;
+} CellRange;
+
+/* The cells of the map before layer `layer` (its input) that feed cell
+ * range r of its output on one axis (0 = h, 1 = w), including padding
+ * cells. Activations map r to itself. */
+CellRange rf_range_back(const RfLayer *layer, int axis, CellRange r);
+
+/* The output cells of layer `layer` that read any input cell of r on one
+ * axis, clipped to the output size (which must be known). */
+CellRange rf_range_forward(const RfLayer *layer, int axis, CellRange r);
+
+#endif
