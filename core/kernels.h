@@ -3,8 +3,11 @@
  * Presets (2-D, odd size): identity, box blur (1/9), gaussian-3 (1 2 1 / 16),
  * gaussian-5 (binomial 1 4 6 4 1, /256), sharpen, sobel-x, sobel-y, scharr-x,
  * scharr-y, laplacian (4-neighbour), emboss, outline (8-neighbour).
- * Initialisers, as PyTorch's torch.nn.init with fan_in = in/groups*kh*kw and
- * fan_out = out/groups*kh*kw (transposed weights swap them):
+ * Initialisers, as PyTorch's torch.nn.init, which reads the fans from the
+ * weight tensor: fan_in = size(1)*kh*kw, fan_out = size(0)*kh*kw. So Conv2d
+ * weights (out, in/groups, kh, kw) have fan_in = in/groups*kh*kw and
+ * fan_out = out*kh*kw; transposed weights (in, out/groups, kh, kw) swap the
+ * roles (fan_in = out/groups*kh*kw, fan_out = in*kh*kw):
  *   uniform        U(-1/sqrt(fan_in), 1/sqrt(fan_in))   (Conv2d's default)
  *   xavier-uniform U(-a, a), a = sqrt(6/(fan_in+fan_out))
  *   xavier-normal  N(0, 2/(fan_in+fan_out))
@@ -42,7 +45,9 @@ int kernels_preset_find(const char *name);
 Status kernels_preset_weights(int index, size_t filters, size_t channels, Tensor *out, Error *err);
 
 /* Fills w (already shaped) with initialiser kind, deterministically from
- * seed. groups and transposed determine the fans as above. */
+ * seed, drawing the weights in C order. The fans come from w's shape as above,
+ * exactly as PyTorch computes them; groups and transposed say what kind of
+ * weights w holds and do not change the fans. */
 void kernels_init(Tensor *w, InitKind kind, size_t groups, bool transposed, uint64_t seed);
 
 /* "uniform", "xavier-uniform", ...; parse returns false for unknown names. */
