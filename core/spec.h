@@ -6,7 +6,12 @@
  * prefix, optionally wrapped in (nested) Sequential(...), '#' comments,
  * positional and keyword arguments, tuple forms, True/False, and PyTorch's
  * defaults (MaxPool2d's stride defaults to its kernel size). Extensions:
- * padding may also be the strings 'valid', 'same', 'full' (quoted or not). */
+ * padding may also be the strings 'valid', 'same', 'full' (quoted or not).
+ * Also accepted, so that code pasted from real models parses: a
+ * "torch.nn." (or any dotted) prefix, a leading "(name): " label as
+ * print(model) writes it, a leading "self.features = " assignment, and
+ * BatchNorm2d / Dropout / Dropout2d as spatially neutral layers. Other
+ * layers (Linear, Flatten, AdaptiveAvgPool2d, ...) are refused by name. */
 #ifndef CONVSTEP_SPEC_H
 #define CONVSTEP_SPEC_H
 
@@ -25,7 +30,10 @@ typedef enum LayerType {
     SPEC_LEAKY_RELU,
     SPEC_SIGMOID,
     SPEC_TANH,
-    SPEC_IDENTITY
+    SPEC_IDENTITY,
+    SPEC_BATCHNORM2D,           /* in_channels = out_channels = num_features,
+                                   bias = affine; identity on shapes */
+    SPEC_DROPOUT                /* Dropout and Dropout2d: identity on shapes */
 } LayerType;
 
 typedef struct LayerSpec {
