@@ -17,6 +17,7 @@ typedef struct FileOut {
     FILE *stream;           /* write here */
     char final_path[4096];
     char temp_path[4096];
+    bool overwrite;         /* may replace an existing final file */
 } FileOut;
 
 /* Opens a temporary file for final_path. Fails with CS_ERR_IO naming the
