@@ -1,0 +1,176 @@
+/* scene.h: what the window (and the exporter) shows: one layer applied to
+ * one input, stepped by the core's stepper.
+ *
+ * SceneOptions are the SCENE OPTIONS of DESIGN.md, parsed one at a time so
+ * the window's and export's command lines share them. A Scene owns the input,
+ * the weights and bias, the layer's parameters and the Stepper. Every
+ * scene_set_* rebuilds the stepper with one setting changed: it either
+ * succeeds (keeping the granularity and, where it still exists, the output
+ * position) or returns an error whose message suits the status line and
+ * leaves the scene exactly as it was.
+ *
+ * The default scene (no input given): assets/default.png, a small crop of a
+ * photograph (RGB), and one 3-channel 3x3 filter with a different kernel per
+ * channel (R sobel-x, G sobel-y, B laplacian) and bias 0.5, then ReLU. */
+#ifndef CONVSTEP_SCENE_H
+#define CONVSTEP_SCENE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "geom.h"
+#include "kernels.h"
+#include "stepper.h"
+#include "tensor.h"
+#include "theme.h"
+
+/* The largest input side the window accepts as it is; a bigger image is
+ * resampled to fit (area averaging) and the scene says so in its note. */
+#define SCENE_MAX_SIDE 256
+
+/* Filters shown at most (--filters). */
+#define SCENE_MAX_FILTERS 8
+
+/* SCENE OPTIONS. A zero field means "the default", written in its comment.
+ * Strings are borrowed (argv); scene_create copies what it keeps. */
+typedef struct SceneOptions {
+    const char *input;          /* -i INPUT or IMAGE (.npy or image file); NULL: default scene */
+    int fit_h, fit_w;           /* --fit H[,W]: resample an image input; 0: as it is */
+    const char *kernel;         /* --kernel: a preset name (kernels.h), an initialiser
+                                   name (uniform, xavier-uniform, ..., he-normal: random
+                                   weights from --seed), or a weights .npy file
+                                   (F x C x kh x kw or C x kh x kw); NULL: the default
+                                   scene's mixed filter for 3 channels, else sobel-x */
+    const char *bias;           /* --bias: a number (every filter) or a bias .npy; NULL:
+                                   0.5 for the default filter, none otherwise */
+    int kernel_h, kernel_w;     /* --kernel-size K[,K]: size for random weights and the
+                                   pooling window; 0: 3 (conv), 2 (pooling) */
+    int stride_h, stride_w;     /* --stride; 0: 1 (conv), the kernel size (pooling) */
+    Padding padding;            /* --padding; default explicit 0 */
+    PadMode pad_mode;           /* --padding-mode; default zeros */
+    int dilation_h, dilation_w; /* --dilation; 0: 1 */
+    bool pool;                  /* --pool max|avg given: a pooling scene */
+    PoolMode pool_mode;         /* its mode */
+    bool ceil_mode;             /* --ceil-mode (pooling) */
+    const char *layers;         /* --layers SPEC (the layer-stack scene, issue 5); stored */
+    StepGranularity step;       /* --step position|channel|term; default position */
+    ThemeKind theme;            /* --theme dark|light; default dark */
+    bool has_seed;              /* --seed given */
+    uint64_t seed;              /* --seed N; default 1 */
+    const char *font;           /* --font FILE; NULL: DejaVu Sans Mono via fontconfig */
+    int filters;                /* --filters N (1..SCENE_MAX_FILTERS) for presets and random
+                                   weights; 0: 1 */
+    bool has_act;               /* --act given */
+    ActKind act;                /* --act none|relu|leaky_relu|sigmoid|tanh; default relu */
+    float ui_scale;             /* --scale F (0.5..4): text and cell size factor; 0: 1 */
+} SceneOptions;
+
+/* All defaults (everything zero except what the comments above say). */
+void scene_options_init(SceneOptions *o);
+
+/* argv[*i] as one SCENE OPTION ("--stride 2" or "--stride=2"): returns 1 and
+ * advances *i past its value (so *i points at the option's last word) when
+ * it is one, 0 when it is not a scene option (a bare IMAGE word is not: the
+ * caller stores it in o->input), -1 with err (CS_ERR_SYNTAX for a missing
+ * value, CS_ERR_RANGE for a bad one; the message names the option and value)
+ * otherwise. */
+int scene_options_parse_one(SceneOptions *o, int argc, char **argv, int *i, Error *err);
+
+/* Where the weights came from, for the window's labels and the preset cycle. */
+typedef enum KernelSource {
+    KERNEL_DEFAULT,     /* the default scene's per-channel filter */
+    KERNEL_PRESET,      /* kernels.h preset `preset` in every slice */
+    KERNEL_RANDOM,      /* initialiser `init` with `seed` */
+    KERNEL_FILE,        /* a weights .npy */
+    KERNEL_EDITED       /* any of the above with a weight typed in */
+} KernelSource;
+
+/* The scene. Read its fields freely; change it only through scene_set_*. */
+typedef struct Scene {
+    LayerKind kind;             /* LAYER_CONV or LAYER_POOL */
+    Tensor input;               /* 1 x C x H x W */
+    Tensor weights;             /* conv: F x C x kh x kw; empty for pooling */
+    Tensor bias;                /* conv: F values (rank 1); empty when has_bias is false */
+    bool has_bias;
+    ConvParams conv;            /* stride, padding, mode, dilation (groups 1) */
+    PoolParams pool;            /* pooling scene */
+    Activation act;
+    int kernel_h, kernel_w;     /* current kernel / pooling window size */
+    KernelSource kernel_source;
+    int preset;                 /* KERNEL_PRESET: kernels.h index; else -1 */
+    InitKind init;              /* KERNEL_RANDOM: the initialiser */
+    uint64_t seed;              /* the seed random weights were drawn with */
+    bool image_input;           /* the input is an image: channels are R, G, B(, A) */
+    char input_name[128];       /* file name (no folder) or "default" */
+    char kernel_name[96];       /* "sobel-x", "he-uniform (seed 7)", "w.npy", "edited" */
+    char note[160];             /* a remark for the status line ("resampled from
+                                   1024x768 to 256x192"), or "" */
+    char *layers;               /* --layers SPEC as given, owned; NULL when none */
+    Stepper *stepper;           /* always valid after scene_create */
+} Scene;
+
+/* Builds the scene o describes (loading files, resampling, building weights
+ * and the stepper at step 0 with o->step granularity). On failure *out is
+ * NULL and err names the file or value at fault. */
+Status scene_create(const SceneOptions *o, Scene **out, Error *err);
+
+/* Frees everything. NULL is fine. */
+void scene_destroy(Scene *s);
+
+/* Short name of input channel c for labels and the sum line: "R", "G", "B",
+ * "A" for images with 3 or 4 channels, "grey" (1) or "grey","alpha" (2);
+ * "c0", "c1", ... otherwise. Returns buf. */
+const char *scene_channel_name(const Scene *s, int c, char *buf, size_t size);
+
+/* Number of output maps: filters (conv) or channels (pooling). */
+size_t scene_output_maps(const Scene *s);
+
+/* ---- changing the scene: each returns CS_OK, or an error and no change ---- */
+
+/* Stride (>= 1 each). */
+Status scene_set_stride(Scene *s, int stride_h, int stride_w, Error *err);
+/* Padding: explicit numbers or valid/same/full (pooling: explicit only). */
+Status scene_set_padding(Scene *s, Padding padding, Error *err);
+/* Padding mode (conv only; pooling pads with -inf (max) or zeros (avg)). */
+Status scene_set_pad_mode(Scene *s, PadMode mode, Error *err);
+/* Dilation (>= 1 each; average pooling refuses > 1). */
+Status scene_set_dilation(Scene *s, int dilation_h, int dilation_w, Error *err);
+/* Kernel size k x k (1..15). Conv: a preset of that natural size is kept
+ * only if it has that size, otherwise the weights are drawn with the current
+ * initialiser (uniform if none) and the scene's seed. Pooling: the window. */
+Status scene_set_kernel_size(Scene *s, int k, Error *err);
+/* Every slice of every filter becomes preset `index` (kernels.h), at its
+ * natural size. */
+Status scene_set_preset(Scene *s, int index, Error *err);
+/* Random weights of the current size from initialiser kind and seed. */
+Status scene_set_init(Scene *s, InitKind kind, uint64_t seed, Error *err);
+/* The default scene's teaching filter again (needs 3 input channels,
+ * becomes 3x3). */
+Status scene_set_default_kernel(Scene *s, Error *err);
+/* Pooling (pool true, with mode) or convolution (pool false). Switching to
+ * pooling uses a 2x2 window with stride 2 unless the kernel is already set;
+ * switching back restores the previous convolution. */
+Status scene_set_pool(Scene *s, bool pool, PoolMode mode, Error *err);
+/* Pooling: floor or ceil output size. */
+Status scene_set_ceil_mode(Scene *s, bool ceil_mode, Error *err);
+/* The activation after the bias (conv). */
+Status scene_set_activation(Scene *s, Activation act, Error *err);
+/* One weight (f, c, ky, kx must be in range; value finite). */
+Status scene_set_weight(Scene *s, int f, int c, int ky, int kx, float value, Error *err);
+/* Filter f's bias (adds a zero bias to every filter first if there was none). */
+Status scene_set_bias(Scene *s, int f, float value, Error *err);
+/* A new input from a file (image or .npy; an image larger than
+ * SCENE_MAX_SIDE is resampled to fit and s->note says so). The weights are
+ * kept when their channel count fits, else rebuilt for the new channels
+ * from the preset, initialiser or default (mixed for 3 channels). */
+Status scene_set_input(Scene *s, const char *path, Error *err);
+/* Same with an input already loaded (1 x C x H x W, copied; name for labels;
+ * image says its channels are colour channels). */
+Status scene_set_input_tensor(Scene *s, const Tensor *input, const char *name, bool image,
+                              Error *err);
+/* Granularity of the stepper (keeps the output position). */
+void scene_set_granularity(Scene *s, StepGranularity g);
+
+#endif
