@@ -5,7 +5,8 @@
  *   transposed: out = (n-1)*s - pad_before - pad_after + d*(k-1) + output_padding + 1
  *   pool:       out = floor or ceil((n + 2p - d*(k-1) - 1) / s) + 1, minus one
  *               under ceil_mode when the last window would start at or past
- *               the end of the input (PyTorch's rule).
+ *               the end of the input (PyTorch's rule); under ceil_mode the
+ *               window may overhang the padded input.
  *
  * Every axis is computed in long long from values first checked to fit an
  * int, so no intermediate can overflow; results are checked to fit an int.
@@ -311,28 +312,27 @@ static Status pool_axes(const PoolParams *p, size_t in_h, size_t in_w, Axis ax[2
     ax[1].d = p->dilation_w;
     ax[0].before = ax[0].after = p->pad_h;
     ax[1].before = ax[1].after = p->pad_w;
-    {
-        long long span_h = ax[0].d * (ax[0].k - 1) + 1, span_w = ax[1].d * (ax[1].k - 1) + 1;
-        long long padded_h = ax[0].n + 2 * ax[0].before, padded_w = ax[1].n + 2 * ax[1].before;
-        if (span_h > padded_h || span_w > padded_w) {
-            char dil[32];
-            pair_text(dil, sizeof dil, ax[0].d, ax[1].d);
-            return error_set(err, CS_ERR_RANGE,
-                             "pooling window %lldx%lld (dilation %s) is larger than the padded input %lldx%lld",
-                             ax[0].k, ax[1].k, dil, padded_h, padded_w);
-        }
-    }
     for (int i = 0; i < 2; i++) {
+        /* PyTorch rounds toward minus infinity; under ceil_mode a window may
+         * overhang the padded input as long as it starts inside the input. */
         Axis *a = &ax[i];
-        long long num = a->n + 2 * a->before - a->d * (a->k - 1) - 1;
-        a->out = (p->ceil_mode ? (num + a->s - 1) / a->s : num / a->s) + 1;
+        long long num = a->n + 2 * a->before - a->d * (a->k - 1) - 1 + (p->ceil_mode ? a->s - 1 : 0);
+        a->out = (num >= 0 ? num / a->s : -((-num + a->s - 1) / a->s)) + 1;
         if (p->ceil_mode && (a->out - 1) * a->s >= a->n + a->before) {
             a->out--;
             a->dropped = true;
         }
-        if ((st = check_fits_int("output size", i, a->out, err)) != CS_OK)
-            return st;
     }
+    if (ax[0].out < 1 || ax[1].out < 1) {
+        char dil[32];
+        pair_text(dil, sizeof dil, ax[0].d, ax[1].d);
+        return error_set(err, CS_ERR_RANGE,
+                         "pooling window %lldx%lld (dilation %s) is larger than the padded input %lldx%lld",
+                         ax[0].k, ax[1].k, dil, ax[0].n + 2 * ax[0].before, ax[1].n + 2 * ax[1].before);
+    }
+    for (int i = 0; i < 2; i++)
+        if ((st = check_fits_int("output size", i, ax[i].out, err)) != CS_OK)
+            return st;
     return CS_OK;
 }
 
