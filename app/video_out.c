@@ -1,0 +1,240 @@
+/* video_out.c: frames piped to ffmpeg (see video_out.h).
+ *
+ * fileout_open reserves the temporary name beside the final one and checks
+ * the target; ffmpeg (a child in its own process group, so a Ctrl-C at the
+ * terminal reaches only us and we decide what happens to the file) reads raw
+ * frames on its stdin and overwrites that temporary file; fileout_commit
+ * then syncs and renames it, exactly as for the files we write ourselves. */
+#include "video_out.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fileout.h"
+
+struct VideoOut {
+    FileOut fo;
+    pid_t pid;
+    int pipe_fd;            /* ffmpeg's stdin */
+    FILE *log;              /* ffmpeg's stderr (an unlinked temporary file) */
+    size_t frame_bytes;
+    struct sigaction old_pipe;
+};
+
+bool video_out_available(void)
+{
+    const char *path = getenv("PATH");
+    if (!path || !*path)
+        return false;
+    char dir_file[4096];
+    while (*path) {
+        size_t len = strcspn(path, ":");
+        /* An empty PATH entry means the current folder. */
+        int n = len ? snprintf(dir_file, sizeof dir_file, "%.*s/ffmpeg", (int)len, path)
+                    : snprintf(dir_file, sizeof dir_file, "./ffmpeg");
+        struct stat st;
+        if (n > 0 && (size_t)n < sizeof dir_file && stat(dir_file, &st) == 0 && S_ISREG(st.st_mode) &&
+            access(dir_file, X_OK) == 0)
+            return true;
+        path += len;
+        if (*path == ':')
+            path++;
+    }
+    return false;
+}
+
+/* The last non-empty line ffmpeg printed, into buf. */
+static void last_log_line(FILE *log, char *buf, size_t size)
+{
+    char text[4096];
+    snprintf(buf, size, "it exited without a message");
+    if (!log || fflush(log) != 0 || fseek(log, 0, SEEK_END) != 0)
+        return;
+    long end = ftell(log);
+    long start = end > (long)sizeof text - 1 ? end - (long)sizeof text + 1 : 0;
+    if (end <= 0 || fseek(log, start, SEEK_SET) != 0)
+        return;
+    size_t n = fread(text, 1, (size_t)(end - start), log);
+    text[n] = '\0';
+    while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r' || text[n - 1] == ' '))
+        text[--n] = '\0';
+    if (n == 0)
+        return;
+    char *line = strrchr(text, '\n');
+    line = line ? line + 1 : text;
+    size_t len = strlen(line);
+    if (len >= size)
+        len = size - 1;
+    memcpy(buf, line, len);
+    buf[len] = '\0';
+}
+
+static void video_free(VideoOut *v)
+{
+    if (v->log)
+        fclose(v->log);
+    sigaction(SIGPIPE, &v->old_pipe, NULL);
+    free(v);
+}
+
+Status video_out_open(VideoOut **out, const char *path, bool overwrite, int w, int h, int fps, Error *err)
+{
+    *out = NULL;
+    if (!video_out_available())
+        return error_set(err, CS_ERR_IO, "cannot write %s: --video needs ffmpeg, which is not on PATH "
+                         "(Debian: apt-get install ffmpeg), or use --frames DIR or --gif FILE", path);
+    if (w % 2 != 0 || h % 2 != 0)
+        return error_set(err, CS_ERR_RANGE, "cannot write %s: H.264 video (yuv420p) needs an even width and "
+                         "height, not %dx%d (use --size %dx%d)", path, w, h, w + w % 2, h + h % 2);
+    if (fps < 1 || fps > 240)
+        return error_set(err, CS_ERR_RANGE, "cannot write %s: --fps must be 1..240 for video, not %d", path, fps);
+    VideoOut *v = calloc(1, sizeof *v);
+    if (!v)
+        return error_set(err, CS_ERR_NOMEM, "cannot write %s: out of memory", path);
+    v->pid = -1;
+    v->pipe_fd = -1;
+    v->frame_bytes = (size_t)w * (size_t)h * 4;
+    /* A dead ffmpeg must turn our next write into EPIPE, not kill us. */
+    struct sigaction ign;
+    memset(&ign, 0, sizeof ign);
+    ign.sa_handler = SIG_IGN;
+    sigemptyset(&ign.sa_mask);
+    sigaction(SIGPIPE, &ign, &v->old_pipe);
+
+    Status st = fileout_open(&v->fo, path, overwrite, err);
+    if (st != CS_OK) {
+        video_free(v);
+        return st;
+    }
+    v->log = tmpfile();
+    int fds[2];
+    if (!v->log || pipe(fds) != 0) {
+        int e = errno;
+        fileout_abort(&v->fo);
+        video_free(v);
+        return error_set(err, CS_ERR_IO, "cannot start ffmpeg for %s: %s", path, strerror(e));
+    }
+    fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+
+    char size[32], rate[16];
+    snprintf(size, sizeof size, "%dx%d", w, h);
+    snprintf(rate, sizeof rate, "%d", fps);
+    /* Our pixels are 32-bit 0xAARRGGBB values: bytes B,G,R,A in memory on a
+     * little-endian machine, A,R,G,B on a big-endian one. */
+    const uint32_t probe = 0x01020304u;
+    const char *pix_fmt = *(const unsigned char *)&probe == 0x04 ? "bgra" : "argb";
+    const char *argv[] = {
+        "ffmpeg", "-hide_banner", "-loglevel", "error", "-y",
+        "-f", "rawvideo", "-pix_fmt", pix_fmt, "-s", size, "-r", rate, "-i", "-",
+        "-c:v", "libx264", "-pix_fmt", "yuv420p", "-crf", "18",
+        "-movflags", "+faststart", "-fflags", "+bitexact", "-flags:v", "+bitexact",
+        "-map_metadata", "-1", "-f", "mp4", fileout_temp_path(&v->fo), NULL,
+    };
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        int e = errno;
+        close(fds[0]);
+        close(fds[1]);
+        fileout_abort(&v->fo);
+        video_free(v);
+        return error_set(err, CS_ERR_IO, "cannot start ffmpeg for %s: %s", path, strerror(e));
+    }
+    if (pid == 0) {
+        setpgid(0, 0);
+        int null = open("/dev/null", O_WRONLY);
+        dup2(fds[0], STDIN_FILENO);
+        if (null >= 0)
+            dup2(null, STDOUT_FILENO);
+        dup2(fileno(v->log), STDERR_FILENO);
+        signal(SIGPIPE, SIG_DFL);
+        execvp("ffmpeg", (char *const *)argv);
+        dprintf(STDERR_FILENO, "cannot run ffmpeg: %s\n", strerror(errno));
+        _exit(127);
+    }
+    close(fds[0]);
+    v->pid = pid;
+    v->pipe_fd = fds[1];
+    *out = v;
+    return CS_OK;
+}
+
+/* Waits for ffmpeg; returns its exit status, or -1 when it was killed. */
+static int wait_child(pid_t pid)
+{
+    int status;
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR)
+            return -1;
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+Status video_out_add(VideoOut *v, const uint32_t *pixels, Error *err)
+{
+    const unsigned char *p = (const unsigned char *)pixels;
+    size_t left = v->frame_bytes;
+    while (left > 0) {
+        ssize_t n = write(v->pipe_fd, p, left);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            char why[256];
+            close(v->pipe_fd);
+            v->pipe_fd = -1;
+            wait_child(v->pid);
+            v->pid = -1;
+            last_log_line(v->log, why, sizeof why);
+            return error_set(err, CS_ERR_IO, "ffmpeg failed writing %s: %s", v->fo.final_path, why);
+        }
+        p += n;
+        left -= (size_t)n;
+    }
+    return CS_OK;
+}
+
+Status video_out_commit(VideoOut *v, Error *err)
+{
+    close(v->pipe_fd);
+    v->pipe_fd = -1;
+    int code = wait_child(v->pid);
+    v->pid = -1;
+    Status st;
+    if (code != 0) {
+        char why[256];
+        last_log_line(v->log, why, sizeof why);
+        st = error_set(err, CS_ERR_IO, "ffmpeg failed writing %s: %s", v->fo.final_path, why);
+        fileout_abort(&v->fo);
+    } else {
+        st = fileout_commit(&v->fo, err);
+    }
+    video_free(v);
+    return st;
+}
+
+void video_out_abort(VideoOut *v)
+{
+    if (!v)
+        return;
+    if (v->pipe_fd >= 0)
+        close(v->pipe_fd);
+    if (v->pid > 0) {
+        kill(v->pid, SIGKILL);
+        wait_child(v->pid);
+    }
+    fileout_abort(&v->fo);
+    video_free(v);
+}
+
+const char *video_out_temp_path(const VideoOut *v)
+{
+    return fileout_temp_path(&v->fo);
+}
