@@ -86,8 +86,8 @@ int cli_conv_params(const CliConvText *t, ConvParams *p, Activation *act);
 
 /* ---- files ---- */
 
-/* Loads an input (.npy or image, core/input.h) and checks it is one image:
- * (C,H,W) or (1,C,H,W). Returns CLI_CONTINUE or 1 (message printed). */
+/* Loads an input (.npy or image) with input_load (core/input.h), which
+ * refuses anything but one image. Returns CLI_CONTINUE or 1 (message printed). */
 int cli_load_input(const char *path, Tensor *out);
 
 /* Loads weights from a .npy file; a name that is not a file but a kernel

@@ -1,0 +1,30 @@
+/* bench.h: the figures `convstep bench` measures, as one table.
+ *
+ * Each row of BENCH_FIGURES is X(function, key, unit, what it measures).
+ * To add a figure: write `Status function(double *value, Error *err)` in
+ * your module (it measures and stores the figure in *value, or fails with a
+ * message saying why it cannot), and add its row below. The key is the
+ * figure's name in `bench --json` and the first word of its line in the
+ * text table; `convstep bench KEY...` measures only those figures. */
+#ifndef CONVSTEP_BENCH_H
+#define CONVSTEP_BENCH_H
+
+#include "error.h"
+
+#define BENCH_FIGURES(X)                                                                     \
+    X(bench_conv_ms, "conv_ms", "ms",                                                        \
+      "conv_forward, 3x512x512 input, 16 filters 3x3, stride 1, padding 1, one thread, "     \
+      "median of 7")                                                                          \
+    X(bench_stepper_steps, "stepper_steps_per_s", "steps/s",                                 \
+      "stepper_next + stepper_trace over 3x64x64 -> 16 filters 3x3, position steps")         \
+    X(bench_peak_memory, "peak_mib", "MiB",                                                  \
+      "peak memory added by conv_forward on a 4096x4096 RGB input, same layer "              \
+      "(child process, ru_maxrss)")                                                          \
+    X(bench_tensor_memory, "tensors_mib", "MiB",                                             \
+      "input + output tensors of that run (target: peak_mib under 3x this)")
+
+#define BENCH_DECLARE(function, key, unit, what) Status function(double *value, Error *err);
+BENCH_FIGURES(BENCH_DECLARE)
+#undef BENCH_DECLARE
+
+#endif

@@ -1,0 +1,293 @@
+/* cli_rf.c: `convstep rf`, the receptive field and shapes through a stack of
+ * layers written in PyTorch's notation: one table row (or JSON object) per
+ * layer with its kernel, stride, padding, dilation, receptive field, jump,
+ * effective padding, and with --input-size its output size, parameters and
+ * multiply-adds. The numbers come from core/rf.h. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "args.h"
+#include "cli.h"
+#include "cli_common.h"
+#include "rf.h"
+#include "spec.h"
+
+#define RF_MAX_SPEC_BYTES (1 << 20)
+
+static const CliCommand cmd = {
+    "rf",
+    "usage: convstep rf [--input-size H[,W]] [--json] SPEC\n"
+    "\n"
+    "Prints, for each layer of a stack, its kernel, stride, padding and dilation,\n"
+    "the receptive field (input pixels one output sees), the jump (input pixels\n"
+    "between neighbouring outputs) and the effective padding; with --input-size\n"
+    "also the output size, parameters and multiply-adds. A pair is shown as one\n"
+    "number when height and width agree, as HxW otherwise.\n"
+    "\n"
+    "  SPEC                  layers in PyTorch's notation, separated by commas,\n"
+    "                        semicolons or newlines (nn. prefix, Sequential(...) and\n"
+    "                        # comments allowed), or @FILE to read them from FILE\n"
+    "  --input-size H[,W]    the input's height and width\n"
+    "  --json                print {\"layers\": [...]} with [h, w] pairs\n"
+    "  -h, --help            this text\n"
+    "\n"
+    "Example: convstep rf --input-size 224 'Conv2d(3, 64, 3, padding=1), ReLU(), MaxPool2d(2)'\n",
+};
+
+/* Reads the spec text: the argument itself, or the file after '@'.
+ * Returns a malloc'd string or NULL (error printed). */
+static char *rf_read_spec(const char *arg)
+{
+    if (arg[0] != '@') {
+        char *copy = malloc(strlen(arg) + 1);
+        if (!copy)
+            cli_fail(1, "out of memory");
+        else
+            strcpy(copy, arg);
+        return copy;
+    }
+    const char *path = arg + 1;
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        cli_fail(1, "cannot read %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        cli_fail(1, "cannot read %s: it is a directory", path);
+        return NULL;
+    }
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        cli_fail(1, "cannot read %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    char *text = malloc(RF_MAX_SPEC_BYTES + 1);
+    size_t n = text ? fread(text, 1, RF_MAX_SPEC_BYTES + 1, f) : 0;
+    bool failed = !text || ferror(f);
+    fclose(f);
+    if (failed) {
+        cli_fail(1, "cannot read %s", path);
+    } else if (n > RF_MAX_SPEC_BYTES) {
+        cli_fail(1, "%s is larger than %d bytes; is it a layer spec?", path, RF_MAX_SPEC_BYTES);
+        failed = true;
+    } else if (memchr(text, '\0', n)) {
+        cli_fail(1, "%s is not a text file", path);
+        failed = true;
+    }
+    if (failed) {
+        free(text);
+        return NULL;
+    }
+    text[n] = '\0';
+    return text;
+}
+
+/* ---- text table ---- */
+
+/* "3" when both agree, "1x7" otherwise. */
+static const char *rf_pair_text(double h, double w, char *buf, size_t size)
+{
+    char a[20], b[20];
+    cli_format_number(h, a, sizeof a);
+    cli_format_number(w, b, sizeof b);
+    if (strcmp(a, b) == 0)
+        snprintf(buf, size, "%s", a);
+    else
+        snprintf(buf, size, "%sx%s", a, b);
+    return buf;
+}
+
+/* 1234567 as "1,234,567". */
+static const char *rf_count_text(unsigned long long v, char *buf, size_t size)
+{
+    char digits[32];
+    int n = snprintf(digits, sizeof digits, "%llu", v);
+    size_t j = 0;
+    for (int i = 0; i < n && j + 2 < size; i++) {
+        if (i > 0 && (n - i) % 3 == 0)
+            buf[j++] = ',';
+        buf[j++] = digits[i];
+    }
+    buf[j] = '\0';
+    return buf;
+}
+
+enum { RF_COLUMNS = 11, RF_CELL = 48 };
+
+/* The cells of one table row for layer i. */
+static void rf_row(const LayerSpec *spec, const RfLayer *l, bool sized, char cells[RF_COLUMNS][RF_CELL])
+{
+    bool spatial = spec_is_spatial(spec);
+    snprintf(cells[0], RF_CELL, "%.*s", RF_CELL - 1, spec->text);
+    if (strlen(spec->text) >= RF_CELL)
+        memcpy(cells[0] + RF_CELL - 4, "...", 4);
+    if (spatial) {
+        rf_pair_text(l->kernel[0], l->kernel[1], cells[1], RF_CELL);
+        rf_pair_text(l->stride[0], l->stride[1], cells[2], RF_CELL);
+        rf_pair_text(l->padding[0], l->padding[1], cells[3], RF_CELL);
+        rf_pair_text(l->dilation[0], l->dilation[1], cells[4], RF_CELL);
+    } else {
+        for (int c = 1; c <= 4; c++)
+            snprintf(cells[c], RF_CELL, "-");
+    }
+    rf_pair_text(l->rf[0], l->rf[1], cells[5], RF_CELL);
+    rf_pair_text(l->jump[0], l->jump[1], cells[6], RF_CELL);
+    rf_pair_text(l->effective_padding[0], l->effective_padding[1], cells[7], RF_CELL);
+    if (sized && l->out_channels)
+        snprintf(cells[8], RF_CELL, "%zux%zux%zu", l->out_size[0], l->out_size[1], l->out_channels);
+    else if (sized)
+        snprintf(cells[8], RF_CELL, "%zux%zu", l->out_size[0], l->out_size[1]);
+    else
+        snprintf(cells[8], RF_CELL, "-");
+    rf_count_text(l->params, cells[9], RF_CELL);
+    if (sized)
+        rf_count_text(l->macs, cells[10], RF_CELL);
+    else
+        snprintf(cells[10], RF_CELL, "-");
+}
+
+static void rf_print_table(const LayerStack *stack, const RfLayer *layers, bool sized,
+                           size_t in_h, size_t in_w)
+{
+    static const char *const heads[RF_COLUMNS] = {
+        "layer", "kernel", "stride", "padding", "dilation", "rf", "jump", "eff.pad",
+        "output HxWxC", "params", "mult-adds",
+    };
+    char (*cells)[RF_COLUMNS][RF_CELL] = calloc(stack->count, sizeof *cells);
+    int width[RF_COLUMNS];
+    unsigned long long params = 0, macs = 0;
+    char a[48], b[48];
+    if (!cells) {
+        cli_fail(1, "out of memory");
+        return;
+    }
+    for (int c = 0; c < RF_COLUMNS; c++)
+        width[c] = (int)strlen(heads[c]);
+    for (size_t i = 0; i < stack->count; i++) {
+        rf_row(&stack->layers[i], &layers[i], sized, cells[i]);
+        for (int c = 0; c < RF_COLUMNS; c++)
+            if ((int)strlen(cells[i][c]) > width[c])
+                width[c] = (int)strlen(cells[i][c]);
+        params += layers[i].params;
+        macs += layers[i].macs;
+    }
+    if (sized)
+        printf("input %zux%zu\n", in_h, in_w);
+    printf("%3s  %-*s", "#", width[0], heads[0]);
+    for (int c = 1; c < RF_COLUMNS; c++)
+        printf("  %*s", width[c], heads[c]);
+    printf("\n");
+    for (size_t i = 0; i < stack->count; i++) {
+        printf("%3zu  %-*s", i + 1, width[0], cells[i][0]);
+        for (int c = 1; c < RF_COLUMNS; c++)
+            printf("  %*s", width[c], cells[i][c]);
+        printf("\n");
+    }
+    const RfLayer *last = &layers[stack->count - 1];
+    printf("\nreceptive field %s, jump %s",
+           rf_pair_text(last->rf[0], last->rf[1], a, sizeof a),
+           rf_pair_text(last->jump[0], last->jump[1], b, sizeof b));
+    printf(", parameters %s", rf_count_text(params, a, sizeof a));
+    if (sized)
+        printf(", multiply-adds %s", rf_count_text(macs, a, sizeof a));
+    printf("\n");
+    free(cells);
+}
+
+/* ---- JSON ---- */
+
+static void rf_json_pair(const char *key, double h, double w)
+{
+    printf(", \"%s\": [", key);
+    cli_json_float(stdout, h);
+    printf(", ");
+    cli_json_float(stdout, w);
+    printf("]");
+}
+
+static void rf_print_json(const LayerStack *stack, const RfLayer *layers, bool sized,
+                          size_t in_h, size_t in_w)
+{
+    printf("{");
+    if (sized)
+        printf("\"input_size\": [%zu, %zu], ", in_h, in_w);
+    printf("\"layers\": [\n");
+    for (size_t i = 0; i < stack->count; i++) {
+        const RfLayer *l = &layers[i];
+        printf("  {\"layer\": ");
+        cli_json_string(stdout, stack->layers[i].text);
+        printf(", \"type\": \"%s\"", spec_type_name(stack->layers[i].type));
+        rf_json_pair("kernel", l->kernel[0], l->kernel[1]);
+        rf_json_pair("stride", l->stride[0], l->stride[1]);
+        rf_json_pair("padding", l->padding[0], l->padding[1]);
+        rf_json_pair("dilation", l->dilation[0], l->dilation[1]);
+        rf_json_pair("rf", l->rf[0], l->rf[1]);
+        rf_json_pair("jump", l->jump[0], l->jump[1]);
+        rf_json_pair("effective_padding", l->effective_padding[0], l->effective_padding[1]);
+        if (sized)
+            rf_json_pair("output_size", (double)l->out_size[0], (double)l->out_size[1]);
+        printf(", \"in_channels\": %zu, \"out_channels\": %zu", l->in_channels, l->out_channels);
+        printf(", \"params\": %llu", (unsigned long long)l->params);
+        if (sized)
+            printf(", \"macs\": %llu", (unsigned long long)l->macs);
+        printf("}%s\n", i + 1 < stack->count ? "," : "");
+    }
+    printf("]}\n");
+}
+
+/* ---- the command ---- */
+
+int cli_rf(int argc, char **argv)
+{
+    const char *size_text = NULL, *spec_arg = NULL;
+    bool json = false;
+    const CliOption opts[] = {
+        {"--input-size", NULL, "H[,W]", &size_text, NULL},
+        {"--json", NULL, NULL, NULL, &json},
+    };
+    int n_positional = 0;
+    int rc = cli_parse(&cmd, argc, argv, opts, (int)(sizeof opts / sizeof opts[0]), &spec_arg, 1,
+                       &n_positional);
+    if (rc != CLI_CONTINUE || (rc = cli_require(&cmd, spec_arg, "SPEC")) != CLI_CONTINUE)
+        return rc;
+
+    Error err = {0};
+    int in_h = 0, in_w = 0;
+    if (size_text && args_parse_pair("--input-size", size_text, 1, 1 << 24, &in_h, &in_w, &err) != CS_OK)
+        return cli_fail(1, "%s", err.message);
+
+    char *text = rf_read_spec(spec_arg);
+    LayerStack stack = {0};
+    RfLayer *layers = NULL;
+    const char *where = spec_arg[0] == '@' ? spec_arg + 1 : "layer spec";
+    rc = 1;
+    if (!text)
+        goto done;
+    if (spec_parse(text, &stack, &err) != CS_OK) {
+        cli_fail(1, "%s: %s", where, err.message);
+        goto done;
+    }
+    layers = calloc(stack.count, sizeof *layers);
+    if (!layers) {
+        cli_fail(1, "out of memory");
+        goto done;
+    }
+    if (rf_compute(&stack, (size_t)in_h, (size_t)in_w, 0, layers, &err) != CS_OK) {
+        cli_fail(1, "%s: %s", where, err.message);
+        goto done;
+    }
+    if (json)
+        rf_print_json(&stack, layers, size_text != NULL, (size_t)in_h, (size_t)in_w);
+    else
+        rf_print_table(&stack, layers, size_text != NULL, (size_t)in_h, (size_t)in_w);
+    rc = fflush(stdout) == 0 && !ferror(stdout) ? 0 : cli_fail(1, "cannot write to standard output");
+done:
+    free(layers);
+    spec_free(&stack);
+    free(text);
+    return rc;
+}
