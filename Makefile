@@ -16,6 +16,8 @@ PKGS_APP := sdl2 SDL2_ttf libpng libgif fontconfig
 WARN := -std=c11 -Wall -Wextra -Wpedantic -Werror -Wshadow -Wno-unused-parameter
 OPT ?= -O2 -g
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -DCONVSTEP_VERSION='"$(VERSION)"'
+DATADIR = $(PREFIX)/share/convstep
+MANDIR = $(PREFIX)/share/man/man1
 STB_CFLAGS = $(shell pkg-config --cflags stb)
 STB_LIBS = $(shell pkg-config --libs stb)
 APP_CFLAGS = $(shell pkg-config --cflags $(filter-out libgif,$(PKGS_APP)))
@@ -35,7 +37,7 @@ APP_OBJ := $(APP_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/%.o)
 
-.PHONY: all run deps test-deps test unit sanitize fuzz bench install uninstall clean update-goldens
+.PHONY: all run deps test-deps test unit sanitize fuzz bench install uninstall clean update-goldens FORCE
 
 all: $(BUILD)/convstep
 
@@ -62,6 +64,14 @@ $(BUILD)/tests/%.o: tests/%.c $(BUILD)/.deps-ok
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(APP_ALL_CFLAGS) -Iapp -Itests -MMD -MP -c $< -o $@
 
+# The installed asset folder is compiled into app/paths.c (CONVSTEP_DATADIR);
+# the stamp rebuilds it when PREFIX changes.
+$(BUILD)/app/paths.o: CPPFLAGS += -DCONVSTEP_DATADIR='"$(DATADIR)"'
+$(BUILD)/app/paths.o: $(BUILD)/.datadir
+$(BUILD)/.datadir: FORCE
+	@mkdir -p $(BUILD) && echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' >$@
+FORCE:
+
 $(BUILD)/libconvstep_core.a: $(CORE_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
@@ -86,6 +96,21 @@ sanitize:
 	$(MAKE) test BUILD=build-san OPT="-O1 -g -fno-omit-frame-pointer" \
 	    EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" \
 	    EXTRA_LDFLAGS="-fsanitize=address,undefined"
+
+# convstep bench, then the same convolution in PyTorch (one thread) when
+# python3 can import torch, and the ratio.
+bench: $(BUILD)/convstep
+	@BUILD=$(BUILD) bench/run.sh
+
+install: $(BUILD)/convstep
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(DATADIR) $(DESTDIR)$(MANDIR)
+	install -m 755 $(BUILD)/convstep $(DESTDIR)$(PREFIX)/bin/convstep
+	cp -R assets/. $(DESTDIR)$(DATADIR)/
+	install -m 644 docs/convstep.1 $(DESTDIR)$(MANDIR)/convstep.1
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/convstep $(DESTDIR)$(MANDIR)/convstep.1
+	rm -rf $(DESTDIR)$(DATADIR)
 
 update-goldens: $(TEST_BIN)
 	@UPDATE_GOLDENS=1 BUILD=$(BUILD) tests/run.sh golden
