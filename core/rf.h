@@ -11,11 +11,19 @@
  * Activations keep rf and jump. A transposed convolution divides the jump by
  * its stride (jump may become fractional, kept as a double) and grows rf by
  * (k_eff - 1) * jump_{l-1} / s, rounded up to whole input pixels.
- * Output sizes, parameters and multiply-adds need an input size and
- * channel count; without them those fields are 0. */
+ * Output sizes and multiply-adds need an input size (and the channel count
+ * arriving); without them those fields are 0. Parameters need only the
+ * layer's own channel counts, which Conv2d, ConvTranspose2d and BatchNorm2d
+ * carry (BatchNorm2d: 2*C parameters when affine, one multiply-add per
+ * element; a transposed convolution: every input cell times out/groups
+ * kernels). A ConvTranspose2d's effective padding is (k_eff - 1 - p)/s *
+ * jump_{l-1} (it pads its input implicitly) and its start moves by
+ * (p - (k_eff - 1)/2)/s * jump_{l-1}. rf, jump and effective padding beyond
+ * 2^53 pixels are refused (CS_ERR_RANGE naming the layer). */
 #ifndef CONVSTEP_RF_H
 #define CONVSTEP_RF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +32,7 @@
 typedef struct RfLayer {
     int kernel[2], stride[2], dilation[2];  /* [h, w]; 1 for activations */
     int padding[2];                         /* resolved padding before (top, left) */
+    bool transposed;                        /* ConvTranspose2d: cells map the other way */
     double rf[2];                           /* receptive field in input pixels */
     double jump[2];                         /* input pixels between neighbouring outputs */
     double effective_padding[2];            /* input pixels of padding the field can reach */
@@ -52,11 +61,16 @@ typedef struct CellRange {
 
 /* The cells of the map before layer `layer` (its input) that feed cell
  * range r of its output on one axis (0 = h, 1 = w), including padding
- * cells. Activations map r to itself. */
+ * cells. Activations map r to itself. With dilation the range spans the
+ * gaps between taps. A transposed convolution's input has no padding: its
+ * range is the first to last input cell that writes into r (clipped to the
+ * input when its size is known; empty when none does). */
 CellRange rf_range_back(const RfLayer *layer, int axis, CellRange r);
 
 /* The output cells of layer `layer` that read any input cell of r on one
- * axis, clipped to the output size (which must be known). */
+ * axis: from the first to the last such cell (with dilation and stride
+ * some cells between may not read r), clipped to the output size (left
+ * unclipped when the size is unknown). Empty when no output reads r. */
 CellRange rf_range_forward(const RfLayer *layer, int axis, CellRange r);
 
 #endif

@@ -1,0 +1,323 @@
+/* rf.c: receptive fields and shapes through a stack of layers (see rf.h).
+ *
+ * Per spatial layer, on each axis, with k_eff = d*(k-1) + 1:
+ *     conv, pool:  rf += (k_eff-1)*jump    jump *= s
+ *                  eff += p*jump           start += ((k_eff-1)/2 - p)*jump
+ *     transposed:  rf = ceil(rf + (k_eff-1)*jump/s)    jump /= s
+ *                  eff += (k_eff-1-p)/s*jump           start += (p - (k_eff-1)/2)/s*jump
+ * (the right-hand sides use the previous layer's jump).
+ *
+ * Cells on one axis: output o of a conv or pool reads the input cells
+ *     i = o*s - p + j*d,  j = 0 .. k-1,
+ * and a transposed convolution's input i writes the output cells
+ *     o = i*s - p + j*d,  j = 0 .. k-1.
+ * Going against that map (which outputs read input i; which inputs write
+ * output o) solves o*s + j*d in [lo+p, hi+p] for o; see taps_span. */
+#include "rf.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/* rf, jump and effective padding stay exact integers in a double up to here. */
+#define RF_LIMIT 9007199254740992.0 /* 2^53 */
+
+/* ---- layer errors ---- */
+
+/* Rewrites err's message as "layer N (TEXT): message" and returns status. */
+static Status fail_layer(Error *err, Status status, size_t index, const LayerSpec *l)
+{
+    char msg[sizeof err->message];
+    if (!err)
+        return status;
+    snprintf(msg, sizeof msg, "%s", err->message);
+    return error_set(err, status, "layer %zu (%.80s%s): %s", index + 1, l->text,
+                     strlen(l->text) > 80 ? "..." : "", msg);
+}
+
+static bool mul_u64(uint64_t a, uint64_t b, uint64_t *out)
+{
+    if (a != 0 && b > UINT64_MAX / a)
+        return false;
+    *out = a * b;
+    return true;
+}
+
+/* a*b*c*d*e, false on overflow. */
+static bool product5(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e, uint64_t *out)
+{
+    uint64_t x;
+    return mul_u64(a, b, &x) && mul_u64(x, c, &x) && mul_u64(x, d, &x) && mul_u64(x, e, out);
+}
+
+/* ---- one layer's geometry ---- */
+
+/* Kernel, stride, dilation, resolved padding and (with a size) the output
+ * size of layer l into r. */
+static Status layer_geometry(const LayerSpec *l, bool sized, Error *err, RfLayer *r)
+{
+    size_t *in = r->in_size, *out = r->out_size;
+    Status st;
+
+    r->kernel[0] = r->kernel[1] = 1;
+    r->stride[0] = r->stride[1] = 1;
+    r->dilation[0] = r->dilation[1] = 1;
+    out[0] = in[0];
+    out[1] = in[1];
+    if (l->type == SPEC_CONV2D || l->type == SPEC_CONV_TRANSPOSE2D) {
+        const ConvParams *c = &l->conv;
+        r->transposed = c->transposed;
+        r->kernel[0] = l->kernel_h;
+        r->kernel[1] = l->kernel_w;
+        r->stride[0] = c->stride_h;
+        r->stride[1] = c->stride_w;
+        r->dilation[0] = c->dilation_h;
+        r->dilation[1] = c->dilation_w;
+        if (sized) {
+            Pad4 pad;
+            if ((st = geom_conv_padding(c, in[0], in[1], (size_t)l->kernel_h, (size_t)l->kernel_w,
+                                        &pad, err)) != CS_OK ||
+                (st = geom_conv_output(c, in[0], in[1], (size_t)l->kernel_h, (size_t)l->kernel_w,
+                                       &out[0], &out[1], err)) != CS_OK)
+                return st;
+            r->padding[0] = pad.top;
+            r->padding[1] = pad.left;
+            return CS_OK;
+        }
+        for (int a = 0; a < 2; a++) {
+            long long span = (long long)r->dilation[a] * (r->kernel[a] - 1); /* k_eff - 1 */
+            long long p;
+            switch (c->padding.kind) {
+            case PAD_EXPLICIT: p = a == 0 ? c->padding.h : c->padding.w; break;
+            case PAD_VALID: p = 0; break;
+            case PAD_SAME: p = span / 2; break;
+            case PAD_FULL: p = span; break;
+            default: p = 0; break;
+            }
+            if (p < 0 || p > INT_MAX)
+                return error_set(err, CS_ERR_RANGE, "padding %lld is out of range", p);
+            r->padding[a] = (int)p;
+        }
+        return CS_OK;
+    }
+    if (l->type == SPEC_MAXPOOL2D || l->type == SPEC_AVGPOOL2D) {
+        const PoolParams *q = &l->pool;
+        r->kernel[0] = q->kernel_h;
+        r->kernel[1] = q->kernel_w;
+        r->stride[0] = q->stride_h;
+        r->stride[1] = q->stride_w;
+        r->dilation[0] = q->dilation_h;
+        r->dilation[1] = q->dilation_w;
+        r->padding[0] = q->pad_h;
+        r->padding[1] = q->pad_w;
+        if (sized)
+            return geom_pool_output(q, in[0], in[1], &out[0], &out[1], err);
+    }
+    return CS_OK;
+}
+
+/* Weights + biases of l, and (when sized and the channels are known) its
+ * multiply-adds for one image. */
+static Status layer_counts(const LayerSpec *l, bool sized, Error *err, RfLayer *r)
+{
+    uint64_t in_c = (uint64_t)l->in_channels, out_c = (uint64_t)l->out_channels;
+    uint64_t kh = (uint64_t)l->kernel_h, kw = (uint64_t)l->kernel_w;
+    uint64_t g = l->conv.groups > 0 ? (uint64_t)l->conv.groups : 1;
+    bool ok = true;
+
+    switch (l->type) {
+    case SPEC_CONV2D:
+        ok = product5(out_c, in_c / g, kh, kw, 1, &r->params) &&
+             (!sized || product5(r->out_size[0], r->out_size[1], out_c, in_c / g, kh * kw,
+                                 &r->macs));
+        break;
+    case SPEC_CONV_TRANSPOSE2D:
+        /* every input cell scatters into out/groups filters of kh x kw */
+        ok = product5(in_c, out_c / g, kh, kw, 1, &r->params) &&
+             (!sized || product5(r->in_size[0], r->in_size[1], in_c, out_c / g, kh * kw,
+                                 &r->macs));
+        break;
+    case SPEC_BATCHNORM2D:
+        /* in evaluation, y = x*scale + shift: one multiply-add per element */
+        r->params = l->bias ? 2 * out_c : 0;
+        ok = !sized || product5(r->out_size[0], r->out_size[1], out_c, 1, 1, &r->macs);
+        return ok ? CS_OK : error_set(err, CS_ERR_RANGE, "multiply-adds overflow 64 bits");
+    default:
+        return CS_OK;
+    }
+    if (ok && l->bias && r->params > UINT64_MAX - out_c)
+        ok = false;
+    if (!ok)
+        return error_set(err, CS_ERR_RANGE, "parameter or multiply-add count overflows 64 bits");
+    if (l->bias)
+        r->params += out_c;
+    return CS_OK;
+}
+
+/* ---- public ---- */
+
+Status rf_compute(const LayerStack *stack, size_t in_h, size_t in_w, size_t in_channels,
+                  RfLayer *out, Error *err)
+{
+    bool sized = in_h > 0 && in_w > 0;
+    size_t size[2] = {sized ? in_h : 0, sized ? in_w : 0};
+    size_t channels = in_channels;
+    double rf[2] = {1.0, 1.0}, jump[2] = {1.0, 1.0};
+    double eff[2] = {0.0, 0.0}, start[2] = {0.5, 0.5};
+
+    for (size_t i = 0; i < stack->count; i++) {
+        const LayerSpec *l = &stack->layers[i];
+        bool has_channels = l->type == SPEC_CONV2D || l->type == SPEC_CONV_TRANSPOSE2D ||
+                            l->type == SPEC_BATCHNORM2D;
+        RfLayer *r = &out[i];
+        Status st;
+
+        memset(r, 0, sizeof *r);
+        r->in_size[0] = size[0];
+        r->in_size[1] = size[1];
+        if (has_channels && channels != 0 && channels != (size_t)l->in_channels) {
+            error_set(err, CS_ERR_SHAPE, "expects %d input channels, but %zu arrive",
+                      l->in_channels, channels);
+            return fail_layer(err, CS_ERR_SHAPE, i, l);
+        }
+        r->in_channels = has_channels ? (size_t)l->in_channels : channels;
+        r->out_channels = has_channels ? (size_t)l->out_channels : channels;
+        if ((st = layer_geometry(l, sized, err, r)) != CS_OK ||
+            (st = layer_counts(l, sized, err, r)) != CS_OK)
+            return fail_layer(err, st, i, l);
+
+        for (int a = 0; a < 2; a++) {
+            double span = (double)r->dilation[a] * (r->kernel[a] - 1); /* k_eff - 1 */
+            double s = r->stride[a], p = r->padding[a];
+            if (r->transposed) {
+                rf[a] = ceil(rf[a] + span * jump[a] / s - 1e-9);
+                eff[a] += (span - p) / s * jump[a];
+                start[a] += (p - span / 2.0) / s * jump[a];
+                jump[a] /= s;
+            } else {
+                rf[a] += span * jump[a];
+                eff[a] += p * jump[a];
+                start[a] += (span / 2.0 - p) * jump[a];
+                jump[a] *= s;
+            }
+            if (rf[a] > RF_LIMIT || jump[a] > RF_LIMIT || fabs(eff[a]) > RF_LIMIT) {
+                error_set(err, CS_ERR_RANGE, "the receptive field would exceed 2^53 pixels");
+                return fail_layer(err, CS_ERR_RANGE, i, l);
+            }
+            r->rf[a] = rf[a];
+            r->jump[a] = jump[a];
+            r->effective_padding[a] = eff[a];
+            r->start[a] = start[a];
+        }
+        channels = r->out_channels;
+        size[0] = r->out_size[0];
+        size[1] = r->out_size[1];
+    }
+    return CS_OK;
+}
+
+/* ---- cell ranges ---- */
+
+/* floor(a/b) and ceil(a/b) for b > 0 */
+static long long floor_div(long long a, long long b)
+{
+    long long q = a / b;
+    return (a % b != 0 && a < 0) ? q - 1 : q;
+}
+
+static long long ceil_div(long long a, long long b)
+{
+    return -floor_div(-a, b);
+}
+
+/* The smallest and largest o such that o*s + j*d lies in [a, b] for some
+ * tap j in [0, k); false when there is none. For tap j the solutions are
+ * [ceil((a - j*d)/s), floor((b - j*d)/s)], both non-increasing in j, so the
+ * smallest o comes from the largest tap that has a solution and the largest
+ * o from the smallest one. Whether a tap has a solution repeats with period
+ * s/gcd(s, d) in j, so at most min(k, s) taps are tried from each end. */
+static bool taps_span(long long a, long long b, long long k, long long s, long long d,
+                      long long *lo, long long *hi)
+{
+    long long tries = k < s ? k : s;
+    bool found = false;
+
+    for (long long t = 0; t < tries && !found; t++) {
+        long long j = k - 1 - t;
+        long long first = ceil_div(a - j * d, s), last = floor_div(b - j * d, s);
+        if (first <= last) {
+            *lo = first;
+            found = true;
+        }
+    }
+    if (!found)
+        return false;
+    for (long long j = 0; j < tries; j++) {
+        long long first = ceil_div(a - j * d, s), last = floor_div(b - j * d, s);
+        if (first <= last) {
+            *hi = last;
+            return true;
+        }
+    }
+    return false;
+}
+
+static CellRange range_make(long long lo, long long hi)
+{
+    CellRange r;
+    r.lo = lo < INT_MIN ? INT_MIN : lo > INT_MAX ? INT_MAX : (int)lo;
+    r.hi = hi < INT_MIN ? INT_MIN : hi > INT_MAX ? INT_MAX : (int)hi;
+    return r;
+}
+
+/* [lo, hi] cut to [0, size-1]; unchanged when size is 0 (unknown). */
+static void clip(long long *lo, long long *hi, size_t size)
+{
+    if (size == 0)
+        return;
+    if (*lo < 0)
+        *lo = 0;
+    if (*hi > (long long)size - 1)
+        *hi = (long long)size - 1;
+}
+
+static const CellRange EMPTY = {0, -1};
+
+CellRange rf_range_back(const RfLayer *layer, int axis, CellRange r)
+{
+    long long k = layer->kernel[axis], s = layer->stride[axis];
+    long long d = layer->dilation[axis], p = layer->padding[axis];
+    long long lo, hi;
+
+    if (r.lo > r.hi || k < 1 || s < 1 || d < 1)
+        return r;
+    if (!layer->transposed)
+        return range_make((long long)r.lo * s - p, (long long)r.hi * s - p + (k - 1) * d);
+    if (!taps_span((long long)r.lo + p, (long long)r.hi + p, k, s, d, &lo, &hi))
+        return EMPTY;
+    /* a transposed convolution's input has no padding cells */
+    clip(&lo, &hi, layer->in_size[axis]);
+    return lo > hi ? EMPTY : range_make(lo, hi);
+}
+
+CellRange rf_range_forward(const RfLayer *layer, int axis, CellRange r)
+{
+    long long k = layer->kernel[axis], s = layer->stride[axis];
+    long long d = layer->dilation[axis], p = layer->padding[axis];
+    long long lo = r.lo, hi = r.hi;
+
+    if (r.lo > r.hi || k < 1 || s < 1 || d < 1)
+        return r;
+    if (layer->transposed) {
+        clip(&lo, &hi, layer->in_size[axis]);
+        if (lo > hi)
+            return EMPTY;
+        lo = lo * s - p;
+        hi = hi * s - p + (k - 1) * d;
+    } else if (!taps_span(lo + p, hi + p, k, s, d, &lo, &hi)) {
+        return EMPTY;
+    }
+    clip(&lo, &hi, layer->out_size[axis]);
+    return lo > hi ? EMPTY : range_make(lo, hi);
+}
