@@ -91,13 +91,14 @@ typedef enum KernelSource {
 typedef struct Scene {
     LayerKind kind;             /* LAYER_CONV or LAYER_POOL */
     Tensor input;               /* 1 x C x H x W */
-    Tensor weights;             /* conv: F x C x kh x kw; empty for pooling */
+    Tensor weights;             /* F x C x kh x kw (kept while pooling, for switching back) */
     Tensor bias;                /* conv: F values (rank 1); empty when has_bias is false */
     bool has_bias;
     ConvParams conv;            /* stride, padding, mode, dilation (groups 1) */
     PoolParams pool;            /* pooling scene */
     Activation act;
     int kernel_h, kernel_w;     /* current kernel / pooling window size */
+    int fit_h, fit_w;           /* --fit, applied to every image loaded later too */
     KernelSource kernel_source;
     int preset;                 /* KERNEL_PRESET: kernels.h index; else -1 */
     InitKind init;              /* KERNEL_RANDOM: the initialiser */

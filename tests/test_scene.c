@@ -1,0 +1,210 @@
+/* test_scene.c: the scene model: SCENE OPTIONS parsing, the default scene,
+ * and changes that either apply or leave the scene exactly as it was. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <string.h>
+
+#include "kernels.h"
+#include "scene.h"
+
+/* Parses a NULL-terminated list of words as scene options; returns the last
+ * parse_one result (1 when all were options). */
+static int parse_words(SceneOptions *o, Error *err, const char **words)
+{
+    char *argv[16];
+    int argc = 0;
+    while (words[argc]) {
+        argv[argc] = (char *)words[argc];
+        argc++;
+    }
+    int r = 1;
+    for (int i = 0; i < argc && r == 1; i++)
+        r = scene_options_parse_one(o, argc, argv, &i, err);
+    return r;
+}
+
+static Scene *default_scene(void)
+{
+    SceneOptions o;
+    Scene *s;
+    Error err = {0};
+    scene_options_init(&o);
+    cr_assert_eq(scene_create(&o, &s, &err), CS_OK, "%s", err.message);
+    return s;
+}
+
+Test(scene_options, parses_values_and_equals_forms)
+{
+    SceneOptions o;
+    Error err = {0};
+    scene_options_init(&o);
+    const char *w[] = {"--stride", "2", "--padding=same", "--dilation", "1,3", "--pool", "avg",
+                       "--step", "term", "--theme", "light", "--seed=7", "--fit", "12", "--ceil-mode",
+                       "--kernel", "blur", "-i", "x.png", NULL};
+    cr_assert_eq(parse_words(&o, &err, w), 1, "%s", err.message);
+    cr_assert_eq(o.stride_h, 2);
+    cr_assert_eq(o.stride_w, 2);
+    cr_assert_eq(o.padding.kind, PAD_SAME);
+    cr_assert_eq(o.dilation_h, 1);
+    cr_assert_eq(o.dilation_w, 3);
+    cr_assert(o.pool);
+    cr_assert_eq(o.pool_mode, POOL_AVG);
+    cr_assert_eq(o.step, STEP_TERM);
+    cr_assert_eq(o.theme, THEME_LIGHT);
+    cr_assert_eq(o.seed, 7);
+    cr_assert_eq(o.fit_h, 12);
+    cr_assert_eq(o.fit_w, 0, "a single --fit number keeps the aspect ratio");
+    cr_assert(o.ceil_mode);
+    cr_assert_str_eq(o.kernel, "blur");
+    cr_assert_str_eq(o.input, "x.png");
+}
+
+Test(scene_options, refuses_bad_values_and_skips_other_words)
+{
+    SceneOptions o;
+    Error err = {0};
+    scene_options_init(&o);
+    const char *bad_stride[] = {"--stride", "0", NULL};
+    cr_assert_eq(parse_words(&o, &err, bad_stride), -1);
+    cr_assert(strstr(err.message, "--stride") && strstr(err.message, "0"), "%s", err.message);
+    const char *missing[] = {"--theme", NULL};
+    cr_assert_eq(parse_words(&o, &err, missing), -1);
+    cr_assert(strstr(err.message, "needs a value"), "%s", err.message);
+    const char *bad_theme[] = {"--theme", "blue", NULL};
+    cr_assert_eq(parse_words(&o, &err, bad_theme), -1);
+    const char *other[] = {"--frames", "dir", NULL};
+    cr_assert_eq(parse_words(&o, &err, other), 0);
+    const char *image[] = {"cat.png", NULL};
+    cr_assert_eq(parse_words(&o, &err, image), 0);
+}
+
+Test(scene, default_scene_is_rgb_with_one_mixed_filter)
+{
+    Scene *s = default_scene();
+    cr_assert_eq(s->input.c, 3);
+    cr_assert_eq(s->input.h, 7);
+    cr_assert_eq(s->input.w, 7);
+    cr_assert(s->image_input);
+    cr_assert_eq(s->weights.n, 1);
+    cr_assert_eq(s->weights.c, 3);
+    cr_assert(s->has_bias);
+    cr_assert_float_eq(s->bias.data[0], 0.5f, 1e-6);
+    /* R is sobel-x: the right column is +1 +2 +1 (kernels.c), G is sobel-y */
+    cr_assert_float_eq(*tensor_at(&s->weights, 0, 0, 1, 2), 2.0f, 1e-6);
+    cr_assert_float_eq(*tensor_at(&s->weights, 0, 1, 2, 1), 2.0f, 1e-6);
+    cr_assert_float_eq(*tensor_at(&s->weights, 0, 2, 1, 1), -4.0f, 1e-6);
+    size_t oh, ow, f;
+    stepper_output_size(s->stepper, &oh, &ow, &f);
+    cr_assert_eq(oh, 5);
+    cr_assert_eq(ow, 5);
+    cr_assert_eq(stepper_count(s->stepper), 25);
+    const Trace *t = stepper_trace(s->stepper);
+    float sum = t->bias;
+    for (int c = 0; c < t->n_channels; c++)
+        sum += t->channels[c].sum;
+    cr_assert_float_eq(t->total, sum, 1e-3);
+    char name[8];
+    cr_assert_str_eq(scene_channel_name(s, 1, name, sizeof name), "G");
+    scene_destroy(s);
+}
+
+Test(scene, refused_change_leaves_scene_as_it_was)
+{
+    Scene *s = default_scene();
+    Error err = {0};
+    stepper_seek(s->stepper, 7);
+    Stepper *before = s->stepper;
+    cr_assert_neq(scene_set_stride(s, 0, 1, &err), CS_OK);
+    cr_assert_neq(scene_set_kernel_size(s, 9, &err), CS_OK, "a 9x9 kernel does not fit 7x7");
+    cr_assert(strstr(err.message, "9x9"), "%s", err.message);
+    cr_assert_eq(s->stepper, before);
+    cr_assert_eq(s->weights.h, 3);
+    cr_assert_eq(stepper_index(s->stepper), 7);
+    cr_assert_eq(scene_set_pad_mode(s, PADMODE_REFLECT, &err), CS_OK, "%s", err.message);
+    Padding p = {PAD_EXPLICIT, 7, 7};
+    cr_assert_neq(scene_set_padding(s, p, &err), CS_OK, "reflect padding 7 needs more than 7 cells");
+    cr_assert_eq(s->conv.padding.h, 0);
+    scene_destroy(s);
+}
+
+Test(scene, changes_keep_the_output_position)
+{
+    Scene *s = default_scene();
+    Error err = {0};
+    stepper_seek(s->stepper, stepper_index_of(s->stepper, 2, 3, 0));
+    Padding p = {PAD_EXPLICIT, 1, 1};
+    cr_assert_eq(scene_set_padding(s, p, &err), CS_OK, "%s", err.message);
+    cr_assert_eq(stepper_count(s->stepper), 49);
+    const Trace *t = stepper_trace(s->stepper);
+    cr_assert_eq(t->out_y, 2);
+    cr_assert_eq(t->out_x, 3);
+    cr_assert_eq(scene_set_stride(s, 2, 2, &err), CS_OK, "%s", err.message);
+    cr_assert_eq(stepper_count(s->stepper), 16);
+    scene_destroy(s);
+}
+
+Test(scene, weight_edit_changes_the_output)
+{
+    Scene *s = default_scene();
+    Error err = {0};
+    const Trace *t = stepper_trace(s->stepper);
+    float before = t->total;
+    float x = t->channels[0].cells[4].value;   /* input under the R kernel's centre */
+    cr_assert_eq(scene_set_weight(s, 0, 0, 1, 1, 1.0f, &err), CS_OK, "%s", err.message);
+    t = stepper_trace(s->stepper);
+    cr_assert_float_eq(t->total, before + x, 1e-2, "centre weight 0 -> 1 adds the input value");
+    cr_assert_eq(s->kernel_source, KERNEL_EDITED);
+    cr_assert_eq(scene_set_bias(s, 0, -1.5f, &err), CS_OK);
+    t = stepper_trace(s->stepper);
+    cr_assert_float_eq(t->total, before + x - 2.0f, 1e-2);
+    cr_assert_neq(scene_set_weight(s, 1, 0, 0, 0, 1.0f, &err), CS_OK, "there is only filter 0");
+    scene_destroy(s);
+}
+
+Test(scene, pooling_and_back)
+{
+    Scene *s = default_scene();
+    Error err = {0};
+    cr_assert_eq(scene_set_pool(s, true, POOL_MAX, &err), CS_OK, "%s", err.message);
+    cr_assert_eq(s->kind, LAYER_POOL);
+    cr_assert_eq(scene_output_maps(s), 3, "pooling keeps every channel");
+    cr_assert_eq(stepper_count(s->stepper), 3 * 3 * 3, "7x7, 2x2 stride 2: 3x3 per channel");
+    cr_assert_eq(scene_set_ceil_mode(s, true, &err), CS_OK);
+    cr_assert_eq(stepper_count(s->stepper), 4 * 4 * 3);
+    cr_assert_eq(scene_set_pool(s, false, POOL_MAX, &err), CS_OK);
+    cr_assert_eq(s->kind, LAYER_CONV);
+    cr_assert_eq(s->kernel_h, 3);
+    scene_destroy(s);
+}
+
+Test(scene, presets_and_random_weights)
+{
+    Scene *s = default_scene();
+    Error err = {0};
+    int blur = kernels_preset_find("blur");
+    cr_assert_eq(scene_set_preset(s, blur, &err), CS_OK, "%s", err.message);
+    cr_assert_str_eq(s->kernel_name, kernels_preset_name(blur));
+    cr_assert_float_eq(*tensor_at(&s->weights, 0, 2, 0, 0), 1.0f / 9.0f, 1e-6);
+    cr_assert_eq(scene_set_init(s, INIT_HE_NORMAL, 42, &err), CS_OK);
+    Tensor w1;
+    cr_assert_eq(tensor_copy(&w1, &s->weights, &err), CS_OK);
+    cr_assert_eq(scene_set_init(s, INIT_HE_NORMAL, 42, &err), CS_OK);
+    cr_assert_eq(memcmp(w1.data, s->weights.data, 27 * sizeof(float)), 0, "same seed, same weights");
+    cr_assert_eq(scene_set_kernel_size(s, 5, &err), CS_OK);
+    cr_assert_eq(s->weights.h, 5);
+    cr_assert_eq(stepper_count(s->stepper), 9);
+    tensor_free(&w1);
+    scene_destroy(s);
+}
+
+Test(scene, missing_input_file_is_an_error)
+{
+    SceneOptions o;
+    Scene *s;
+    Error err = {0};
+    scene_options_init(&o);
+    o.input = "/nonexistent/cat.png";
+    cr_assert_neq(scene_create(&o, &s, &err), CS_OK);
+    cr_assert_null(s);
+    cr_assert(strstr(err.message, "/nonexistent/cat.png"), "%s", err.message);
+}
