@@ -329,56 +329,70 @@ static void stepper_refresh(Stepper *s)
 
 /* ---- the whole output, in the trace's summation order ---- */
 
-/* t[i] += src[i * stride] * w for i < n, the product rounded on its own. */
-static void row_add_products(float *restrict t, const float *restrict src, float w, size_t n,
-                             size_t stride)
-{
-    if (stride == 1) {
-        for (size_t i = 0; i < n; i++) {
-            float p = src[i] * w;
-            t[i] += p;
-        }
-    } else {
-        for (size_t i = 0; i < n; i++) {
-            float p = src[i * stride] * w;
-            t[i] += p;
-        }
-    }
-}
-
 static void row_add(float *restrict out, const float *restrict t, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         out[i] += t[i];
 }
 
-/* Padded input row iy (may lie in the padding) of plane, columns from
- * col_src (-1: zero), into row. */
+/* Padded input row iy (may lie in the padding) of plane into row: the
+ * input row in the middle, the padding columns from col_src (-1: zero). */
 static void build_padded_row(const Stepper *s, const float *plane, int iy, const int *col_src,
                              size_t padded_w, float *row)
 {
     int sy = geom_pad_source(s->conv.pad_mode, iy, s->in_h);
+    size_t left = (size_t)s->pad.left, w = (size_t)s->in_w;
     const float *src;
     if (sy < 0) {
         memset(row, 0, padded_w * sizeof *row);
         return;
     }
-    src = plane + (size_t)sy * (size_t)s->in_w;
-    for (size_t x = 0; x < padded_w; x++)
+    src = plane + (size_t)sy * w;
+    memcpy(row + left, src, w * sizeof *row);
+    for (size_t x = 0; x < left; x++)
+        row[x] = col_src[x] < 0 ? 0.0f : src[col_src[x]];
+    for (size_t x = left + w; x < padded_w; x++)
         row[x] = col_src[x] < 0 ? 0.0f : src[col_src[x]];
 }
 
-/* Accumulates filter f's products over channel c's kh padded rows into t. */
+/* Adds filter f's channel-c sums for one output row to out: each cell's
+ * sum is formed over the kernel cells in order from 0, then added, exactly
+ * as conv_fill forms a channel sum and adds it to the total. rows holds
+ * the kh padded input rows the kernel covers. Stride 1 runs eight cells
+ * at a time, a fixed-size inner loop the compiler turns into vector code. */
 static void conv_row_channel(const Stepper *s, int f, int c, const float *rows, size_t padded_w,
-                             float *t)
+                             float *restrict out)
 {
+    enum { BLOCK = 8 };
     const float *wk = weights_of(s, f, c);
-    size_t ow = (size_t)s->out_w;
-    memset(t, 0, ow * sizeof *t);
-    for (int ky = 0; ky < s->kh; ky++)
-        for (int kx = 0; kx < s->kw; kx++)
-            row_add_products(t, rows + (size_t)ky * padded_w + (size_t)kx * (size_t)s->dw,
-                             wk[ky * s->kw + kx], ow, (size_t)s->sw);
+    size_t ow = (size_t)s->out_w, stride = (size_t)s->sw, x = 0;
+    if (stride == 1) {
+        for (; x + BLOCK <= ow; x += BLOCK) {
+            float acc[BLOCK] = {0};
+            for (int ky = 0; ky < s->kh; ky++)
+                for (int kx = 0; kx < s->kw; kx++) {
+                    const float *restrict src =
+                        rows + (size_t)ky * padded_w + (size_t)kx * (size_t)s->dw + x;
+                    float w = wk[ky * s->kw + kx];
+                    for (int j = 0; j < BLOCK; j++) {
+                        float p = src[j] * w;
+                        acc[j] += p;
+                    }
+                }
+            for (int j = 0; j < BLOCK; j++)
+                out[x + (size_t)j] += acc[j];
+        }
+    }
+    for (; x < ow; x++) {
+        float acc = 0.0f;
+        for (int ky = 0; ky < s->kh; ky++)
+            for (int kx = 0; kx < s->kw; kx++) {
+                float p = rows[(size_t)ky * padded_w + (size_t)kx * (size_t)s->dw + x * stride] *
+                          wk[ky * s->kw + kx];
+                acc += p;
+            }
+        out[x] += acc;
+    }
 }
 
 /* The same for a transposed convolution: gathers the input cells that land
@@ -416,13 +430,15 @@ static Status compute_conv_output(Stepper *s, Error *err)
     size_t ow = (size_t)s->out_w;
     bool transposed = s->kind == LAYER_CONV_TRANSPOSED;
     int channels = (int)s->input->c;
-    float *rows = NULL, *t = malloc(ow * sizeof *t);
+    float *rows = NULL, *t = NULL;
     int *col_src = NULL;
-    if (!transposed) {
+    if (transposed) {
+        t = malloc(ow * sizeof *t);
+    } else {
         rows = malloc((size_t)s->kh * padded_w * sizeof *rows);
         col_src = malloc(padded_w * sizeof *col_src);
     }
-    if (!t || (!transposed && (!rows || !col_src))) {
+    if (transposed ? !t : (!rows || !col_src)) {
         free(t);
         free(rows);
         free(col_src);
@@ -440,11 +456,13 @@ static Status compute_conv_output(Stepper *s, Error *err)
                     build_padded_row(s, input_plane(s, c), oy * s->sh - s->pad.top + ky * s->dh,
                                      col_src, padded_w, rows + (size_t)ky * padded_w);
             for (int f = g * s->filters_per_group; f < (g + 1) * s->filters_per_group; f++) {
-                if (transposed)
+                float *out = tensor_at(&s->pre, 0, (size_t)f, (size_t)oy, 0);
+                if (transposed) {
                     transposed_row_channel(s, f, c, oy, t);
-                else
-                    conv_row_channel(s, f, c, rows, padded_w, t);
-                row_add(tensor_at(&s->pre, 0, (size_t)f, (size_t)oy, 0), t, ow);
+                    row_add(out, t, ow);
+                } else {
+                    conv_row_channel(s, f, c, rows, padded_w, out);
+                }
             }
         }
         if (s->bias)
