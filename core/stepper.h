@@ -49,7 +49,8 @@ enum {
 };
 
 typedef struct TraceCell {
-    int iy, ix;         /* input coordinate; negative or >= H/W in the padding */
+    int iy, ix;         /* input coordinate; negative or >= H/W in the padding
+                           (CELL_SKIP: floor((o + pad - k*d) / s), not an input cell) */
     int src_y, src_x;   /* input cell the value came from (= iy, ix inside the input,
                            the reflected/replicated/wrapped cell in padding, -1 for zeros) */
     int flags;          /* CELL_* */
@@ -61,8 +62,10 @@ typedef struct TraceCell {
 typedef struct TraceChannel {
     int channel;        /* input channel index */
     TraceCell *cells;   /* kh*kw cells, row-major over the kernel */
-    float sum;          /* sum of this channel's products (done or not) */
-    float partial;      /* sum of the products added by the current step */
+    float sum;          /* sum of this channel's products (done or not);
+                           pooling: the window's sum (avg) or max (max) */
+    float partial;      /* sum of the products added by the current step;
+                           pooling: sum or max over the done cells (max: -inf if none) */
     bool done;          /* every product of this channel is added at the current step */
 } TraceChannel;
 
@@ -80,12 +83,16 @@ typedef struct Trace {
     /* conv kinds */
     float bias;                     /* 0 when there is no bias */
     bool has_bias;
-    float total;                    /* sum of channel sums + bias */
-    float partial_total;            /* what is added so far at the current step */
+    float total;                    /* sum of channel sums + bias (pooling: pool_result) */
+    float partial_total;            /* what is added so far at the current step: the
+                                       started channels' partials, + bias only at the
+                                       position's last sub-step (then it equals total);
+                                       pooling: channels[0].partial */
     Activation act;
-    float activated;                /* act(total) */
+    float activated;                /* act(total) (pooling: pool_result) */
     /* pooling */
-    int max_cell;                   /* index of the chosen cell in channels[0].cells (max) */
+    int max_cell;                   /* index of the chosen cell in channels[0].cells (max;
+                                       -1 for avg or a window without input cells) */
     float pool_sum;                 /* avg: sum of the counted cells */
     int pool_divisor;               /* avg: divisor */
     float pool_result;              /* the pooled value */
@@ -112,8 +119,10 @@ bool stepper_prev(Stepper *s);
 /* Jumps to index (clamped to count-1) in O(kh*kw*channels) time. */
 void stepper_seek(Stepper *s, size_t index);
 
-/* Changes granularity, keeping the same output position (first sub-step of
- * the current position when refining, the position when coarsening). */
+/* Changes granularity, keeping the same output position: refining lands on
+ * the first sub-step of the current step (position -> its first channel or
+ * term; channel c -> its first term), coarsening on the step containing
+ * the current one. */
 void stepper_set_granularity(Stepper *s, StepGranularity g);
 StepGranularity stepper_granularity(const Stepper *s);
 
