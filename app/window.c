@@ -1,0 +1,288 @@
+/* window.c: the window and its loop (see window.h).
+ *
+ * Start at window_run. The loop follows STYLE.md: drain the events into
+ * actions (keys through keys.h's table, clicks through layout_hit), advance
+ * playback by a clock in steps per second, draw from the state only when
+ * something changed, and sleep in SDL_WaitEvent while nothing plays.
+ *
+ * Drawing: SDL's software renderer on the window's own surface, the same
+ * renderer render.c uses offscreen, so the window shows the exporter's
+ * pixels. It is created with SDL_CreateRenderer(SOFTWARE) rather than
+ * SDL_CreateSoftwareRenderer(SDL_GetWindowSurface()): that is the same
+ * renderer on the same surface, but SDL re-fetches the surface itself when
+ * the window is resized, so the renderer and the text cache's textures
+ * survive a resize instead of being rebuilt (and every string rasterised
+ * again) at each step of a drag. */
+#include <math.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include <SDL.h>
+
+#include "draw.h"
+#include "keys.h"
+#include "layout.h"
+#include "text.h"
+#include "window.h"
+
+#define WINDOW_W 1280           /* first size, shrunk to fit the screen */
+#define WINDOW_H 720
+#define FRAME_MS 16             /* at most ~60 redraws a second while playing */
+#define CATCH_UP_S 0.25         /* playback never jumps more than this much time at once */
+
+typedef struct Window {
+    SDL_Window *win;
+    SDL_Renderer *ren;          /* software renderer on the window surface */
+    TextCache *tc;
+    bool dragging;              /* the left button went down on the timeline */
+    bool fullscreen;            /* the full-screen state applied to win */
+    bool dirty;                 /* the state changed since the last frame */
+    double clock;               /* playback: fraction of a step due */
+    Uint64 last_tick;           /* playback: when the clock last advanced */
+    Uint64 last_frame;          /* when the last frame was presented */
+} Window;
+
+/* ---- opening and closing ---- */
+
+static Status window_open(Window *w, const SceneOptions *o, Error *err)
+{
+    char font[1024];
+    Status st = text_find_font(o ? o->font : NULL, font, sizeof font, err);
+    if (st != CS_OK)
+        return st;
+    if (SDL_Init(SDL_INIT_VIDEO) != 0)
+        return error_set(err, CS_ERR_IO, "cannot open the window: %s", SDL_GetError());
+
+    int width = WINDOW_W, height = WINDOW_H;
+    SDL_Rect usable;
+    if (SDL_GetDisplayUsableBounds(0, &usable) == 0) {
+        if (width > usable.w)
+            width = usable.w;
+        if (height > usable.h)
+            height = usable.h;
+    }
+    w->win = SDL_CreateWindow("convstep", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, width,
+                              height, SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
+    if (!w->win)
+        return error_set(err, CS_ERR_IO, "cannot open the window: %s", SDL_GetError());
+    SDL_SetWindowMinimumSize(w->win, 160, 120);
+    w->ren = SDL_CreateRenderer(w->win, -1, SDL_RENDERER_SOFTWARE);
+    if (!w->ren)
+        return error_set(err, CS_ERR_IO, "cannot draw into the window: %s", SDL_GetError());
+    return text_cache_create(w->ren, font, &w->tc, err);
+}
+
+static void window_close(Window *w)
+{
+    text_cache_destroy(w->tc);
+    if (w->ren)
+        SDL_DestroyRenderer(w->ren);
+    if (w->win)
+        SDL_DestroyWindow(w->win);
+    SDL_Quit();
+}
+
+/* ---- drawing ---- */
+
+static void window_draw(Window *w, const App *app)
+{
+    int width, height;
+    SDL_GetRendererOutputSize(w->ren, &width, &height);
+    draw_frame(w->ren, w->tc, app->scene, &app->view, width, height);
+    SDL_RenderPresent(w->ren);
+    w->dirty = false;
+    w->last_frame = SDL_GetTicks64();
+}
+
+/* What is under window point (x, y) (event coordinates, which are in
+ * points: scaled to the surface's pixels on high-DPI screens). With
+ * on_timeline, the point is pulled onto the timeline bar, so a drag keeps
+ * seeking while the mouse strays above or beside it. */
+static Target window_hit(Window *w, const App *app, int x, int y, bool on_timeline)
+{
+    int pw, ph, ww, wh;
+    SDL_GetRendererOutputSize(w->ren, &pw, &ph);
+    SDL_GetWindowSize(w->win, &ww, &wh);
+    if (ww > 0 && wh > 0) {
+        x = (int)((long long)x * pw / ww);
+        y = (int)((long long)y * ph / wh);
+    }
+    Layout l;
+    layout_compute(app->scene, &app->view, pw, ph, &l);
+    if (on_timeline) {
+        Rect b = l.timeline_bar;
+        if (b.w <= 0 || b.h <= 0)
+            return (Target){.kind = TARGET_NONE};
+        x = x < b.x ? b.x : x >= b.x + b.w ? b.x + b.w - 1 : x;
+        y = b.y + b.h / 2;
+    }
+    return layout_hit(&l, app->scene, x, y);
+}
+
+/* ---- events -> actions ---- */
+
+static void on_key(Window *w, App *app, const SDL_KeyboardEvent *k)
+{
+    SDL_Keycode key = k->keysym.sym;
+    if (app->view.edit.kind != TARGET_NONE) {
+        /* Typing a weight: the text arrives as SDL_TEXTINPUT; keys only
+         * finish or correct it. */
+        if (key == SDLK_RETURN || key == SDLK_KP_ENTER)
+            action_edit_commit(app, 0);
+        else if (key == SDLK_ESCAPE)
+            action_escape(app, 0);
+        else if (key == SDLK_BACKSPACE)
+            action_edit_erase(app, 0);
+        else
+            return;
+        w->dirty = true;
+        return;
+    }
+    const KeyBinding *b = keys_find(key, k->keysym.mod);
+    if (!b)
+        return;
+    b->action(app, b->arg);
+    w->dirty = true;
+}
+
+static void on_mouse_down(Window *w, App *app, const SDL_MouseButtonEvent *m)
+{
+    if (m->button != SDL_BUTTON_LEFT)
+        return;
+    Target t = window_hit(w, app, m->x, m->y, false);
+    w->dragging = t.kind == TARGET_TIMELINE;
+    action_click(app, t);
+    w->dirty = true;
+}
+
+static void on_mouse_motion(Window *w, App *app, const SDL_MouseMotionEvent *m)
+{
+    if (w->dragging) {
+        Target t = window_hit(w, app, m->x, m->y, true);
+        if (t.kind == TARGET_TIMELINE && t.step != stepper_index(app->scene->stepper)) {
+            action_click(app, t);
+            w->dirty = true;
+        }
+        return;
+    }
+    if (action_hover(app, window_hit(w, app, m->x, m->y, false)))
+        w->dirty = true;
+}
+
+static void on_event(Window *w, App *app, const SDL_Event *e)
+{
+    switch (e->type) {
+    case SDL_QUIT:
+        app->quit = true;
+        break;
+    case SDL_KEYDOWN:
+        on_key(w, app, &e->key);
+        break;
+    case SDL_TEXTINPUT:
+        if (app->view.edit.kind != TARGET_NONE) {
+            action_edit_type(app, e->text.text);
+            w->dirty = true;
+        }
+        break;
+    case SDL_MOUSEBUTTONDOWN:
+        on_mouse_down(w, app, &e->button);
+        break;
+    case SDL_MOUSEBUTTONUP:
+        if (e->button.button == SDL_BUTTON_LEFT)
+            w->dragging = false;
+        break;
+    case SDL_MOUSEMOTION:
+        on_mouse_motion(w, app, &e->motion);
+        break;
+    case SDL_WINDOWEVENT:
+        if (e->window.event == SDL_WINDOWEVENT_LEAVE && action_hover(app, (Target){.kind = TARGET_NONE}))
+            w->dirty = true;
+        if (e->window.event == SDL_WINDOWEVENT_SIZE_CHANGED || e->window.event == SDL_WINDOWEVENT_EXPOSED)
+            w->dirty = true;
+        break;
+    case SDL_DROPFILE:
+        action_open(app, e->drop.file);
+        SDL_free(e->drop.file);
+        w->dirty = true;
+        break;
+    default:
+        break;
+    }
+}
+
+/* ---- playback clock ---- */
+
+/* Advances playback by the time since the last call: speed steps per
+ * second, never more than CATCH_UP_S worth at once (after a stall the clock
+ * drops the backlog instead of racing through it). */
+static void window_tick(Window *w, App *app)
+{
+    Uint64 now = SDL_GetPerformanceCounter();
+    if (!app->view.playing) {
+        w->clock = 0.0;
+        w->last_tick = now;
+        return;
+    }
+    double dt = (double)(now - w->last_tick) / (double)SDL_GetPerformanceFrequency();
+    w->last_tick = now;
+    if (dt > CATCH_UP_S)
+        dt = CATCH_UP_S;
+    w->clock += dt * app->view.speed;
+    double steps = floor(w->clock);
+    if (steps >= 1.0) {
+        w->clock -= steps;
+        action_play_advance(app, (int)steps);
+        w->dirty = true;
+    }
+}
+
+/* How long the loop may sleep while playing: until the next step is due,
+ * but at least until the next frame. */
+static Uint32 window_play_wait(const Window *w, const App *app)
+{
+    double to_step = (1.0 - w->clock) / app->view.speed * 1000.0;
+    Uint64 since_frame = SDL_GetTicks64() - w->last_frame;
+    double to_frame = since_frame >= FRAME_MS ? 0.0 : (double)(FRAME_MS - since_frame);
+    double ms = to_step > to_frame ? to_step : to_frame;
+    return ms < 1.0 ? 1 : ms > 1000.0 ? 1000 : (Uint32)ceil(ms);
+}
+
+/* ---- the loop ---- */
+
+Status window_run(App *app, const SceneOptions *o, Error *err)
+{
+    Window w;
+    memset(&w, 0, sizeof w);
+    Status st = window_open(&w, o, err);
+    if (st != CS_OK) {
+        window_close(&w);
+        return st;
+    }
+    w.dirty = true;
+    w.last_tick = SDL_GetPerformanceCounter();
+    while (!app->quit) {
+        SDL_Event e;
+        /* Sleep until something happens: an event, or the next step while
+         * playing. A pending redraw does not sleep. */
+        if (!w.dirty) {
+            bool got = app->view.playing ? SDL_WaitEventTimeout(&e, (int)window_play_wait(&w, app))
+                                         : SDL_WaitEvent(&e);
+            if (got)
+                on_event(&w, app, &e);
+        }
+        while (!app->quit && SDL_PollEvent(&e))
+            on_event(&w, app, &e);
+        if (app->quit)
+            break;
+        if (app->fullscreen != w.fullscreen) {
+            w.fullscreen = app->fullscreen;
+            SDL_SetWindowFullscreen(w.win, w.fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0);
+            w.dirty = true;
+        }
+        window_tick(&w, app);
+        if (w.dirty)
+            window_draw(&w, app);
+    }
+    window_close(&w);
+    return CS_OK;
+}
