@@ -116,14 +116,21 @@ static const char *rf_count_text(unsigned long long v, char *buf, size_t size)
     return buf;
 }
 
-enum { RF_COLUMNS = 11, RF_CELL = 48 };
+enum { RF_COLUMNS = 11, RF_CELL = 56 };
 
 /* The cells of one table row for layer i. */
 static void rf_row(const LayerSpec *spec, const RfLayer *l, bool sized, char cells[RF_COLUMNS][RF_CELL])
 {
     bool spatial = spec_is_spatial(spec);
-    snprintf(cells[0], RF_CELL, "%.*s", RF_CELL - 1, spec->text);
-    if (strlen(spec->text) >= RF_CELL)
+    /* the table drops a "torch.nn." or "nn." prefix to leave room for the
+     * arguments; --json keeps the layer as written */
+    const char *text = spec->text;
+    if (strncmp(text, "torch.", 6) == 0)
+        text += 6;
+    if (strncmp(text, "nn.", 3) == 0)
+        text += 3;
+    snprintf(cells[0], RF_CELL, "%.*s", RF_CELL - 1, text);
+    if (strlen(text) >= RF_CELL)
         memcpy(cells[0] + RF_CELL - 4, "...", 4);
     if (spatial) {
         rf_pair_text(l->kernel[0], l->kernel[1], cells[1], RF_CELL);
