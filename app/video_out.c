@@ -238,3 +238,8 @@ const char *video_out_temp_path(const VideoOut *v)
 {
     return fileout_temp_path(&v->fo);
 }
+
+int video_out_pid(const VideoOut *v)
+{
+    return (int)v->pid;
+}

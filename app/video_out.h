@@ -36,7 +36,9 @@ Status video_out_commit(VideoOut *v, Error *err);
 /* Stops ffmpeg, removes the temporary file and frees v. NULL is fine. */
 void video_out_abort(VideoOut *v);
 
-/* The temporary file ffmpeg writes, for a signal handler that must unlink it. */
+/* The temporary file ffmpeg writes and ffmpeg's process id (-1 when it has
+ * ended), for a signal handler that must stop it and unlink the file. */
 const char *video_out_temp_path(const VideoOut *v);
+int video_out_pid(const VideoOut *v);
 
 #endif
