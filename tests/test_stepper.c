@@ -218,6 +218,7 @@ static void check_against_reference(LayerKind kind, uint64_t seed, int rounds)
 {
     Rng r;
     int valid = 0;
+    unsigned seen = 0;      /* features met among the valid layers, see below */
     rng_seed(&r, seed);
     for (int round = 0; round < rounds; round++) {
         Layer l;
@@ -236,6 +237,12 @@ static void check_against_reference(LayerKind kind, uint64_t seed, int rounds)
             continue;
         }
         valid++;
+        if (kind == LAYER_POOL)
+            seen |= 1u << (l.cfg.pool.mode * 4 + l.cfg.pool.ceil_mode * 2 + l.cfg.pool.count_include_pad);
+        else
+            seen |= 1u << l.cfg.conv.pad_mode | 1u << (4 + l.cfg.conv.padding.kind) |
+                    (l.cfg.conv.groups > 1) << 8 | (l.cfg.conv.dilation_h > 1) << 9 |
+                    (l.cfg.conv.stride_w > 1) << 10 | (l.cfg.bias != NULL) << 11;
         size_t oh, ow, nf;
         stepper_output_size(s, &oh, &ow, &nf);
         cr_assert(oh == ref.h && ow == ref.w && nf == ref.c, "round %d: shape", round);
@@ -263,21 +270,26 @@ static void check_against_reference(LayerKind kind, uint64_t seed, int rounds)
         layer_free(&l);
     }
     cr_assert_gt(valid, rounds / 3, "only %d of %d random layers were valid", valid, rounds);
+    /* Conv: every padding mode and kind, groups, dilation, stride, bias.
+     * Transposed: zeros and explicit padding only. Pool: max and avg, each
+     * with and without ceil_mode and count_include_pad. */
+    unsigned want = kind == LAYER_CONV ? 0xFFFu : kind == LAYER_CONV_TRANSPOSED ? 0xF11u : 0xFFu;
+    cr_assert_eq(seen & want, want, "features met: %#x of %#x", seen, want);
 }
 
 Test(stepper, conv_matches_reference_everywhere)
 {
-    check_against_reference(LAYER_CONV, 11, 400);
+    check_against_reference(LAYER_CONV, 11, 1000);
 }
 
 Test(stepper, transposed_matches_reference_everywhere)
 {
-    check_against_reference(LAYER_CONV_TRANSPOSED, 12, 400);
+    check_against_reference(LAYER_CONV_TRANSPOSED, 12, 1000);
 }
 
 Test(stepper, pool_matches_reference_everywhere)
 {
-    check_against_reference(LAYER_POOL, 13, 400);
+    check_against_reference(LAYER_POOL, 13, 1000);
 }
 
 /* ---- round trips, seeking, granularities ---- */
@@ -673,6 +685,37 @@ Test(stepper, max_pool_index)
         }
     }
     stepper_destroy(s);
+    tensor_free(&in);
+}
+
+/* Pooling at term granularity over 1 2 / 3 4 (2x2 window): the running
+ * sum 1, 3, 6, 10 (avg) or running max 1, 2, 3, 4 (max) fills in; the
+ * result is the same at every sub-step and the cell finishes at the last. */
+Test(stepper, pool_term_steps)
+{
+    static const float in_values[4] = {1, 2, 3, 4};
+    static const float running[2][4] = {{1, 2, 3, 4}, {1, 3, 6, 10}};
+    Tensor in;
+    tensor_values(&in, 1, 2, 2, in_values);
+    for (int mode = POOL_MAX; mode <= POOL_AVG; mode++) {
+        StepperConfig cfg = pool_config(&in, geom_pool_defaults((PoolMode)mode, 2, 2));
+        cfg.granularity = STEP_TERM;
+        Stepper *s = make(&cfg);
+        cr_assert_eq(stepper_count(s), 4);
+        for (int k = 0; k < 4; k++) {
+            stepper_seek(s, (size_t)k);
+            const Trace *t = stepper_trace(s);
+            cr_assert(t->channel_step == 0 && t->term_step == k);
+            cr_assert_eq(t->channels[0].partial, running[mode][k], "mode %d step %d", mode, k);
+            cr_assert_eq(t->partial_total, running[mode][k]);
+            cr_assert_eq(t->pool_result, mode == POOL_MAX ? 4.0f : 2.5f);
+            cr_assert_eq(t->channels[0].done, k == 3);
+            cr_assert_eq(stepper_cell_done(s, 0, 0, 0), k == 3);
+            for (int c = 0; c < 4; c++)
+                cr_assert_eq((t->channels[0].cells[c].flags & CELL_DONE) != 0, c <= k);
+        }
+        stepper_destroy(s);
+    }
     tensor_free(&in);
 }
 
