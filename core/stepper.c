@@ -498,6 +498,9 @@ static Status check_config(const StepperConfig *cfg, Stepper *s, Error *err)
     Status st;
     if (!in || !in->data)
         return error_set(err, CS_ERR_RANGE, "the stepper needs an input tensor");
+    if (cfg->granularity != STEP_POSITION && cfg->granularity != STEP_CHANNEL &&
+        cfg->granularity != STEP_TERM)
+        return error_set(err, CS_ERR_RANGE, "unknown step granularity %d", (int)cfg->granularity);
     if (cfg->kind == LAYER_POOL) {
         if (in->n != 1)
             return error_set(err, CS_ERR_SHAPE, "pooling takes a batch of one, but the input has %zu",
