@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -20,18 +21,73 @@
 #include "stb_image.h"
 #include "stb_image_resize.h"
 
+#define SNIFF_BYTES 4096   /* header bytes searched for a claimed size */
+
 /* Checks a size read from a header against the caps. */
-static Status check_size(const char *name, int w, int h, int channels, Error *err)
+static Status check_size(const char *name, long w, long h, Error *err)
 {
     if (w <= 0 || h <= 0)
-        return error_set(err, CS_ERR_FORMAT, "%s: the image claims an empty size %dx%d", name, w, h);
+        return error_set(err, CS_ERR_FORMAT, "%s: the image claims an empty size %ldx%ld", name, w, h);
     if (w > IMAGE_MAX_SIDE || h > IMAGE_MAX_SIDE || (size_t)w * (size_t)h > IMAGE_MAX_PIXELS)
         return error_set(err, CS_ERR_LIMIT,
-                         "%s: the image is %dx%d, larger than the limit (%d pixels a side, %zu pixels in all)",
+                         "%s: the image is %ldx%ld, larger than the limit (%d pixels a side, %zu pixels in all)",
                          name, w, h, IMAGE_MAX_SIDE, (size_t)IMAGE_MAX_PIXELS);
-    if (channels < 1 || channels > 4)
-        return error_set(err, CS_ERR_FORMAT, "%s: the image has %d channels; 1 to 4 are supported", name, channels);
     return CS_OK;
+}
+
+static Status check_info(const char *name, int w, int h, int channels, Error *err)
+{
+    Status st = check_size(name, w, h, err);
+    if (st == CS_OK && (channels < 1 || channels > 4))
+        st = error_set(err, CS_ERR_FORMAT, "%s: the image has %d channels; 1 to 4 are supported", name, channels);
+    return st;
+}
+
+/* The size a PNG or JPEG header claims, read by hand. stb_image refuses an
+ * image over 1 GiB already in stbi_info and then reports only "unknown image
+ * type", which would hide why a huge image is refused. */
+static bool claimed_size(const unsigned char *p, size_t n, long *w, long *h)
+{
+    static const unsigned char png_signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    if (n >= 24 && memcmp(p, png_signature, 8) == 0 && memcmp(p + 12, "IHDR", 4) == 0) {
+        *w = (long)((unsigned long)p[16] << 24 | (unsigned long)p[17] << 16 | (unsigned long)p[18] << 8 | p[19]);
+        *h = (long)((unsigned long)p[20] << 24 | (unsigned long)p[21] << 16 | (unsigned long)p[22] << 8 | p[23]);
+        return true;
+    }
+    if (n < 4 || p[0] != 0xff || p[1] != 0xd8)
+        return false;
+    /* JPEG: walk the marker segments to the first start-of-frame (C0-CF
+     * other than C4 DHT, C8 JPG and CC DAC), which holds height then width. */
+    for (size_t i = 2; i + 9 <= n;) {
+        if (p[i] != 0xff)
+            return false;
+        unsigned marker = p[i + 1];
+        if (marker == 0xff) {
+            i++;
+            continue;
+        }
+        if (marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 && marker != 0xcc) {
+            *h = (long)p[i + 5] << 8 | p[i + 6];
+            *w = (long)p[i + 7] << 8 | p[i + 8];
+            return true;
+        }
+        size_t len = (size_t)p[i + 2] << 8 | p[i + 3];
+        if (len < 2)
+            return false;
+        i += 2 + len;
+    }
+    return false;
+}
+
+/* After stbi_info failed: a size limit when the header claims a size over
+ * the caps, else "not an image". */
+static Status refuse_unreadable(const unsigned char *head, size_t n, const char *name, Error *err)
+{
+    long w, h;
+    if (claimed_size(head, n, &w, &h) && check_size(name, w, h, err) == CS_ERR_LIMIT)
+        return CS_ERR_LIMIT;
+    const char *why = stbi_failure_reason();
+    return error_set(err, CS_ERR_FORMAT, "%s is not an image stb_image reads (%s)", name, why ? why : "unknown");
 }
 
 /* Moves stb's interleaved 8-bit pixels into a new 1 x C x H x W tensor and
@@ -47,12 +103,6 @@ static Status pixels_to_tensor(stbi_uc *pixels, int w, int h, int channels, Tens
     }
     stbi_image_free(pixels);
     return st;
-}
-
-static Status not_an_image(const char *name, Error *err)
-{
-    const char *why = stbi_failure_reason();
-    return error_set(err, CS_ERR_FORMAT, "%s is not an image stb_image reads (%s)", name, why ? why : "unknown");
 }
 
 Status image_load(const char *path, Tensor *out, Error *err)
@@ -74,10 +124,13 @@ Status image_load(const char *path, Tensor *out, Error *err)
         return error_set(err, CS_ERR_FORMAT, "%s is empty", path);
     }
     if (!stbi_info_from_file(f, &w, &h, &channels)) {
+        unsigned char head[SNIFF_BYTES];
+        rewind(f);
+        size_t n = fread(head, 1, sizeof head, f);
         fclose(f);
-        return not_an_image(path, err);
+        return refuse_unreadable(head, n, path, err);
     }
-    if ((st = check_size(path, w, h, channels, err)) != CS_OK) {
+    if ((st = check_info(path, w, h, channels, err)) != CS_OK) {
         fclose(f);
         return st;
     }
@@ -88,7 +141,7 @@ Status image_load(const char *path, Tensor *out, Error *err)
         const char *why = stbi_failure_reason();
         return error_set(err, CS_ERR_FORMAT, "cannot decode %s: %s", path, why ? why : "unknown error");
     }
-    if ((st = check_size(path, w, h, want, err)) != CS_OK) {
+    if ((st = check_info(path, w, h, want, err)) != CS_OK) {
         stbi_image_free(pixels);
         return st;
     }
@@ -107,8 +160,8 @@ Status image_load_memory(const unsigned char *data, size_t size, const char *nam
     if (size > INT_MAX)
         return error_set(err, CS_ERR_LIMIT, "%s: %zu bytes is too large for the image decoder", name, size);
     if (!stbi_info_from_memory(data, (int)size, &w, &h, &channels))
-        return not_an_image(name, err);
-    if ((st = check_size(name, w, h, channels, err)) != CS_OK)
+        return refuse_unreadable(data, size, name, err);
+    if ((st = check_info(name, w, h, channels, err)) != CS_OK)
         return st;
     int want = channels;
     stbi_uc *pixels = stbi_load_from_memory(data, (int)size, &w, &h, &channels, want);
@@ -116,7 +169,7 @@ Status image_load_memory(const unsigned char *data, size_t size, const char *nam
         const char *why = stbi_failure_reason();
         return error_set(err, CS_ERR_FORMAT, "cannot decode %s: %s", name, why ? why : "unknown error");
     }
-    if ((st = check_size(name, w, h, want, err)) != CS_OK) {
+    if ((st = check_info(name, w, h, want, err)) != CS_OK) {
         stbi_image_free(pixels);
         return st;
     }

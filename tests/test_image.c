@@ -1,0 +1,368 @@
+/* test_image.c: image loading and resizing (core/image.h). The images are
+ * written here with stb_image_write (Debian's libstb) or built byte by byte. */
+#include <criterion/criterion.h>
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "image.h"
+#include "rng.h"
+#include "stb_image_write.h"
+
+static char tmp_dir[64];
+
+static void make_tmp_dir(void)
+{
+    strcpy(tmp_dir, "/tmp/convstep-image-XXXXXX");
+    cr_assert_not_null(mkdtemp(tmp_dir));
+}
+
+static void remove_tmp_dir(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(image, .init = make_tmp_dir, .fini = remove_tmp_dir);
+
+static const char *path_in_tmp(const char *name)
+{
+    static char path[128];
+    snprintf(path, sizeof path, "%s/%s", tmp_dir, name);
+    return path;
+}
+
+static void write_file(const char *path, const void *data, size_t size)
+{
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f, "cannot create %s", path);
+    cr_assert_eq(fwrite(data, 1, size, f), size);
+    cr_assert_eq(fclose(f), 0);
+}
+
+/* ---- encoded images in memory ------------------------------------------- */
+
+typedef struct Buffer {
+    unsigned char *data;
+    size_t size;
+} Buffer;
+
+static void append(void *context, void *data, int size)
+{
+    Buffer *b = context;
+    b->data = realloc(b->data, b->size + (size_t)size);
+    cr_assert_not_null(b->data);
+    memcpy(b->data + b->size, data, (size_t)size);
+    b->size += (size_t)size;
+}
+
+/* The test pattern: pixel (x, y) channel c holds 10*y + 3*x + 50*c. */
+static unsigned char pattern(int x, int y, int c)
+{
+    return (unsigned char)(10 * y + 3 * x + 50 * c);
+}
+
+static unsigned char *pattern_pixels(int w, int h, int channels)
+{
+    unsigned char *px = malloc((size_t)w * h * channels);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            for (int c = 0; c < channels; c++)
+                px[(y * w + x) * channels + c] = pattern(x, y, c);
+    return px;
+}
+
+typedef enum Format { FORMAT_PNG, FORMAT_BMP, FORMAT_TGA, FORMAT_JPG } Format;
+
+static Buffer encode(Format format, int w, int h, int channels, const unsigned char *px)
+{
+    Buffer b = {0};
+    int ok = format == FORMAT_PNG ? stbi_write_png_to_func(append, &b, w, h, channels, px, w * channels)
+           : format == FORMAT_BMP ? stbi_write_bmp_to_func(append, &b, w, h, channels, px)
+           : format == FORMAT_TGA ? stbi_write_tga_to_func(append, &b, w, h, channels, px)
+           : stbi_write_jpg_to_func(append, &b, w, h, channels, px, 100);
+    cr_assert(ok && b.size > 0, "stb_image_write failed");
+    return b;
+}
+
+static void expect_pattern(const Tensor *t, int w, int h, int channels, float tolerance, const char *what)
+{
+    cr_assert(t->rank == 3 && t->n == 1 && t->c == (size_t)channels && t->h == (size_t)h && t->w == (size_t)w,
+              "%s: rank %d, %zux%zux%zux%zu", what, t->rank, t->n, t->c, t->h, t->w);
+    for (int c = 0; c < channels; c++)
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                float got = *tensor_at(t, 0, (size_t)c, (size_t)y, (size_t)x);
+                cr_expect(fabsf(got - pattern(x, y, c)) <= tolerance, "%s: (c%d, y%d, x%d) = %g, wanted %d", what,
+                          c, y, x, got, pattern(x, y, c));
+            }
+}
+
+/* A PNG of just a signature and an IHDR chunk claiming w x h RGB. */
+static size_t png_header(unsigned char *out, uint32_t w, uint32_t h)
+{
+    static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    unsigned char *p = out;
+    memcpy(p, sig, 8);
+    p += 8;
+    const unsigned char ihdr[21] = {0, 0, 0, 13, 'I', 'H', 'D', 'R',
+                                    w >> 24, w >> 16 & 0xff, w >> 8 & 0xff, w & 0xff,
+                                    h >> 24, h >> 16 & 0xff, h >> 8 & 0xff, h & 0xff,
+                                    8, 2, 0, 0, 0};
+    memcpy(p, ihdr, sizeof ihdr);
+    uint32_t crc = 0xffffffffu;   /* CRC-32 of the chunk type and data */
+    for (size_t i = 4; i < sizeof ihdr; i++) {
+        crc ^= ihdr[i];
+        for (int k = 0; k < 8; k++)
+            crc = crc & 1 ? (crc >> 1) ^ 0xedb88320u : crc >> 1;
+    }
+    crc ^= 0xffffffffu;
+    p += sizeof ihdr;
+    *p++ = (unsigned char)(crc >> 24);
+    *p++ = (unsigned char)(crc >> 16);
+    *p++ = (unsigned char)(crc >> 8);
+    *p++ = (unsigned char)crc;
+    return (size_t)(p - out);
+}
+
+/* ---- loading ------------------------------------------------------------ */
+
+Test(image, grey_grey_alpha_rgb_and_rgba_pngs_keep_their_channels)
+{
+    const char *names[] = {"", "grey", "grey+alpha", "RGB", "RGBA"};
+    for (int channels = 1; channels <= 4; channels++) {
+        unsigned char *px = pattern_pixels(3, 2, channels);
+        Buffer png = encode(FORMAT_PNG, 3, 2, channels, px);
+        Tensor t;
+        Error err;
+        cr_assert_eq(image_load_memory(png.data, png.size, "mem.png", &t, &err), CS_OK, "%s: %s",
+                     names[channels], err.message);
+        expect_pattern(&t, 3, 2, channels, 0, names[channels]);
+        tensor_free(&t);
+
+        const char *path = path_in_tmp("pattern.png");
+        write_file(path, png.data, png.size);
+        cr_assert_eq(image_load(path, &t, &err), CS_OK, "%s: %s", names[channels], err.message);
+        expect_pattern(&t, 3, 2, channels, 0, names[channels]);
+        tensor_free(&t);
+        free(png.data);
+        free(px);
+    }
+}
+
+Test(image, bmp_tga_and_jpeg_load_too)
+{
+    unsigned char *px = pattern_pixels(8, 8, 3);
+    struct {
+        Format format;
+        const char *name;
+        float tolerance;
+    } cases[] = {{FORMAT_BMP, "bmp", 0}, {FORMAT_TGA, "tga", 0}, {FORMAT_JPG, "jpeg", 8}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        Buffer b = encode(cases[i].format, 8, 8, 3, px);
+        Tensor t;
+        Error err;
+        cr_assert_eq(image_load_memory(b.data, b.size, cases[i].name, &t, &err), CS_OK, "%s: %s", cases[i].name,
+                     err.message);
+        expect_pattern(&t, 8, 8, 3, cases[i].tolerance, cases[i].name);
+        tensor_free(&t);
+        free(b.data);
+    }
+    free(px);
+}
+
+Test(image, a_header_claiming_100000x100000_is_refused_at_once, .timeout = 2)
+{
+    unsigned char png[64];
+    size_t size = png_header(png, 100000, 100000);
+    Tensor t;
+    Error err;
+    clock_t start = clock();
+    cr_expect_eq(image_load_memory(png, size, "huge.png", &t, &err), CS_ERR_LIMIT);
+    cr_expect(strstr(err.message, "huge.png") && strstr(err.message, "100000x100000") &&
+              strstr(err.message, "limit"), "%s", err.message);
+    cr_expect_null(t.data);
+
+    const char *path = path_in_tmp("huge.png");
+    write_file(path, png, size);
+    cr_expect_eq(image_load(path, &t, &err), CS_ERR_LIMIT);
+    cr_expect(strstr(err.message, "huge.png") != NULL, "%s", err.message);
+    double seconds = (double)(clock() - start) / CLOCKS_PER_SEC;
+    cr_expect_lt(seconds, 0.1, "refusing took %g s", seconds);
+}
+
+Test(image, a_jpeg_header_claiming_a_huge_size_is_refused_at_once, .timeout = 2)
+{
+    /* SOI, an APP0 segment, then a baseline SOF0 claiming H x W, 3 channels. */
+    const struct {
+        unsigned h, w;
+    } cases[] = {{60000, 60000}, {20000, 20000}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        unsigned h = cases[i].h, w = cases[i].w;
+        const unsigned char jpg[] = {0xff, 0xd8, 0xff, 0xe0, 0, 16, 'J', 'F', 'I', 'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0,
+                                     0xff, 0xc0, 0, 17, 8, h >> 8, h & 0xff, w >> 8, w & 0xff, 3,
+                                     1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1};
+        char want[32];
+        snprintf(want, sizeof want, "%ux%u", w, h);
+        Tensor t;
+        Error err;
+        cr_expect_eq(image_load_memory(jpg, sizeof jpg, "huge.jpg", &t, &err), CS_ERR_LIMIT, "%s", err.message);
+        cr_expect(strstr(err.message, "huge.jpg") && strstr(err.message, want), "%s", err.message);
+    }
+}
+
+Test(image, the_caps_apply_per_side_and_in_all)
+{
+    struct {
+        uint32_t w, h;
+    } cases[] = {{IMAGE_MAX_SIDE + 1, 1}, {1, IMAGE_MAX_SIDE + 1}, {IMAGE_MAX_SIDE, IMAGE_MAX_SIDE}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        unsigned char png[64];
+        size_t size = png_header(png, cases[i].w, cases[i].h);
+        Tensor t;
+        Error err;
+        cr_expect_eq(image_load_memory(png, size, "cap.png", &t, &err), CS_ERR_LIMIT, "%ux%u: %s", cases[i].w,
+                     cases[i].h, err.message);
+    }
+}
+
+Test(image, a_truncated_png_is_refused)
+{
+    Rng rng;
+    rng_seed(&rng, 5);
+    unsigned char px[32 * 32 * 3];
+    for (size_t i = 0; i < sizeof px; i++)
+        px[i] = (unsigned char)(rng_next(&rng) >> 56);   /* noise does not compress */
+    Buffer png = encode(FORMAT_PNG, 32, 32, 3, px);
+    Tensor t;
+    Error err;
+    cr_expect_eq(image_load_memory(png.data, png.size / 2, "cut.png", &t, &err), CS_ERR_FORMAT);
+    cr_expect(strstr(err.message, "cut.png") != NULL, "%s", err.message);
+    cr_expect_null(t.data);
+
+    const char *path = path_in_tmp("cut.png");
+    write_file(path, png.data, png.size / 2);
+    cr_expect_eq(image_load(path, &t, &err), CS_ERR_FORMAT);
+    cr_expect(strstr(err.message, "cannot decode") && strstr(err.message, "cut.png"), "%s", err.message);
+
+    write_file(path, png.data, 20);   /* inside the IHDR chunk */
+    cr_expect_eq(image_load(path, &t, &err), CS_ERR_FORMAT);
+    cr_expect(strstr(err.message, "cut.png") != NULL, "%s", err.message);
+    free(png.data);
+}
+
+Test(image, missing_directory_empty_and_random_files_are_refused)
+{
+    Tensor t;
+    Error err;
+    cr_expect_eq(image_load(path_in_tmp("missing.png"), &t, &err), CS_ERR_IO);
+    cr_expect(strstr(err.message, "missing.png") && strstr(err.message, "No such file"), "%s", err.message);
+
+    cr_expect_eq(image_load(tmp_dir, &t, &err), CS_ERR_IO);
+    cr_expect(strstr(err.message, tmp_dir) && strstr(err.message, "is a directory"), "%s", err.message);
+
+    write_file(path_in_tmp("empty.png"), "", 0);
+    cr_expect_eq(image_load(path_in_tmp("empty.png"), &t, &err), CS_ERR_FORMAT);
+    cr_expect(strstr(err.message, "empty.png is empty") != NULL, "%s", err.message);
+    cr_expect_eq(image_load_memory((const unsigned char *)"", 0, "nothing", &t, &err), CS_ERR_FORMAT);
+
+    Rng rng;
+    rng_seed(&rng, 11);
+    unsigned char noise[1000];
+    for (size_t i = 0; i < sizeof noise; i++)
+        noise[i] = (unsigned char)(rng_next(&rng) >> 56);
+    write_file(path_in_tmp("noise.png"), noise, sizeof noise);
+    cr_expect_eq(image_load(path_in_tmp("noise.png"), &t, &err), CS_ERR_FORMAT);
+    cr_expect(strstr(err.message, "noise.png is not an image") != NULL, "%s", err.message);
+    cr_expect_null(t.data);
+}
+
+/* ---- resizing ----------------------------------------------------------- */
+
+static Tensor make_tensor(size_t c, size_t h, size_t w, const float *values)
+{
+    Tensor t;
+    Error err;
+    cr_assert_eq(tensor_init(&t, 1, c, h, w, 3, &err), CS_OK);
+    memcpy(t.data, values, c * h * w * sizeof(float));
+    return t;
+}
+
+Test(image, shrinking_averages_each_area)
+{
+    /* 4x4 -> 2x2: each output is the mean of a 2x2 block.
+     *   0  4 | 8 12        2 | 10
+     *   0  4 | 8 12   ->   --+---
+     *  ----+-----         22 | 30   (means 2, 10, 22.25 -> 22, 30.25 -> 30)
+     *  20 24 |28 32
+     *  21 24 |29 32 */
+    const float in[16] = {0, 4, 8, 12, 0, 4, 8, 12, 20, 24, 28, 32, 21, 24, 29, 32};
+    const float want[4] = {2, 10, 22, 30};
+    Tensor t = make_tensor(1, 4, 4, in), out;
+    Error err;
+    cr_assert_eq(image_resize(&t, 2, 2, &out, &err), CS_OK, "%s", err.message);
+    cr_assert(out.rank == 3 && out.c == 1 && out.h == 2 && out.w == 2);
+    for (int i = 0; i < 4; i++)
+        cr_expect_eq(out.data[i], want[i], "output %d is %g, wanted %g", i, out.data[i], want[i]);
+    tensor_free(&t);
+    tensor_free(&out);
+}
+
+Test(image, resizing_keeps_channels_apart_and_values_whole_and_in_range)
+{
+    /* Three channels, constant 0, 255 and 100: every size keeps them so. A
+     * ramp grown 3x stays within its ends and whole. */
+    float in[3 * 5 * 7];
+    for (int i = 0; i < 35; i++) {
+        in[i] = 0;
+        in[35 + i] = 255;
+        in[70 + i] = 100;
+    }
+    Tensor t = make_tensor(3, 5, 7, in), out;
+    Error err;
+    const size_t sizes[][2] = {{1, 1}, {2, 3}, {5, 7}, {15, 21}, {3, 20}, {11, 2}};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        cr_assert_eq(image_resize(&t, sizes[s][0], sizes[s][1], &out, &err), CS_OK, "%s", err.message);
+        size_t plane = out.h * out.w;
+        for (size_t i = 0; i < plane; i++) {
+            cr_expect_eq(out.data[i], 0.0f);
+            cr_expect_eq(out.data[plane + i], 255.0f);
+            cr_expect_eq(out.data[2 * plane + i], 100.0f);
+        }
+        tensor_free(&out);
+    }
+    tensor_free(&t);
+
+    const float ramp[4] = {0, 85, 170, 255};
+    t = make_tensor(1, 1, 4, ramp);
+    cr_assert_eq(image_resize(&t, 3, 12, &out, &err), CS_OK);
+    for (size_t i = 0; i < tensor_count(&out); i++) {
+        cr_expect(out.data[i] >= 0 && out.data[i] <= 255, "value %g out of range", out.data[i]);
+        cr_expect_eq(out.data[i], roundf(out.data[i]), "value %g is not whole", out.data[i]);
+    }
+    cr_expect_eq(out.data[0], 0.0f);
+    cr_expect_eq(out.data[11], 255.0f);
+    for (size_t x = 1; x < 12; x++)
+        cr_expect_geq(out.data[x], out.data[x - 1], "the ramp is not monotonic at %zu", x);
+    tensor_free(&out);
+    tensor_free(&t);
+}
+
+Test(image, resizing_to_an_impossible_size_is_refused)
+{
+    const float one = 7;
+    Tensor t = make_tensor(1, 1, 1, &one), out;
+    Error err;
+    cr_expect_eq(image_resize(&t, 0, 4, &out, &err), CS_ERR_RANGE);
+    cr_expect_eq(image_resize(&t, 4, 0, &out, &err), CS_ERR_RANGE);
+    cr_expect_eq(image_resize(&t, IMAGE_MAX_SIDE + 1, 4, &out, &err), CS_ERR_RANGE);
+    cr_expect(strstr(err.message, "16385x4") != NULL, "%s", err.message);
+    cr_expect_null(out.data);
+    tensor_free(&t);
+}
