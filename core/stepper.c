@@ -24,11 +24,13 @@
  * Why the output agrees bit for bit with the trace: every number is a float
  * sum taken in one fixed order (kernel cells row-major within a channel,
  * channels ascending, bias last), each product rounded to float in its own
- * statement so no compiler may fuse it into a multiply-add. The trace sums
+ * statement and never fused into a multiply-add (see the pragma below:
+ * GCC under -std=gnu11 on FMA hardware would fuse otherwise). The trace sums
  * one cell in that order; create-time fills the whole output with the same
- * order one output row at a time (a padded copy of the kernel's input rows,
- * a per-channel row accumulator, then the row of totals), so it is as fast
- * as a plain convolution and needs only O(kh * padded width) scratch. Pooling
+ * order one output row at a time (a padded copy of the kernel's input rows;
+ * each cell's channel sum formed in kernel order, eight cells at a time,
+ * then added to the output row), so it runs at the speed of a plain
+ * convolution and needs only O(kh * padded width) scratch. Pooling
  * outputs are filled by the very function that builds the pooling trace.
  * tests/test_stepper.c checks the equality at every position.
  *
@@ -44,6 +46,15 @@
 #include <string.h>
 
 #include "conv.h"
+
+/* Belt and braces for the bit-for-bit rule above: never contract a product
+ * and a sum into one multiply-add, whatever -std says (only clang's explicit
+ * -ffp-contract=fast overrides this). */
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
 
 struct Stepper {
     LayerKind kind;

@@ -374,7 +374,7 @@ Test(stepper, counts_per_granularity)
     for (int g = STEP_POSITION; g <= STEP_TERM; g++) {
         l.cfg.granularity = (StepGranularity)g;
         Stepper *s = make(&l.cfg);
-        cr_assert_eq(stepper_granularity(s), g);
+        cr_assert_eq((int)stepper_granularity(s), g);
         cr_assert_eq(stepper_steps_per_position(s), per[g]);
         cr_assert_eq(stepper_count(s), positions * per[g]);
         cr_assert_eq(stepper_index_of(s, 2, 1, 1), ((2 * 4 + 1) * 2 + 1) * per[g]);
