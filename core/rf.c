@@ -263,61 +263,119 @@ static bool taps_span(long long a, long long b, long long k, long long s, long l
     return false;
 }
 
+/* One axis of a layer's cell map, for testing single cells:
+ *   gather:  x is hit when x*s + j*d lies in [a, b] for some tap j;
+ *   scatter: x is hit when x + offset = i*s + j*d for some i in [a, b], tap j. */
+typedef struct Taps {
+    long long k, s, d;
+    long long a, b;
+    bool scatter;
+    long long offset;
+} Taps;
+
+static long long floor_mod(long long a, long long b)
+{
+    return a - floor_div(a, b) * b;
+}
+
+static bool taps_hit(const Taps *t, long long x)
+{
+    long long jlo, jhi;
+    if (!t->scatter) {
+        jlo = ceil_div(t->a - x * t->s, t->d);
+        jhi = floor_div(t->b - x * t->s, t->d);
+        return (jlo < 0 ? 0 : jlo) <= (jhi > t->k - 1 ? t->k - 1 : jhi);
+    }
+    x += t->offset;
+    jlo = ceil_div(x - t->b * t->s, t->d);
+    jhi = floor_div(x - t->a * t->s, t->d);
+    if (jlo < 0)
+        jlo = 0;
+    if (jhi > t->k - 1)
+        jhi = t->k - 1;
+    /* (x - j*d) mod s repeats within s taps */
+    for (long long n = 0; jlo <= jhi && n < t->s; jlo++, n++)
+        if (floor_mod(x - jlo * t->d, t->s) == 0)
+            return true;
+    return false;
+}
+
+/* Cuts [lo, hi] to [0, size-1] (when size is known) and then moves each end
+ * inwards to the nearest cell that is hit: the unclipped ends are hit by
+ * construction, a clipped end may fall in a gap between taps. */
+static void clip_to_hits(const Taps *t, size_t size, long long *lo, long long *hi)
+{
+    if (size > 0) {
+        if (*lo < 0)
+            *lo = 0;
+        if (*hi > (long long)size - 1)
+            *hi = (long long)size - 1;
+    }
+    while (*lo <= *hi && !taps_hit(t, *lo))
+        (*lo)++;
+    while (*hi >= *lo && !taps_hit(t, *hi))
+        (*hi)--;
+}
+
 static CellRange range_make(long long lo, long long hi)
 {
     CellRange r;
+    if (lo > hi) {
+        lo = 0;
+        hi = -1;
+    }
     r.lo = lo < INT_MIN ? INT_MIN : lo > INT_MAX ? INT_MAX : (int)lo;
     r.hi = hi < INT_MIN ? INT_MIN : hi > INT_MAX ? INT_MAX : (int)hi;
     return r;
 }
 
-/* [lo, hi] cut to [0, size-1]; unchanged when size is 0 (unknown). */
-static void clip(long long *lo, long long *hi, size_t size)
-{
-    if (size == 0)
-        return;
-    if (*lo < 0)
-        *lo = 0;
-    if (*hi > (long long)size - 1)
-        *hi = (long long)size - 1;
-}
-
-static const CellRange EMPTY = {0, -1};
-
 CellRange rf_range_back(const RfLayer *layer, int axis, CellRange r)
 {
-    long long k = layer->kernel[axis], s = layer->stride[axis];
-    long long d = layer->dilation[axis], p = layer->padding[axis];
-    long long lo, hi;
+    Taps t = {layer->kernel[axis], layer->stride[axis], layer->dilation[axis], 0, 0, false, 0};
+    long long p = layer->padding[axis], lo, hi;
 
-    if (r.lo > r.hi || k < 1 || s < 1 || d < 1)
+    if (r.lo > r.hi || t.k < 1 || t.s < 1 || t.d < 1)
         return r;
     if (!layer->transposed)
-        return range_make((long long)r.lo * s - p, (long long)r.hi * s - p + (k - 1) * d);
-    if (!taps_span((long long)r.lo + p, (long long)r.hi + p, k, s, d, &lo, &hi))
-        return EMPTY;
-    /* a transposed convolution's input has no padding cells */
-    clip(&lo, &hi, layer->in_size[axis]);
-    return lo > hi ? EMPTY : range_make(lo, hi);
+        return range_make((long long)r.lo * t.s - p, (long long)r.hi * t.s - p + (t.k - 1) * t.d);
+    /* the input cells i with i*s - p + j*d in r; a transposed convolution's
+       input has no padding cells */
+    t.a = (long long)r.lo + p;
+    t.b = (long long)r.hi + p;
+    if (!taps_span(t.a, t.b, t.k, t.s, t.d, &lo, &hi))
+        return range_make(0, -1);
+    clip_to_hits(&t, layer->in_size[axis], &lo, &hi);
+    return range_make(lo, hi);
 }
 
 CellRange rf_range_forward(const RfLayer *layer, int axis, CellRange r)
 {
-    long long k = layer->kernel[axis], s = layer->stride[axis];
-    long long d = layer->dilation[axis], p = layer->padding[axis];
-    long long lo = r.lo, hi = r.hi;
+    Taps t = {layer->kernel[axis], layer->stride[axis], layer->dilation[axis], r.lo, r.hi, false, 0};
+    long long p = layer->padding[axis], lo, hi;
 
-    if (r.lo > r.hi || k < 1 || s < 1 || d < 1)
+    if (r.lo > r.hi || t.k < 1 || t.s < 1 || t.d < 1)
         return r;
     if (layer->transposed) {
-        clip(&lo, &hi, layer->in_size[axis]);
-        if (lo > hi)
-            return EMPTY;
-        lo = lo * s - p;
-        hi = hi * s - p + (k - 1) * d;
-    } else if (!taps_span(lo + p, hi + p, k, s, d, &lo, &hi)) {
-        return EMPTY;
+        /* the outputs o = i*s - p + j*d of the input cells i in r */
+        t.scatter = true;
+        t.offset = p;
+        if (layer->in_size[axis] > 0) {
+            if (t.a < 0)
+                t.a = 0;
+            if (t.b > (long long)layer->in_size[axis] - 1)
+                t.b = (long long)layer->in_size[axis] - 1;
+        }
+        if (t.a > t.b)
+            return range_make(0, -1);
+        lo = t.a * t.s - p;
+        hi = t.b * t.s - p + (t.k - 1) * t.d;
+    } else {
+        /* the outputs o with o*s - p + j*d in r */
+        t.a += p;
+        t.b += p;
+        if (!taps_span(t.a, t.b, t.k, t.s, t.d, &lo, &hi))
+            return range_make(0, -1);
     }
-    clip(&lo, &hi, layer->out_size[axis]);
-    return lo > hi ? EMPTY : range_make(lo, hi);
+    clip_to_hits(&t, layer->out_size[axis], &lo, &hi);
+    return range_make(lo, hi);
 }
