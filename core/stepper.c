@@ -476,13 +476,21 @@ static Status compute_conv_output(Stepper *s, Error *err)
                 }
             }
         }
-        if (s->bias)
-            for (int f = 0; f < s->filters; f++) {
-                float *out = tensor_at(&s->pre, 0, (size_t)f, (size_t)oy, 0);
+        for (int f = 0; f < s->filters; f++) {
+            float *out = tensor_at(&s->pre, 0, (size_t)f, (size_t)oy, 0);
+            if (s->bias) {
                 float b = s->bias->data[f];
                 for (size_t x = 0; x < ow; x++)
                     out[x] += b;
             }
+            /* act_apply per cell, exactly as the trace computes `activated`,
+             * while the row is still in cache. */
+            if (s->post.data) {
+                float *post = tensor_at(&s->post, 0, (size_t)f, (size_t)oy, 0);
+                for (size_t x = 0; x < ow; x++)
+                    post[x] = act_apply(s->act, out[x]);
+            }
+        }
     }
     free(t);
     free(rows);
@@ -616,20 +624,15 @@ Status stepper_create(const StepperConfig *cfg, Stepper **out, Error *err)
 
     st = tensor_init(&s->pre, 1, (size_t)s->filters, (size_t)s->out_h, (size_t)s->out_w,
                      s->input->rank < 3 ? 3 : s->input->rank, err);
+    if (st == CS_OK && s->act.kind != ACT_NONE)
+        st = tensor_init(&s->post, 1, (size_t)s->filters, (size_t)s->out_h, (size_t)s->out_w,
+                         s->pre.rank, err);
     if (st != CS_OK)
         goto fail;
     if (s->kind == LAYER_POOL)
         compute_pool_output(s);
     else if ((st = compute_conv_output(s, err)) != CS_OK)
         goto fail;
-    if (s->act.kind != ACT_NONE) {
-        size_t n = tensor_count(&s->pre);
-        if ((st = tensor_copy(&s->post, &s->pre, err)) != CS_OK)
-            goto fail;
-        /* act_apply per element, exactly as the trace computes `activated`. */
-        for (size_t i = 0; i < n; i++)
-            s->post.data[i] = act_apply(s->act, s->pre.data[i]);
-    }
     s->trace.count = stepper_count(s);
     s->index = 0;
     stepper_refresh(s);
