@@ -3,6 +3,7 @@
  * products, then the channel sums, bias, total and activation; as a table a
  * student can follow, or as JSON. Every number comes from the stepper's
  * trace (core/stepper.h). */
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -53,32 +54,54 @@ static void trace_cell_text(const TraceCell *c, int block, char *buf, size_t siz
         snprintf(buf, size, "%s", num);
 }
 
-/* "1..3" for consecutive coordinates, "0,2,4" otherwise. */
+/* "1..3" for consecutive coordinates, "0,2,4" otherwise; TRACE_NONE is
+ * written "." (a transposed convolution's row or column that no input cell
+ * lands on). */
+#define TRACE_NONE INT_MIN
+
 static void trace_coords_text(const int *v, int n, char *buf, size_t size)
 {
     bool consecutive = true;
     for (int i = 1; i < n; i++)
-        consecutive = consecutive && v[i] == v[i - 1] + 1;
+        consecutive = consecutive && v[i - 1] != TRACE_NONE && v[i] == v[i - 1] + 1;
     if (n > 1 && consecutive) {
         snprintf(buf, size, "%d..%d", v[0], v[n - 1]);
         return;
     }
     size_t used = 0;
     buf[0] = '\0';
-    for (int i = 0; i < n && used < size; i++)
-        used += (size_t)snprintf(buf + used, size - used, i ? ",%d" : "%d", v[i]);
+    for (int i = 0; i < n && used < size; i++) {
+        const char *sep = i ? "," : "";
+        if (v[i] == TRACE_NONE)
+            used += (size_t)snprintf(buf + used, size - used, "%s.", sep);
+        else
+            used += (size_t)snprintf(buf + used, size - used, "%s%d", sep, v[i]);
+    }
 }
 
-/* The input rows and columns the window covers, from its cells. */
+/* The input rows and columns the window covers, from its cells: a row's
+ * coordinate is that of its first cell an input cell lands on. */
 static void trace_window_coords(const Trace *t, const TraceChannel *ch, char *rows, char *cols,
                                 size_t size)
 {
-    int r[64], c[64];
-    int nr = t->kh < 64 ? t->kh : 64, nc = t->kw < 64 ? t->kw : 64;
+    enum { MAX_SIDE = 64 };
+    int r[MAX_SIDE], c[MAX_SIDE];
+    int nr = t->kh < MAX_SIDE ? t->kh : MAX_SIDE, nc = t->kw < MAX_SIDE ? t->kw : MAX_SIDE;
     for (int i = 0; i < nr; i++)
-        r[i] = ch->cells[i * t->kw].iy;
+        r[i] = TRACE_NONE;
     for (int i = 0; i < nc; i++)
-        c[i] = ch->cells[i].ix;
+        c[i] = TRACE_NONE;
+    for (int ky = 0; ky < nr; ky++) {
+        for (int kx = 0; kx < nc; kx++) {
+            const TraceCell *cell = &ch->cells[ky * t->kw + kx];
+            if (cell->flags & CELL_SKIP)
+                continue;
+            if (r[ky] == TRACE_NONE)
+                r[ky] = cell->iy;
+            if (c[kx] == TRACE_NONE)
+                c[kx] = cell->ix;
+        }
+    }
     trace_coords_text(r, nr, rows, size);
     trace_coords_text(c, nc, cols, size);
 }
