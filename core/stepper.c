@@ -139,14 +139,42 @@ static size_t steps_per_position(const Stepper *s, StepGranularity g)
 
 /* ---- the arithmetic of one output cell ---- */
 
+/* Where kernel cell (ky, kx) of conv output (oy, ox) reads: fills the
+ * cell's coordinates, source and CELL_PAD / CELL_SKIP flags, and returns
+ * whether the tap adds a product (a skipped transposed tap does not). */
+static bool conv_locate(const Stepper *s, int oy, int ox, int ky, int kx, TraceCell *cell)
+{
+    if (s->kind == LAYER_CONV_TRANSPOSED) {
+        int ny = oy + s->pad.top - ky * s->dh, nx = ox + s->pad.left - kx * s->dw;
+        cell->iy = floor_div(ny, s->sh);
+        cell->ix = floor_div(nx, s->sw);
+        if (cell->iy * s->sh != ny || cell->ix * s->sw != nx || cell->iy < 0 || cell->iy >= s->in_h ||
+            cell->ix < 0 || cell->ix >= s->in_w) {
+            cell->flags = CELL_SKIP;
+            cell->src_y = cell->src_x = -1;
+            return false;
+        }
+        cell->flags = 0;
+        cell->src_y = cell->iy;
+        cell->src_x = cell->ix;
+        return true;
+    }
+    cell->iy = oy * s->sh - s->pad.top + ky * s->dh;
+    cell->ix = ox * s->sw - s->pad.left + kx * s->dw;
+    cell->flags = cell->iy < 0 || cell->iy >= s->in_h || cell->ix < 0 || cell->ix >= s->in_w ? CELL_PAD : 0;
+    cell->src_y = geom_pad_source(s->conv.pad_mode, cell->iy, s->in_h);
+    cell->src_x = geom_pad_source(s->conv.pad_mode, cell->ix, s->in_w);
+    if (cell->src_y < 0 || cell->src_x < 0)
+        cell->src_y = cell->src_x = -1;
+    return true;
+}
+
 /* Fills the trace's channels, sums and total for conv output (oy, ox, f),
  * marking the first `done` terms (channel-major, then kernel cell) as added. */
 static void conv_fill(Stepper *s, int oy, int ox, int f, size_t done)
 {
     Trace *t = &s->trace;
-    int g = f / s->filters_per_group;
-    int c0 = g * s->channels_per_group;
-    bool transposed = s->kind == LAYER_CONV_TRANSPOSED;
+    int c0 = f / s->filters_per_group * s->channels_per_group;
     float total = 0.0f, partial_total = 0.0f;
     size_t term = 0;
     for (int i = 0; i < s->channels_per_group; i++) {
@@ -155,47 +183,21 @@ static void conv_fill(Stepper *s, int oy, int ox, int f, size_t done)
         const float *plane = input_plane(s, c);
         const float *wk = weights_of(s, f, c);
         float sum = 0.0f, partial = 0.0f;
-        for (int ky = 0; ky < s->kh; ky++) {
-            for (int kx = 0; kx < s->kw; kx++, term++) {
-                TraceCell *cell = &ch->cells[ky * s->kw + kx];
-                float product;
-                cell->flags = 0;
-                cell->weight = wk[ky * s->kw + kx];
-                if (transposed) {
-                    int ny = oy + s->pad.top - ky * s->dh, nx = ox + s->pad.left - kx * s->dw;
-                    cell->iy = floor_div(ny, s->sh);
-                    cell->ix = floor_div(nx, s->sw);
-                    if (cell->iy * s->sh != ny || cell->ix * s->sw != nx || cell->iy < 0 ||
-                        cell->iy >= s->in_h || cell->ix < 0 || cell->ix >= s->in_w) {
-                        cell->flags = CELL_SKIP;
-                        cell->src_y = cell->src_x = -1;
-                        cell->value = 0.0f;
-                        cell->product = 0.0f;
-                        if (term < done)
-                            cell->flags |= CELL_DONE;
-                        continue;
-                    }
-                    cell->src_y = cell->iy;
-                    cell->src_x = cell->ix;
-                } else {
-                    cell->iy = oy * s->sh - s->pad.top + ky * s->dh;
-                    cell->ix = ox * s->sw - s->pad.left + kx * s->dw;
-                    cell->src_y = geom_pad_source(s->conv.pad_mode, cell->iy, s->in_h);
-                    cell->src_x = geom_pad_source(s->conv.pad_mode, cell->ix, s->in_w);
-                    if (cell->iy < 0 || cell->iy >= s->in_h || cell->ix < 0 || cell->ix >= s->in_w)
-                        cell->flags = CELL_PAD;
-                    if (cell->src_y < 0 || cell->src_x < 0)
-                        cell->src_y = cell->src_x = -1;
-                }
-                cell->value = cell->src_y < 0 ? 0.0f
-                                              : plane[(size_t)cell->src_y * (size_t)s->in_w + (size_t)cell->src_x];
-                product = cell->value * cell->weight;
-                cell->product = product;
+        for (size_t k = 0; k < s->taps; k++, term++) {
+            TraceCell *cell = &ch->cells[k];
+            bool adds = conv_locate(s, oy, ox, (int)(k / (size_t)s->kw), (int)(k % (size_t)s->kw), cell);
+            float product;
+            cell->weight = wk[k];
+            cell->value = cell->src_y < 0 ? 0.0f
+                                          : plane[(size_t)cell->src_y * (size_t)s->in_w + (size_t)cell->src_x];
+            product = adds ? cell->value * cell->weight : 0.0f;
+            cell->product = product;
+            if (adds)
                 sum += product;
-                if (term < done) {
-                    cell->flags |= CELL_DONE;
+            if (term < done) {
+                cell->flags |= CELL_DONE;
+                if (adds)
                     partial += product;
-                }
             }
         }
         ch->channel = c;
