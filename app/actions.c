@@ -58,22 +58,44 @@ static void seek_clamped(App *app, long long index)
     stepper_seek(st, (size_t)index);
 }
 
+/* Whether t names a cell that exists in the scene (layout_hit only gives
+ * such targets; the check keeps a stale or made-up target harmless). */
+static bool target_valid(const Scene *s, const Target *t)
+{
+    size_t oh, ow, maps;
+    stepper_output_size(s->stepper, &oh, &ow, &maps);
+    Pad4 pad = stepper_padding(s->stepper);
+    bool conv = s->kind != LAYER_POOL;
+    switch (t->kind) {
+    case TARGET_INPUT:
+        return t->c >= 0 && (size_t)t->c < s->input.c && t->y >= -pad.top &&
+               t->y < (int)s->input.h + pad.bottom && t->x >= -pad.left &&
+               t->x < (int)s->input.w + pad.right;
+    case TARGET_OUTPUT:
+        return t->f >= 0 && (size_t)t->f < maps && t->y >= 0 && (size_t)t->y < oh && t->x >= 0 &&
+               (size_t)t->x < ow;
+    case TARGET_WEIGHT:
+        return conv && t->f >= 0 && (size_t)t->f < s->weights.n && t->c >= 0 &&
+               (size_t)t->c < s->weights.c && t->y >= 0 && (size_t)t->y < s->weights.h &&
+               t->x >= 0 && (size_t)t->x < s->weights.w;
+    case TARGET_BIAS:
+        return conv && t->f >= 0 && (size_t)t->f < s->weights.n;
+    case TARGET_TIMELINE:
+    case TARGET_NONE:
+        return true;
+    }
+    return false;
+}
+
 /* The selection and the weight edit refer to the old scene's cells: drop
  * the edit, and the selection when its cell no longer exists. */
 static void after_scene_change(App *app)
 {
     View *v = &app->view;
-    const Scene *s = app->scene;
     v->edit.kind = TARGET_NONE;
     v->edit_text[0] = '\0';
     v->hover.kind = TARGET_NONE;
-    if (v->selected.kind != TARGET_INPUT)
-        return;
-    Pad4 pad = stepper_padding(s->stepper);
-    const Target *t = &v->selected;
-    if (t->c < 0 || (size_t)t->c >= s->input.c || t->y < -pad.top ||
-        t->y >= (int)s->input.h + pad.bottom || t->x < -pad.left ||
-        t->x >= (int)s->input.w + pad.right)
+    if (!target_valid(app->scene, &v->selected))
         v->selected.kind = TARGET_NONE;
 }
 
@@ -445,6 +467,8 @@ void action_click(App *app, Target t)
     char name[16];
     v->edit.kind = TARGET_NONE;
     v->edit_text[0] = '\0';
+    if (!target_valid(app->scene, &t))
+        t.kind = TARGET_NONE;
     switch (t.kind) {
     case TARGET_TIMELINE:
         seek_clamped(app, (long long)t.step);
