@@ -40,6 +40,7 @@
  * every move, so stepping never allocates. */
 #include "stepper.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -58,7 +59,10 @@
 
 struct Stepper {
     LayerKind kind;
-    const Tensor *input, *weights, *bias;
+    /* Borrowed data (the Tensor headers are not kept, so a caller may move
+     * them); bias is NULL for none, weights for pooling. */
+    const float *input, *weights, *bias;
+    int in_c, in_rank;
     ConvParams conv;
     PoolParams pool;
     Activation act;
@@ -98,12 +102,12 @@ static int floor_div(int a, int b)
 
 static const float *input_plane(const Stepper *s, int c)
 {
-    return s->input->data + (size_t)c * (size_t)s->in_h * (size_t)s->in_w;
+    return s->input + (size_t)c * (size_t)s->in_h * (size_t)s->in_w;
 }
 
 static float bias_of(const Stepper *s, int f)
 {
-    return s->bias ? s->bias->data[f] : 0.0f;
+    return s->bias ? s->bias[f] : 0.0f;
 }
 
 /* Weights of (filter f, input channel c) as kh*kw floats, in either layout. */
@@ -115,7 +119,7 @@ static const float *weights_of(const Stepper *s, int f, int c)
         slice = (size_t)c * (size_t)s->filters_per_group + (size_t)(f - g * s->filters_per_group);
     else
         slice = (size_t)f * (size_t)s->channels_per_group + (size_t)(c - g * s->channels_per_group);
-    return s->weights->data + slice * s->taps;
+    return s->weights + slice * s->taps;
 }
 
 /* Terms (single multiplies, or pooling window cells) covered by one step. */
@@ -442,7 +446,7 @@ static Status compute_conv_output(Stepper *s, Error *err)
     size_t padded_w = (size_t)s->in_w + (size_t)s->pad.left + (size_t)s->pad.right;
     size_t ow = (size_t)s->out_w;
     bool transposed = s->kind == LAYER_CONV_TRANSPOSED;
-    int channels = (int)s->input->c;
+    int channels = s->in_c;
     float *rows = NULL, *t = NULL;
     int *col_src = NULL;
     if (transposed) {
@@ -481,7 +485,7 @@ static Status compute_conv_output(Stepper *s, Error *err)
         for (int f = 0; f < s->filters; f++) {
             float *out = tensor_at(&s->pre, 0, (size_t)f, (size_t)oy, 0);
             if (s->bias) {
-                float b = s->bias->data[f];
+                float b = s->bias[f];
                 for (size_t x = 0; x < ow; x++)
                     out[x] += b;
             }
@@ -522,6 +526,8 @@ static Status check_config(const StepperConfig *cfg, Stepper *s, Error *err)
     if (cfg->granularity != STEP_POSITION && cfg->granularity != STEP_CHANNEL &&
         cfg->granularity != STEP_TERM)
         return error_set(err, CS_ERR_RANGE, "unknown step granularity %d", (int)cfg->granularity);
+    if (in->c > INT_MAX)
+        return error_set(err, CS_ERR_RANGE, "the input has too many channels (%zu)", in->c);
     if (cfg->kind == LAYER_POOL) {
         if (in->n != 1)
             return error_set(err, CS_ERR_SHAPE, "pooling takes a batch of one, but the input has %zu",
@@ -556,7 +562,7 @@ static Status check_config(const StepperConfig *cfg, Stepper *s, Error *err)
             (st = geom_conv_padding(&cfg->conv, in->h, in->w, cfg->weights->h, cfg->weights->w,
                                     &s->pad, err)) != CS_OK)
             return st;
-        if (filters > INT32_MAX || cfg->weights->h > INT32_MAX || cfg->weights->w > INT32_MAX)
+        if (filters > INT_MAX || cfg->weights->h > INT_MAX || cfg->weights->w > INT_MAX)
             return error_set(err, CS_ERR_RANGE, "the layer has too many filters or too large a kernel");
         s->filters = (int)filters;
         s->kh = (int)cfg->weights->h;
@@ -587,9 +593,11 @@ Status stepper_create(const StepperConfig *cfg, Stepper **out, Error *err)
     if ((st = check_config(cfg, s, err)) != CS_OK)
         goto fail;
     s->kind = cfg->kind;
-    s->input = cfg->input;
-    s->weights = s->kind == LAYER_POOL ? NULL : cfg->weights;
-    s->bias = s->kind == LAYER_POOL ? NULL : cfg->bias;
+    s->input = cfg->input->data;
+    s->in_c = (int)cfg->input->c;
+    s->in_rank = cfg->input->rank;
+    s->weights = s->kind == LAYER_POOL ? NULL : cfg->weights->data;
+    s->bias = s->kind == LAYER_POOL || !cfg->bias ? NULL : cfg->bias->data;
     s->conv = cfg->conv;
     s->pool = cfg->pool;
     s->act = s->kind == LAYER_POOL ? (Activation){ACT_NONE, 0.0f} : cfg->act;
@@ -625,7 +633,7 @@ Status stepper_create(const StepperConfig *cfg, Stepper **out, Error *err)
     s->trace.max_cell = -1;
 
     st = tensor_init(&s->pre, 1, (size_t)s->filters, (size_t)s->out_h, (size_t)s->out_w,
-                     s->input->rank < 3 ? 3 : s->input->rank, err);
+                     s->in_rank < 3 ? 3 : s->in_rank, err);
     if (st == CS_OK && s->act.kind != ACT_NONE)
         st = tensor_init(&s->post, 1, (size_t)s->filters, (size_t)s->out_h, (size_t)s->out_w,
                          s->pre.rank, err);

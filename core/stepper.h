@@ -31,9 +31,10 @@ typedef enum StepGranularity { STEP_POSITION, STEP_CHANNEL, STEP_TERM } StepGran
 
 typedef struct StepperConfig {
     LayerKind kind;
-    const Tensor *input;    /* 1 x C x H x W; borrowed, must outlive the stepper */
-    const Tensor *weights;  /* conv kinds only; borrowed */
-    const Tensor *bias;     /* conv kinds only; NULL for none; borrowed */
+    const Tensor *input;    /* 1 x C x H x W; its data is borrowed and must outlive the
+                               stepper (the Tensor struct itself need not) */
+    const Tensor *weights;  /* conv kinds only; data borrowed likewise */
+    const Tensor *bias;     /* conv kinds only; NULL for none; data borrowed likewise */
     ConvParams conv;        /* conv kinds; .transposed must match kind */
     PoolParams pool;        /* LAYER_POOL */
     Activation act;         /* applied after bias (conv kinds) */

@@ -789,6 +789,27 @@ Test(stepper, groups_read_their_channels)
     tensor_free(&w);
 }
 
+/* Only the tensors' data is borrowed: the Tensor structs the config
+ * pointed at may be overwritten once the stepper exists. */
+Test(stepper, tensor_headers_need_not_outlive)
+{
+    Layer l;
+    layer_fixed_conv(&l);
+    Tensor in = l.in, w = l.w, b = l.b;
+    StepperConfig cfg = conv_config(&in, &w, &b);
+    cfg.conv.padding.h = cfg.conv.padding.w = 1;
+    Stepper *s = make(&cfg);
+    float want = *tensor_at(stepper_output(s), 0, 1, 2, 3);
+    memset(&in, 0xA5, sizeof in);
+    memset(&w, 0xA5, sizeof w);
+    memset(&b, 0xA5, sizeof b);
+    stepper_seek(s, stepper_index_of(s, 2, 3, 1));
+    cr_assert(same_bits(stepper_trace(s)->total, want));
+    cr_assert_eq(stepper_trace(s)->channels[1].cells[4].value, *tensor_at(&l.in, 0, 1, 2, 3));
+    stepper_destroy(s);
+    layer_free(&l);
+}
+
 /* ---- bad configurations ---- */
 
 /* The stepper refuses with the very message geom or conv_check give. */
