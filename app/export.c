@@ -133,7 +133,9 @@ typedef struct FramePool {
     bool force, closing;
     FrameWriter writers[EXPORT_WRITERS];
     size_t completed;           /* frames renamed into place */
-    Status status;              /* the first failure */
+    size_t handed;              /* the highest frame number handed out */
+    Status status;              /* the failure of the lowest frame that failed */
+    size_t failed;              /* that frame's number; 0: none failed */
     Error err;
 } FramePool;
 
@@ -173,9 +175,10 @@ static void *writer_main(void *arg)
         pthread_mutex_lock(&p->lock);
         if (st == CS_OK) {
             p->completed++;
-        } else if (p->status == CS_OK) {
+        } else if (p->failed == 0 || number < p->failed) {
             p->status = st;
             p->err = err;
+            p->failed = number;
         }
         fw->number = 0;
         pthread_cond_broadcast(&p->changed);
@@ -237,6 +240,7 @@ static Status pool_add(FramePool *p, const uint32_t *px, size_t number, Error *e
     if (st == CS_OK) {
         memcpy(idle->pixels, px, (size_t)p->w * (size_t)p->h * sizeof *px);
         idle->number = number;
+        p->handed = number;
         pthread_cond_broadcast(&p->changed);
     } else if (err) {
         *err = p->err;
@@ -246,7 +250,10 @@ static Status pool_add(FramePool *p, const uint32_t *px, size_t number, Error *e
 }
 
 /* Waits for the frames in hand, stops the writers and frees them. Returns
- * the first failure; *completed counts the frames in place. */
+ * the failure of the lowest frame that failed; *completed counts the frames
+ * in place. After a failure the frames after the failed one, which other
+ * writers may have finished, are removed: the frames kept are always
+ * frame 1 to *completed. */
 static Status pool_close(FramePool *p, size_t *completed, Error *err)
 {
     pthread_mutex_lock(&p->lock);
@@ -259,6 +266,14 @@ static Status pool_close(FramePool *p, size_t *completed, Error *err)
     }
     pthread_cond_destroy(&p->changed);
     pthread_mutex_destroy(&p->lock);
+    if (p->failed != 0) {
+        for (size_t n = p->failed + 1; n <= p->handed; n++) {
+            char path[4096];
+            snprintf(path, sizeof path, "%s/frame-%05zu.png", p->dir, n);
+            unlink(path);
+        }
+        p->completed = p->failed - 1;
+    }
     *completed = p->completed;
     if (p->status != CS_OK && err)
         *err = p->err;

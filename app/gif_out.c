@@ -8,6 +8,7 @@
  * giflib). */
 #include "gif_out.h"
 
+#include <errno.h>
 #include <gif_lib.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -331,19 +332,24 @@ struct GifOut {
     uint32_t *previous;     /* the last frame, to find what changed */
     uint32_t *rect;         /* the changed rectangle, contiguous */
     uint8_t *indices;
+    int write_errno;        /* why the last short write failed */
     char name[256];
 };
 
 static int gif_write(GifFileType *gif, const GifByteType *data, int len)
 {
     GifOut *g = gif->UserData;
-    return (int)fwrite(data, 1, (size_t)len, g->stream);
+    errno = 0;
+    size_t n = fwrite(data, 1, (size_t)len, g->stream);
+    if (n < (size_t)len)
+        g->write_errno = errno ? errno : EIO;
+    return (int)n;
 }
 
 static Status gif_fail(GifOut *g, int code, Error *err)
 {
-    if (code == E_GIF_ERR_WRITE_FAILED && ferror(g->stream))
-        return error_set(err, CS_ERR_IO, "cannot write %s: write error", g->name);
+    if ((code == E_GIF_ERR_WRITE_FAILED || code == E_GIF_ERR_DISK_IS_FULL) && g->write_errno)
+        return error_set(err, CS_ERR_IO, "cannot write %s: %s", g->name, strerror(g->write_errno));
     const char *why = GifErrorString(code);
     return error_set(err, CS_ERR_IO, "cannot write %s: %s", g->name, why ? why : "giflib error");
 }

@@ -4,6 +4,7 @@
  * message, and the setjmp branch frees what was allocated and returns it. */
 #include "png_out.h"
 
+#include <errno.h>
 #include <png.h>
 #include <setjmp.h>
 #include <stdlib.h>
@@ -16,6 +17,10 @@ typedef struct PngContext {
 static void png_on_error(png_structp png, png_const_charp msg)
 {
     PngContext *ctx = png_get_error_ptr(png);
+    int e = errno;
+    /* libpng says only "Write Error" when fwrite fails; errno says why. */
+    if (msg && strcmp(msg, "Write Error") == 0 && e != 0)
+        msg = strerror(e);
     snprintf(ctx->message, sizeof ctx->message, "%s", msg ? msg : "unknown libpng error");
     png_longjmp(png, 1);
 }
@@ -72,6 +77,7 @@ Status png_out_write(FILE *stream, const uint32_t *pixels, int w, int h, const c
         png_destroy_write_struct(&png, &info);
         return error_set(err, CS_ERR_IO, "cannot write %s: %s", name, ctx.message);
     }
+    errno = 0;
     png_init_io(png, stream);
     png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
