@@ -8,32 +8,43 @@
  *   out[f][iy*s - pad_top + ky*d][ix*s - pad_left + kx*d] += in[c][iy][ix] * w[c][f'][ky][kx].
  *
  * Speed: the padded input is materialised once (whatever the padding mode),
- * so the inner loops never test bounds. Each output row of each filter is
- * computed in chunks of CONV_CHUNK cells whose accumulators stay in vector
- * registers while every channel and kernel tap is added; for a horizontal
- * stride of 1 the loads are contiguous. Rows are the outer loop and filters
- * the inner one, so the few input rows a row needs stay in cache across
- * filters. Memory: the padded copy (none without padding) plus the output. */
+ * so the inner loops never test bounds. At a horizontal stride of 1, four
+ * filters are computed together in blocks of 16 outputs: 8 vector
+ * accumulators stay in registers while every channel and kernel tap is
+ * added, and each input vector loaded feeds all four filters (GNU C vector
+ * types, which GCC and Clang lower to AVX2+FMA in the x86-64-v3 clone and to
+ * SSE2 in the baseline one). Leftover filters, the row's tail and other
+ * strides use a per-filter kernel with chunks of CONV_CHUNK accumulators.
+ * Rows are the outer loop and filters the inner one, so the few input rows
+ * an output row needs stay in cache across filters.
+ * Memory: the padded copy (none without padding) plus the output. */
 #include "conv.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 /* Accumulators per chunk: 64 floats are 8 AVX or 4 AVX-512 registers. */
 #define CONV_CHUNK 64
+/* The blocked kernel: CONV_BLOCK_F filters x CONV_BLOCK_X outputs, as two
+ * 8-float vectors per filter. */
+#define CONV_BLOCK_F 4
+#define CONV_BLOCK_X 16
 
-/* Vectorise the hot loops even under the default -O2, and build an AVX2+FMA
- * variant beside the baseline one, chosen at load time on x86-64. */
+/* Vectorise the hot loops even under the default -O2 and let a*b + c fuse
+ * into one FMA (rounding once instead of twice, so results may differ from
+ * a separate multiply and add in the last bit). */
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("O3", "fp-contract=fast")
 #endif
-#if defined(__x86_64__) && defined(__has_attribute)
-#if __has_attribute(target_clones)
-#define CONV_HOT __attribute__((target_clones("arch=haswell", "default")))
+
+/* On x86-64 the row loop is compiled twice: for the baseline ISA (SSE2),
+ * and for AVX2+FMA with the blocked kernel, chosen per call by CPU
+ * features. Every kernel is inlined into both, so each copy is built for
+ * its own instruction set. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define CONV_X86_DISPATCH
 #endif
-#endif
-#ifndef CONV_HOT
-#define CONV_HOT
-#endif
+#define CONV_INLINE static inline __attribute__((always_inline))
 
 /* Where the input rows of one output row are: row (ci, ky) of the group
  * starts at base + ci*chan_stride + ky*row_step. */
@@ -46,7 +57,7 @@ typedef struct RowSource {
 
 /* One chunk of CONV_CHUNK outputs at stride 1: every index is a constant
  * after unrolling, so the accumulators live in registers. */
-CONV_HOT static void conv_chunk_fast(float *restrict o, const RowSource *rs, const float *restrict w,
+CONV_INLINE void conv_chunk_fast(float *restrict o, const RowSource *rs, const float *restrict w,
                                    float bias)
 {
     float acc[CONV_CHUNK];
@@ -69,7 +80,7 @@ CONV_HOT static void conv_chunk_fast(float *restrict o, const RowSource *rs, con
 }
 
 /* Any stride and any count n <= CONV_CHUNK. */
-CONV_HOT static void conv_chunk_general(float *restrict o, size_t n, const RowSource *rs,
+CONV_INLINE void conv_chunk_general(float *restrict o, size_t n, const RowSource *rs,
                                       const float *restrict w, float bias)
 {
     const size_t sw = rs->stride_w;
@@ -89,9 +100,67 @@ CONV_HOT static void conv_chunk_general(float *restrict o, size_t n, const RowSo
     }
 }
 
+/* CONV_BLOCK_F filters at once, in blocks of CONV_BLOCK_X outputs at
+ * stride 1: every input value loaded feeds all the filters, and the
+ * CONV_BLOCK_F x CONV_BLOCK_X accumulators stay in registers. Filter j
+ * writes o + j*plane and has its weights at w + j*filter_size. Returns how
+ * many outputs it computed (a multiple of CONV_BLOCK_X). */
+typedef float ConvVec __attribute__((vector_size(8 * sizeof(float))));
+
+/* Unaligned vector loads and stores (memcpy compiles to one instruction). */
+#define CONV_LOAD(v, p) memcpy(&(v), (p), sizeof(ConvVec))
+#define CONV_STORE(p, v) memcpy((p), &(v), sizeof(ConvVec))
+
+/* CONV_BLOCK_F filters at once at stride 1, in blocks of CONV_BLOCK_X
+ * outputs: filter j writes o + j*plane, has its weights at
+ * w + j*filter_size ([channel][ky][kx]) and bias[j]. Returns how many
+ * outputs of the row it computed (a multiple of CONV_BLOCK_X). */
+CONV_INLINE size_t conv_rows_blocked(float *restrict o, size_t plane, size_t ow, const RowSource *rs,
+                                         const float *restrict w, size_t filter_size,
+                                         const float *restrict bias)
+{
+    const float *restrict w0 = w, *restrict w1 = w + filter_size;
+    const float *restrict w2 = w + 2 * filter_size, *restrict w3 = w + 3 * filter_size;
+    const ConvVec zero = {0};
+    size_t x0 = 0;
+    for (; x0 + CONV_BLOCK_X <= ow; x0 += CONV_BLOCK_X) {
+        ConvVec a0 = zero + bias[0], b0 = a0, a1 = zero + bias[1], b1 = a1;
+        ConvVec a2 = zero + bias[2], b2 = a2, a3 = zero + bias[3], b3 = a3;
+        size_t tap = 0;
+        for (size_t ci = 0; ci < rs->channels; ci++) {
+            for (size_t ky = 0; ky < rs->kh; ky++) {
+                const float *restrict row = rs->base + ci * rs->chan_stride + ky * rs->row_step + x0;
+                for (size_t kx = 0; kx < rs->kw; kx++, tap++) {
+                    const float *restrict src = row + kx * rs->dil_w;
+                    ConvVec lo, hi;
+                    CONV_LOAD(lo, src);
+                    CONV_LOAD(hi, src + 8);
+                    a0 += w0[tap] * lo;
+                    b0 += w0[tap] * hi;
+                    a1 += w1[tap] * lo;
+                    b1 += w1[tap] * hi;
+                    a2 += w2[tap] * lo;
+                    b2 += w2[tap] * hi;
+                    a3 += w3[tap] * lo;
+                    b3 += w3[tap] * hi;
+                }
+            }
+        }
+        CONV_STORE(o + x0, a0);
+        CONV_STORE(o + x0 + 8, b0);
+        CONV_STORE(o + plane + x0, a1);
+        CONV_STORE(o + plane + x0 + 8, b1);
+        CONV_STORE(o + 2 * plane + x0, a2);
+        CONV_STORE(o + 2 * plane + x0 + 8, b2);
+        CONV_STORE(o + 3 * plane + x0, a3);
+        CONV_STORE(o + 3 * plane + x0 + 8, b3);
+    }
+    return x0;
+}
+
 /* Computes o[0..ow) = bias + sum over channels and taps, for one output row
  * of one filter whose weights w are laid out [channel][ky][kx]. */
-static void conv_row(float *restrict o, size_t ow, const RowSource *rs,
+CONV_INLINE void conv_row(float *restrict o, size_t ow, const RowSource *rs,
                               const float *restrict w, float bias)
 {
     RowSource at = *rs;
@@ -181,13 +250,12 @@ static void conv_pad_input(const Tensor *input, PadMode mode, Pad4 pad, Tensor *
 
 /* ---- forward ---- */
 
-static void conv_regular(const Tensor *src, const Tensor *weights, const Tensor *bias,
-                         const ConvParams *p, Tensor *out)
+/* The whole layer, row by row; `blocked` enables the four-filter kernel. */
+CONV_INLINE void conv_regular_rows(const Tensor *src, const Tensor *weights, const Tensor *bias,
+                                   const ConvParams *p, Tensor *out, bool blocked)
 {
-    const size_t groups = (size_t)p->groups, f_total = out->c;
-    const size_t fpg = f_total / groups, cpg = weights->c;
-    const size_t sh = (size_t)p->stride_h;
-    const size_t filter_size = cpg * weights->h * weights->w;
+    const size_t groups = (size_t)p->groups, fpg = out->c / groups, cpg = weights->c;
+    const size_t filter_size = cpg * weights->h * weights->w, plane = out->h * out->w;
     RowSource rs;
     rs.chan_stride = src->h * src->w;
     rs.row_step = (size_t)p->dilation_h * src->w;
@@ -196,19 +264,63 @@ static void conv_regular(const Tensor *src, const Tensor *weights, const Tensor 
     rs.kw = weights->w;
     rs.dil_w = (size_t)p->dilation_w;
     rs.stride_w = (size_t)p->stride_w;
+    blocked = blocked && rs.stride_w == 1;
     for (size_t y = 0; y < out->h; y++) {
-        for (size_t f = 0; f < f_total; f++) {
-            size_t group = f / fpg;
-            rs.base = tensor_at(src, 0, group * cpg, y * sh, 0);
-            conv_row(tensor_at(out, 0, f, y, 0), out->w, &rs, weights->data + f * filter_size,
-                     bias ? bias->data[f] : 0.0f);
+        for (size_t group = 0; group < groups; group++) {
+            size_t f = group * fpg, f_end = f + fpg;
+            rs.base = tensor_at(src, 0, group * cpg, y * (size_t)p->stride_h, 0);
+            for (; blocked && f + CONV_BLOCK_F <= f_end; f += CONV_BLOCK_F) {
+                float *o = tensor_at(out, 0, f, y, 0);
+                const float *w = weights->data + f * filter_size;
+                float b[CONV_BLOCK_F];
+                RowSource tail = rs;
+                size_t done;
+                for (size_t j = 0; j < CONV_BLOCK_F; j++)
+                    b[j] = bias ? bias->data[f + j] : 0.0f;
+                done = conv_rows_blocked(o, plane, out->w, &rs, w, filter_size, b);
+                tail.base = rs.base + done;
+                for (size_t j = 0; j < CONV_BLOCK_F && done < out->w; j++)
+                    conv_row(o + j * plane + done, out->w - done, &tail, w + j * filter_size, b[j]);
+            }
+            for (; f < f_end; f++)
+                conv_row(tensor_at(out, 0, f, y, 0), out->w, &rs, weights->data + f * filter_size,
+                         bias ? bias->data[f] : 0.0f);
         }
     }
 }
 
+static void conv_regular_baseline(const Tensor *src, const Tensor *weights, const Tensor *bias,
+                                  const ConvParams *p, Tensor *out)
+{
+    conv_regular_rows(src, weights, bias, p, out, false);
+}
+
+#ifdef CONV_X86_DISPATCH
+__attribute__((target("avx2,fma"))) static void conv_regular_avx2(const Tensor *src, const Tensor *weights,
+                                                                  const Tensor *bias, const ConvParams *p,
+                                                                  Tensor *out)
+{
+    conv_regular_rows(src, weights, bias, p, out, true);
+}
+#endif
+
+/* src is the padded input (or the input itself when there is no padding). */
+static void conv_regular(const Tensor *src, const Tensor *weights, const Tensor *bias,
+                         const ConvParams *p, Tensor *out)
+{
+#ifdef CONV_X86_DISPATCH
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        conv_regular_avx2(src, weights, bias, p, out);
+        return;
+    }
+#endif
+    conv_regular_baseline(src, weights, bias, p, out);
+}
+
 /* Adds in_row * wv into one output row at ox = ix*s - left + kx*d for every
  * ix whose ox lands inside the row. */
-CONV_HOT static void conv_scatter_row(float *restrict o, long ow, const float *restrict in, long iw,
+static void conv_scatter_row(float *restrict o, long ow, const float *restrict in, long iw,
                                       float wv, long s, long offset)
 {
     /* ix range with 0 <= ix*s + offset < ow */

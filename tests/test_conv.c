@@ -305,7 +305,7 @@ static RandomConv random_conv(Rng *rng)
 {
     RandomConv rc;
     ConvParams p = geom_conv_defaults();
-    int groups = rand_int(rng, 1, 3), cpg = rand_int(rng, 1, 3), fpg = rand_int(rng, 1, 3);
+    int groups = rand_int(rng, 1, 3), cpg = rand_int(rng, 1, 3), fpg = rand_int(rng, 1, 9);
     int kh = rand_int(rng, 1, 4), kw = rand_int(rng, 1, 4);
     int h = rand_int(rng, 1, 12), w = rand_int(rng, 1, 12);
     if (rand_int(rng, 0, 5) == 0) {
@@ -382,6 +382,34 @@ Test(conv, matches_reference_on_random_configurations)
     cr_expect_gt(accepted, total * 6 / 10, "only %d of %d configurations were valid", accepted, total);
     cr_expect_gt(transposed, total / 5, "only %d transposed", transposed);
     cr_expect_gt(wide, total / 50, "only %d wide outputs", wide);
+}
+
+Test(conv, benchmark_layer_matches_reference)
+{
+    /* The layer `convstep bench` times (16 filters of 3x3 over 3 channels,
+     * stride 1, padding 1) on a smaller image, under every padding mode and
+     * with dilation: the path that computes four filters at once. */
+    Rng rng;
+    rng_seed(&rng, 42);
+    Tensor in = random_tensor(&rng, 1, 3, 21, 133), w = random_tensor(&rng, 16, 3, 3, 3);
+    Tensor b = random_tensor(&rng, 1, 1, 1, 16);
+    for (int mode = 0; mode < 4; mode++) {
+        for (int d = 1; d <= 2; d++) {
+            ConvParams p = geom_conv_defaults();
+            Tensor got, want;
+            p.padding.h = p.padding.w = d;
+            p.dilation_h = p.dilation_w = d;
+            p.pad_mode = (PadMode)mode;
+            cr_assert_eq(conv_forward(&in, &w, &b, &p, &got, NULL), CS_OK);
+            cr_assert_eq(ref_conv(&in, &w, &b, &p, &want, NULL), CS_OK);
+            expect_near(&got, &want, geom_pad_mode_name(p.pad_mode));
+            tensor_free(&got);
+            tensor_free(&want);
+        }
+    }
+    tensor_free(&in);
+    tensor_free(&w);
+    tensor_free(&b);
 }
 
 /* ---- properties ---- */

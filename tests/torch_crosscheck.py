@@ -121,9 +121,9 @@ def random_conv(rng):
     cin = groups * rng.randint(1, 3)
     if rng.random() < 0.15:
         groups = cin  # depthwise
-    cout = groups * rng.randint(1, 3)
+    cout = groups * rng.randint(1, 9)
     kh, kw = rng.randint(1, 4), rng.randint(1, 4)
-    h, w = rng.randint(1, 12), rng.randint(1, 12)
+    h, w = rng.randint(1, 12), rng.choice([rng.randint(1, 12), rng.randint(16, 70)])
     cfg = {"stride": (rng.randint(1, 3), rng.randint(1, 3)),
            "dilation": (rng.randint(1, 3), rng.randint(1, 3)),
            "groups": groups, "transposed": transposed, "output_padding": (0, 0),
