@@ -12,9 +12,10 @@
  * filters are computed together in blocks of 16 outputs: 8 vector
  * accumulators stay in registers while every channel and kernel tap is
  * added, and each input vector loaded feeds all four filters (GNU C vector
- * types, which GCC and Clang lower to AVX2+FMA in the x86-64-v3 clone and to
- * SSE2 in the baseline one). Leftover filters, the row's tail and other
- * strides use a per-filter kernel with chunks of CONV_CHUNK accumulators.
+ * types, lowered by GCC and Clang to AVX2+FMA; used only in the AVX2 copy of
+ * the row loop, see below). Leftover filters, the row's tail, other strides
+ * and CPUs without AVX2 use a per-filter kernel with chunks of CONV_CHUNK
+ * accumulators, which the compiler vectorises for the target at hand.
  * Rows are the outer loop and filters the inner one, so the few input rows
  * an output row needs stay in cache across filters.
  * Memory: the padded copy (none without padding) plus the output. */
@@ -58,7 +59,7 @@ typedef struct RowSource {
 /* One chunk of CONV_CHUNK outputs at stride 1: every index is a constant
  * after unrolling, so the accumulators live in registers. */
 CONV_INLINE void conv_chunk_fast(float *restrict o, const RowSource *rs, const float *restrict w,
-                                   float bias)
+                                 float bias)
 {
     float acc[CONV_CHUNK];
     for (size_t i = 0; i < CONV_CHUNK; i++)
@@ -81,7 +82,7 @@ CONV_INLINE void conv_chunk_fast(float *restrict o, const RowSource *rs, const f
 
 /* Any stride and any count n <= CONV_CHUNK. */
 CONV_INLINE void conv_chunk_general(float *restrict o, size_t n, const RowSource *rs,
-                                      const float *restrict w, float bias)
+                                    const float *restrict w, float bias)
 {
     const size_t sw = rs->stride_w;
     for (size_t i = 0; i < n; i++)
@@ -100,11 +101,7 @@ CONV_INLINE void conv_chunk_general(float *restrict o, size_t n, const RowSource
     }
 }
 
-/* CONV_BLOCK_F filters at once, in blocks of CONV_BLOCK_X outputs at
- * stride 1: every input value loaded feeds all the filters, and the
- * CONV_BLOCK_F x CONV_BLOCK_X accumulators stay in registers. Filter j
- * writes o + j*plane and has its weights at w + j*filter_size. Returns how
- * many outputs it computed (a multiple of CONV_BLOCK_X). */
+/* Eight floats: one AVX register. */
 typedef float ConvVec __attribute__((vector_size(8 * sizeof(float))));
 
 /* Unaligned vector loads and stores (memcpy compiles to one instruction). */
@@ -116,8 +113,8 @@ typedef float ConvVec __attribute__((vector_size(8 * sizeof(float))));
  * w + j*filter_size ([channel][ky][kx]) and bias[j]. Returns how many
  * outputs of the row it computed (a multiple of CONV_BLOCK_X). */
 CONV_INLINE size_t conv_rows_blocked(float *restrict o, size_t plane, size_t ow, const RowSource *rs,
-                                         const float *restrict w, size_t filter_size,
-                                         const float *restrict bias)
+                                     const float *restrict w, size_t filter_size,
+                                     const float *restrict bias)
 {
     const float *restrict w0 = w, *restrict w1 = w + filter_size;
     const float *restrict w2 = w + 2 * filter_size, *restrict w3 = w + 3 * filter_size;
@@ -161,7 +158,7 @@ CONV_INLINE size_t conv_rows_blocked(float *restrict o, size_t plane, size_t ow,
 /* Computes o[0..ow) = bias + sum over channels and taps, for one output row
  * of one filter whose weights w are laid out [channel][ky][kx]. */
 CONV_INLINE void conv_row(float *restrict o, size_t ow, const RowSource *rs,
-                              const float *restrict w, float bias)
+                          const float *restrict w, float bias)
 {
     RowSource at = *rs;
     size_t x0 = 0;
@@ -320,8 +317,8 @@ static void conv_regular(const Tensor *src, const Tensor *weights, const Tensor 
 
 /* Adds in_row * wv into one output row at ox = ix*s - left + kx*d for every
  * ix whose ox lands inside the row. */
-static void conv_scatter_row(float *restrict o, long ow, const float *restrict in, long iw,
-                                      float wv, long s, long offset)
+static void conv_scatter_row(float *restrict o, long ow, const float *restrict in, long iw, float wv,
+                             long s, long offset)
 {
     /* ix range with 0 <= ix*s + offset < ow */
     long lo = offset >= 0 ? 0 : (-offset + s - 1) / s;
