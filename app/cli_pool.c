@@ -84,6 +84,8 @@ int cli_pool(int argc, char **argv)
     PoolParams params;
     if ((rc = pool_params(mode, kernel, stride, padding, dilation, &params)) != CLI_CONTINUE)
         return rc;
+    if (exclude_pad && params.mode != POOL_AVG)
+        return cli_fail(1, "--exclude-pad applies to --mode avg only");
     params.ceil_mode = ceil_mode;
     params.count_include_pad = !exclude_pad;
 

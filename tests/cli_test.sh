@@ -193,10 +193,13 @@ bad() {
     name=$1; pat=$2; shift 2
     expect_error "$name" 1 "$pat" "$CONVSTEP" "$@" -o new.npy
     expect_error "$name (--force over an existing OUT)" 1 "$pat" "$CONVSTEP" "$@" -o keep.npy --force
-    if [ -e new.npy ]; then not_ok "$name: no output" "new.npy was created"; rm -f new.npy
-    elif ! cmp -s o1.npy keep.npy; then not_ok "$name: OUT untouched" "keep.npy changed"; cp o1.npy keep.npy
-    elif ls ./*.tmp-* >/dev/null 2>&1; then not_ok "$name: no temporary file" "$(ls ./*.tmp-*)"; rm -f ./*.tmp-*
-    else ok "$name: no output, OUT untouched"; fi
+    problems=""
+    [ -e new.npy ] && problems="$problems new.npy was created;"
+    cmp -s o1.npy keep.npy || problems="$problems keep.npy changed;"
+    ls ./*.tmp-* >/dev/null 2>&1 && problems="$problems left $(ls ./*.tmp-*);"
+    if [ -z "$problems" ]; then ok "$name: no output, OUT untouched"; else not_ok "$name: no output, OUT untouched" "$problems"; fi
+    rm -f new.npy ./*.tmp-*
+    cp o1.npy keep.npy
 }
 
 # files
@@ -262,6 +265,7 @@ bad "reflect padding wider than the input" "reflect padding 5" conv -i in5.npy -
 bad "output padding without --transposed" "--output-padding" conv -i in5.npy -w k3.npy --output-padding 1
 bad "pooling padding over half the kernel" "padding 2.*half the kernel" pool -i in5.npy --mode max --kernel 2 --padding 2
 bad "pooling kernel 0" "--kernel.*0" pool -i in5.npy --mode max --kernel 0
+bad "pooling --exclude-pad with max" "--exclude-pad.*avg" pool -i in5.npy --mode max --kernel 2 --exclude-pad
 bad "pooling unknown mode" "--mode.*'median'" pool -i in5.npy --mode median --kernel 2
 bad "pooling kernel larger than the input" "kernel|larger|output" pool -i in5.npy --mode avg --kernel 6
 
