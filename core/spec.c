@@ -852,6 +852,10 @@ static Status build_conv(Parser *p, const Bound *b, LayerSpec *l)
         else
             return fail_type(p, b, a, "padding", what);
     } else {
+        if (a && a->value.kind != VAL_INT && a->value.kind != VAL_TUPLE)
+            return fail_type(p, b, a, "padding",
+                             transposed ? "an integer or a pair (h, w)"
+                                        : "an integer, a pair (h, w), 'valid', 'same' or 'full'");
         if ((st = get_pair(p, b, "padding", 0, false, zero, pad)) != CS_OK)
             return st;
         l->conv.padding.kind = PAD_EXPLICIT;
@@ -1208,7 +1212,8 @@ Status spec_parse(const char *text, LayerStack *out, Error *err)
     Status st;
 
     memset(&p, 0, sizeof p);
-    p.src = text;
+    /* a byte-order mark, as some editors save UTF-8 */
+    p.src = strncmp(text, "\xEF\xBB\xBF", 3) == 0 ? text + 3 : text;
     p.line = p.column = 1;
     p.out = out;
     p.err = err;

@@ -52,6 +52,7 @@ static const ShapeCase shape_cases[] = {
     {"arguments over several lines", "Conv2d(\n  3,\n  16,\n  kernel_size\n  =\n  3\n)", "Conv2d"},
     {"backslash continuation", "Conv2d(1, 1, 3), \\\nReLU()", "Conv2d ReLU"},
     {"CRLF line ends", "Conv2d(1, 1, 3)\r\nReLU()\r\n", "Conv2d ReLU"},
+    {"a UTF-8 byte-order mark", "\xEF\xBB\xBFReLU()", "ReLU"},
     {"print(model) labels",
      "Sequential(\n  (0): Conv2d(3, 64, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))\n"
      "  (1): ReLU(inplace=True)\n"
@@ -483,6 +484,11 @@ static const ErrorCase error_cases[] = {
      "padding, found 'SAME'"},
     {"Conv2d(3, 16, 3, padding=(1, 'same'))", CS_ERR_SYNTAX,
      "line 1, column 26: expected an integer or a pair (h, w) for Conv2d padding, found (1, 'same')"},
+    {"Conv2d(3, 16, 3, padding=None)", CS_ERR_SYNTAX,
+     "line 1, column 26: expected an integer, a pair (h, w), 'valid', 'same' or 'full' for Conv2d "
+     "padding, found None"},
+    {"ConvTranspose2d(3, 16, 3, padding=1.5)", CS_ERR_SYNTAX,
+     "line 1, column 35: expected an integer or a pair (h, w) for ConvTranspose2d padding, found 1.5"},
     {"Conv2d(3, 16, 3, padding_mode='mirror')", CS_ERR_SYNTAX,
      "line 1, column 31: expected 'zeros', 'reflect', 'replicate' or 'circular' for Conv2d "
      "padding_mode, found 'mirror'"},
