@@ -207,13 +207,11 @@ static void rf_print_table(const LayerStack *stack, const RfLayer *layers, bool 
 
 /* ---- JSON ---- */
 
+/* Sizes are whole numbers; a transposed convolution can make jumps
+ * fractions (1/3), printed to ten significant digits. */
 static void rf_json_pair(const char *key, double h, double w)
 {
-    printf(", \"%s\": [", key);
-    cli_json_float(stdout, h);
-    printf(", ");
-    cli_json_float(stdout, w);
-    printf("]");
+    printf(", \"%s\": [%.10g, %.10g]", key, h, w);
 }
 
 static void rf_print_json(const LayerStack *stack, const RfLayer *layers, bool sized,
