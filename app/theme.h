@@ -27,8 +27,11 @@ typedef struct Theme {
     Rgba grid_line;     /* lines between cells */
     Rgba text;          /* body text */
     Rgba text_dim;      /* labels, secondary text */
-    Rgba accent;        /* the kernel window, the current cell, the link between them */
-    Rgba accent2;       /* the current sub-step (channel or multiply) */
+    Rgba accent;        /* text about the current position (the result, the max) */
+    Rgba accent2;       /* text about the current sub-step (channel or multiply) */
+    Rgba window;        /* outline of the kernel window, the current cell, the link */
+    Rgba step;          /* outline of the current sub-step and selections */
+    Rgba halo;          /* thin border around those outlines, so they read on any cell */
     Rgba ghost;         /* the previous window position (stride) */
     Rgba pad_fill;      /* padding cells */
     Rgba pad_hatch;     /* hatching over padding cells */

@@ -1,0 +1,1183 @@
+/* draw.c: the one drawing path (see draw.h). Start at draw_frame at the
+ * bottom: it computes the layout, then paints, in order, the header, each
+ * input channel (cells, padding, unreached rows, the window, the stride
+ * ghost), the arithmetic row (weights, products, channel sums, or the
+ * pooling window), the output maps and the link from the current cell to
+ * its window, the sum line, the formula strip, the timeline, the status
+ * line and the `?` overlay.
+ *
+ * Every number drawn comes from the scene's stepper: the trace of the
+ * current step, the finished output cells (stepper_cell_done), or the input
+ * and weight tensors the stepper reads. Geometry alone (which rows a window
+ * reaches, where a padded value comes from) is worked out here. */
+#include "draw.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "keys.h"
+#include "layout.h"
+#include "theme.h"
+
+typedef struct Ctx {
+    SDL_Renderer *r;
+    TextCache *tc;
+    const Scene *s;
+    const View *v;
+    const Theme *th;
+    const Layout *L;
+    const Trace *t;
+    Pad4 pad;
+    size_t oh, ow, nf;
+    float in_lo[LAYOUT_MAX_CHANNELS], in_hi[LAYOUT_MAX_CHANNELS];
+    float out_lo, out_hi;
+    float w_absmax, p_absmax;
+    bool unreached_rows[SCENE_MAX_SIDE + 1], unreached_cols[SCENE_MAX_SIDE + 1];
+    int n_unreached_rows, n_unreached_cols;
+} Ctx;
+
+/* ------------------------------------------------------------- primitives */
+
+static SDL_Color sdl(Rgba c)
+{
+    SDL_Color s = {c.r, c.g, c.b, c.a};
+    return s;
+}
+
+static void set_color(Ctx *x, Rgba c)
+{
+    SDL_SetRenderDrawColor(x->r, c.r, c.g, c.b, c.a);
+}
+
+static void fill(Ctx *x, Rect rc, Rgba c)
+{
+    if (rc.w <= 0 || rc.h <= 0)
+        return;
+    SDL_Rect q = {rc.x, rc.y, rc.w, rc.h};
+    set_color(x, c);
+    SDL_RenderFillRect(x->r, &q);
+}
+
+/* An outline of thickness th drawn inside rc. */
+static void outline(Ctx *x, Rect rc, int th, Rgba c)
+{
+    if (th < 1)
+        th = 1;
+    if (rc.w <= 2 * th || rc.h <= 2 * th) {
+        fill(x, rc, c);
+        return;
+    }
+    fill(x, (Rect){rc.x, rc.y, rc.w, th}, c);
+    fill(x, (Rect){rc.x, rc.y + rc.h - th, rc.w, th}, c);
+    fill(x, (Rect){rc.x, rc.y + th, th, rc.h - 2 * th}, c);
+    fill(x, (Rect){rc.x + rc.w - th, rc.y + th, th, rc.h - 2 * th}, c);
+}
+
+static Rect grow(Rect rc, int d)
+{
+    return (Rect){rc.x - d, rc.y - d, rc.w + 2 * d, rc.h + 2 * d};
+}
+
+/* An outline of thickness th in c with a one-pixel halo on both sides, so
+ * it reads on any cell colour. */
+static void ring(Ctx *x, Rect rc, int th, Rgba c)
+{
+    outline(x, grow(rc, 1), th + 2, x->th->halo);
+    outline(x, rc, th, c);
+}
+
+/* A dashed outline (dash and gap of length dash) of thickness th. */
+static void dashed(Ctx *x, Rect rc, int th, int dash, Rgba c)
+{
+    if (dash < 2)
+        dash = 2;
+    for (int i = 0; i < rc.w; i += 2 * dash) {
+        int len = rc.w - i < dash ? rc.w - i : dash;
+        fill(x, (Rect){rc.x + i, rc.y, len, th}, c);
+        fill(x, (Rect){rc.x + i, rc.y + rc.h - th, len, th}, c);
+    }
+    for (int i = 0; i < rc.h; i += 2 * dash) {
+        int len = rc.h - i < dash ? rc.h - i : dash;
+        fill(x, (Rect){rc.x, rc.y + i, th, len}, c);
+        fill(x, (Rect){rc.x + rc.w - th, rc.y + i, th, len}, c);
+    }
+}
+
+/* A line th pixels wide. */
+static void line(Ctx *x, int x1, int y1, int x2, int y2, int th, Rgba c)
+{
+    set_color(x, c);
+    double dx = x2 - x1, dy = y2 - y1, len = sqrt(dx * dx + dy * dy);
+    if (len < 1e-9) {
+        SDL_RenderDrawPoint(x->r, x1, y1);
+        return;
+    }
+    double nx = -dy / len, ny = dx / len;
+    for (int i = 0; i < th; i++) {
+        double o = i - (th - 1) / 2.0;
+        SDL_RenderDrawLine(x->r, x1 + (int)lround(nx * o), y1 + (int)lround(ny * o),
+                           x2 + (int)lround(nx * o), y2 + (int)lround(ny * o));
+    }
+}
+
+/* A line with an arrow head at (x2, y2). */
+static void arrow(Ctx *x, int x1, int y1, int x2, int y2, int th, int head, Rgba c)
+{
+    double dx = x2 - x1, dy = y2 - y1, len = sqrt(dx * dx + dy * dy);
+    line(x, x1, y1, x2, y2, th, c);
+    if (len < 1e-9)
+        return;
+    double ux = dx / len, uy = dy / len;
+    for (int side = -1; side <= 1; side += 2) {
+        double ax = x2 - head * (ux * 0.87 - side * uy * 0.5);
+        double ay = y2 - head * (uy * 0.87 + side * ux * 0.5);
+        line(x, x2, y2, (int)lround(ax), (int)lround(ay), th, c);
+    }
+}
+
+/* Diagonal hatching over rc, lines every sp pixels. */
+static void hatch(Ctx *x, Rect rc, int sp, Rgba c)
+{
+    set_color(x, c);
+    if (sp < 3)
+        sp = 3;
+    int w = rc.w - 1, h = rc.h - 1;
+    for (int d = sp / 2; d < w + h; d += sp) {
+        int ax = d < h ? 0 : d - h, ay = d < h ? d : h;
+        int bx = d < w ? d : w, by = d < w ? 0 : d - w;
+        SDL_RenderDrawLine(x->r, rc.x + ax, rc.y + ay, rc.x + bx, rc.y + by);
+    }
+}
+
+static int text(Ctx *x, const char *s, int px, Rgba c, int tx, int ty, int align)
+{
+    return text_draw(x->tc, s, px, sdl(c), tx, ty, align);
+}
+
+/* Text centred in rc, shrunk to fit its width. */
+static void text_in(Ctx *x, const char *s, int px, Rgba c, Rect rc)
+{
+    int size = text_fit(x->tc, s, px, rc.w - 2);
+    text(x, s, size, c, rc.x + rc.w / 2, rc.y + rc.h / 2, TEXT_CENTER | TEXT_MIDDLE);
+}
+
+static Rgba with_alpha(Rgba c, uint8_t a)
+{
+    c.a = a;
+    return c;
+}
+
+/* ------------------------------------------------------------- numbers */
+
+/* A value as short as it reads well: whole numbers without a point, others
+ * with up to two decimals (fewer for large values), trailing zeros dropped;
+ * then shortened to fit max_chars. */
+static const char *format_value(float v, char *buf, size_t size, int max_chars)
+{
+    if (isinf(v)) {
+        snprintf(buf, size, "%s", v < 0 ? "-\xe2\x88\x9e" : "\xe2\x88\x9e");
+        return buf;
+    }
+    if (v != v) {
+        snprintf(buf, size, "nan");
+        return buf;
+    }
+    double a = fabs((double)v);
+    int decimals = a < 10.0 ? 2 : a < 1000.0 ? 1 : 0;
+    for (; decimals >= 0; decimals--) {
+        snprintf(buf, size, "%.*f", decimals, (double)v);
+        if (strchr(buf, '.')) {
+            char *end = buf + strlen(buf) - 1;
+            while (*end == '0')
+                *end-- = '\0';
+            if (*end == '.')
+                *end = '\0';
+        }
+        if (strcmp(buf, "-0") == 0)
+            snprintf(buf, size, "0");
+        if ((int)strlen(buf) <= max_chars)
+            return buf;
+    }
+    if (a >= 1e4)
+        snprintf(buf, size, "%.0e", (double)v);
+    return buf;
+}
+
+/* Value text in a cell: size from the cell, shrunk to fit. */
+static void cell_value(Ctx *x, const GridLayout *g, Rect cr, float v, Rgba c)
+{
+    char buf[32];
+    if (!g->numbers)
+        return;
+    format_value(v, buf, sizeof buf, 5);
+    int size = text_fit(x->tc, buf, g->text_px, cr.w - 2);
+    text(x, buf, size, c, cr.x + cr.w / 2, cr.y + cr.h / 2, TEXT_CENTER | TEXT_MIDDLE);
+}
+
+/* ------------------------------------------------------------- geometry */
+
+static int imin(int a, int b)
+{
+    return a < b ? a : b;
+}
+
+static int imax(int a, int b)
+{
+    return a > b ? a : b;
+}
+
+/* Thickness of outlines at the layout's scale. */
+static int thick(const Ctx *x, float base)
+{
+    return imax(1, (int)lroundf(base * x->L->scale));
+}
+
+static bool inside_input(const Ctx *x, int iy, int ix)
+{
+    return iy >= 0 && ix >= 0 && iy < (int)x->s->input.h && ix < (int)x->s->input.w;
+}
+
+static bool inside_padding(const Ctx *x, int iy, int ix)
+{
+    return iy >= -x->pad.top && ix >= -x->pad.left && iy < (int)x->s->input.h + x->pad.bottom &&
+           ix < (int)x->s->input.w + x->pad.right;
+}
+
+/* The trace channel that reads input channel c, or NULL (pooling reads one
+ * channel per step). */
+static const TraceChannel *trace_channel(const Ctx *x, int c)
+{
+    for (int i = 0; i < x->t->n_channels; i++)
+        if (x->t->channels[i].channel == c)
+            return &x->t->channels[i];
+    return NULL;
+}
+
+/* Marks the input rows and columns no window reads: row iy is read when
+ * iy = oy*stride - pad + ky*dilation for some output row oy and tap ky. */
+static void find_unreached(Ctx *x)
+{
+    int H = (int)x->s->input.h, W = (int)x->s->input.w;
+    const Trace *t = x->t;
+    for (int i = 0; i < H && i <= SCENE_MAX_SIDE; i++)
+        x->unreached_rows[i] = true;
+    for (int i = 0; i < W && i <= SCENE_MAX_SIDE; i++)
+        x->unreached_cols[i] = true;
+    for (int o = 0; o < (int)x->oh; o++)
+        for (int k = 0; k < t->kh; k++) {
+            int i = o * t->stride_h - x->pad.top + k * t->dilation_h;
+            if (i >= 0 && i < H && i <= SCENE_MAX_SIDE)
+                x->unreached_rows[i] = false;
+        }
+    for (int o = 0; o < (int)x->ow; o++)
+        for (int k = 0; k < t->kw; k++) {
+            int i = o * t->stride_w - x->pad.left + k * t->dilation_w;
+            if (i >= 0 && i < W && i <= SCENE_MAX_SIDE)
+                x->unreached_cols[i] = false;
+        }
+    x->n_unreached_rows = x->n_unreached_cols = 0;
+    for (int i = 0; i < H && i <= SCENE_MAX_SIDE; i++)
+        x->n_unreached_rows += x->unreached_rows[i];
+    for (int i = 0; i < W && i <= SCENE_MAX_SIDE; i++)
+        x->n_unreached_cols += x->unreached_cols[i];
+}
+
+/* True when input cell (iy, ix) is read by output (oy, ox). */
+static bool feeds(const Ctx *x, int iy, int ix, int oy, int ox)
+{
+    const Trace *t = x->t;
+    int ry = iy - (oy * t->stride_h - x->pad.top), rx = ix - (ox * t->stride_w - x->pad.left);
+    return ry >= 0 && rx >= 0 && ry % t->dilation_h == 0 && rx % t->dilation_w == 0 &&
+           ry / t->dilation_h < t->kh && rx / t->dilation_w < t->kw;
+}
+
+/* Pixel rectangle covering model cells [y1..y2] x [x1..x2] of g, clipped to
+ * what g shows; false when none of it is shown. */
+static bool span_rect(const GridLayout *g, int y1, int x1, int y2, int x2, Rect *out)
+{
+    int r1 = y1 - g->y0, c1 = x1 - g->x0, r2 = y2 - g->y0, c2 = x2 - g->x0;
+    if (r2 < 0 || c2 < 0 || r1 >= g->rows || c1 >= g->cols)
+        return false;
+    r1 = imax(r1, 0);
+    c1 = imax(c1, 0);
+    r2 = imin(r2, g->rows - 1);
+    c2 = imin(c2, g->cols - 1);
+    Rect a = layout_cell_rect(g, r1, c1), b = layout_cell_rect(g, r2, c2);
+    *out = (Rect){a.x, a.y, b.x + b.w - a.x, b.y + b.h - a.y};
+    return true;
+}
+
+/* ------------------------------------------------------------- values */
+
+/* The value drawn at input cell (iy, ix) of channel c: the input inside,
+ * the padding value outside (zeros, the reflected / replicated / wrapped
+ * cell, or -inf for max pooling). */
+static float input_value(const Ctx *x, int c, int iy, int ix)
+{
+    const Scene *s = x->s;
+    if (inside_input(x, iy, ix))
+        return *tensor_at(&s->input, 0, (size_t)c, (size_t)iy, (size_t)ix);
+    if (s->kind == LAYER_POOL)
+        return s->pool.mode == POOL_MAX ? -INFINITY : 0.0f;
+    int sy = geom_pad_source(s->conv.pad_mode, iy, (int)s->input.h);
+    int sx = geom_pad_source(s->conv.pad_mode, ix, (int)s->input.w);
+    if (sy < 0 || sx < 0)
+        return 0.0f;
+    return *tensor_at(&s->input, 0, (size_t)c, (size_t)sy, (size_t)sx);
+}
+
+/* Position of 0..1 of value v on channel c's colour ramp. */
+static float input_level(const Ctx *x, int c, float v)
+{
+    if (x->s->image_input)
+        return v / 255.0f;
+    float lo = x->in_lo[c], hi = x->in_hi[c];
+    return hi > lo ? (v - lo) / (hi - lo) : 0.5f;
+}
+
+static void find_ranges(Ctx *x)
+{
+    const Scene *s = x->s;
+    size_t plane = s->input.h * s->input.w;
+    for (int c = 0; c < x->L->n_channels; c++) {
+        const float *d = s->input.data + (size_t)c * plane;
+        float lo = d[0], hi = d[0];
+        for (size_t i = 1; i < plane; i++) {
+            lo = fminf(lo, d[i]);
+            hi = fmaxf(hi, d[i]);
+        }
+        x->in_lo[c] = lo;
+        x->in_hi[c] = hi;
+    }
+    const Tensor *out = stepper_output(s->stepper);
+    size_t n = tensor_count(out);
+    x->out_lo = x->out_hi = out->data[0];
+    for (size_t i = 1; i < n; i++) {
+        x->out_lo = fminf(x->out_lo, out->data[i]);
+        x->out_hi = fmaxf(x->out_hi, out->data[i]);
+    }
+    x->w_absmax = x->p_absmax = 0.0f;
+    for (int i = 0; i < x->t->n_channels; i++) {
+        const TraceChannel *tc = &x->t->channels[i];
+        for (int k = 0; k < x->t->kh * x->t->kw; k++) {
+            x->w_absmax = fmaxf(x->w_absmax, fabsf(tc->cells[k].weight));
+            if (!(tc->cells[k].flags & (CELL_SKIP | CELL_OUTSIDE)))
+                x->p_absmax = fmaxf(x->p_absmax, fabsf(tc->cells[k].product));
+        }
+    }
+}
+
+/* ------------------------------------------------------------- input grids */
+
+/* One input cell: colour by value, padding hatched, value printed when the
+ * grid has room. */
+static void draw_input_cell(Ctx *x, int c, const GridLayout *g, int row, int col)
+{
+    int iy = g->y0 + row, ix = g->x0 + col;
+    Rect cr = layout_cell_rect(g, row, col);
+    if (inside_input(x, iy, ix)) {
+        float v = input_value(x, c, iy, ix);
+        Rgba bg = theme_tint(c, x->s->image_input, input_level(x, c, v));
+        fill(x, cr, bg);
+        if (g->numbers)
+            cell_value(x, g, cr, v, theme_text_on(bg));
+    } else if (inside_padding(x, iy, ix)) {
+        fill(x, cr, x->th->pad_fill);
+        hatch(x, cr, imax(5, g->cell / 5), x->th->pad_hatch);
+        if (g->numbers) {
+            char buf[32];
+            float v = input_value(x, c, iy, ix);
+            format_value(v, buf, sizeof buf, 5);
+            int size = text_fit(x->tc, buf, g->text_px * 9 / 10, cr.w - 4);
+            Rect box = {cr.x + cr.w / 2, cr.y + cr.h / 2, 0, 0};
+            text(x, buf, size, x->th->text, box.x, box.y, TEXT_CENTER | TEXT_MIDDLE);
+        }
+    } else {
+        dashed(x, cr, 1, imax(2, g->cell / 6), x->th->pad_hatch);
+    }
+}
+
+/* A picture of channel c: one pixel per cell into a texture, scaled up. */
+static void draw_input_picture(Ctx *x, int c, const GridLayout *g)
+{
+    SDL_Texture *tex = SDL_CreateTexture(x->r, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_STREAMING,
+                                         g->cols, g->rows);
+    if (!tex)
+        return;
+    void *pixels;
+    int pitch;
+    if (SDL_LockTexture(tex, NULL, &pixels, &pitch) == 0) {
+        for (int row = 0; row < g->rows; row++) {
+            uint32_t *p = (uint32_t *)((char *)pixels + (size_t)row * (size_t)pitch);
+            for (int col = 0; col < g->cols; col++) {
+                int iy = g->y0 + row, ix = g->x0 + col;
+                Rgba k;
+                if (inside_input(x, iy, ix))
+                    k = theme_tint(c, x->s->image_input, input_level(x, c, input_value(x, c, iy, ix)));
+                else
+                    k = inside_padding(x, iy, ix) ? x->th->pad_hatch : x->th->bg;
+                p[col] = 0xFF000000u | (uint32_t)k.r << 16 | (uint32_t)k.g << 8 | k.b;
+            }
+        }
+        SDL_UnlockTexture(tex);
+        SDL_Rect dst = {g->rect.x, g->rect.y, g->cols * g->pitch, g->rows * g->pitch};
+        SDL_RenderCopy(x->r, tex, NULL, &dst);
+    }
+    SDL_DestroyTexture(tex);
+}
+
+/* Veils input rows and columns that no window reads. */
+static void draw_unreached(Ctx *x, const GridLayout *g)
+{
+    int H = (int)x->s->input.h, W = (int)x->s->input.w;
+    for (int iy = 0; iy < H && iy <= SCENE_MAX_SIDE; iy++) {
+        Rect rc;
+        if (x->unreached_rows[iy] && span_rect(g, iy, 0, iy, W - 1, &rc))
+            fill(x, rc, x->th->unreached);
+    }
+    for (int ix = 0; ix < W && ix <= SCENE_MAX_SIDE; ix++) {
+        Rect rc;
+        if (x->unreached_cols[ix] && span_rect(g, 0, ix, H - 1, ix, &rc)) {
+            for (int iy = 0; iy < H; iy++) {
+                Rect cell;
+                if (x->unreached_rows[iy] || !span_rect(g, iy, ix, iy, ix, &cell))
+                    continue;
+                fill(x, cell, x->th->unreached);
+            }
+        }
+    }
+}
+
+/* The window of trace channel tc on grid g: its span outlined, each tapped
+ * cell marked when dilation leaves gaps, the current multiply and the
+ * source of padded values. */
+static void draw_window(Ctx *x, const GridLayout *g, const TraceChannel *tc, bool current_channel)
+{
+    const Trace *t = x->t;
+    int n = t->kh * t->kw;
+    const TraceCell *first = &tc->cells[0], *last = &tc->cells[n - 1];
+    Rect span;
+    int th = imax(2, imin(thick(x, 3.0f), g->pitch / 6 + 1));
+    bool dilated = t->dilation_h > 1 || t->dilation_w > 1;
+    if (dilated) {
+        for (int k = 0; k < n; k++) {
+            Rect rc;
+            if (span_rect(g, tc->cells[k].iy, tc->cells[k].ix, tc->cells[k].iy, tc->cells[k].ix, &rc))
+                ring(x, grow(rc, g->pitch - g->cell > 0 ? 1 : 0), imax(2, th - 1), x->th->window);
+        }
+    }
+    if (span_rect(g, first->iy, first->ix, last->iy, last->ix, &span)) {
+        Rect o = grow(span, imax(1, (g->pitch - g->cell + 1) / 2) + th);
+        if (dilated)
+            dashed(x, o, imax(1, th / 2), imax(4, g->pitch / 3), x->th->window);
+        else
+            ring(x, o, th, x->th->window);
+    }
+    if (g->numbers && x->s->kind != LAYER_POOL && x->s->conv.pad_mode != PADMODE_ZEROS) {
+        for (int k = 0; k < n; k++) {
+            const TraceCell *cell = &tc->cells[k];
+            Rect a, b;
+            if (!(cell->flags & CELL_PAD) || cell->src_y < 0 ||
+                !span_rect(g, cell->iy, cell->ix, cell->iy, cell->ix, &a) ||
+                !span_rect(g, cell->src_y, cell->src_x, cell->src_y, cell->src_x, &b))
+                continue;
+            int r = imax(2, g->cell / 10);
+            line(x, a.x + a.w / 2, a.y + a.h / 2, b.x + b.w / 2, b.y + b.h / 2, imax(1, th / 2) + 2,
+                 x->th->halo);
+            line(x, a.x + a.w / 2, a.y + a.h / 2, b.x + b.w / 2, b.y + b.h / 2, imax(1, th / 2), x->th->step);
+            ring(x, (Rect){b.x + b.w / 2 - r, b.y + b.h / 2 - r, 2 * r, 2 * r}, r, x->th->step);
+        }
+    }
+    if (current_channel && t->term_step >= 0) {
+        const TraceCell *cell = &tc->cells[t->term_step];
+        Rect rc;
+        if (span_rect(g, cell->iy, cell->ix, cell->iy, cell->ix, &rc))
+            ring(x, rc, th, x->th->step);
+    }
+}
+
+/* The previous window position as a dashed ghost with an arrow to the
+ * current one: the stride made visible. */
+static void draw_stride_ghost(Ctx *x, const GridLayout *g, const TraceChannel *tc)
+{
+    const Trace *t = x->t;
+    int py, px;
+    if (t->out_x > 0) {
+        py = t->out_y;
+        px = t->out_x - 1;
+    } else if (t->out_y > 0) {
+        py = t->out_y - 1;
+        px = 0;
+    } else {
+        return;
+    }
+    int y1 = py * t->stride_h - x->pad.top, x1 = px * t->stride_w - x->pad.left;
+    int span_h = t->dilation_h * (t->kh - 1), span_w = t->dilation_w * (t->kw - 1);
+    Rect ghost, now;
+    if (!span_rect(g, y1, x1, y1 + span_h, x1 + span_w, &ghost) ||
+        !span_rect(g, tc->cells[0].iy, tc->cells[0].ix, tc->cells[0].iy + span_h, tc->cells[0].ix + span_w,
+                   &now))
+        return;
+    int th = imax(1, thick(x, 2.0f));
+    dashed(x, grow(ghost, th), th, imax(3, g->pitch / 4), x->th->ghost);
+    if (g->pitch >= 8) {
+        int ax = ghost.x + g->cell / 3, ay = ghost.y + g->cell / 3;
+        int bx = now.x + g->cell / 3, by = now.y + g->cell / 3;
+        arrow(x, ax, ay, bx, by, th, imax(5, g->pitch / 4), x->th->ghost);
+        if (g->numbers && (t->stride_h > 1 || t->stride_w > 1)) {
+            char buf[32];
+            snprintf(buf, sizeof buf, "stride %d", t->out_x > 0 ? t->stride_w : t->stride_h);
+            int tw, tht;
+            int size = x->L->small_px;
+            text_measure(x->tc, buf, size, &tw, &tht);
+            bool down = t->out_x == 0;
+            Rect box = down ? (Rect){ax + g->cell / 4, (ay + by) / 2 - tht / 2, tw + 6, tht}
+                            : (Rect){(ax + bx) / 2 - tw / 2 - 3, (ay + by) / 2 - tht - 2, tw + 6, tht};
+            fill(x, box, with_alpha(x->th->bg, 220));
+            text(x, buf, size, x->th->accent, box.x + 3, box.y, TEXT_LEFT | TEXT_TOP);
+        }
+    }
+}
+
+/* A channel label: "R" in the channel's colour, then its size. */
+static void draw_channel_label(Ctx *x, int c, Rect rc, bool current)
+{
+    char name[16], buf[64];
+    scene_channel_name(x->s, c, name, sizeof name);
+    Rgba col = theme_channel_color(x->th, c, x->s->image_input);
+    int px = x->L->text_px;
+    int w = text(x, name, px, col, rc.x, rc.y + rc.h / 2, TEXT_LEFT | TEXT_MIDDLE);
+    snprintf(buf, sizeof buf, "  input channel %d%s", c, current ? "  <" : "");
+    text(x, buf, x->L->small_px, current ? x->th->accent2 : x->th->text_dim, rc.x + w,
+         rc.y + rc.h / 2, TEXT_LEFT | TEXT_MIDDLE);
+}
+
+static void draw_input_channel(Ctx *x, int c)
+{
+    const Layout *L = x->L;
+    const GridLayout *g = &L->input[c];
+    const TraceChannel *tc = trace_channel(x, c);
+    bool pool_channel = x->s->kind == LAYER_POOL && x->t->filter == c;
+    bool current = (x->t->channel_step >= 0 && tc == &x->t->channels[x->t->channel_step]) || pool_channel;
+    draw_channel_label(x, c, L->channel_label[c], current && x->t->channel_step >= 0);
+    if (!g->numbers && g->pitch <= 4) {
+        draw_input_picture(x, c, g);
+    } else {
+        for (int row = 0; row < g->rows; row++)
+            for (int col = 0; col < g->cols; col++)
+                draw_input_cell(x, c, g, row, col);
+    }
+    draw_unreached(x, g);
+    if (x->v->selected.kind == TARGET_INPUT && x->v->selected.c == c) {
+        Rect rc;
+        if (span_rect(g, x->v->selected.y, x->v->selected.x, x->v->selected.y, x->v->selected.x, &rc))
+            ring(x, rc, thick(x, 3.0f), x->th->step);
+    }
+    if (x->v->hover.kind == TARGET_INPUT && x->v->hover.c == c) {
+        Rect rc;
+        if (span_rect(g, x->v->hover.y, x->v->hover.x, x->v->hover.y, x->v->hover.x, &rc))
+            outline(x, grow(rc, 1), 1, x->th->text);
+    }
+    if (!tc)
+        return;
+    draw_stride_ghost(x, g, tc);
+    draw_window(x, g, tc, current);
+    if (L->has_inset) {
+        const GridLayout *in = &L->inset[c];
+        Rect cover;
+        for (int row = 0; row < in->rows; row++)
+            for (int col = 0; col < in->cols; col++)
+                draw_input_cell(x, c, in, row, col);
+        draw_window(x, in, tc, current);
+        if (span_rect(g, in->y0, in->x0, in->y0 + in->rows - 1, in->x0 + in->cols - 1, &cover)) {
+            Rgba lc = with_alpha(x->th->text_dim, 200);
+            outline(x, grow(cover, 1), 1, lc);
+            line(x, cover.x, cover.y + cover.h, in->rect.x, in->rect.y, 1, lc);
+            line(x, cover.x + cover.w, cover.y + cover.h, in->rect.x + in->rect.w, in->rect.y, 1, lc);
+        }
+    }
+}
+
+/* ------------------------------------------------------------- arithmetic */
+
+/* A label centred at cx above y_bottom, shrunk to max_w pixels. */
+static void draw_small_label(Ctx *x, const char *s, Rgba c, int cx, int y_bottom, int max_w)
+{
+    int size = text_fit(x->tc, s, x->L->small_px, max_w);
+    text(x, s, size, c, cx, y_bottom - x->L->small_px / 3, TEXT_CENTER | TEXT_BOTTOM);
+}
+
+/* Whether the edit target is this weight or bias. */
+static bool editing(const Ctx *x, TargetKind kind, int f, int c, int ky, int kx)
+{
+    const Target *e = &x->v->edit;
+    return e->kind == kind && e->f == f && (kind == TARGET_BIAS || (e->c == c && e->y == ky && e->x == kx));
+}
+
+/* An edit box: the typed text and a caret. */
+static void draw_edit_box(Ctx *x, Rect cr, int px)
+{
+    char buf[40];
+    fill(x, cr, x->th->bg);
+    ring(x, cr, thick(x, 3.0f), x->th->step);
+    snprintf(buf, sizeof buf, "%s_", x->v->edit_text);
+    text_in(x, buf, px, x->th->text, cr);
+}
+
+/* Channel c's weights, its products and its sum (convolution). */
+static void draw_conv_arithmetic(Ctx *x, int c)
+{
+    const Layout *L = x->L;
+    const Trace *t = x->t;
+    const TraceChannel *tc = trace_channel(x, c);
+    if (!tc)
+        return;
+    const GridLayout *kg = &L->kernel[c], *pg = &L->product[c];
+    char name[16], buf[96], num[32];
+    scene_channel_name(x->s, c, name, sizeof name);
+    Rgba ccol = theme_channel_color(x->th, c, x->s->image_input);
+    bool current = t->channel_step >= 0 && tc == &t->channels[t->channel_step];
+
+    snprintf(buf, sizeof buf, "%s weights", name);
+    draw_small_label(x, buf, ccol, kg->rect.x + kg->rect.w / 2, kg->rect.y, kg->rect.w + L->op_times[c].w / 2);
+    snprintf(buf, sizeof buf, "%s window \xc3\x97 weights", name);
+    draw_small_label(x, buf, x->th->text_dim, pg->rect.x + pg->rect.w / 2, pg->rect.y,
+                     pg->rect.w + L->op_times[c].w);
+    if (current)
+        outline(x, grow((Rect){kg->rect.x, kg->rect.y, pg->rect.x + pg->rect.w - kg->rect.x, kg->rect.h},
+                        thick(x, 6.0f)),
+                thick(x, 2.0f), x->th->step);
+
+    for (int ky = 0; ky < t->kh; ky++) {
+        for (int kx = 0; kx < t->kw; kx++) {
+            int k = ky * t->kw + kx;
+            const TraceCell *cell = &tc->cells[k];
+            Rect kr = layout_cell_rect(kg, ky, kx), pr = layout_cell_rect(pg, ky, kx);
+            if (editing(x, TARGET_WEIGHT, t->filter, c, ky, kx)) {
+                draw_edit_box(x, kr, kg->text_px);
+            } else {
+                Rgba wb = theme_diverging(x->th, x->w_absmax > 0 ? cell->weight / x->w_absmax : 0.0f);
+                fill(x, kr, wb);
+                cell_value(x, kg, kr, cell->weight, theme_text_on(wb));
+            }
+            bool done = (cell->flags & CELL_DONE) || t->channel_step < 0;
+            if (t->channel_step >= 0 && tc->done)
+                done = true;
+            if (done) {
+                Rgba pb = theme_diverging(x->th, x->p_absmax > 0 ? cell->product / x->p_absmax : 0.0f);
+                fill(x, pr, pb);
+                cell_value(x, pg, pr, cell->product, theme_text_on(pb));
+            } else {
+                fill(x, pr, x->th->pending);
+            }
+            if (current && t->term_step == k) {
+                ring(x, kr, thick(x, 3.0f), x->th->step);
+                ring(x, pr, thick(x, 3.0f), x->th->step);
+            }
+            if (x->v->hover.kind == TARGET_WEIGHT && x->v->hover.c == c && x->v->hover.y == ky &&
+                x->v->hover.x == kx)
+                outline(x, grow(kr, 1), 1, x->th->text);
+        }
+    }
+    Rect op = L->op_times[c];
+    text_in(x, "\xe2\x86\x92", L->text_px, x->th->text_dim, op);
+
+    /* the channel's sum: whole, so far, or still to come */
+    if (t->channel_step < 0 || tc->done) {
+        snprintf(buf, sizeof buf, "sum %s = %s", name, format_value(tc->sum, num, sizeof num, 9));
+    } else if (current) {
+        snprintf(buf, sizeof buf, "sum %s so far = %s", name, format_value(tc->partial, num, sizeof num, 9));
+    } else {
+        snprintf(buf, sizeof buf, "sum %s = ...", name);
+    }
+    Rect sr = L->channel_sum[c];
+    int size = text_fit(x->tc, buf, L->text_px, sr.w);
+    text(x, buf, size, current ? x->th->accent2 : ccol, sr.x + sr.w / 2, sr.y + sr.h / 2,
+         TEXT_CENTER | TEXT_MIDDLE);
+}
+
+/* The pooling window's values, the chosen cell (max) or every counted cell
+ * (avg), and the result, under the channel being pooled. */
+static void draw_pool_arithmetic(Ctx *x)
+{
+    const Layout *L = x->L;
+    const Trace *t = x->t;
+    int c = t->filter;
+    if (c < 0 || c >= L->n_channels || t->n_channels < 1)
+        return;
+    const TraceChannel *tc = &t->channels[0];
+    const GridLayout *kg = &L->kernel[c];
+    bool max = x->s->pool.mode == POOL_MAX;
+    char name[16], buf[96], num[32], num2[32];
+    scene_channel_name(x->s, c, name, sizeof name);
+    snprintf(buf, sizeof buf, "%s window", name);
+    draw_small_label(x, buf, theme_channel_color(x->th, c, x->s->image_input), kg->rect.x + kg->rect.w / 2,
+                     kg->rect.y, L->channel_label[c].w);
+    for (int ky = 0; ky < t->kh; ky++) {
+        for (int kx = 0; kx < t->kw; kx++) {
+            int k = ky * t->kw + kx;
+            const TraceCell *cell = &tc->cells[k];
+            Rect kr = layout_cell_rect(kg, ky, kx);
+            if (cell->flags & CELL_OUTSIDE) {
+                dashed(x, kr, 1, imax(2, kg->cell / 6), x->th->pad_hatch);
+                continue;
+            }
+            bool done = (cell->flags & CELL_DONE) || t->term_step < 0;
+            Rgba bg = (cell->flags & CELL_PAD) ? x->th->pad_fill
+                                               : theme_tint(c, x->s->image_input, input_level(x, c, cell->value));
+            fill(x, kr, done ? bg : x->th->pending);
+            if (cell->flags & CELL_PAD)
+                hatch(x, kr, imax(5, kg->cell / 5), x->th->pad_hatch);
+            cell_value(x, kg, kr, cell->value, (cell->flags & CELL_PAD) ? x->th->text : theme_text_on(bg));
+            if (max && k == t->max_cell && done)
+                ring(x, kr, thick(x, 4.0f), x->th->window);
+            if (t->term_step == k)
+                ring(x, kr, thick(x, 3.0f), x->th->step);
+        }
+    }
+    if (max)
+        snprintf(buf, sizeof buf, "max = %s", format_value(t->pool_result, num, sizeof num, 9));
+    else
+        snprintf(buf, sizeof buf, "%s / %d = %s", format_value(t->pool_sum, num, sizeof num, 9),
+                 t->pool_divisor, format_value(t->pool_result, num2, sizeof num2, 9));
+    Rect sr = L->channel_sum[c];
+    sr.x -= sr.w / 2;
+    sr.w *= 2;
+    int size = text_fit(x->tc, buf, L->text_px, sr.w);
+    text(x, buf, size, x->th->accent, sr.x + sr.w / 2, sr.y + sr.h / 2, TEXT_CENTER | TEXT_MIDDLE);
+}
+
+/* ------------------------------------------------------------- outputs */
+
+static void draw_output_map(Ctx *x, int f)
+{
+    const Layout *L = x->L;
+    const GridLayout *g = &L->output[f];
+    const Tensor *out = stepper_output(x->s->stepper);
+    char buf[96], name[16];
+    Rect lr = L->map_label[f];
+    if (x->s->kind == LAYER_POOL)
+        snprintf(buf, sizeof buf, "%s pooled %zux%zu", scene_channel_name(x->s, f, name, sizeof name), x->oh,
+                 x->ow);
+    else
+        snprintf(buf, sizeof buf, "output %d  %zux%zu", f, x->oh, x->ow);
+    int size = text_fit(x->tc, buf, L->small_px, imax(lr.w, 1) + L->small_px * 4);
+    text(x, buf, size, x->th->text_dim, lr.x, lr.y + lr.h / 2, TEXT_LEFT | TEXT_MIDDLE);
+    float span = x->out_hi - x->out_lo;
+    bool sel = x->v->selected.kind == TARGET_INPUT && (x->s->kind != LAYER_POOL || x->v->selected.c == f);
+    for (int oy = 0; oy < g->rows; oy++) {
+        for (int ox = 0; ox < g->cols; ox++) {
+            Rect cr = layout_cell_rect(g, oy, ox);
+            if (stepper_cell_done(x->s->stepper, oy, ox, f)) {
+                float v = *tensor_at(out, 0, (size_t)f, (size_t)oy, (size_t)ox);
+                Rgba bg = theme_sequential(span > 0 ? (v - x->out_lo) / span : 0.5f);
+                fill(x, cr, bg);
+                if (g->numbers)
+                    cell_value(x, g, cr, v, theme_text_on(bg));
+            } else {
+                fill(x, cr, x->th->pending);
+            }
+            if (sel && feeds(x, x->v->selected.y, x->v->selected.x, oy, ox))
+                ring(x, cr, thick(x, 3.0f), x->th->step);
+            if (x->v->hover.kind == TARGET_OUTPUT && x->v->hover.f == f && x->v->hover.y == oy &&
+                x->v->hover.x == ox)
+                outline(x, grow(cr, 1), 1, x->th->text);
+        }
+    }
+    if (x->t->filter == f) {
+        Rect cr;
+        if (span_rect(g, x->t->out_y, x->t->out_x, x->t->out_y, x->t->out_x, &cr)) {
+            int th = imax(2, imin(thick(x, 4.0f), g->pitch / 5 + 1));
+            ring(x, grow(cr, (g->pitch - g->cell + 1) / 2), th, x->th->window);
+        }
+    }
+}
+
+/* The link from the window to the current output cell: an arrow across
+ * the gap between the last channel's grid and the output map, from the
+ * window's middle row to the current cell's row, drawn where it covers no
+ * numbers; the matching outlines on the window and the cell finish the
+ * link. Pooling draws it only when the pooled channel is the last one
+ * (otherwise a grid lies in between). */
+static void draw_link(Ctx *x)
+{
+    const Layout *L = x->L;
+    const Trace *t = x->t;
+    int f = t->filter, c = L->n_channels - 1;
+    if (f < 0 || f >= L->n_maps || c < 0 || (x->s->kind == LAYER_POOL && t->filter != c))
+        return;
+    const TraceChannel *tc = x->s->kind == LAYER_POOL ? &t->channels[0] : trace_channel(x, c);
+    if (!tc)
+        return;
+    const TraceCell *first = &tc->cells[0], *last = &tc->cells[t->kh * t->kw - 1];
+    const GridLayout *in = &L->input[c], *out = &L->output[f];
+    Rect win, cell;
+    if (!span_rect(in, first->iy, first->ix, last->iy, last->ix, &win) ||
+        !span_rect(out, t->out_y, t->out_x, t->out_y, t->out_x, &cell))
+        return;
+    int th = imax(2, thick(x, 3.0f));
+    int x1 = in->rect.x + in->rect.w + th * 2, y1 = win.y + win.h / 2;
+    int x2 = out->rect.x - th * 2, y2 = cell.y + cell.h / 2;
+    if (x2 - x1 < th * 4)
+        return;
+    int head = imax(6, thick(x, 10.0f));
+    arrow(x, x1, y1, x2, y2, th + 2, head + 1, x->th->halo);
+    arrow(x, x1, y1, x2, y2, th, head, x->th->window);
+    /* short ticks marking the rows the arrow joins */
+    fill(x, (Rect){in->rect.x + in->rect.w + 1, y1 - th / 2, th * 2, th}, x->th->window);
+}
+
+/* The bias box under the output maps (click to edit). */
+static void draw_bias(Ctx *x)
+{
+    const Layout *L = x->L;
+    const Trace *t = x->t;
+    if (L->bias.w <= 0 || !t->has_bias)
+        return;
+    char num[32];
+    Rect b = L->bias;
+    draw_small_label(x, "bias", x->th->text_dim, b.x + b.w / 2, b.y, b.w * 2);
+    if (editing(x, TARGET_BIAS, t->filter, 0, 0, 0)) {
+        draw_edit_box(x, b, L->text_px);
+        return;
+    }
+    Rgba bg = theme_diverging(x->th, 0.0f);
+    fill(x, b, bg);
+    outline(x, b, 1, x->th->text_dim);
+    text_in(x, format_value(t->bias, num, sizeof num, 9), L->text_px, theme_text_on(bg), b);
+    if (x->v->hover.kind == TARGET_BIAS)
+        outline(x, grow(b, 1), 1, x->th->text);
+}
+
+/* ------------------------------------------------------------- text lines */
+
+/* Appends formatted text to buf at *len. */
+static void append(char *buf, size_t size, size_t *len, const char *fmt, const char *a)
+{
+    if (*len >= size)
+        return;
+    int n = snprintf(buf + *len, size - *len, fmt, a);
+    if (n > 0)
+        *len += (size_t)n;
+    if (*len >= size)
+        *len = size - 1;
+}
+
+/* "R 12 + G -3.5 + B 4 + bias 0.5 = 13 -> ReLU -> 13", coloured per term,
+ * centred and shrunk to fit; pooling writes its own line. */
+static void draw_sum_line(Ctx *x)
+{
+    const Layout *L = x->L;
+    const Trace *t = x->t;
+    char seg[LAYOUT_MAX_CHANNELS + 4][64];
+    Rgba col[LAYOUT_MAX_CHANNELS + 4];
+    int n = 0;
+    char num[32], num2[32], name[16], act[48];
+    bool finished = true;
+    if (x->s->kind == LAYER_POOL) {
+        /* max(107, 121, 93, 122) = 122, or (107 + 121 + 93 + 122) / 4 = 110.75,
+         * listing the values when the window is small enough to read */
+        bool is_max = x->s->pool.mode == POOL_MAX;
+        const TraceChannel *tc = &t->channels[0];
+        int cells = t->kh * t->kw;
+        size_t len = 0;
+        scene_channel_name(x->s, t->filter, name, sizeof name);
+        snprintf(seg[n], sizeof seg[n], "%s ", name);
+        col[n++] = theme_channel_color(x->th, t->filter, x->s->image_input);
+        if (cells <= 9) {
+            seg[n][0] = '\0';
+            append(seg[n], sizeof seg[n], &len, "%s", is_max ? "max(" : "(");
+            int listed = 0;
+            for (int k = 0; k < cells; k++) {
+                if (tc->cells[k].flags & CELL_OUTSIDE)
+                    continue;
+                if (!is_max && (tc->cells[k].flags & CELL_PAD) && !x->s->pool.count_include_pad)
+                    continue;
+                append(seg[n], sizeof seg[n], &len, "%s", listed++ ? (is_max ? ", " : " + ") : "");
+                append(seg[n], sizeof seg[n], &len, "%s", format_value(tc->cells[k].value, num, sizeof num, 9));
+            }
+            append(seg[n], sizeof seg[n], &len, "%s", ")");
+            if (!is_max) {
+                snprintf(num, sizeof num, " / %d", t->pool_divisor);
+                append(seg[n], sizeof seg[n], &len, "%s", num);
+            }
+        } else if (is_max) {
+            snprintf(seg[n], sizeof seg[n], "max of %d values", cells);
+        } else {
+            snprintf(seg[n], sizeof seg[n], "%s / %d", format_value(t->pool_sum, num, sizeof num, 9),
+                     t->pool_divisor);
+        }
+        col[n++] = x->th->text;
+        snprintf(seg[n], sizeof seg[n], " = %s", format_value(t->pool_result, num2, sizeof num2, 9));
+        col[n++] = x->th->accent;
+    } else {
+        int shown = imin(t->n_channels, LAYOUT_MAX_CHANNELS);
+        for (int i = 0; i < shown; i++) {
+            const TraceChannel *tc = &t->channels[i];
+            scene_channel_name(x->s, tc->channel, name, sizeof name);
+            const char *plus = i > 0 ? "+ " : "";
+            if (t->channel_step < 0 || tc->done) {
+                snprintf(seg[n], sizeof seg[n], "%s%s %s ", plus, name, format_value(tc->sum, num, sizeof num, 9));
+            } else if (i == t->channel_step) {
+                snprintf(seg[n], sizeof seg[n], "%s%s %s.. ", plus, name,
+                         format_value(tc->partial, num, sizeof num, 9));
+                finished = false;
+            } else {
+                snprintf(seg[n], sizeof seg[n], "%s%s ? ", plus, name);
+                finished = false;
+            }
+            col[n++] = theme_channel_color(x->th, tc->channel, x->s->image_input);
+        }
+        if (t->n_channels > shown) {
+            snprintf(seg[n], sizeof seg[n], "+ (%d more) ", t->n_channels - shown);
+            col[n++] = x->th->text_dim;
+        }
+        if (t->has_bias) {
+            snprintf(seg[n], sizeof seg[n], "+ bias %s ", format_value(t->bias, num, sizeof num, 9));
+            col[n++] = x->th->text;
+        }
+        act_label(t->act, act, sizeof act);
+        if (finished) {
+            if (t->act.kind == ACT_NONE)
+                snprintf(seg[n], sizeof seg[n], "= %s", format_value(t->total, num, sizeof num, 9));
+            else
+                snprintf(seg[n], sizeof seg[n], "= %s \xe2\x86\x92 %s \xe2\x86\x92 %s",
+                         format_value(t->total, num, sizeof num, 9), act,
+                         format_value(t->activated, num2, sizeof num2, 9));
+            col[n++] = x->th->accent;
+        } else {
+            snprintf(seg[n], sizeof seg[n], "= %s so far", format_value(t->partial_total, num, sizeof num, 9));
+            col[n++] = x->th->text_dim;
+        }
+    }
+    char whole[LAYOUT_MAX_CHANNELS * 64 + 256];
+    size_t len = 0;
+    whole[0] = '\0';
+    for (int i = 0; i < n; i++)
+        append(whole, sizeof whole, &len, "%s", seg[i]);
+    int px = text_fit(x->tc, whole, L->big_px, L->sum_line.w);
+    int total_w, h;
+    text_measure(x->tc, whole, px, &total_w, &h);
+    int cx = L->sum_line.x + (L->sum_line.w - total_w) / 2, cy = L->sum_line.y + L->sum_line.h / 2;
+    for (int i = 0; i < n; i++)
+        cx += text(x, seg[i], px, col[i], cx, cy, TEXT_LEFT | TEXT_MIDDLE);
+}
+
+/* The output-size arithmetic for both axes, and which rows and columns no
+ * window reads. */
+static void draw_formula(Ctx *x)
+{
+    const Layout *L = x->L;
+    const Scene *s = x->s;
+    char hb[160], wb[160], line_text[480];
+    size_t ih = s->input.h, iw = s->input.w;
+    if (s->kind == LAYER_POOL) {
+        geom_pool_explain(&s->pool, ih, iw, 0, hb, sizeof hb);
+        geom_pool_explain(&s->pool, ih, iw, 1, wb, sizeof wb);
+    } else {
+        geom_conv_explain(&s->conv, ih, iw, (size_t)x->t->kh, (size_t)x->t->kw, 0, hb, sizeof hb);
+        geom_conv_explain(&s->conv, ih, iw, (size_t)x->t->kh, (size_t)x->t->kw, 1, wb, sizeof wb);
+    }
+    int n = snprintf(line_text, sizeof line_text, "height %s    width %s", hb, wb);
+    if ((x->n_unreached_rows || x->n_unreached_cols) && n > 0 && (size_t)n < sizeof line_text)
+        snprintf(line_text + n, sizeof line_text - (size_t)n, "    never read: %d row%s, %d column%s",
+                 x->n_unreached_rows, x->n_unreached_rows == 1 ? "" : "s", x->n_unreached_cols,
+                 x->n_unreached_cols == 1 ? "" : "s");
+    int px = text_fit(x->tc, line_text, L->small_px, L->formula.w);
+    text(x, line_text, px, x->th->text_dim, L->formula.x + L->formula.w / 2, L->formula.y + L->formula.h / 2,
+         TEXT_CENTER | TEXT_MIDDLE);
+}
+
+static const char *granularity_name(StepGranularity g)
+{
+    return g == STEP_TERM ? "multiply" : g == STEP_CHANNEL ? "channel" : "position";
+}
+
+static void draw_timeline(Ctx *x)
+{
+    const Layout *L = x->L;
+    const Trace *t = x->t;
+    const Stepper *st = x->s->stepper;
+    size_t count = stepper_count(st), index = stepper_index(st);
+    char buf[320], ch[96] = "";
+    if (t->channel_step >= 0) {
+        char name[16];
+        scene_channel_name(x->s, t->channels[t->channel_step].channel, name, sizeof name);
+        if (t->term_step >= 0)
+            snprintf(ch, sizeof ch, "  channel %s, multiply %d of %d", name, t->term_step + 1, t->kh * t->kw);
+        else
+            snprintf(ch, sizeof ch, "  channel %s", name);
+    }
+    snprintf(buf, sizeof buf, "step %zu of %zu   output row %d, col %d, %s %d%s   steps: %s   %s %.4g/s",
+             index + 1, count, t->out_y, t->out_x, x->s->kind == LAYER_POOL ? "channel" : "filter", t->filter, ch,
+             granularity_name(stepper_granularity(st)), x->v->playing ? "playing" : "paused",
+             (double)x->v->speed);
+    Rect tr = L->timeline;
+    int px = text_fit(x->tc, buf, L->text_px, tr.w);
+    text(x, buf, px, x->th->text, tr.x, L->timeline_bar.y - thick(x, 4.0f), TEXT_LEFT | TEXT_BOTTOM);
+    Rect bar = L->timeline_bar;
+    fill(x, bar, x->th->panel);
+    int done_w = (int)((double)bar.w * (double)(index + 1) / (double)count);
+    fill(x, (Rect){bar.x, bar.y, done_w, bar.h}, with_alpha(x->th->window, 170));
+    /* one tick per output row when they are far enough apart */
+    size_t per_row = x->ow * stepper_steps_per_position(st) * x->nf;
+    if (per_row > 0 && count / per_row > 1 && (double)bar.w * (double)per_row / (double)count >= 6.0) {
+        for (size_t r = per_row; r < count; r += per_row) {
+            int tx = bar.x + (int)((double)bar.w * (double)r / (double)count);
+            fill(x, (Rect){tx, bar.y, 1, bar.h}, x->th->text_dim);
+        }
+    }
+    int mx = bar.x + (int)((double)bar.w * ((double)index + 0.5) / (double)count);
+    int mw = imax(3, thick(x, 4.0f));
+    ring(x, (Rect){mx - mw / 2, bar.y - mw, mw, bar.h + 2 * mw}, mw / 2 + 1, x->th->window);
+}
+
+static void draw_header(Ctx *x)
+{
+    const Scene *s = x->s;
+    const Layout *L = x->L;
+    char layer[200], buf[400];
+    size_t oh = x->oh, ow = x->ow;
+    if (s->kind == LAYER_POOL) {
+        const PoolParams *p = &s->pool;
+        char dil[32] = "";
+        if (p->dilation_h > 1)
+            snprintf(dil, sizeof dil, ", dilation=%d", p->dilation_h);
+        snprintf(layer, sizeof layer, "%s(kernel_size=%d, stride=%d, padding=%d%s%s)",
+                 p->mode == POOL_MAX ? "MaxPool2d" : "AvgPool2d", p->kernel_h, p->stride_h, p->pad_h, dil,
+                 p->ceil_mode ? ", ceil_mode=True" : "");
+    } else {
+        const ConvParams *p = &s->conv;
+        char pad[48], mode[48] = "", dil[32] = "";
+        Pad4 q = x->pad;
+        if (p->padding.kind == PAD_VALID)
+            snprintf(pad, sizeof pad, "'valid'");
+        else if (p->padding.kind == PAD_SAME)
+            snprintf(pad, sizeof pad, "'same'");
+        else if (p->padding.kind == PAD_FULL)
+            snprintf(pad, sizeof pad, "'full'");
+        else if (q.top == q.left)
+            snprintf(pad, sizeof pad, "%d", q.top);
+        else
+            snprintf(pad, sizeof pad, "(%d, %d)", q.top, q.left);
+        if (p->pad_mode != PADMODE_ZEROS)
+            snprintf(mode, sizeof mode, ", padding_mode='%s'", geom_pad_mode_name(p->pad_mode));
+        if (p->dilation_h > 1 || p->dilation_w > 1)
+            snprintf(dil, sizeof dil, ", dilation=%d", p->dilation_h);
+        snprintf(layer, sizeof layer, "Conv2d(%zu, %zu, kernel_size=%d, stride=%d, padding=%s%s%s%s)",
+                 s->input.c, s->weights.n, x->t->kh, p->stride_h, pad, dil, mode,
+                 s->has_bias ? "" : ", bias=False");
+    }
+    int w = text(x, layer, L->text_px, x->th->text, L->header.x, L->header.y + L->header.h / 2,
+                 TEXT_LEFT | TEXT_MIDDLE);
+    if (s->kind == LAYER_POOL)
+        snprintf(buf, sizeof buf, "   input %s %zux%zux%zu -> %zux%zux%zu", s->input_name, s->input.c, s->input.h,
+                 s->input.w, s->input.c, oh, ow);
+    else
+        snprintf(buf, sizeof buf, "   input %s %zux%zux%zu -> %zux%zux%zu   kernel %s", s->input_name, s->input.c,
+                 s->input.h, s->input.w, s->weights.n, oh, ow, s->kernel_name);
+    /* the details at label size, without the kernel's name if that does
+     * not fit, and left out rather than shrunk to an unreadable size */
+    int room = L->header.w - w;
+    int px = text_fit(x->tc, buf, L->small_px, room);
+    if (px < L->small_px * 8 / 10 && s->kind != LAYER_POOL) {
+        char *kernel = strstr(buf, "   kernel ");
+        if (kernel)
+            *kernel = '\0';
+        px = text_fit(x->tc, buf, L->small_px, room);
+    }
+    if (px >= L->small_px * 8 / 10)
+        text(x, buf, px, x->th->text_dim, L->header.x + w, L->header.y + L->header.h / 2,
+             TEXT_LEFT | TEXT_MIDDLE);
+}
+
+static void draw_status(Ctx *x)
+{
+    const Layout *L = x->L;
+    const char *msg = x->v->status[0] ? x->v->status
+                      : x->s->note[0] ? x->s->note
+                                      : "? shows every key";
+    Rgba c = x->v->status[0] && x->v->status_error ? x->th->error : x->th->text_dim;
+    int px = text_fit(x->tc, msg, L->small_px, L->status.w);
+    text(x, msg, px, c, L->status.x, L->status.y + L->status.h / 2, TEXT_LEFT | TEXT_MIDDLE);
+}
+
+/* The `?` overlay: every key from the key table, two columns when long. */
+static void draw_help(Ctx *x)
+{
+    const Layout *L = x->L;
+    size_t count;
+    const KeyBinding *keys = keys_table(&count);
+    int rows = 0;
+    for (size_t i = 0; i < count; i++)
+        rows += keys[i].label != NULL;
+    Rect p = L->help;
+    fill(x, (Rect){0, 0, L->w, L->h}, with_alpha(x->th->bg, 140));
+    fill(x, p, x->th->overlay);
+    outline(x, p, thick(x, 2.0f), x->th->accent);
+    int pad = imax(4, L->text_px);
+    text(x, "Keys", L->text_px, x->th->accent, p.x + pad, p.y + pad, TEXT_LEFT | TEXT_TOP);
+    int cols = rows > 14 ? 2 : 1;
+    int per_col = (rows + cols - 1) / cols;
+    int top = p.y + pad + L->text_px * 2;
+    int line_h = imax(8, (p.y + p.h - pad - top) / imax(per_col, 1));
+    int px = imin(L->text_px, line_h * 7 / 10);
+    int col_w = (p.w - 2 * pad) / cols;
+    int key_w = text_char_width(x->tc, px) * 17;
+    int row = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (!keys[i].label)
+            continue;
+        int cx = p.x + pad + (row / per_col) * col_w, cy = top + (row % per_col) * line_h;
+        text(x, keys[i].label, px, x->th->accent2, cx, cy, TEXT_LEFT | TEXT_TOP);
+        int hp = text_fit(x->tc, keys[i].help ? keys[i].help : "", px, col_w - key_w - pad);
+        text(x, keys[i].help ? keys[i].help : "", hp, x->th->text, cx + key_w, cy, TEXT_LEFT | TEXT_TOP);
+        row++;
+    }
+}
+
+/* ------------------------------------------------------------- frame */
+
+void draw_frame(SDL_Renderer *r, TextCache *tc, const Scene *s, const View *v, int w, int h)
+{
+    Layout L;
+    Ctx x;
+    memset(&x, 0, sizeof x);
+    layout_compute(s, v, w, h, &L);
+    x.r = r;
+    x.tc = tc;
+    x.s = s;
+    x.v = v;
+    x.th = theme_get(v->theme);
+    x.L = &L;
+    x.t = stepper_trace(s->stepper);
+    x.pad = stepper_padding(s->stepper);
+    stepper_output_size(s->stepper, &x.oh, &x.ow, &x.nf);
+    find_ranges(&x);
+    find_unreached(&x);
+
+    SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_BLEND);
+    SDL_SetRenderDrawColor(r, x.th->bg.r, x.th->bg.g, x.th->bg.b, 255);
+    SDL_RenderClear(r);
+
+    draw_header(&x);
+    for (int c = 0; c < L.n_channels; c++)
+        draw_input_channel(&x, c);
+    if (s->kind == LAYER_POOL)
+        draw_pool_arithmetic(&x);
+    else
+        for (int c = 0; c < L.n_channels; c++)
+            draw_conv_arithmetic(&x, c);
+    for (int f = 0; f < L.n_maps; f++)
+        draw_output_map(&x, f);
+    draw_link(&x);
+    draw_bias(&x);
+    draw_sum_line(&x);
+    draw_formula(&x);
+    draw_timeline(&x);
+    draw_status(&x);
+    if (v->show_help)
+        draw_help(&x);
+}

@@ -1,0 +1,318 @@
+/* layout.c: rectangles for every panel from (scene, view, size); see
+ * layout.h for the picture. Pure: no SDL, no text rendering. Sizes come
+ * from one factor, k = min(w/1280, h/720) * ui_scale, so 1920x1080 is
+ * 1280x720 enlarged, and the grids then take what room is left: cells are
+ * as large as the width and height allow, capped so tiny inputs do not
+ * become giant tiles. */
+#include "layout.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Smallest cell (at k = 1) that still prints a three-digit value readably. */
+#define NUMBERS_MIN_CELL 26.0f
+/* Largest cell at k = 1. */
+#define MAX_CELL 84.0f
+
+static int imax(int a, int b)
+{
+    return a > b ? a : b;
+}
+
+static int imin(int a, int b)
+{
+    return a < b ? a : b;
+}
+
+static int px(float v)
+{
+    return (int)lroundf(v);
+}
+
+/* Fills g for rows x cols cells of side cell at (x, y), showing model
+ * coordinates from (y0, x0). */
+static void grid_place(GridLayout *g, int x, int y, int rows, int cols, int y0, int x0, int cell,
+                       float k)
+{
+    cell = imax(cell, 1);
+    int gap = cell >= 12 ? imax(1, cell / 22) : 0;
+    g->rows = rows;
+    g->cols = cols;
+    g->y0 = y0;
+    g->x0 = x0;
+    g->cell = imax(cell - gap, 1);
+    g->pitch = cell;
+    g->rect.x = x;
+    g->rect.y = y;
+    g->rect.w = cols * cell - gap;
+    g->rect.h = rows * cell - gap;
+    g->numbers = (float)cell >= NUMBERS_MIN_CELL * k * 0.999f;
+    g->text_px = imax(6, px((float)g->cell * 0.44f));
+}
+
+Rect layout_cell_rect(const GridLayout *g, int row, int col)
+{
+    Rect r = {g->rect.x + col * g->pitch, g->rect.y + row * g->pitch, g->cell, g->cell};
+    return r;
+}
+
+bool layout_grid_find(const GridLayout *g, int y, int x, int *row, int *col)
+{
+    int r = y - g->y0, c = x - g->x0;
+    if (g->rows <= 0 || r < 0 || c < 0 || r >= g->rows || c >= g->cols)
+        return false;
+    *row = r;
+    *col = c;
+    return true;
+}
+
+/* Rows and columns of the padded input drawn: the input, its padding, and
+ * for pooling in ceil mode the overhang windows reach past the padding. */
+static void padded_extent(const Scene *s, const Trace *t, int *rows, int *cols, int *y0, int *x0)
+{
+    size_t oh, ow, f;
+    Pad4 p = stepper_padding(s->stepper);
+    stepper_output_size(s->stepper, &oh, &ow, &f);
+    int h = (int)s->input.h + p.top + p.bottom, w = (int)s->input.w + p.left + p.right;
+    int reach_h = ((int)oh - 1) * t->stride_h + t->dilation_h * (t->kh - 1) + 1;
+    int reach_w = ((int)ow - 1) * t->stride_w + t->dilation_w * (t->kw - 1) + 1;
+    *rows = imax(h, reach_h);
+    *cols = imax(w, reach_w);
+    *y0 = -p.top;
+    *x0 = -p.left;
+}
+
+void layout_compute(const Scene *s, const View *v, int w, int h, Layout *L)
+{
+    const Trace *t = stepper_trace(s->stepper);
+    size_t oh, ow, nf;
+    memset(L, 0, sizeof *L);
+    w = imax(w, 1);
+    h = imax(h, 1);
+    L->w = w;
+    L->h = h;
+    stepper_output_size(s->stepper, &oh, &ow, &nf);
+
+    float fit = fminf((float)w / 1280.0f, (float)h / 720.0f);
+    fit = fmaxf(fit, 0.25f);
+    float k = fit * (v->ui_scale > 0.0f ? v->ui_scale : 1.0f);
+    L->scale = k;
+    L->text_px = imax(7, px(18.0f * k));
+    L->small_px = imax(6, px(14.0f * k));
+    L->big_px = imax(8, px(26.0f * k));
+    int margin = imax(2, px(14.0f * fit));
+    int gap = imax(2, px(20.0f * k));
+    int label_h = px((float)L->small_px * 1.6f);
+
+    /* bands */
+    L->header = (Rect){margin, margin / 2, w - 2 * margin, px((float)L->text_px * 1.7f)};
+    int y_bottom = h - margin / 2;
+    L->status = (Rect){margin, y_bottom - px((float)L->small_px * 1.7f), w - 2 * margin,
+                       px((float)L->small_px * 1.7f)};
+    int tl_h = px((float)L->text_px * 2.3f);
+    L->timeline = (Rect){margin, L->status.y - tl_h, w - 2 * margin, tl_h};
+    int bar_h = imax(4, px(10.0f * k));
+    L->timeline_bar = (Rect){margin, L->timeline.y + L->timeline.h - bar_h - px(4.0f * k),
+                             w - 2 * margin, bar_h};
+    int fo_h = px((float)L->small_px * 1.8f);
+    L->formula = (Rect){margin, L->timeline.y - fo_h, w - 2 * margin, fo_h};
+    int sum_band = px((float)L->big_px * 1.8f);
+    L->sum_line = (Rect){margin, L->formula.y - sum_band, w - 2 * margin, sum_band};
+    int main_top = L->header.y + L->header.h + gap / 2;
+    int main_h = imax(1, L->sum_line.y - gap / 2 - main_top);
+    int main_w = imax(1, w - 2 * margin);
+
+    /* the channel row's grid geometry */
+    int rows_in, cols_in, y0, x0;
+    padded_extent(s, t, &rows_in, &cols_in, &y0, &x0);
+    bool pool = s->kind == LAYER_POOL;
+    int nc = imin((int)s->input.c, LAYOUT_MAX_CHANNELS);
+    int nm = imin((int)nf, LAYOUT_MAX_MAPS);
+    L->n_channels = nc;
+    L->n_maps = nm;
+    int kh = t->kh, kw = t->kw;
+    int span_h = t->dilation_h * (kh - 1) + 1, span_w = t->dilation_w * (kw - 1) + 1;
+
+    /* output maps: mc columns of maps in the output column */
+    int mc = nm <= 3 ? 1 : 2;
+    int mr = (nm + mc - 1) / mc;
+
+    /* input cell size from the width (channel grids, plus output maps at
+     * the same size for a start) and from the height (the grid, its label,
+     * the arithmetic row of kh cells, its label and the channel sum) */
+    float max_cell = MAX_CELL * k;
+    int sum_h = px((float)L->text_px * 1.5f) + px(4.0f * k);
+    float denom = (float)(nc * cols_in + mc * (int)ow);
+    float cw = ((float)main_w - (float)(nc + mc) * (float)gap) / fmaxf(denom, 1.0f);
+    float ch = ((float)(main_h - 2 * label_h - sum_h - gap)) / (float)(rows_in + kh);
+    float c = fminf(fminf(cw, ch), max_cell);
+    bool pictures = c < NUMBERS_MIN_CELL * k;
+
+    int cell_in, cell_k, cell_inset = 0;
+    int arith_top, col_w;
+    int inset_rows = span_h + 2, inset_cols = span_w + 2;
+    int op_w = px((float)L->text_px * 1.6f);
+    if (!pictures) {
+        cell_in = imax(1, (int)c);
+        col_w = cols_in * cell_in;
+        /* kernel and product grids side by side with an arrow between */
+        float ck = fminf(((float)col_w - (float)op_w) / (float)(2 * kw), (float)cell_in * 1.25f);
+        ck = fminf(ck, ((float)(main_h - 2 * label_h - rows_in * cell_in - gap - sum_h)) / (float)kh);
+        ck = fminf(ck, max_cell);
+        cell_k = imax(1, (int)ck);
+        arith_top = main_top + label_h + rows_in * cell_in + gap;
+    } else {
+        /* pictures: whole pixels per cell, at most 30% of the height; the
+         * inset and the arithmetic share the rest */
+        float cp = fminf(((float)main_w - (float)(nc + mc) * (float)gap) /
+                             fmaxf((float)(nc * cols_in + mc * (int)ow), 1.0f),
+                         0.30f * (float)main_h / (float)rows_in);
+        cell_in = imax(1, (int)cp);
+        col_w = imax(cols_in * cell_in, (main_w - (nc + mc) * gap) / (nc + 1));
+        int pic_h = rows_in * cell_in;
+        int rest = main_h - label_h - pic_h - gap - label_h - gap - label_h - sum_h;
+        float ci = fminf((float)col_w / (float)inset_cols, (float)rest / (float)(inset_rows + kh));
+        float ck = fminf(ci, ((float)col_w - (float)op_w) / (float)(2 * kw));
+        ci = fminf(ci, max_cell);
+        ck = fminf(ck, max_cell);
+        cell_inset = imax(1, (int)ci);
+        cell_k = imax(1, (int)ck);
+        arith_top = main_top + label_h + pic_h + gap + label_h + inset_rows * cell_inset + gap;
+        L->has_inset = true;
+    }
+
+    /* the output column takes the width left; its cells may be larger */
+    int link_w = px(48.0f * k);     /* room for the arrow from the window to the output */
+    int out_x = margin + nc * (col_w + gap) + link_w;
+    int area_w = margin + main_w - out_x;
+    int bias_h = (!pool && s->has_bias) ? label_h + px((float)L->text_px * 1.8f) + gap : 0;
+    float co = fminf(((float)area_w - (float)(mc - 1) * (float)gap) / (float)(mc * (int)ow),
+                     ((float)(main_h - bias_h) - (float)mr * (float)(label_h + gap)) / (float)(mr * (int)oh));
+    co = fminf(co, max_cell);
+    if (!pictures)
+        co = fminf(co, fmaxf((float)cell_in * 1.5f, NUMBERS_MIN_CELL * k * 1.6f));
+    int cell_out = imax(1, (int)co);
+    int out_w = mc * (int)ow * cell_out + (mc - 1) * gap;
+    int slack = imax(0, area_w - out_w);
+    int x = margin + slack / 2;
+
+    /* channel columns */
+    for (int ci = 0; ci < nc; ci++) {
+        int gx = x + (col_w - cols_in * cell_in) / 2;
+        L->channel_label[ci] = (Rect){x, main_top, col_w, label_h};
+        grid_place(&L->input[ci], gx, main_top + label_h, rows_in, cols_in, y0, x0, cell_in, k);
+        if (pictures) {
+            GridLayout *g = &L->inset[ci];
+            int iy0 = 0, ix0 = 0;
+            if (t->channels && t->n_channels > 0) {
+                iy0 = t->channels[0].cells[0].iy - 1;
+                ix0 = t->channels[0].cells[0].ix - 1;
+            }
+            int top = main_top + label_h + rows_in * cell_in + gap + label_h;
+            grid_place(g, x + (col_w - inset_cols * cell_inset) / 2, top, inset_rows, inset_cols, iy0,
+                       ix0, cell_inset, k);
+            g->numbers = (float)cell_inset >= 18.0f * k;
+        }
+        /* arithmetic row: kernel (or pooling window), arrow, products, sum */
+        int pair_w = pool ? kw * cell_k : 2 * kw * cell_k + op_w;
+        int ax = x + (col_w - pair_w) / 2;
+        int ay = arith_top + label_h;
+        grid_place(&L->kernel[ci], ax, ay, kh, kw, 0, 0, cell_k, k);
+        L->kernel[ci].numbers = (float)cell_k >= 18.0f * k;
+        if (!pool) {
+            L->op_times[ci] = (Rect){ax + kw * cell_k, ay, op_w, kh * cell_k};
+            grid_place(&L->product[ci], ax + kw * cell_k + op_w, ay, kh, kw, 0, 0, cell_k, k);
+            L->product[ci].numbers = L->kernel[ci].numbers;
+        }
+        L->channel_sum[ci] = (Rect){x, ay + kh * cell_k + px(4.0f * k), col_w,
+                                    px((float)L->text_px * 1.5f)};
+        x += col_w + gap;
+    }
+    x += link_w;
+
+    /* output maps */
+    int ox = x;
+    int oy = main_top;
+    int maps_bottom = oy;
+    for (int m = 0; m < nm; m++) {
+        int r = m / mc, cidx = m % mc;
+        int mx = ox + cidx * ((int)ow * cell_out + gap);
+        int my = oy + r * (label_h + (int)oh * cell_out + gap);
+        L->map_label[m] = (Rect){mx, my, (int)ow * cell_out, label_h};
+        grid_place(&L->output[m], mx, my + label_h, (int)oh, (int)ow, 0, 0, cell_out, k);
+        maps_bottom = imax(maps_bottom, my + label_h + (int)oh * cell_out);
+    }
+    if (!pool && s->has_bias) {
+        int bw = px((float)L->text_px * 5.0f), bh = px((float)L->text_px * 1.8f);
+        L->bias = (Rect){ox, imax(arith_top, maps_bottom + gap) + label_h, bw, bh};
+    }
+
+    int hw = imin(w - 2 * margin, px(1100.0f * k)), hh = imin(h - 2 * margin, px(640.0f * k));
+    L->help = (Rect){(w - hw) / 2, (h - hh) / 2, hw, hh};
+}
+
+static bool in_rect(Rect r, int x, int y)
+{
+    return x >= r.x && y >= r.y && x < r.x + r.w && y < r.y + r.h;
+}
+
+/* The model cell of g at pixel (x, y), if any (gaps count as the cell). */
+static bool grid_hit(const GridLayout *g, int x, int y, int *my, int *mx)
+{
+    if (g->rows <= 0 || g->pitch <= 0 || !in_rect(g->rect, x, y))
+        return false;
+    *my = g->y0 + (y - g->rect.y) / g->pitch;
+    *mx = g->x0 + (x - g->rect.x) / g->pitch;
+    return true;
+}
+
+Target layout_hit(const Layout *l, const Scene *s, int x, int y)
+{
+    Target hit = {TARGET_NONE, 0, 0, 0, 0, 0};
+    const Trace *t = stepper_trace(s->stepper);
+    int my, mx;
+    for (int c = 0; c < l->n_channels; c++) {
+        if (grid_hit(&l->input[c], x, y, &my, &mx) ||
+            (l->has_inset && grid_hit(&l->inset[c], x, y, &my, &mx))) {
+            hit.kind = TARGET_INPUT;
+            hit.c = c;
+            hit.y = my;
+            hit.x = mx;
+            return hit;
+        }
+        if (s->kind != LAYER_POOL && grid_hit(&l->kernel[c], x, y, &my, &mx)) {
+            hit.kind = TARGET_WEIGHT;
+            hit.f = t->filter;
+            hit.c = c;
+            hit.y = my;
+            hit.x = mx;
+            return hit;
+        }
+    }
+    for (int m = 0; m < l->n_maps; m++) {
+        if (grid_hit(&l->output[m], x, y, &my, &mx)) {
+            hit.kind = TARGET_OUTPUT;
+            hit.f = m;
+            hit.y = my;
+            hit.x = mx;
+            return hit;
+        }
+    }
+    if (l->bias.w > 0 && in_rect(l->bias, x, y)) {
+        hit.kind = TARGET_BIAS;
+        hit.f = t->filter;
+        return hit;
+    }
+    Rect bar = l->timeline_bar;
+    bar.y -= bar.h;     /* a taller band than the bar itself is easier to hit */
+    bar.h *= 3;
+    if (bar.w > 0 && in_rect(bar, x, y)) {
+        size_t count = stepper_count(s->stepper);
+        double f = (double)(x - bar.x) / (double)bar.w;
+        size_t step = (size_t)(f * (double)count);
+        hit.kind = TARGET_TIMELINE;
+        hit.step = step >= count ? count - 1 : step;
+        return hit;
+    }
+    return hit;
+}
