@@ -164,8 +164,21 @@ static void trace_print_text(const Trace *t, const ConvParams *p, const char *in
     printf("input %s, kernel %dx%d, stride %s, padding %s (%s), dilation %s\n", input_text,
            t->kh, t->kw, trace_pair(t->stride_h, t->stride_w, a, sizeof a), pad,
            geom_pad_mode_name(p->pad_mode), trace_pair(t->dilation_h, t->dilation_w, b, sizeof b));
-    printf("[v] is a padding cell%s\n\n",
-           t->kind == LAYER_CONV_TRANSPOSED ? "; . is a tap no input cell lands on" : "");
+    int flags = 0;
+    for (int c = 0; c < t->n_channels; c++)
+        for (int i = 0; i < t->kh * t->kw; i++)
+            flags |= t->channels[c].cells[i].flags;
+    static const char *const pad_values[] = {
+        [PADMODE_ZEROS] = "zero",
+        [PADMODE_REFLECT] = "the input mirrored at its edge, without repeating the edge",
+        [PADMODE_REPLICATE] = "the nearest edge cell repeated",
+        [PADMODE_CIRCULAR] = "the input wrapped around from the opposite side",
+    };
+    if (flags & CELL_PAD)
+        printf("[v] is a padding cell: %s\n", pad_values[p->pad_mode]);
+    if (flags & CELL_SKIP)
+        printf(". is a tap that no input cell lands on (the stride's gaps)\n");
+    printf("\n");
     for (int c = 0; c < t->n_channels; c++)
         trace_print_channel(t, &t->channels[c]);
 
