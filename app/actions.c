@@ -449,6 +449,16 @@ void action_quit(App *app, int arg)
     app->quit = true;
 }
 
+void action_save_png(App *app, int arg)
+{
+    app->save_png = true;
+}
+
+void action_export_gif(App *app, int arg)
+{
+    app->export_gif = true;
+}
+
 /* ---- the mouse ---- */
 
 static bool same_target(const Target *a, const Target *b)

@@ -24,6 +24,8 @@ typedef struct App {
     View view;
     bool quit;              /* set by action_quit: the loop ends, exit 0 */
     bool fullscreen;        /* wanted full-screen state; the window applies it */
+    bool save_png;          /* set by action_save_png: the window saves what it shows */
+    bool export_gif;        /* set by action_export_gif: the window writes every step */
 } App;
 
 typedef void (*ActionFn)(App *app, int arg);
@@ -92,6 +94,12 @@ void action_help(App *app, int arg);
 void action_escape(App *app, int arg);
 /* Quits. */
 void action_quit(App *app, int arg);
+/* Asks the window to save its current pixels as a PNG in the current folder
+ * (export.h's export_pick_name; the status line names the file). */
+void action_save_png(App *app, int arg);
+/* Asks the window to write every step as an animated GIF at the window's
+ * size and the playback speed (export_gif_scene). */
+void action_export_gif(App *app, int arg);
 
 /* ---- the mouse ---- */
 

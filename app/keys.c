@@ -1,6 +1,7 @@
 /* keys.c: the key table (see keys.h). To change a key, edit its line here;
- * the `?` overlay and keys_find read this table and nothing else.
- * Free for the exporter: x (export a GIF) and c (save a PNG capture). */
+ * the `?` overlay and keys_find read this table and nothing else. Help
+ * texts stay within about 31 characters, so the overlay prints them all at
+ * one size. */
 #include "keys.h"
 
 #define SHIFT KMOD_SHIFT
@@ -17,18 +18,18 @@ static const KeyBinding bindings[] = {
     {SDLK_HOME,      0,     action_step_end,         -1,  "Home, End",       "first step, last step"},
     {SDLK_END,       0,     action_step_end,         +1,  NULL,              NULL},
     {SDLK_SPACE,     0,     action_play_toggle,      0,   "Space",           "play, pause"},
-    {SDLK_EQUALS,    0,     action_speed,            +1,  "+, -",            "faster, slower (steps per second)"},
+    {SDLK_EQUALS,    0,     action_speed,            +1,  "+, -",            "faster, slower (steps/s)"},
     {SDLK_PLUS,      0,     action_speed,            +1,  NULL,              NULL},
     {SDLK_KP_PLUS,   0,     action_speed,            +1,  NULL,              NULL},
     {SDLK_MINUS,     0,     action_speed,            -1,  NULL,              NULL},
     {SDLK_KP_MINUS,  0,     action_speed,            -1,  NULL,              NULL},
-    {SDLK_g,         0,     action_granularity,      +1,  "g, G",            "granularity: position, channel, multiply"},
+    {SDLK_g,         0,     action_granularity,      +1,  "g, G",            "step by cell, channel, multiply"},
     {SDLK_g,         SHIFT, action_granularity,      -1,  NULL,              NULL},
     {SDLK_s,         0,     action_stride,           +1,  "s, S",            "stride 1 2 3 4 (S: back)"},
     {SDLK_s,         SHIFT, action_stride,           -1,  NULL,              NULL},
     {SDLK_p,         0,     action_padding,          +1,  "p, P",            "padding 0 1 2 3 valid same full"},
     {SDLK_p,         SHIFT, action_padding,          -1,  NULL,              NULL},
-    {SDLK_m,         0,     action_pad_mode,         +1,  "m, M",            "padding mode zeros reflect replicate circular"},
+    {SDLK_m,         0,     action_pad_mode,         +1,  "m, M",            "padding mode: zeros, reflect…"},
     {SDLK_m,         SHIFT, action_pad_mode,         -1,  NULL,              NULL},
     {SDLK_d,         0,     action_dilation,         +1,  "d, D",            "dilation 1 2 3"},
     {SDLK_d,         SHIFT, action_dilation,         -1,  NULL,              NULL},
@@ -37,13 +38,15 @@ static const KeyBinding bindings[] = {
     {SDLK_n,         0,     action_preset,           +1,  "n, N",            "next, previous kernel preset"},
     {SDLK_n,         SHIFT, action_preset,           -1,  NULL,              NULL},
     {SDLK_r,         0,     action_random_weights,   0,   "r",               "new random weights (next seed)"},
-    {SDLK_i,         0,     action_initialiser,      +1,  "i, I",            "initialiser uniform xavier he"},
+    {SDLK_i,         0,     action_initialiser,      +1,  "i, I",            "initialiser uniform, xavier, he"},
     {SDLK_i,         SHIFT, action_initialiser,      -1,  NULL,              NULL},
-    {SDLK_a,         0,     action_activation,       +1,  "a, A",            "activation none ReLU LeakyReLU sigmoid tanh"},
+    {SDLK_a,         0,     action_activation,       +1,  "a, A",            "activation: ReLU, tanh, none…"},
     {SDLK_a,         SHIFT, action_activation,       -1,  NULL,              NULL},
-    {SDLK_o,         0,     action_layer_kind,       +1,  "o, O",            "layer: convolution, max pool, avg pool"},
+    {SDLK_o,         0,     action_layer_kind,       +1,  "o, O",            "conv, max pool, average pool"},
     {SDLK_o,         SHIFT, action_layer_kind,       -1,  NULL,              NULL},
     {SDLK_u,         0,     action_ceil_mode,        0,   "u",               "pooling: ceil mode on, off"},
+    {SDLK_c,         0,     action_save_png,         0,   "c",               "save this frame as a PNG"},
+    {SDLK_x,         0,     action_export_gif,       0,   "x",               "export every step as a GIF"},
     {SDLK_t,         0,     action_theme,            0,   "t",               "dark, light theme"},
     {SDLK_f,         0,     action_fullscreen,       0,   "f, F11",          "full screen"},
     {SDLK_F11,       0,     action_fullscreen,       0,   NULL,              NULL},
@@ -57,7 +60,7 @@ static const KeyBinding bindings[] = {
     {SDLK_SLASH,     SHIFT, action_help,             0,   "?",               "this list of keys"},
     {SDLK_QUESTION,  0,     action_help,             0,   NULL,              NULL},
     {SDLK_F1,        0,     action_help,             0,   NULL,              NULL},
-    {SDLK_ESCAPE,    0,     action_escape,           0,   "Escape",          "cancel edit, close this list, clear, quit"},
+    {SDLK_ESCAPE,    0,     action_escape,           0,   "Escape",          "close, cancel, clear, or quit"},
     {SDLK_q,         0,     action_quit,             0,   "q",               "quit"},
 };
 

@@ -20,6 +20,7 @@
 #include <SDL.h>
 
 #include "draw.h"
+#include "export.h"
 #include "keys.h"
 #include "layout.h"
 #include "text.h"
@@ -29,8 +30,10 @@
 #define WINDOW_H 720
 #define FRAME_MS 16             /* at most ~60 redraws a second while playing */
 #define CATCH_UP_S 0.25         /* playback never jumps more than this much time at once */
+#define GIF_MAX_STEPS 1000      /* longer GIFs are for `convstep export`, not a key press */
 
 typedef struct Window {
+    const SceneOptions *options;    /* the font, for the GIF export */
     SDL_Window *win;
     SDL_Renderer *ren;          /* software renderer on the window surface */
     TextCache *tc;
@@ -117,6 +120,61 @@ static Target window_hit(Window *w, const App *app, int x, int y, bool on_timeli
         y = b.y + b.h / 2;
     }
     return layout_hit(&l, app->scene, x, y);
+}
+
+/* ---- saving what the window shows ---- */
+
+/* c: the pixels on screen, as ARGB8888 (what export_png_frame takes), into
+ * a fresh convstep-INPUT-N.png in the current folder. */
+static void window_save_png(Window *w, App *app)
+{
+    char path[256];
+    Error err;
+    app->save_png = false;
+    w->dirty = true;
+    SDL_Surface *screen = SDL_GetWindowSurface(w->win);
+    SDL_Surface *argb = screen ? SDL_ConvertSurfaceFormat(screen, SDL_PIXELFORMAT_ARGB8888, 0) : NULL;
+    if (!argb) {
+        view_set_status(&app->view, true, "cannot read the window's pixels: %s", SDL_GetError());
+        return;
+    }
+    Status st = export_pick_name(app->scene, "png", path, sizeof path, &err);
+    if (st == CS_OK)
+        st = export_png_frame(argb->pixels, argb->w, argb->h, path, &err);
+    if (st == CS_OK)
+        view_set_status(&app->view, false, "saved %s (%dx%d)", path, argb->w, argb->h);
+    else
+        view_set_status(&app->view, true, "%s", err.message);
+    SDL_FreeSurface(argb);
+}
+
+/* x: every step as a GIF at the window's size. It takes a moment, so the
+ * status line says so on screen first. */
+static void window_export_gif(Window *w, App *app)
+{
+    char path[256];
+    Error err;
+    app->export_gif = false;
+    w->dirty = true;
+    size_t steps = stepper_count(app->scene->stepper);
+    if (steps > GIF_MAX_STEPS) {
+        view_set_status(&app->view, true,
+                        "%zu steps are too many for a GIF from the window (at most %d): use convstep export --gif",
+                        steps, GIF_MAX_STEPS);
+        return;
+    }
+    if (export_pick_name(app->scene, "gif", path, sizeof path, &err) != CS_OK) {
+        view_set_status(&app->view, true, "%s", err.message);
+        return;
+    }
+    int width, height;
+    SDL_GetRendererOutputSize(w->ren, &width, &height);
+    view_set_status(&app->view, false, "writing %s: %zu frames...", path, steps);
+    window_draw(w, app);
+    if (export_gif_scene(app->scene, &app->view, w->options, width, height, path, &err) == CS_OK)
+        view_set_status(&app->view, false, "wrote %s: %zu frames at %dx%d", path, steps, width, height);
+    else
+        view_set_status(&app->view, true, "%s", err.message);
 }
 
 /* ---- events -> actions ---- */
@@ -253,6 +311,7 @@ Status window_run(App *app, const SceneOptions *o, Error *err)
 {
     Window w;
     memset(&w, 0, sizeof w);
+    w.options = o;
     Status st = window_open(&w, o, err);
     if (st != CS_OK) {
         window_close(&w);
@@ -279,6 +338,10 @@ Status window_run(App *app, const SceneOptions *o, Error *err)
             SDL_SetWindowFullscreen(w.win, w.fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0);
             w.dirty = true;
         }
+        if (app->save_png)
+            window_save_png(&w, app);
+        if (app->export_gif)
+            window_export_gif(&w, app);
         window_tick(&w, app);
         if (w.dirty)
             window_draw(&w, app);
