@@ -73,8 +73,10 @@ PoolParams geom_pool_defaults(PoolMode mode, int kernel_h, int kernel_w);
 
 /* Resolves p->padding for an input of in_h x in_w and a kernel kh x kw into
  * per-side padding. Fails (CS_ERR_RANGE) on negative padding, stride or
- * dilation < 1, same/full for a transposed convolution, or reflect/circular
- * padding too wide for the input (the message names the value). */
+ * dilation < 1, same/full or a padding mode other than zeros for a
+ * transposed convolution, a zero or int-overflowing size, or
+ * reflect/circular padding too wide for the input (the message names the
+ * value). */
 Status geom_conv_padding(const ConvParams *p, size_t in_h, size_t in_w, size_t kh, size_t kw,
                          Pad4 *pad, Error *err);
 
