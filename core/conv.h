@@ -23,7 +23,7 @@ Status conv_check(const Tensor *input, const Tensor *weights, const Tensor *bias
 
 /* Computes the layer into *out (allocated here, 1 x F x OH x OW, rank equal
  * to the input's rank but at least 3). bias may be NULL. One thread; results
- * agree with tests/reference.c within float rounding. */
+ * agree with tests/support_reference.c within float rounding. */
 Status conv_forward(const Tensor *input, const Tensor *weights, const Tensor *bias,
                     const ConvParams *p, Tensor *out, Error *err);
 
