@@ -101,6 +101,7 @@ sanitize:
 # python3 can import torch, and the ratio.
 bench: $(BUILD)/convstep
 	@BUILD=$(BUILD) bench/run.sh
+	@BUILD=$(BUILD) bench/export_bench.sh
 
 install: $(BUILD)/convstep
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(DATADIR) $(DESTDIR)$(MANDIR)
