@@ -15,6 +15,7 @@
 
 #include "args.h"
 #include "cli.h"
+#include "conv.h"
 #include "input.h"
 #include "kernels.h"
 #include "npy.h"
@@ -161,6 +162,22 @@ int cli_conv_params(const CliConvText *t, ConvParams *p, Activation *act)
     if (t->activation && !act_parse(t->activation, &act->kind))
         return cli_fail(1, "--activation: expected none, relu, leaky_relu, sigmoid or tanh, got '%s'",
                         t->activation);
+    return CLI_CONTINUE;
+}
+
+int cli_check_conv(const Tensor *input, const Tensor *weights, const Tensor *bias,
+                   const ConvParams *p, const char *input_path, const char *weights_path)
+{
+    Error err = {0};
+    size_t filters, out_h, out_w;
+    size_t kh = weights->h, kw = weights->w;
+    if (conv_check(input, weights, bias, p, &filters, &err) != CS_OK)
+        return cli_fail(1, "%s does not fit %s: %s", weights_path, input_path, err.message);
+    if (geom_conv_output(p, input->h, input->w, kh, kw, &out_h, &out_w, &err) != CS_OK)
+        return cli_fail(1, "%s", err.message);
+    if (out_h * out_w > NPY_MAX_ELEMENTS / filters)
+        return cli_fail(1, "the output %zux%zux%zu would have more than %zu values, the limit",
+                        filters, out_h, out_w, (size_t)NPY_MAX_ELEMENTS);
     return CLI_CONTINUE;
 }
 

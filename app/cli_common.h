@@ -84,6 +84,12 @@ void cli_conv_options(CliConvText *t, CliOption *rows);
  * 1; otherwise CLI_CONTINUE. */
 int cli_conv_params(const CliConvText *t, ConvParams *p, Activation *act);
 
+/* Checks before computing that the weights and bias fit the input
+ * (conv_check) and that the output fits the .npy limit (NPY_MAX_ELEMENTS),
+ * naming the files in the message. Returns CLI_CONTINUE or 1. */
+int cli_check_conv(const Tensor *input, const Tensor *weights, const Tensor *bias,
+                   const ConvParams *p, const char *input_path, const char *weights_path);
+
 /* ---- files ---- */
 
 /* Loads an input (.npy or image) with input_load (core/input.h), which

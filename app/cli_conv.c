@@ -60,16 +60,15 @@ int cli_conv(int argc, char **argv)
     rc = 1;
     if (cli_load_input(input_path, &input) != CLI_CONTINUE ||
         cli_load_weights(weights_path, input.c, params.groups, params.transposed, &weights) != CLI_CONTINUE ||
-        cli_load_bias(bias_path, &bias) != CLI_CONTINUE)
+        cli_load_bias(bias_path, &bias) != CLI_CONTINUE ||
+        cli_check_conv(&input, &weights, bias_path ? &bias : NULL, &params, input_path,
+                       weights_path) != CLI_CONTINUE)
         goto done;
     if (cli_output_open(&fo, out_path, force) != CLI_CONTINUE)
         goto done;
     opened = true;
     if (conv_forward(&input, &weights, bias_path ? &bias : NULL, &params, &out, &err) != CS_OK) {
-        if (err.status == CS_ERR_SHAPE)
-            cli_fail(1, "%s does not fit %s: %s", weights_path, input_path, err.message);
-        else
-            cli_fail(1, "%s", err.message);
+        cli_fail(1, "%s", err.message);
         goto done;
     }
     act_apply_tensor(act, &out);

@@ -304,7 +304,9 @@ int cli_trace(int argc, char **argv)
     rc = 1;
     if (cli_load_input(input_path, &input) != CLI_CONTINUE ||
         cli_load_weights(weights_path, input.c, cfg.conv.groups, cfg.conv.transposed, &weights) != CLI_CONTINUE ||
-        cli_load_bias(bias_path, &bias) != CLI_CONTINUE)
+        cli_load_bias(bias_path, &bias) != CLI_CONTINUE ||
+        cli_check_conv(&input, &weights, bias_path ? &bias : NULL, &cfg.conv, input_path,
+                       weights_path) != CLI_CONTINUE)
         goto done;
     cfg.kind = cfg.conv.transposed ? LAYER_CONV_TRANSPOSED : LAYER_CONV;
     cfg.input = &input;
@@ -312,10 +314,7 @@ int cli_trace(int argc, char **argv)
     cfg.bias = bias_path ? &bias : NULL;
     cfg.granularity = STEP_POSITION;
     if (stepper_create(&cfg, &stepper, &err) != CS_OK) {
-        if (err.status == CS_ERR_SHAPE)
-            cli_fail(1, "%s does not fit %s: %s", weights_path, input_path, err.message);
-        else
-            cli_fail(1, "%s", err.message);
+        cli_fail(1, "%s", err.message);
         goto done;
     }
     stepper_output_size(stepper, &out_h, &out_w, &filters);

@@ -262,6 +262,8 @@ bad "dilated kernel larger than the input" "dilation 3" conv -i in5.npy -w k3.np
 npy_i1 wg2.npy "2, 1, 3, 3" 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1
 bad "groups do not divide channels" "groups 2.*3" conv -i cs_in.npy -w wg2.npy --groups 2
 bad "reflect padding wider than the input" "reflect padding 5" conv -i in5.npy -w k3.npy --padding 5 --padding-mode reflect
+npy_i1 k1.npy "1, 1, 1, 1" 1
+bad "output over the .npy limit" "output 1x900001x900001.*limit" conv -i in5.npy -w k1.npy --transposed --stride 225000
 bad "output padding without --transposed" "--output-padding" conv -i in5.npy -w k3.npy --output-padding 1
 bad "pooling padding over half the kernel" "padding 2.*half the kernel" pool -i in5.npy --mode max --kernel 2 --padding 2
 bad "pooling kernel 0" "--kernel.*0" pool -i in5.npy --mode max --kernel 0
