@@ -3,7 +3,6 @@
  * cli_parse; the rest are small helpers in the order a command uses them. */
 #include "cli_common.h"
 
-#include <errno.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
