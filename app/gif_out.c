@@ -16,11 +16,11 @@
 
 /* Colours of at least this share of a frame's pixels (1/4096: 225 pixels of
  * a 1280x720 frame, a 15x15 flat patch) are interface colours, kept exact
- * when the frame has more than 256 colours... */
+ * when the frame has more colours than the palette holds... */
 #define GIF_FLAT_SHARE 4096
-/* ...but at most this many, so the median cut keeps enough colours for a
- * photograph in the scene. */
-#define GIF_MAX_EXACT 192
+/* ...but this many palette entries are left to the median cut, so a
+ * photograph in the scene keeps enough colours. */
+#define GIF_CUT_SLOTS 64
 
 /* ---- the colour table: RGB -> pixel count, palette index ---- */
 
@@ -244,25 +244,25 @@ static uint32_t nearest(const uint32_t *palette, int count, uint32_t rgb)
     return best;
 }
 
-/* Builds the palette of the colours in list[0..n) (sorted by count) and
- * stores every colour's palette index in the table. */
-static Status build_palette(ColorTable *t, ColorEntry *list, size_t n, size_t pixels, uint32_t *palette,
-                            int *count, Error *err)
+/* Builds a palette of at most slots colours for the colours in list[0..n)
+ * (sorted by count) and stores every colour's palette index in the table. */
+static Status build_palette(ColorTable *t, ColorEntry *list, size_t n, size_t pixels, int slots,
+                            uint32_t *palette, int *count, Error *err)
 {
     *count = 0;
     size_t exact = n;
-    if (n > 256) {
+    if (n > (size_t)slots) {
         uint32_t flat = (uint32_t)(pixels / GIF_FLAT_SHARE);
         if (flat < 4)
             flat = 4;
         exact = 0;
-        while (exact < GIF_MAX_EXACT && list[exact].count >= flat)
+        while ((int)exact < slots - GIF_CUT_SLOTS && list[exact].count >= flat)
             exact++;
     }
     for (size_t i = 0; i < exact; i++)
         palette[(*count)++] = list[i].key & 0xffffff;
     if (exact < n) {
-        Status st = median_cut(list + exact, n - exact, 256 - (int)exact, palette, count, err);
+        Status st = median_cut(list + exact, n - exact, slots - (int)exact, palette, count, err);
         if (st != CS_OK)
             return st;
     }
@@ -274,8 +274,9 @@ static Status build_palette(ColorTable *t, ColorEntry *list, size_t n, size_t pi
     return CS_OK;
 }
 
-Status gif_out_quantize(const uint32_t *pixels, size_t n, uint32_t *palette, int *count, uint8_t *indices,
-                        Error *err)
+/* gif_out_quantize with a palette of at most slots (2..256) colours. */
+static Status quantize(const uint32_t *pixels, size_t n, int slots, uint32_t *palette, int *count,
+                       uint8_t *indices, Error *err)
 {
     ColorTable t;
     Status st = table_init(&t, 12, err);
@@ -304,7 +305,7 @@ Status gif_out_quantize(const uint32_t *pixels, size_t n, uint32_t *palette, int
                 list[k++] = t.slots[s];
         }
         qsort(list, k, sizeof *list, by_count);
-        st = build_palette(&t, list, k, n, palette, count, err);
+        st = build_palette(&t, list, k, n, slots, palette, count, err);
     }
     if (st == CS_OK) {
         uint32_t last = 0x01000000u, idx = 0;
@@ -322,6 +323,12 @@ Status gif_out_quantize(const uint32_t *pixels, size_t n, uint32_t *palette, int
     return st;
 }
 
+Status gif_out_quantize(const uint32_t *pixels, size_t n, uint32_t *palette, int *count, uint8_t *indices,
+                        Error *err)
+{
+    return quantize(pixels, n, 256, palette, count, indices, err);
+}
+
 /* ---- the encoder ---- */
 
 struct GifOut {
@@ -330,8 +337,9 @@ struct GifOut {
     int w, h, fps;
     size_t frames;
     uint32_t *previous;     /* the last frame, to find what changed */
-    uint32_t *rect;         /* the changed rectangle, contiguous */
-    uint8_t *indices;
+    uint32_t *rect;         /* the changed pixels, contiguous */
+    uint8_t *indices;       /* their palette indices */
+    uint8_t *line;          /* one row of the image being written */
     int write_errno;        /* why the last short write failed */
     char name[256];
 };
@@ -369,12 +377,14 @@ Status gif_out_open(GifOut **out, FILE *stream, int w, int h, int fps, const cha
         g->previous = malloc(n * sizeof *g->previous);
         g->rect = malloc(n * sizeof *g->rect);
         g->indices = malloc(n);
+        g->line = malloc((size_t)w);
     }
-    if (!g || !g->previous || !g->rect || !g->indices) {
+    if (!g || !g->previous || !g->rect || !g->indices || !g->line) {
         if (g) {
             free(g->previous);
             free(g->rect);
             free(g->indices);
+            free(g->line);
         }
         free(g);
         return error_set(err, CS_ERR_NOMEM, "cannot write %s: out of memory", name);
@@ -463,16 +473,29 @@ Status gif_out_add(GifOut *g, const uint32_t *pixels, Error *err)
 {
     int x0, y0, rw, rh;
     changed_rect(g, pixels, &x0, &y0, &rw, &rh);
-    for (int y = 0; y < rh; y++)
-        memcpy(g->rect + (size_t)y * rw, pixels + (size_t)(y0 + y) * g->w + x0, (size_t)rw * sizeof *pixels);
-    size_t n = (size_t)rw * (size_t)rh;
+    /* After the first frame, only the pixels that changed are quantised;
+     * the others get the transparent index and show the previous frame, so
+     * they cost almost nothing to encode and never flicker. */
+    bool see_through = g->frames > 0;
+    size_t n = 0;
+    for (int y = 0; y < rh; y++) {
+        const uint32_t *now = pixels + (size_t)(y0 + y) * g->w + x0;
+        const uint32_t *before = g->previous + (size_t)(y0 + y) * g->w + x0;
+        for (int x = 0; x < rw; x++)
+            if (!see_through || now[x] != before[x])
+                g->rect[n++] = now[x];
+    }
+    if (n == 0)
+        g->rect[n++] = pixels[(size_t)y0 * g->w + x0];
     uint32_t palette[256];
     int count = 0;
-    Status st = gif_out_quantize(g->rect, n, palette, &count, g->indices, err);
+    Status st = quantize(g->rect, n, see_through ? 255 : 256, palette, &count, g->indices, err);
     if (st != CS_OK)
         return st;
+    int transparent = see_through ? count : NO_TRANSPARENT_COLOR;
+    int used = see_through ? count + 1 : count;
     int size = 2;
-    while (size < count)
+    while (size < used)
         size *= 2;
     ColorMapObject *map = GifMakeMapObject(size, NULL);
     if (!map)
@@ -487,14 +510,23 @@ Status gif_out_add(GifOut *g, const uint32_t *pixels, Error *err)
         .DisposalMode = DISPOSE_DO_NOT,
         .UserInputFlag = false,
         .DelayTime = frame_delay(g->frames, g->fps),
-        .TransparentColor = NO_TRANSPARENT_COLOR,
+        .TransparentColor = transparent,
     };
     GifByteType ext[4];
     size_t ext_len = EGifGCBToExtension(&gcb, ext);
     int ok = EGifPutExtension(g->gif, GRAPHICS_EXT_FUNC_CODE, (int)ext_len, ext) != GIF_ERROR &&
              EGifPutImageDesc(g->gif, x0, y0, rw, rh, false, map) != GIF_ERROR;
-    for (int y = 0; ok && y < rh; y++)
-        ok = EGifPutLine(g->gif, g->indices + (size_t)y * rw, rw) != GIF_ERROR;
+    /* Rows of indices: the quantised changed pixels in order (g->indices),
+     * transparent for the rest. */
+    GifPixelType *line = g->line;
+    size_t k = 0;
+    for (int y = 0; ok && y < rh; y++) {
+        const uint32_t *now = pixels + (size_t)(y0 + y) * g->w + x0;
+        const uint32_t *before = g->previous + (size_t)(y0 + y) * g->w + x0;
+        for (int x = 0; x < rw; x++)
+            line[x] = (!see_through || now[x] != before[x]) ? g->indices[k++] : (GifPixelType)transparent;
+        ok = EGifPutLine(g->gif, line, rw) != GIF_ERROR;
+    }
     GifFreeMapObject(map);
     if (!ok)
         return gif_fail(g, g->gif->Error, err);
@@ -516,6 +548,7 @@ Status gif_out_close(GifOut *g, Error *err)
     free(g->previous);
     free(g->rect);
     free(g->indices);
+    free(g->line);
     free(g);
     return st;
 }

@@ -5,8 +5,9 @@
  * interface colours: backgrounds, panels, cell fills, text) are kept exact
  * and the rest (photographs, anti-aliased edges) are quantised by a weighted
  * median cut, every pixel then taking its nearest palette colour. Only the
- * rectangle that changed since the previous frame is encoded; the rest of
- * the picture stays in place (disposal "do not dispose"). The file loops
+ * rectangle that changed since the previous frame is encoded, and in it only
+ * the changed pixels are quantised: the others are transparent, so the
+ * previous frame shows through (disposal "do not dispose"). The file loops
  * forever (NETSCAPE2.0 extension). The bytes depend only on the frames and
  * the frame rate. */
 #ifndef CONVSTEP_GIF_OUT_H
