@@ -1071,6 +1071,21 @@ static Status stack_push(Parser *p, const LayerSpec *l)
 
 static Status parse_list(Parser *p, const Token *open);
 
+/* Whether the '(' at the current token opens a module as print(model)
+ * writes it: its first entry is a label such as "(features):". */
+static bool printed_container(const Parser *p)
+{
+    const char *s = p->src + p->pos;
+    while (is_space(*s) || *s == '\n')
+        s++;
+    if (*s != '(')
+        return false;
+    s++;
+    while (is_alpha(*s) || is_digit(*s))
+        s++;
+    return s[0] == ')' && s[1] == ':';
+}
+
 /* One layer (or a Sequential of layers) after any label or assignment. */
 static Status parse_call(Parser *p, const Token *name)
 {
@@ -1109,6 +1124,11 @@ static Status parse_call(Parser *p, const Token *name)
                                "%s is not supported: convstep shows layers that keep a spatial "
                                "map (paste only the convolutional part, such as model.features)",
                                REFUSED[i]);
+        if (printed_container(p))
+            return fail_at(p, CS_ERR_SYNTAX, name->line, name->column,
+                           "%.*s is a whole printed model: paste one Sequential from it, such as "
+                           "the one after (features):",
+                           name->len > SPEC_SHOW ? SPEC_SHOW : (int)name->len, name->start);
         return fail_expected(p, name, "a layer (" LAYER_LIST ")");
     }
 

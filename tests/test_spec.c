@@ -403,6 +403,9 @@ static const ErrorCase error_cases[] = {
     {"ReLU()\n  nn.Linear(9216, 4096)", CS_ERR_SYNTAX,
      "line 2, column 3: Linear is not supported: convstep shows layers that keep a spatial map "
      "(paste only the convolutional part, such as model.features)"},
+    {"AlexNet(\n  (features): Sequential(\n    (0): ReLU()\n  )\n)", CS_ERR_SYNTAX,
+     "line 1, column 1: AlexNet is a whole printed model: paste one Sequential from it, such as "
+     "the one after (features):"},
     {"Flatten()", CS_ERR_SYNTAX,
      "line 1, column 1: Flatten is not supported: convstep shows layers that keep a spatial map "
      "(paste only the convolutional part, such as model.features)"},
