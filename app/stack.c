@@ -1,0 +1,360 @@
+/* stack.c: the layer-stack scene's model (see stack.h). Reading order:
+ * reading a spec, building one pane (parse, rf_compute, fold the layers
+ * into stages), building the scene from --layers or a lesson, then growth,
+ * focus, lit fields and selection. */
+#include "stack.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "paths.h"
+
+/* The largest stack a lesson may repeat a layer into. */
+#define STACK_MAX_REPEAT 10000
+
+/* ------------------------------------------------------------- reading */
+
+Status stack_read_spec(const char *arg, char **text, Error *err)
+{
+    *text = NULL;
+    if (arg[0] != '@') {
+        if (!(*text = strdup(arg)))
+            return error_set(err, CS_ERR_NOMEM, "out of memory");
+        return CS_OK;
+    }
+    const char *path = arg + 1;
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return error_set(err, CS_ERR_IO, "cannot read %s: %s", path, strerror(errno));
+    if (S_ISDIR(st.st_mode))
+        return error_set(err, CS_ERR_IO, "cannot read %s: it is a directory", path);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return error_set(err, CS_ERR_IO, "cannot read %s: %s", path, strerror(errno));
+    char *buf = malloc(STACK_MAX_SPEC_BYTES + 1);
+    size_t n = buf ? fread(buf, 1, STACK_MAX_SPEC_BYTES + 1, f) : 0;
+    bool failed = !buf || ferror(f);
+    fclose(f);
+    Status status = CS_OK;
+    if (!buf)
+        status = error_set(err, CS_ERR_NOMEM, "out of memory");
+    else if (failed)
+        status = error_set(err, CS_ERR_IO, "cannot read %s", path);
+    else if (n > STACK_MAX_SPEC_BYTES)
+        status = error_set(err, CS_ERR_LIMIT, "%s is larger than %d bytes; is it a layer spec?", path,
+                           STACK_MAX_SPEC_BYTES);
+    else if (memchr(buf, '\0', n))
+        status = error_set(err, CS_ERR_FORMAT, "%s is not a text file", path);
+    if (status != CS_OK) {
+        free(buf);
+        return status;
+    }
+    buf[n] = '\0';
+    *text = buf;
+    return CS_OK;
+}
+
+/* ------------------------------------------------------------- one pane */
+
+static bool is_activation(LayerType t)
+{
+    return t == SPEC_RELU || t == SPEC_LEAKY_RELU || t == SPEC_SIGMOID || t == SPEC_TANH;
+}
+
+/* Adds layer l's numbers (and its name, when it is folded in) to stage g. */
+static void stage_fold(StackStage *g, const LayerSpec *l, const RfLayer *r, bool named)
+{
+    g->params += r->params;
+    g->macs += r->macs;
+    if (is_activation(l->type))
+        g->nonlin++;
+    if (!named)
+        return;
+    size_t used = strlen(g->folded);
+    snprintf(g->folded + used, sizeof g->folded - used, "%s%s", used ? ", " : "",
+             spec_type_name(l->type));
+}
+
+/* Groups p's layers into stages (see stack.h). */
+static Status pane_stages(StackPane *p, size_t in_h, size_t in_w, Error *err)
+{
+    size_t n = 1;
+    for (size_t i = 0; i < p->spec.count; i++)
+        n += spec_is_spatial(&p->spec.layers[i]);
+    p->stages = calloc(n, sizeof *p->stages);
+    if (!p->stages)
+        return error_set(err, CS_ERR_NOMEM, "out of memory");
+    p->n_stages = n;
+    StackStage *g = &p->stages[0];
+    g->h = in_h;
+    g->w = in_w;
+    g->c = p->spec.count ? p->rf[0].in_channels : 0;
+    size_t k = 0;
+    for (size_t i = 0; i < p->spec.count; i++) {
+        const LayerSpec *l = &p->spec.layers[i];
+        const RfLayer *r = &p->rf[i];
+        bool spatial = spec_is_spatial(l);
+        if (spatial) {
+            g = &p->stages[++k];
+            g->layer = i;
+            g->h = r->out_size[0];
+            g->w = r->out_size[1];
+            g->c = r->out_channels;
+        }
+        stage_fold(g, l, r, !spatial);
+        g->last = i;
+    }
+    return CS_OK;
+}
+
+/* Parses text into pane p and works it out for an in_h x in_w x in_c
+ * input (in_c 0: the first convolution's). */
+static Status pane_build(StackPane *p, const char *text, size_t in_h, size_t in_w, size_t in_c,
+                         Error *err)
+{
+    Status st = spec_parse(text, &p->spec, err);
+    if (st != CS_OK)
+        return st;
+    p->rf = calloc(p->spec.count, sizeof *p->rf);
+    if (!p->rf)
+        return error_set(err, CS_ERR_NOMEM, "out of memory");
+    st = rf_compute(&p->spec, in_h, in_w, in_c, p->rf, err);
+    if (st != CS_OK) {
+        char msg[sizeof err->message];
+        snprintf(msg, sizeof msg, "%s", err ? err->message : "");
+        return error_set(err, st, "with a %zux%zu input: %s", in_h, in_w, msg);
+    }
+    return pane_stages(p, in_h, in_w, err);
+}
+
+static void pane_free(StackPane *p)
+{
+    spec_free(&p->spec);
+    free(p->rf);
+    free(p->stages);
+    memset(p, 0, sizeof *p);
+}
+
+/* ------------------------------------------------------------- the scene */
+
+/* The last path component of path. */
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* A lesson pane's layer text: the spec, the model file it names, or its one
+ * layer repeated until the output is 1x1. */
+static Status lesson_text(const LessonPane *lp, char **text, Error *err)
+{
+    if (lp->spec[0] == '@') {
+        char name[256], path[4096];
+        snprintf(name, sizeof name, "models/%s", lp->spec + 1);
+        if (!paths_asset(name, path, sizeof path))
+            return error_set(err, CS_ERR_IO, "cannot find the assets folder for %s (set CONVSTEP_ASSETS)",
+                             name);
+        char arg[4097];
+        snprintf(arg, sizeof arg, "@%s", path);
+        return stack_read_spec(arg, text, err);
+    }
+    if (!lp->repeat_to_one)
+        return stack_read_spec(lp->spec, text, err);
+    /* how many times the layer runs before the output is 1x1 */
+    LayerStack one = {0};
+    RfLayer r;
+    Status st = spec_parse(lp->spec, &one, err);
+    size_t h = (size_t)lp->in_h, w = (size_t)lp->in_w, count = 0;
+    while (st == CS_OK && (h > 1 || w > 1)) {
+        st = rf_compute(&one, h, w, (size_t)lp->in_c, &r, err);
+        if (st == CS_OK && (r.out_size[0] >= h && r.out_size[1] >= w))
+            st = error_set(err, CS_ERR_RANGE, "%s does not shrink a %zux%zu map", lp->spec, h, w);
+        if (st == CS_OK && ++count > STACK_MAX_REPEAT)
+            st = error_set(err, CS_ERR_LIMIT, "%s needs more than %d layers", lp->spec, STACK_MAX_REPEAT);
+        h = r.out_size[0];
+        w = r.out_size[1];
+    }
+    spec_free(&one);
+    if (st != CS_OK)
+        return st;
+    size_t len = strlen(lp->spec) + 1;
+    char *buf = malloc(count * len + 1);
+    if (!buf)
+        return error_set(err, CS_ERR_NOMEM, "out of memory");
+    buf[0] = '\0';
+    for (size_t i = 0; i < count; i++) {
+        memcpy(buf + i * len, lp->spec, len - 1);
+        buf[i * len + len - 1] = '\n';
+    }
+    buf[count * len] = '\0';
+    *text = buf;
+    return CS_OK;
+}
+
+static Status build_lesson(StackScene *s, const StackSource *src, Error *err)
+{
+    const Lesson *ls = lesson_find(src->lesson);
+    if (!ls) {
+        char names[512];
+        return error_set(err, CS_ERR_RANGE, "--lesson: no lesson '%s' (lessons: %s)", src->lesson,
+                         lesson_names(names, sizeof names));
+    }
+    s->lesson = ls;
+    snprintf(s->source, sizeof s->source, "%s", ls->name);
+    for (int i = 0; i < ls->n_panes; i++) {
+        const LessonPane *lp = &ls->panes[i];
+        char *text = NULL;
+        Status st = lesson_text(lp, &text, err);
+        size_t h = src->size_h > 0 ? (size_t)src->size_h : (size_t)lp->in_h;
+        size_t w = src->size_w > 0 ? (size_t)src->size_w : (size_t)lp->in_w;
+        if (st == CS_OK)
+            st = pane_build(&s->panes[i], text, h, w, (size_t)lp->in_c, err);
+        free(text);
+        s->n_panes = i + 1;
+        if (st != CS_OK)
+            return st;
+        snprintf(s->panes[i].title, sizeof s->panes[i].title, "%s", lp->title);
+    }
+    return CS_OK;
+}
+
+static Status build_layers(StackScene *s, const StackSource *src, Error *err)
+{
+    char *text = NULL;
+    Status st = stack_read_spec(src->layers, &text, err);
+    if (st != CS_OK)
+        return st;
+    snprintf(s->source, sizeof s->source, "%s",
+             src->layers[0] == '@' ? base_name(src->layers + 1) : "--layers");
+    snprintf(s->panes[0].title, sizeof s->panes[0].title, "%s", s->source);
+    s->n_panes = 1;
+    size_t h = STACK_DEFAULT_INPUT, w = STACK_DEFAULT_INPUT;
+    bool fixed = true;
+    if (src->size_h > 0) {
+        h = (size_t)src->size_h;
+        w = (size_t)(src->size_w > 0 ? src->size_w : src->size_h);
+    } else if (src->input_h > 0) {
+        h = src->input_h;
+        w = src->input_w;
+    } else {
+        fixed = false;
+    }
+    st = pane_build(&s->panes[0], text, h, w, src->input_c, err);
+    if (st == CS_ERR_RANGE && !fixed) {
+        pane_free(&s->panes[0]);
+        snprintf(s->panes[0].title, sizeof s->panes[0].title, "%s", s->source);
+        st = pane_build(&s->panes[0], text, STACK_LARGE_INPUT, STACK_LARGE_INPUT, src->input_c, err);
+    }
+    free(text);
+    return st;
+}
+
+Status stack_create(const StackSource *src, StackScene **out, Error *err)
+{
+    *out = NULL;
+    StackScene *s = calloc(1, sizeof *s);
+    if (!s)
+        return error_set(err, CS_ERR_NOMEM, "out of memory");
+    Status st;
+    if (src->lesson)
+        st = build_lesson(s, src, err);
+    else if (src->layers)
+        st = build_layers(s, src, err);
+    else
+        st = error_set(err, CS_ERR_RANGE, "no layers and no lesson");
+    if (st != CS_OK) {
+        stack_destroy(s);
+        return st;
+    }
+    for (int p = 0; p < s->n_panes; p++)
+        if (s->panes[p].n_stages - 1 > s->max_stage)
+            s->max_stage = s->panes[p].n_stages - 1;
+    s->shown = s->lesson ? 0 : s->max_stage;
+    s->selected.pane = -1;
+    s->hover.pane = -1;
+    s->zoom = 1.0f;
+    s->home_h = src->size_h;
+    s->home_w = src->size_w;
+    *out = s;
+    return CS_OK;
+}
+
+void stack_destroy(StackScene *s)
+{
+    if (!s)
+        return;
+    for (int p = 0; p < LESSON_MAX_PANES; p++)
+        pane_free(&s->panes[p]);
+    free(s);
+}
+
+/* ------------------------------------------------------------- growth */
+
+size_t stack_step_count(const StackScene *s)
+{
+    return s->max_stage + 1;
+}
+
+size_t stack_step_index(const StackScene *s)
+{
+    return s->shown;
+}
+
+void stack_seek(StackScene *s, size_t index)
+{
+    s->shown = index > s->max_stage ? s->max_stage : index;
+    if (s->selected.pane >= 0 && (size_t)s->selected.stage > stack_current(s, s->selected.pane))
+        s->selected.pane = -1;
+    if (s->hover.pane >= 0 && (size_t)s->hover.stage > stack_current(s, s->hover.pane))
+        s->hover.pane = -1;
+}
+
+size_t stack_current(const StackScene *s, int p)
+{
+    size_t last = s->panes[p].n_stages - 1;
+    return s->shown < last ? s->shown : last;
+}
+
+/* ------------------------------------------------------------- fields */
+
+StackCell stack_focus(const StackScene *s, int p)
+{
+    if (s->selected.pane == p)
+        return s->selected;
+    size_t k = stack_current(s, p);
+    const StackStage *g = &s->panes[p].stages[k];
+    StackCell c = {p, (int)k, (int)(g->h - 1) / 2, (int)(g->w - 1) / 2};
+    return c;
+}
+
+void stack_fields(const StackScene *s, int p, StackCell f, CellRange (*out)[2])
+{
+    const StackPane *P = &s->panes[p];
+    size_t cur = stack_current(s, p);
+    out[f.stage][0] = (CellRange){f.y, f.y};
+    out[f.stage][1] = (CellRange){f.x, f.x};
+    for (int k = f.stage; k > 0; k--)
+        for (int a = 0; a < 2; a++)
+            out[k - 1][a] = rf_range_back(&P->rf[P->stages[k].layer], a, out[k][a]);
+    for (size_t k = (size_t)f.stage + 1; k <= cur; k++)
+        for (int a = 0; a < 2; a++)
+            out[k][a] = rf_range_forward(&P->rf[P->stages[k].layer], a, out[k - 1][a]);
+}
+
+bool stack_select(StackScene *s, int p, int stage, int y, int x)
+{
+    if (p < 0 || p >= s->n_panes || stage < 0 || (size_t)stage > stack_current(s, p))
+        return false;
+    const StackStage *g = &s->panes[p].stages[stage];
+    if (y < 0 || x < 0 || (size_t)y >= g->h || (size_t)x >= g->w)
+        return false;
+    const StackCell *c = &s->selected;
+    if (c->pane == p && c->stage == stage && c->y == y && c->x == x)
+        s->selected.pane = -1;
+    else
+        s->selected = (StackCell){p, stage, y, x};
+    return true;
+}
