@@ -8,20 +8,25 @@
  *   out[f][iy*s - pad_top + ky*d][ix*s - pad_left + kx*d] += in[c][iy][ix] * w[c][f'][ky][kx].
  *
  * Speed: the padded input is materialised once (whatever the padding mode),
- * so the inner loops never test bounds. At a horizontal stride of 1, four
+ * so the inner loops never test bounds. For a horizontal stride s > 1 each
+ * padded row is stored split into s phases (columns p, p+s, p+2s, ... for
+ * p = 0..s-1, one after another), so the cells that consecutive outputs
+ * read through one tap are contiguous whatever the stride. Four
  * filters are computed together in blocks of 16 outputs: 8 vector
  * accumulators stay in registers while every channel and kernel tap is
  * added, and each input vector loaded feeds all four filters (GNU C vector
  * types, lowered by GCC and Clang to AVX2+FMA; used only in the AVX2 copy of
- * the row loop, see below). Leftover filters, the row's tail, other strides
- * and CPUs without AVX2 use a per-filter kernel with chunks of CONV_CHUNK
+ * the row loop, see below). Leftover filters, the row's tail and CPUs
+ * without AVX2 use a per-filter kernel with chunks of CONV_CHUNK
  * accumulators, which the compiler vectorises for the target at hand.
  * Rows are the outer loop and filters the inner one, so the few input rows
  * an output row needs stay in cache across filters.
- * Memory: the padded copy (none without padding) plus the output. */
+ * Memory: the padded copy (none without padding at stride 1) plus the
+ * output. */
 #include "conv.h"
 
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Accumulators per chunk: 64 floats are 8 AVX or 4 AVX-512 registers. */
@@ -47,17 +52,17 @@
 #endif
 #define CONV_INLINE static inline __attribute__((always_inline))
 
-/* Where the input rows of one output row are: row (ci, ky) of the group
- * starts at base + ci*chan_stride + ky*row_step. */
+/* Where the inputs of one output row are: tap (ci, ky, kx) reads, for
+ * output x, base[ci*chan_stride + ky*row_step + tap_offset[kx] + x]. */
 typedef struct RowSource {
     const float *base;
     size_t chan_stride, row_step;
     size_t channels, kh, kw;
-    size_t dil_w, stride_w;
+    const size_t *tap_offset;   /* kw entries */
 } RowSource;
 
-/* One chunk of CONV_CHUNK outputs at stride 1: every index is a constant
- * after unrolling, so the accumulators live in registers. */
+/* One chunk of CONV_CHUNK outputs: every index is a constant after
+ * unrolling, so the accumulators live in registers. */
 CONV_INLINE void conv_chunk_fast(float *restrict o, const RowSource *rs, const float *restrict w,
                                  float bias)
 {
@@ -70,7 +75,7 @@ CONV_INLINE void conv_chunk_fast(float *restrict o, const RowSource *rs, const f
             const float *restrict wr = w + (ci * rs->kh + ky) * rs->kw;
             for (size_t kx = 0; kx < rs->kw; kx++) {
                 const float wv = wr[kx];
-                const float *restrict src = row + kx * rs->dil_w;
+                const float *restrict src = row + rs->tap_offset[kx];
                 for (size_t i = 0; i < CONV_CHUNK; i++)
                     acc[i] += wv * src[i];
             }
@@ -80,11 +85,10 @@ CONV_INLINE void conv_chunk_fast(float *restrict o, const RowSource *rs, const f
         o[i] = acc[i];
 }
 
-/* Any stride and any count n <= CONV_CHUNK. */
-CONV_INLINE void conv_chunk_general(float *restrict o, size_t n, const RowSource *rs,
-                                    const float *restrict w, float bias)
+/* The same for any count n <= CONV_CHUNK (a row's tail). */
+CONV_INLINE void conv_chunk_tail(float *restrict o, size_t n, const RowSource *rs,
+                                 const float *restrict w, float bias)
 {
-    const size_t sw = rs->stride_w;
     for (size_t i = 0; i < n; i++)
         o[i] = bias;
     for (size_t ci = 0; ci < rs->channels; ci++) {
@@ -93,9 +97,9 @@ CONV_INLINE void conv_chunk_general(float *restrict o, size_t n, const RowSource
             const float *restrict wr = w + (ci * rs->kh + ky) * rs->kw;
             for (size_t kx = 0; kx < rs->kw; kx++) {
                 const float wv = wr[kx];
-                const float *restrict src = row + kx * rs->dil_w;
+                const float *restrict src = row + rs->tap_offset[kx];
                 for (size_t i = 0; i < n; i++)
-                    o[i] += wv * src[i * sw];
+                    o[i] += wv * src[i];
             }
         }
     }
@@ -108,7 +112,7 @@ typedef float ConvVec __attribute__((vector_size(8 * sizeof(float))));
 #define CONV_LOAD(v, p) memcpy(&(v), (p), sizeof(ConvVec))
 #define CONV_STORE(p, v) memcpy((p), &(v), sizeof(ConvVec))
 
-/* CONV_BLOCK_F filters at once at stride 1, in blocks of CONV_BLOCK_X
+/* CONV_BLOCK_F filters at once, in blocks of CONV_BLOCK_X
  * outputs: filter j writes o + j*plane, has its weights at
  * w + j*filter_size ([channel][ky][kx]) and bias[j]. Returns how many
  * outputs of the row it computed (a multiple of CONV_BLOCK_X). */
@@ -128,7 +132,7 @@ CONV_INLINE size_t conv_rows_blocked(float *restrict o, size_t plane, size_t ow,
             for (size_t ky = 0; ky < rs->kh; ky++) {
                 const float *restrict row = rs->base + ci * rs->chan_stride + ky * rs->row_step + x0;
                 for (size_t kx = 0; kx < rs->kw; kx++, tap++) {
-                    const float *restrict src = row + kx * rs->dil_w;
+                    const float *restrict src = row + rs->tap_offset[kx];
                     ConvVec lo, hi;
                     CONV_LOAD(lo, src);
                     CONV_LOAD(hi, src + 8);
@@ -162,14 +166,13 @@ CONV_INLINE void conv_row(float *restrict o, size_t ow, const RowSource *rs,
 {
     RowSource at = *rs;
     size_t x0 = 0;
-    if (rs->stride_w == 1)
-        for (; x0 + CONV_CHUNK <= ow; x0 += CONV_CHUNK) {
-            at.base = rs->base + x0;
-            conv_chunk_fast(o + x0, &at, w, bias);
-        }
-    for (; x0 < ow; x0 += CONV_CHUNK) {
-        at.base = rs->base + x0 * rs->stride_w;
-        conv_chunk_general(o + x0, ow - x0 < CONV_CHUNK ? ow - x0 : CONV_CHUNK, &at, w, bias);
+    for (; x0 + CONV_CHUNK <= ow; x0 += CONV_CHUNK) {
+        at.base = rs->base + x0;
+        conv_chunk_fast(o + x0, &at, w, bias);
+    }
+    if (x0 < ow) {
+        at.base = rs->base + x0;
+        conv_chunk_tail(o + x0, ow - x0, &at, w, bias);
     }
 }
 
@@ -217,29 +220,49 @@ Status conv_check(const Tensor *input, const Tensor *weights, const Tensor *bias
     return CS_OK;
 }
 
-/* ---- padding ---- */
+/* ---- the prepared input ---- */
 
-/* Fills padded (C x (H+top+bottom) x (W+left+right)) from input under mode. */
-static void conv_pad_input(const Tensor *input, PadMode mode, Pad4 pad, Tensor *padded)
+/* Where phase p (columns p, p+s, ...) of a row of width pw starts when the
+ * row is stored phase after phase: the sizes of phases 0..p-1. */
+static size_t conv_phase_start(size_t pw, size_t s, size_t p)
+{
+    size_t start = 0;
+    for (size_t q = 0; q < p && q < pw; q++)
+        start += (pw - q + s - 1) / s;
+    return start;
+}
+
+/* The value at input column ix (outside [0, w): padding) of row src. */
+static float conv_pad_value(const float *src, PadMode mode, int ix, int w)
+{
+    int sx = geom_pad_source(mode, ix, w);
+    return sx < 0 ? 0.0f : src[sx];
+}
+
+/* Fills prepared (C x (H+top+bottom) x (W+left+right)) with the padded
+ * input under mode, each row split into s phases. */
+static void conv_prepare_input(const Tensor *input, PadMode mode, Pad4 pad, size_t s, Tensor *prepared)
 {
     const int h = (int)input->h, w = (int)input->w;
-    const size_t pw = padded->w;
+    const size_t pw = prepared->w;
     for (size_t c = 0; c < input->c; c++) {
-        for (size_t py = 0; py < padded->h; py++) {
-            float *dst = tensor_at(padded, 0, c, py, 0);
+        for (size_t py = 0; py < prepared->h; py++) {
+            float *dst = tensor_at(prepared, 0, c, py, 0);
             int sy = geom_pad_source(mode, (int)py - pad.top, h);
             const float *src;
             if (sy < 0)
                 continue; /* zero row, already zero-filled */
             src = tensor_at(input, 0, c, (size_t)sy, 0);
-            for (int px = 0; px < pad.left; px++) {
-                int sx = geom_pad_source(mode, px - pad.left, w);
-                dst[px] = sx < 0 ? 0.0f : src[sx];
-            }
-            memcpy(dst + pad.left, src, (size_t)w * sizeof *src);
-            for (size_t px = (size_t)pad.left + (size_t)w; px < pw; px++) {
-                int sx = geom_pad_source(mode, (int)px - pad.left, w);
-                dst[px] = sx < 0 ? 0.0f : src[sx];
+            for (size_t p = 0, start = 0; p < s && p < pw; start += (pw - p + s - 1) / s, p++) {
+                /* Padded column px = p + i*s is input column px - left. */
+                float *seg = dst + start;
+                size_t i = 0, px = p;
+                for (; px < pw && px < (size_t)pad.left; i++, px += s)
+                    seg[i] = conv_pad_value(src, mode, (int)px - pad.left, w);
+                for (; px < pw && px < (size_t)pad.left + (size_t)w; i++, px += s)
+                    seg[i] = src[px - (size_t)pad.left];
+                for (; px < pw; i++, px += s)
+                    seg[i] = conv_pad_value(src, mode, (int)px - pad.left, w);
             }
         }
     }
@@ -248,8 +271,8 @@ static void conv_pad_input(const Tensor *input, PadMode mode, Pad4 pad, Tensor *
 /* ---- forward ---- */
 
 /* The whole layer, row by row; `blocked` enables the four-filter kernel. */
-CONV_INLINE void conv_regular_rows(const Tensor *src, const Tensor *weights, const Tensor *bias,
-                                   const ConvParams *p, Tensor *out, bool blocked)
+CONV_INLINE void conv_regular_rows(const Tensor *src, const size_t *tap_offset, const Tensor *weights,
+                                   const Tensor *bias, const ConvParams *p, Tensor *out, bool blocked)
 {
     const size_t groups = (size_t)p->groups, fpg = out->c / groups, cpg = weights->c;
     const size_t filter_size = cpg * weights->h * weights->w, plane = out->h * out->w;
@@ -259,9 +282,7 @@ CONV_INLINE void conv_regular_rows(const Tensor *src, const Tensor *weights, con
     rs.channels = cpg;
     rs.kh = weights->h;
     rs.kw = weights->w;
-    rs.dil_w = (size_t)p->dilation_w;
-    rs.stride_w = (size_t)p->stride_w;
-    blocked = blocked && rs.stride_w == 1;
+    rs.tap_offset = tap_offset;
     for (size_t y = 0; y < out->h; y++) {
         for (size_t group = 0; group < groups; group++) {
             size_t f = group * fpg, f_end = f + fpg;
@@ -286,33 +307,34 @@ CONV_INLINE void conv_regular_rows(const Tensor *src, const Tensor *weights, con
     }
 }
 
-static void conv_regular_baseline(const Tensor *src, const Tensor *weights, const Tensor *bias,
-                                  const ConvParams *p, Tensor *out)
+static void conv_regular_baseline(const Tensor *src, const size_t *tap_offset, const Tensor *weights,
+                                  const Tensor *bias, const ConvParams *p, Tensor *out)
 {
-    conv_regular_rows(src, weights, bias, p, out, false);
+    conv_regular_rows(src, tap_offset, weights, bias, p, out, false);
 }
 
 #ifdef CONV_X86_DISPATCH
-__attribute__((target("avx2,fma"))) static void conv_regular_avx2(const Tensor *src, const Tensor *weights,
-                                                                  const Tensor *bias, const ConvParams *p,
-                                                                  Tensor *out)
+__attribute__((target("avx2,fma"))) static void conv_regular_avx2(const Tensor *src, const size_t *tap_offset,
+                                                                  const Tensor *weights, const Tensor *bias,
+                                                                  const ConvParams *p, Tensor *out)
 {
-    conv_regular_rows(src, weights, bias, p, out, true);
+    conv_regular_rows(src, tap_offset, weights, bias, p, out, true);
 }
 #endif
 
-/* src is the padded input (or the input itself when there is no padding). */
-static void conv_regular(const Tensor *src, const Tensor *weights, const Tensor *bias,
-                         const ConvParams *p, Tensor *out)
+/* src is the prepared input (or the input itself at stride 1 without
+ * padding); tap kx of a row reads from tap_offset[kx]. */
+static void conv_regular(const Tensor *src, const size_t *tap_offset, const Tensor *weights,
+                         const Tensor *bias, const ConvParams *p, Tensor *out)
 {
 #ifdef CONV_X86_DISPATCH
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-        conv_regular_avx2(src, weights, bias, p, out);
+        conv_regular_avx2(src, tap_offset, weights, bias, p, out);
         return;
     }
 #endif
-    conv_regular_baseline(src, weights, bias, p, out);
+    conv_regular_baseline(src, tap_offset, weights, bias, p, out);
 }
 
 /* Adds in_row * wv into one output row at ox = ix*s - left + kx*d for every
@@ -360,6 +382,35 @@ static void conv_transposed(const Tensor *input, const Tensor *weights, const Te
     }
 }
 
+/* Prepares the input (unless it can be read as it is) and runs the layer. */
+static Status conv_forward_regular(const Tensor *input, const Tensor *weights, const Tensor *bias,
+                                   const ConvParams *p, Pad4 pad, Tensor *out, Error *err)
+{
+    const size_t s = (size_t)p->stride_w, d = (size_t)p->dilation_w;
+    const bool as_is = s == 1 && pad.top == 0 && pad.bottom == 0 && pad.left == 0 && pad.right == 0;
+    Tensor prepared = {0};
+    size_t *tap_offset = malloc(weights->w * sizeof *tap_offset);
+    Status st = CS_OK;
+    if (!tap_offset)
+        return error_set(err, CS_ERR_NOMEM, "cannot allocate the offsets of a %zu-wide kernel", weights->w);
+    if (!as_is) {
+        st = tensor_init(&prepared, 1, input->c, input->h + (size_t)pad.top + (size_t)pad.bottom,
+                         input->w + (size_t)pad.left + (size_t)pad.right, 3, err);
+        if (st != CS_OK) {
+            free(tap_offset);
+            return st;
+        }
+        conv_prepare_input(input, p->pad_mode, pad, s, &prepared);
+    }
+    /* Tap kx reads padded column x*s + kx*d: phase (kx*d) % s, index x + (kx*d) / s. */
+    for (size_t kx = 0; kx < weights->w; kx++)
+        tap_offset[kx] = conv_phase_start(as_is ? input->w : prepared.w, s, kx * d % s) + kx * d / s;
+    conv_regular(as_is ? input : &prepared, tap_offset, weights, bias, p, out);
+    tensor_free(&prepared);
+    free(tap_offset);
+    return CS_OK;
+}
+
 Status conv_forward(const Tensor *input, const Tensor *weights, const Tensor *bias,
                     const ConvParams *p, Tensor *out, Error *err)
 {
@@ -376,19 +427,10 @@ Status conv_forward(const Tensor *input, const Tensor *weights, const Tensor *bi
         return st;
     if (p->transposed) {
         conv_transposed(input, weights, bias, p, pad, out);
-    } else if (pad.top == 0 && pad.bottom == 0 && pad.left == 0 && pad.right == 0) {
-        conv_regular(input, weights, bias, p, out);
-    } else {
-        Tensor padded;
-        st = tensor_init(&padded, 1, input->c, input->h + (size_t)pad.top + (size_t)pad.bottom,
-                         input->w + (size_t)pad.left + (size_t)pad.right, 3, err);
-        if (st != CS_OK) {
-            tensor_free(out);
-            return st;
-        }
-        conv_pad_input(input, p->pad_mode, pad, &padded);
-        conv_regular(&padded, weights, bias, p, out);
-        tensor_free(&padded);
+        return CS_OK;
     }
-    return CS_OK;
+    st = conv_forward_regular(input, weights, bias, p, pad, out, err);
+    if (st != CS_OK)
+        tensor_free(out);
+    return st;
 }
