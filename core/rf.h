@@ -16,8 +16,8 @@
  * layer's own channel counts, which Conv2d, ConvTranspose2d and BatchNorm2d
  * carry (BatchNorm2d: 2*C parameters when affine, one multiply-add per
  * element; a transposed convolution: every input cell times out/groups
- * kernels). A ConvTranspose2d's effective padding is (k_eff - 1 - p)/s *
- * jump_{l-1} (it pads its input implicitly) and its start moves by
+ * kernels). A ConvTranspose2d adds (k_eff - 1 - p)/s * jump_{l-1} to the
+ * effective padding (it pads its input implicitly) and moves the start by
  * (p - (k_eff - 1)/2)/s * jump_{l-1}. rf, jump and effective padding beyond
  * 2^53 pixels are refused (CS_ERR_RANGE naming the layer). */
 #ifndef CONVSTEP_RF_H
