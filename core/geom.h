@@ -97,8 +97,12 @@ Status geom_pool_output(const PoolParams *p, size_t in_h, size_t in_w,
 /* Writes the output-size arithmetic of one axis in live numbers into buf,
  * e.g. "floor((7 + 1 + 1 - 2*(3-1) - 1) / 2) + 1 = 3" for a convolution,
  * "(4-1)*2 - 1 - 1 + 1*(3-1) + 0 + 1 = 7" for a transposed one, and the pool
- * form with ceil when ceil_mode. axis 0 = height, 1 = width. Returns the
- * status of the matching geom_*_output call (the text then explains why). */
+ * form with ceil when ceil_mode (plus " - 1 = N (the last window would
+ * start in the padding)" when PyTorch's rule drops a window). The dilated
+ * kernel is always written d*(k-1), also for d = 1, so the formula keeps
+ * its shape while the numbers change. axis 0 = height, 1 = width. Returns
+ * the status of the matching geom_*_output call; on failure the text is
+ * the error message, which explains why. */
 Status geom_conv_explain(const ConvParams *p, size_t in_h, size_t in_w, size_t kh, size_t kw,
                          int axis, char *buf, size_t size);
 Status geom_pool_explain(const PoolParams *p, size_t in_h, size_t in_w,
