@@ -80,6 +80,8 @@ static bool target_valid(const Scene *s, const Target *t)
                t->x >= 0 && (size_t)t->x < s->weights.w;
     case TARGET_BIAS:
         return conv && t->f >= 0 && (size_t)t->f < s->weights.n;
+    case TARGET_STACK_CELL:     /* the layer-stack scene checks its own (stack_actions.c) */
+        return false;
     case TARGET_TIMELINE:
     case TARGET_NONE:
         return true;
@@ -511,6 +513,7 @@ void action_click(App *app, Target t)
         else
             view_set_status(v, false, "bias of filter %d: type a number, Enter sets it, Escape cancels", t.f);
         break;
+    case TARGET_STACK_CELL:
     case TARGET_NONE:
         v->selected.kind = TARGET_NONE;
         break;

@@ -19,7 +19,8 @@ typedef enum TargetKind {
     TARGET_OUTPUT,      /* output cell: f (filter or pooled channel), y, x */
     TARGET_WEIGHT,      /* weight: f, c, y = ky, x = kx */
     TARGET_BIAS,        /* filter f's bias */
-    TARGET_TIMELINE     /* the timeline bar: step = the step under the point */
+    TARGET_TIMELINE,    /* the timeline bar: step = the step under the point */
+    TARGET_STACK_CELL   /* layer-stack scene (stack.h): f = pane, c = stage, y, x */
 } TargetKind;
 
 typedef struct Target {
