@@ -500,7 +500,7 @@ static void draw_window(Ctx *x, const GridLayout *g, const TraceChannel *tc, boo
 
 /* The previous window position as a dashed ghost with an arrow to the
  * current one: the stride made visible. */
-static void draw_stride_ghost(Ctx *x, const GridLayout *g, const TraceChannel *tc)
+static void draw_stride_ghost(Ctx *x, const GridLayout *g, const TraceChannel *tc, Rect label)
 {
     const Trace *t = x->t;
     int py, px;
@@ -526,17 +526,11 @@ static void draw_stride_ghost(Ctx *x, const GridLayout *g, const TraceChannel *t
         int ax = ghost.x + g->cell / 3, ay = ghost.y + g->cell / 3;
         int bx = now.x + g->cell / 3, by = now.y + g->cell / 3;
         arrow(x, ax, ay, bx, by, th, imax(5, g->pitch / 4), x->th->ghost);
-        if (g->numbers && (t->stride_h > 1 || t->stride_w > 1)) {
-            char buf[32];
+        if (t->stride_h > 1 || t->stride_w > 1) {
+            char buf[48];
             snprintf(buf, sizeof buf, "stride %d", t->out_x > 0 ? t->stride_w : t->stride_h);
-            int tw, tht;
-            int size = x->L->small_px;
-            text_measure(x->tc, buf, size, &tw, &tht);
-            bool down = t->out_x == 0;
-            Rect box = down ? (Rect){ax + g->cell / 4, (ay + by) / 2 - tht / 2, tw + 6, tht}
-                            : (Rect){(ax + bx) / 2 - tw / 2 - 3, (ay + by) / 2 - tht - 2, tw + 6, tht};
-            fill(x, box, with_alpha(x->th->bg, 220));
-            text(x, buf, size, x->th->accent, box.x + 3, box.y, TEXT_LEFT | TEXT_TOP);
+            text(x, buf, x->L->small_px, x->th->accent, label.x + label.w, label.y + label.h / 2,
+                 TEXT_RIGHT | TEXT_MIDDLE);
         }
     }
 }
@@ -549,7 +543,7 @@ static void draw_channel_label(Ctx *x, int c, Rect rc, bool current)
     Rgba col = theme_channel_color(x->th, c, x->s->image_input);
     int px = x->L->text_px;
     int w = text(x, name, px, col, rc.x, rc.y + rc.h / 2, TEXT_LEFT | TEXT_MIDDLE);
-    snprintf(buf, sizeof buf, "  input channel %d%s", c, current ? "  <" : "");
+    snprintf(buf, sizeof buf, "  channel %d%s", c, current ? "  <" : "");
     text(x, buf, x->L->small_px, current ? x->th->accent2 : x->th->text_dim, rc.x + w,
          rc.y + rc.h / 2, TEXT_LEFT | TEXT_MIDDLE);
 }
@@ -582,7 +576,7 @@ static void draw_input_channel(Ctx *x, int c)
     }
     if (!tc)
         return;
-    draw_stride_ghost(x, g, tc);
+    draw_stride_ghost(x, g, tc, L->channel_label[c]);
     draw_window(x, g, tc, current);
     if (L->has_inset) {
         const GridLayout *in = &L->inset[c];
@@ -640,7 +634,9 @@ static void draw_conv_arithmetic(Ctx *x, int c)
     Rgba ccol = theme_channel_color(x->th, c, x->s->image_input);
     bool current = t->channel_step >= 0 && tc == &t->channels[t->channel_step];
 
-    snprintf(buf, sizeof buf, "%s weights", name);
+    snprintf(buf, sizeof buf, "filter %d: %s weights", t->filter, name);
+    if (x->nf < 2 || text_fit(x->tc, buf, L->small_px, kg->rect.w + L->op_times[c].w / 2) < L->small_px)
+        snprintf(buf, sizeof buf, "%s weights", name);
     draw_small_label(x, buf, ccol, kg->rect.x + kg->rect.w / 2, kg->rect.y, kg->rect.w + L->op_times[c].w / 2);
     snprintf(buf, sizeof buf, "%s window \xc3\x97 weights", name);
     draw_small_label(x, buf, x->th->text_dim, pg->rect.x + pg->rect.w / 2, pg->rect.y,
@@ -743,8 +739,6 @@ static void draw_pool_arithmetic(Ctx *x)
         snprintf(buf, sizeof buf, "%s / %d = %s", format_value(t->pool_sum, num, sizeof num, 9),
                  t->pool_divisor, format_value(t->pool_result, num2, sizeof num2, 9));
     Rect sr = L->channel_sum[c];
-    sr.x -= sr.w / 2;
-    sr.w *= 2;
     int size = text_fit(x->tc, buf, L->text_px, sr.w);
     text(x, buf, size, x->th->accent, sr.x + sr.w / 2, sr.y + sr.h / 2, TEXT_CENTER | TEXT_MIDDLE);
 }
@@ -758,13 +752,24 @@ static void draw_output_map(Ctx *x, int f)
     const Tensor *out = stepper_output(x->s->stepper);
     char buf[96], name[16];
     Rect lr = L->map_label[f];
+    /* the longest label that fits over the map at label size */
+    int room = lr.w + L->small_px * 2;
+    int tw, text_h;
     if (x->s->kind == LAYER_POOL)
         snprintf(buf, sizeof buf, "%s pooled %zux%zu", scene_channel_name(x->s, f, name, sizeof name), x->oh,
                  x->ow);
     else
         snprintf(buf, sizeof buf, "output %d  %zux%zu", f, x->oh, x->ow);
-    int size = text_fit(x->tc, buf, L->small_px, imax(lr.w, 1) + L->small_px * 4);
-    text(x, buf, size, x->th->text_dim, lr.x, lr.y + lr.h / 2, TEXT_LEFT | TEXT_MIDDLE);
+    text_measure(x->tc, buf, L->small_px, &tw, &text_h);
+    if (tw > room && x->s->kind != LAYER_POOL) {
+        snprintf(buf, sizeof buf, "output %d", f);
+        text_measure(x->tc, buf, L->small_px, &tw, &text_h);
+        if (tw > room)
+            snprintf(buf, sizeof buf, "%d", f);
+    }
+    int size = text_fit(x->tc, buf, L->small_px, room);
+    text(x, buf, size, f == x->t->filter ? x->th->accent : x->th->text_dim, lr.x, lr.y + lr.h / 2,
+         TEXT_LEFT | TEXT_MIDDLE);
     float span = x->out_hi - x->out_lo;
     bool sel = x->v->selected.kind == TARGET_INPUT && (x->s->kind != LAYER_POOL || x->v->selected.c == f);
     for (int oy = 0; oy < g->rows; oy++) {
@@ -799,16 +804,15 @@ static void draw_output_map(Ctx *x, int f)
  * the gap between the last channel's grid and the output map, from the
  * window's middle row to the current cell's row, drawn where it covers no
  * numbers; the matching outlines on the window and the cell finish the
- * link. Pooling draws it only when the pooled channel is the last one
- * (otherwise a grid lies in between). */
+ * link. Pooling has none: each pooled map sits right under its channel. */
 static void draw_link(Ctx *x)
 {
     const Layout *L = x->L;
     const Trace *t = x->t;
     int f = t->filter, c = L->n_channels - 1;
-    if (f < 0 || f >= L->n_maps || c < 0 || (x->s->kind == LAYER_POOL && t->filter != c))
+    if (f < 0 || f >= L->n_maps || c < 0 || x->s->kind == LAYER_POOL)
         return;
-    const TraceChannel *tc = x->s->kind == LAYER_POOL ? &t->channels[0] : trace_channel(x, c);
+    const TraceChannel *tc = trace_channel(x, c);
     if (!tc)
         return;
     const TraceCell *first = &tc->cells[0], *last = &tc->cells[t->kh * t->kw - 1];

@@ -82,6 +82,59 @@ static void padded_extent(const Scene *s, const Trace *t, int *rows, int *cols, 
     *x0 = -p.left;
 }
 
+/* What the pooling layout needs from layout_compute. */
+typedef struct PoolGeometry {
+    int main_top, main_h, main_w, margin, gap, label_h, sum_h;
+    int rows_in, cols_in, y0, x0, oh, ow, kh, kw;
+} PoolGeometry;
+
+/* Pooling with readable numbers: each channel's pooled map right under its
+ * input (same cell size, so the window and the cell it makes line up), and
+ * the window's values with the max or the average in a column on the
+ * right. Returns false when the numbers would not be readable (the general
+ * layout then draws pictures and an inset). */
+static bool layout_pool(Layout *L, const PoolGeometry *g, float k)
+{
+    int nc = L->n_channels;
+    int right_w = px(260.0f * k);
+    float cw = ((float)(g->main_w - right_w - nc * g->gap)) / (float)imax(nc * imax(g->cols_in, g->ow), 1);
+    float ch = ((float)(g->main_h - 2 * g->label_h - g->gap)) / (float)(g->rows_in + g->oh);
+    float c = fminf(fminf(cw, ch), MAX_CELL * k);
+    if (c < NUMBERS_MIN_CELL * k)
+        return false;
+    int cell = (int)c;
+    int col_w = imax(g->cols_in, g->ow) * cell;
+    int used = nc * (col_w + g->gap) + right_w;
+    int x = g->margin + imax(0, g->main_w - used) / 2;
+    int out_top = g->main_top + g->label_h + g->rows_in * cell + g->gap;
+    int out_room = g->main_top + g->main_h - out_top - g->label_h;
+    int cell_out = imax(cell, imin(col_w / imax(g->ow, 1), out_room / imax(g->oh, 1)));
+    cell_out = imin(cell_out, px(MAX_CELL * k));
+    for (int ci = 0; ci < nc; ci++) {
+        L->channel_label[ci] = (Rect){x, g->main_top, col_w, g->label_h};
+        grid_place(&L->input[ci], x + (col_w - g->cols_in * cell) / 2, g->main_top + g->label_h, g->rows_in,
+                   g->cols_in, g->y0, g->x0, cell, k);
+        if (ci < L->n_maps) {
+            L->map_label[ci] = (Rect){x, out_top, col_w, g->label_h};
+            grid_place(&L->output[ci], x + (col_w - g->ow * cell_out) / 2, out_top + g->label_h, g->oh, g->ow,
+                       0, 0, cell_out, k);
+        }
+        x += col_w + g->gap;
+    }
+    /* the window's values: at most the cell size, fitting the right column */
+    int ck = imin(cell * 5 / 4, (right_w - g->gap) / imax(g->kw, 1));
+    ck = imin(ck, (g->main_h - 3 * g->label_h - g->sum_h) / imax(g->kh, 1));
+    ck = imax(ck, 1);
+    int kx = x + (right_w - g->kw * ck) / 2;
+    int ky = g->main_top + g->label_h + g->label_h;
+    for (int ci = 0; ci < nc; ci++) {
+        grid_place(&L->kernel[ci], kx, ky, g->kh, g->kw, 0, 0, ck, k);
+        L->kernel[ci].numbers = (float)ck >= 18.0f * k;
+        L->channel_sum[ci] = (Rect){x, ky + g->kh * ck + px(4.0f * k), right_w, px((float)L->text_px * 1.5f)};
+    }
+    return true;
+}
+
 void layout_compute(const Scene *s, const View *v, int w, int h, Layout *L)
 {
     const Trace *t = stepper_trace(s->stepper);
@@ -133,9 +186,22 @@ void layout_compute(const Scene *s, const View *v, int w, int h, Layout *L)
     int kh = t->kh, kw = t->kw;
     int span_h = t->dilation_h * (kh - 1) + 1, span_w = t->dilation_w * (kw - 1) + 1;
 
-    /* output maps: mc columns of maps in the output column */
-    int mc = nm <= 3 ? 1 : 2;
-    int mr = (nm + mc - 1) / mc;
+    /* output maps: mc columns of maps, chosen to give the largest cells in
+     * an output area of about one channel column's width */
+    int mc = 1, mr = nm;
+    float best = 0.0f;
+    for (int tc = 1; tc <= nm; tc++) {
+        int tr = (nm + tc - 1) / tc;
+        float area_w = (float)main_w / (float)(nc + 1);
+        float cell_w = (area_w - (float)(tc - 1) * (float)gap) / (float)(tc * (int)ow);
+        float cell_h = ((float)main_h - (float)tr * (float)(label_h + gap)) / (float)(tr * (int)oh);
+        float cell = fminf(cell_w, cell_h);
+        if (cell > best * 1.05f) {
+            best = cell;
+            mc = tc;
+            mr = tr;
+        }
+    }
 
     /* input cell size from the width (channel grids, plus output maps at
      * the same size for a start) and from the height (the grid, its label,
@@ -147,6 +213,14 @@ void layout_compute(const Scene *s, const View *v, int w, int h, Layout *L)
     float ch = ((float)(main_h - 2 * label_h - sum_h - gap)) / (float)(rows_in + kh);
     float c = fminf(fminf(cw, ch), max_cell);
     bool pictures = c < NUMBERS_MIN_CELL * k;
+    int hw = imin(w - 2 * margin, px(1100.0f * k)), hh = imin(h - 2 * margin, px(640.0f * k));
+    L->help = (Rect){(w - hw) / 2, (h - hh) / 2, hw, hh};
+    if (pool) {
+        PoolGeometry pg = {main_top, main_h, main_w, margin, gap, label_h, sum_h, rows_in, cols_in, y0, x0,
+                           (int)oh, (int)ow, kh, kw};
+        if (layout_pool(L, &pg, k))
+            return;
+    }
 
     int cell_in, cell_k, cell_inset = 0;
     int arith_top, col_w;
@@ -246,9 +320,6 @@ void layout_compute(const Scene *s, const View *v, int w, int h, Layout *L)
         int bw = px((float)L->text_px * 5.0f), bh = px((float)L->text_px * 1.8f);
         L->bias = (Rect){ox, imax(arith_top, maps_bottom + gap) + label_h, bw, bh};
     }
-
-    int hw = imin(w - 2 * margin, px(1100.0f * k)), hh = imin(h - 2 * margin, px(640.0f * k));
-    L->help = (Rect){(w - hw) / 2, (h - hh) / 2, hw, hh};
 }
 
 static bool in_rect(Rect r, int x, int y)

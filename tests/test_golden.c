@@ -1,0 +1,218 @@
+/* test_golden.c: golden images of the drawing path. Each case builds a
+ * scene from SCENE OPTIONS, seeks to a step, renders it offscreen at 960x540
+ * through render_frame (the same draw_frame the window uses) and compares
+ * it with tests/golden/NAME.png.
+ *
+ * A pixel differs when its squared RGB distance exceeds GOLDEN_PIXEL_TOL;
+ * a case fails when more than GOLDEN_MAX_DIFFERING of the pixels differ
+ * (room for a different FreeType's anti-aliasing, not for a moved panel).
+ * On failure the actual image and a diff (differing pixels in magenta over
+ * a faded copy) go to $BUILD/golden/, and the message says how to update:
+ * `make update-goldens` (UPDATE_GOLDENS=1) rewrites the committed images. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <stb_image.h>
+#include <stb_image_write.h>
+
+#include "render.h"
+#include "scene.h"
+#include "view.h"
+
+#define GOLDEN_W 960
+#define GOLDEN_H 540
+#define GOLDEN_PIXEL_TOL (40 * 40)
+#define GOLDEN_MAX_DIFFERING 0.004
+
+typedef struct GoldenCase {
+    const char *name;
+    const char *args[12];       /* SCENE OPTIONS, NULL-terminated */
+    long step;                  /* step to show; negative counts from the end */
+} GoldenCase;
+
+static const GoldenCase cases[] = {
+    {"default", {NULL}, 7},
+    {"padding_stride", {"--padding", "1", "--stride", "2", "--padding-mode", "reflect", NULL}, 4},
+    {"dilation", {"--dilation", "2", "--padding", "2", NULL}, 8},
+    {"large_inset", {"--fit", "40,60", NULL}, 130},
+    {"pooling", {"--pool", "max", "--kernel-size", "3", "--stride", "2", NULL}, 5},
+    {"light_theme", {"--theme", "light", "--step", "term", NULL}, 40},
+    {"filters", {"--filters", "3", "--padding", "same", NULL}, 20},
+};
+
+/* Renders case c into a fresh RGB buffer (w*h*3 bytes, caller frees). */
+static unsigned char *render_case(const GoldenCase *c)
+{
+    SceneOptions o;
+    Error err = {0};
+    char *argv[16];
+    int argc = 0;
+    scene_options_init(&o);
+    while (c->args[argc]) {
+        argv[argc] = (char *)c->args[argc];
+        argc++;
+    }
+    for (int i = 0; i < argc; i++)
+        cr_assert_eq(scene_options_parse_one(&o, argc, argv, &i, &err), 1, "%s: %s", c->name, err.message);
+    Scene *s;
+    cr_assert_eq(scene_create(&o, &s, &err), CS_OK, "%s: %s", c->name, err.message);
+    size_t count = stepper_count(s->stepper);
+    stepper_seek(s->stepper, c->step >= 0 ? (size_t)c->step : count - (size_t)(-c->step));
+    View v;
+    view_init(&v, &o);
+    Render *r;
+    cr_assert_eq(render_open(&r, &o, GOLDEN_W, GOLDEN_H, &err), CS_OK, "%s", err.message);
+    const uint32_t *px;
+    cr_assert_eq(render_frame(r, s, &v, &px, &err), CS_OK, "%s", err.message);
+    unsigned char *rgb = malloc((size_t)GOLDEN_W * GOLDEN_H * 3);
+    cr_assert_not_null(rgb);
+    for (size_t i = 0; i < (size_t)GOLDEN_W * GOLDEN_H; i++) {
+        rgb[3 * i] = (unsigned char)(px[i] >> 16);
+        rgb[3 * i + 1] = (unsigned char)(px[i] >> 8);
+        rgb[3 * i + 2] = (unsigned char)px[i];
+    }
+    render_close(r);
+    scene_destroy(s);
+    return rgb;
+}
+
+static const char *build_dir(void)
+{
+    const char *b = getenv("BUILD");
+    return b && *b ? b : "build";
+}
+
+/* Writes the actual image and the diff next to the build's objects. */
+static void write_failure(const char *name, const unsigned char *actual, const unsigned char *expected)
+{
+    char dir[512], path[600];
+    snprintf(dir, sizeof dir, "%s/golden", build_dir());
+    mkdir(dir, 0755);
+    snprintf(path, sizeof path, "%s/%s-actual.png", dir, name);
+    stbi_write_png(path, GOLDEN_W, GOLDEN_H, 3, actual, GOLDEN_W * 3);
+    if (expected) {
+        unsigned char *diff = malloc((size_t)GOLDEN_W * GOLDEN_H * 3);
+        for (size_t i = 0; diff && i < (size_t)GOLDEN_W * GOLDEN_H; i++) {
+            int d = 0;
+            for (int k = 0; k < 3; k++) {
+                int e = actual[3 * i + k] - expected[3 * i + k];
+                d += e * e;
+            }
+            if (d > GOLDEN_PIXEL_TOL) {
+                diff[3 * i] = 255;
+                diff[3 * i + 1] = 0;
+                diff[3 * i + 2] = 255;
+            } else {
+                for (int k = 0; k < 3; k++)
+                    diff[3 * i + k] = (unsigned char)(128 + expected[3 * i + k] / 4);
+            }
+        }
+        snprintf(path, sizeof path, "%s/%s-diff.png", dir, name);
+        if (diff)
+            stbi_write_png(path, GOLDEN_W, GOLDEN_H, 3, diff, GOLDEN_W * 3);
+        free(diff);
+    }
+}
+
+static void check_case(const GoldenCase *c)
+{
+    char path[256];
+    snprintf(path, sizeof path, "tests/golden/%s.png", c->name);
+    unsigned char *actual = render_case(c);
+    const char *update = getenv("UPDATE_GOLDENS");
+    if (update && strcmp(update, "1") == 0) {
+        cr_assert(stbi_write_png(path, GOLDEN_W, GOLDEN_H, 3, actual, GOLDEN_W * 3), "cannot write %s", path);
+        free(actual);
+        return;
+    }
+    int w, h, n;
+    unsigned char *expected = stbi_load(path, &w, &h, &n, 3);
+    if (!expected || w != GOLDEN_W || h != GOLDEN_H) {
+        write_failure(c->name, actual, NULL);
+        free(actual);
+        stbi_image_free(expected);
+        cr_assert_fail("%s: missing or wrong-sized golden image; actual written to %s/golden/%s-actual.png; "
+                       "run `make update-goldens` if the new picture is right",
+                       path, build_dir(), c->name);
+    }
+    size_t differing = 0, total = (size_t)GOLDEN_W * GOLDEN_H;
+    for (size_t i = 0; i < total; i++) {
+        int d = 0;
+        for (int k = 0; k < 3; k++) {
+            int e = actual[3 * i + k] - expected[3 * i + k];
+            d += e * e;
+        }
+        differing += d > GOLDEN_PIXEL_TOL;
+    }
+    double fraction = (double)differing / (double)total;
+    if (fraction > GOLDEN_MAX_DIFFERING)
+        write_failure(c->name, actual, expected);
+    free(actual);
+    stbi_image_free(expected);
+    cr_assert(fraction <= GOLDEN_MAX_DIFFERING,
+              "%s: %zu of %zu pixels differ (%.3f%%, allowed %.3f%%); see %s/golden/%s-actual.png and "
+              "%s-diff.png; run `make update-goldens` if the change is intended",
+              c->name, differing, total, 100.0 * fraction, 100.0 * GOLDEN_MAX_DIFFERING, build_dir(), c->name,
+              c->name);
+}
+
+Test(golden, default_scene) { check_case(&cases[0]); }
+Test(golden, padding_with_stride) { check_case(&cases[1]); }
+Test(golden, dilation) { check_case(&cases[2]); }
+Test(golden, large_image_with_inset) { check_case(&cases[3]); }
+Test(golden, pooling) { check_case(&cases[4]); }
+Test(golden, light_theme) { check_case(&cases[5]); }
+Test(golden, several_filters) { check_case(&cases[6]); }
+
+/* ---- properties of the offscreen path that the goldens rely on ---- */
+
+Test(render, needs_no_display_and_is_deterministic)
+{
+    unsetenv("DISPLAY");
+    unsetenv("SDL_VIDEODRIVER");
+    unsigned char *a = render_case(&cases[1]);
+    unsigned char *b = render_case(&cases[1]);
+    cr_assert_eq(memcmp(a, b, (size_t)GOLDEN_W * GOLDEN_H * 3), 0, "the same state renders the same pixels");
+    free(a);
+    free(b);
+}
+
+Test(render, redrawing_a_frame_rasterises_no_text)
+{
+    SceneOptions o;
+    Error err = {0};
+    Scene *s;
+    Render *r;
+    View v;
+    const uint32_t *px;
+    scene_options_init(&o);
+    cr_assert_eq(scene_create(&o, &s, &err), CS_OK, "%s", err.message);
+    view_init(&v, &o);
+    cr_assert_eq(render_open(&r, &o, 1280, 720, &err), CS_OK, "%s", err.message);
+    cr_assert_eq(render_frame(r, s, &v, &px, &err), CS_OK);
+    size_t misses = text_cache_misses(render_text_cache(r));
+    cr_assert_gt(misses, 50, "a frame draws many strings");
+    cr_assert_eq(render_frame(r, s, &v, &px, &err), CS_OK);
+    cr_assert_eq(text_cache_misses(render_text_cache(r)), misses, "the second frame came from the cache");
+    stepper_next(s->stepper);
+    cr_assert_eq(render_frame(r, s, &v, &px, &err), CS_OK);
+    cr_assert_lt(text_cache_misses(render_text_cache(r)) - misses, misses / 2,
+                 "the next step draws mostly the same strings");
+    render_close(r);
+    scene_destroy(s);
+}
+
+Test(render, missing_font_is_a_clear_error)
+{
+    SceneOptions o;
+    Error err = {0};
+    Render *r;
+    scene_options_init(&o);
+    o.font = "/nonexistent/font.ttf";
+    cr_assert_neq(render_open(&r, &o, 64, 64, &err), CS_OK);
+    cr_assert_null(r);
+    cr_assert(strstr(err.message, "/nonexistent/font.ttf"), "%s", err.message);
+}
