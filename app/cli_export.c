@@ -239,9 +239,9 @@ static int make_job(const ExportText *t, const Scene *s, ExportJob *job)
     }
     long from = 1, to = (long)count;
     if (t->from && args_parse_int("--from", t->from, 1, (long)count, &from, &err) != CS_OK)
-        return cli_fail(1, "%s (the scene has %zu steps)", err.message, count);
+        return cli_fail(1, "--from %s: the scene's steps are 1 to %zu", t->from, count);
     if (t->to && args_parse_int("--to", t->to, 1, (long)count, &to, &err) != CS_OK)
-        return cli_fail(1, "%s (the scene has %zu steps)", err.message, count);
+        return cli_fail(1, "--to %s: the scene's steps are 1 to %zu", t->to, count);
     if (from > to)
         return cli_fail(1, "--from %ld is after --to %ld", from, to);
     job->range = true;
@@ -271,8 +271,16 @@ int cli_export(int argc, char **argv)
         scene_destroy(s);
         return rc;
     }
+    if (job.target != EXPORT_FRAMES && !job.force && access(job.path, F_OK) == 0) {
+        scene_destroy(s);
+        return cli_fail(1, "%s already exists (use --force to replace it)", job.path);
+    }
+    /* The timeline reads as the animation plays: at the export's rate, and
+     * playing in a GIF or video. */
     View view;
     view_init(&view, &o);
+    view.speed = (float)(job.fps ? job.fps : EXPORT_DEFAULT_FPS);
+    view.playing = job.target == EXPORT_GIF || job.target == EXPORT_VIDEO;
     job.stop = &stop_requested;
     catch_signals();
     size_t written = 0;
