@@ -3,6 +3,7 @@
  * window. Each command lives in app/cli_<name>.c. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -77,5 +78,10 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < n; i++)
         if (strcmp(first, commands[i].name) == 0)
             return commands[i].run(argc - 1, argv + 1);
+    /* A word that is no file and does not look like one is a mistyped command. */
+    struct stat st;
+    if (first[0] && first[0] != '-' && !strpbrk(first, "./") && stat(first, &st) != 0)
+        return cli_fail(2, "'%s' is neither a command (conv, pool, trace, rf, bench, export) "
+                           "nor a file (see 'convstep --help')", first);
     return cli_window(argc, argv);
 }

@@ -180,6 +180,7 @@ expect_error "usage: extra argument" 2 "unexpected argument 'extra'" "$CONVSTEP"
 expect_error "usage: rf without SPEC" 2 "missing SPEC" "$CONVSTEP" rf --json
 expect_error "usage: bench unknown figure" 2 "unknown figure 'fast'" "$CONVSTEP" bench fast
 expect_error "usage: help unknown command" 2 "unknown command 'blur'" "$CONVSTEP" help blur
+expect_error "usage: mistyped command" 2 "'cnov' is neither a command" "$CONVSTEP" cnov -i in5.npy
 [ ! -e x.npy ] && ok "usage errors create no file" || not_ok "usage errors create no file" "x.npy exists"
 
 # ---- bad input (exit 1) ----
