@@ -21,7 +21,10 @@
       "peak memory added by conv_forward on a 4096x4096 RGB input, same layer "              \
       "(child process, ru_maxrss)")                                                          \
     X(bench_tensor_memory, "tensors_mib", "MiB",                                             \
-      "input + output tensors of that run (target: peak_mib under 3x this)")
+      "input + output tensors of that run (target: peak_mib under 3x this)")                 \
+    X(bench_frame_ms, "frame_ms", "ms",                                                      \
+      "draw_frame of the default scene at 1280x720 offscreen (software renderer, no "        \
+      "encoding), median of 51 frames (target: under 4)")
 
 #define BENCH_DECLARE(function, key, unit, what) Status function(double *value, Error *err);
 BENCH_FIGURES(BENCH_DECLARE)

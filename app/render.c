@@ -4,9 +4,11 @@
 #include "render.h"
 
 #include <stdlib.h>
+#include <time.h>
 
 #include <SDL.h>
 
+#include "bench.h"
 #include "draw.h"
 
 struct Render {
@@ -71,4 +73,60 @@ void render_close(Render *r)
     if (r->surface)
         SDL_FreeSurface(r->surface);
     free(r);
+}
+
+/* ---- bench: frame_ms ---- */
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int compare_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The default scene at 1280x720, one frame per step after a warm-up pass
+ * over every step (so the text cache holds what playing would draw), the
+ * median of BENCH_FRAMES frames. */
+Status bench_frame_ms(double *value, Error *err)
+{
+    enum { BENCH_FRAMES = 51 };
+    SceneOptions o;
+    Scene *s = NULL;
+    Render *r = NULL;
+    View v;
+    const uint32_t *px;
+    double t[BENCH_FRAMES];
+    Status st;
+    scene_options_init(&o);
+    if ((st = scene_create(&o, &s, err)) != CS_OK)
+        return st;
+    if ((st = render_open(&r, &o, 1280, 720, err)) != CS_OK) {
+        scene_destroy(s);
+        return st;
+    }
+    view_init(&v, &o);
+    size_t count = stepper_count(s->stepper);
+    for (size_t i = 0; i < count && st == CS_OK; i++) {
+        stepper_seek(s->stepper, i);
+        st = render_frame(r, s, &v, &px, err);
+    }
+    for (int i = 0; i < BENCH_FRAMES && st == CS_OK; i++) {
+        stepper_seek(s->stepper, (size_t)i % count);
+        double t0 = now_ms();
+        st = render_frame(r, s, &v, &px, err);
+        t[i] = now_ms() - t0;
+    }
+    render_close(r);
+    scene_destroy(s);
+    if (st != CS_OK)
+        return st;
+    qsort(t, BENCH_FRAMES, sizeof t[0], compare_double);
+    *value = t[BENCH_FRAMES / 2];
+    return CS_OK;
 }
