@@ -18,6 +18,7 @@
 #include "input.h"
 #include "npy.h"
 #include "paths.h"
+#include "stack.h"
 #include "view.h"
 
 #define SCENE_MAX_KERNEL 15
@@ -95,6 +96,10 @@ static Status parse_value(SceneOptions *o, const char *name, const char *value, 
             st = error_set(err, CS_ERR_RANGE, "--pool: expected max or avg, got '%s'", value);
     } else if (strcmp(name, "--layers") == 0) {
         o->layers = value;
+    } else if (strcmp(name, "--lesson") == 0) {
+        o->lesson = value;
+    } else if (strcmp(name, "--input-size") == 0) {
+        st = args_parse_pair(name, value, 1, 65536, &o->size_h, &o->size_w, err);
     } else if (strcmp(name, "--step") == 0) {
         if (strcmp(value, "position") == 0)
             o->step = STEP_POSITION;
@@ -133,7 +138,7 @@ static Status parse_value(SceneOptions *o, const char *name, const char *value, 
 /* Options that take a value, and the one flag. */
 static const char *const value_options[] = {
     "-i", "--input", "--fit", "--kernel", "--bias", "--kernel-size", "--stride", "--padding",
-    "--padding-mode", "--dilation", "--pool", "--layers", "--step", "--theme", "--seed",
+    "--padding-mode", "--dilation", "--pool", "--layers", "--lesson", "--input-size", "--step", "--theme", "--seed",
     "--font", "--filters", "--act", "--scale",
 };
 
@@ -529,6 +534,17 @@ Status scene_create(const SceneOptions *o, Scene **out, Error *err)
     }
     if (st == CS_OK)
         st = build_stepper(s, o->step, &s->stepper, err);
+    if (st == CS_OK && o->layers && o->lesson)
+        st = error_set(err, CS_ERR_RANGE, "--layers and --lesson: give one of them");
+    if (st == CS_OK && (o->layers || o->lesson)) {
+        StackSource src = {o->layers, o->lesson, o->size_h, o->size_w, 0, 0, 0};
+        if (o->input) {
+            src.input_h = s->input.h;
+            src.input_w = s->input.w;
+            src.input_c = s->input.c;
+        }
+        st = stack_create(&src, &s->stack, err);
+    }
     if (st != CS_OK) {
         scene_destroy(s);
         return st;
@@ -546,7 +562,29 @@ void scene_destroy(Scene *s)
     tensor_free(&s->weights);
     tensor_free(&s->bias);
     free(s->layers);
+    stack_destroy(s->stack);
     free(s);
+}
+
+size_t scene_step_count(const Scene *s)
+{
+    return s->stack ? stack_step_count(s->stack) : stepper_count(s->stepper);
+}
+
+size_t scene_step_index(const Scene *s)
+{
+    return s->stack ? stack_step_index(s->stack) : stepper_index(s->stepper);
+}
+
+void scene_seek(Scene *s, size_t index)
+{
+    size_t count = scene_step_count(s);
+    if (index >= count)
+        index = count - 1;
+    if (s->stack)
+        stack_seek(s->stack, index);
+    else
+        stepper_seek(s->stepper, index);
 }
 
 const char *scene_channel_name(const Scene *s, int c, char *buf, size_t size)

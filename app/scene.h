@@ -54,7 +54,11 @@ typedef struct SceneOptions {
     bool pool;                  /* --pool max|avg given: a pooling scene */
     PoolMode pool_mode;         /* its mode */
     bool ceil_mode;             /* --ceil-mode (pooling) */
-    const char *layers;         /* --layers SPEC (the layer-stack scene, issue 5); stored */
+    const char *layers;         /* --layers SPEC or @FILE: the layer-stack scene (stack.h) */
+    const char *lesson;         /* --lesson NAME: a demonstration (lesson.h) */
+    int size_h, size_w;         /* --input-size H[,W]: the layer-stack scene's input;
+                                   0: the -i input's, the lesson's, or 32 (224 when the
+                                   stack needs it) */
     StepGranularity step;       /* --step position|channel|term; default position */
     ThemeKind theme;            /* --theme dark|light; default dark */
     bool has_seed;              /* --seed given */
@@ -109,6 +113,8 @@ typedef struct Scene {
     char note[160];             /* a remark for the status line ("resampled from
                                    1024x768 to 256x192"), or "" */
     char *layers;               /* --layers SPEC as given, owned; NULL when none */
+    struct StackScene *stack;   /* the layer-stack scene (--layers or --lesson, stack.h),
+                                   owned; NULL: the single-layer scene */
     Stepper *stepper;           /* always valid after scene_create */
 } Scene;
 
@@ -119,6 +125,13 @@ Status scene_create(const SceneOptions *o, Scene **out, Error *err);
 
 /* Frees everything. NULL is fine. */
 void scene_destroy(Scene *s);
+
+/* The scene's steps, the same for both scenes: the stepper's, or in the
+ * layer-stack scene its growth steps (layers added so far, stack.h). */
+size_t scene_step_count(const Scene *s);
+size_t scene_step_index(const Scene *s);
+/* Goes to step index (clamped to the last step). */
+void scene_seek(Scene *s, size_t index);
 
 /* Short name of input channel c for labels and the sum line: "R", "G", "B",
  * "A" for images with 3 or 4 channels, "grey" (1) or "grey","alpha" (2);

@@ -239,6 +239,7 @@ static Status build_layers(StackScene *s, const StackSource *src, Error *err)
     } else if (src->input_h > 0) {
         h = src->input_h;
         w = src->input_w;
+        s->picture = true;
     } else {
         fixed = false;
     }

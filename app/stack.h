@@ -81,6 +81,8 @@ typedef struct StackScene {
     bool show_table;            /* the size / jump / padding table beside the maps */
     float zoom;                 /* 1: the whole stack fits the canvas */
     float pan_x, pan_y;         /* pixels, applied after the zoom */
+    bool picture;               /* pane 0's input is the scene's -i input at its own
+                                   size: drawn as its picture */
     int home_h, home_w;         /* the --input-size the program started with, kept
                                    when lessons replace the stack */
 } StackScene;

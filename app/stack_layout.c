@@ -1,0 +1,271 @@
+/* stack_layout.c: the layer-stack scene's layout (see stack_layout.h).
+ * Pure: no SDL, no text rendering; text widths are planned with the
+ * monospace font's advance (about 0.6 of its size, rounded up here).
+ *
+ * Within a pane the input takes a square of side S on the left (S as large
+ * as the pane's height and 40% of the canvas width allow, capped so a tiny
+ * input does not become giant tiles). The other maps get sides
+ * f * S * side_j / side_input (at least STACK_MIN_SIDE pixels), and f <= 1
+ * is the largest factor (a bisection) at which they flow into the room to
+ * the right of the input. */
+#include "stack_layout.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define STACK_MIN_SIDE 6.0      /* smallest map side in pixels (at k = 1) */
+#define STACK_MAX_PITCH 72.0    /* largest cell at k = 1 */
+#define CHAR_W 0.62             /* planned monospace advance per pixel of size */
+
+static int imax(int a, int b)
+{
+    return a > b ? a : b;
+}
+
+static int px(double v)
+{
+    return (int)lround(v);
+}
+
+int stack_layout_wrap(const char *text, int max_chars, int *starts, int *lens, int max)
+{
+    int n = 0, len = (int)strlen(text), at = 0;
+    if (max_chars < 8)
+        max_chars = 8;
+    while (at < len) {
+        while (at < len && text[at] == ' ')
+            at++;
+        if (at >= len)
+            break;
+        int end = at + max_chars;
+        if (end >= len) {
+            end = len;
+        } else {
+            int space = end;
+            while (space > at && text[space] != ' ')
+                space--;
+            if (space > at)
+                end = space;
+        }
+        if (n < max) {
+            starts[n] = at;
+            lens[n] = end - at;
+        }
+        n++;
+        at = end;
+    }
+    return n;
+}
+
+/* The width and height (pixels) a map of stage g takes at pitch p with its
+ * deck of slices. */
+static void box_extent(const StackStage *g, double p, double k, StackBox *b, double *w, double *h)
+{
+    b->pitch = p;
+    b->slices = g->c > 1 ? (int)(g->c < STACK_MAX_SLICES ? g->c : STACK_MAX_SLICES) : 1;
+    double side = p * (double)(g->h > g->w ? g->h : g->w);
+    b->slice_dx = b->slices > 1 ? fmin(fmax(side * 0.06, 2.0), 7.0 * k) : 0.0;
+    *w = p * (double)g->w + (b->slices - 1) * b->slice_dx;
+    *h = p * (double)g->h + (b->slices - 1) * b->slice_dx;
+}
+
+/* Places stages 1.. of pane P in region (x0, y0, rw, rh) at factor f of the
+ * input's pitch p0; returns whether they fit. label_h: room under each. */
+static bool flow(const StackPane *P, StackBox *boxes, double p0, double f, double x0, double y0,
+                 double rw, double rh, double gap, double label_h, double k)
+{
+    double side0 = (double)(P->stages[0].h > P->stages[0].w ? P->stages[0].h : P->stages[0].w);
+    double x = x0, y = y0, line_h = 0.0;
+    for (size_t j = 1; j < P->n_stages; j++) {
+        const StackStage *g = &P->stages[j];
+        double sj = (double)(g->h > g->w ? g->h : g->w);
+        double side = fmax(STACK_MIN_SIDE * k, f * p0 * side0 * (sj / side0));
+        double w, h;
+        box_extent(g, side / sj, k, &boxes[j], &w, &h);
+        if (x > x0 && x + w > x0 + rw) {
+            x = x0;
+            y += line_h;
+            line_h = 0.0;
+        }
+        double top = (boxes[j].slices - 1) * boxes[j].slice_dx;
+        boxes[j].x = x;
+        boxes[j].y = y + top;
+        double item_h = h + label_h + gap * 0.5;
+        if (item_h > line_h)
+            line_h = item_h;
+        x += w + gap;
+    }
+    return y + line_h <= y0 + rh + 0.5;
+}
+
+/* Zoom about (cx, cy) and pan: screen = c + (p - c) * zoom + pan. */
+static void transform(StackBox *b, double cx, double cy, double zoom, double pan_x, double pan_y)
+{
+    b->x = cx + (b->x - cx) * zoom + pan_x;
+    b->y = cy + (b->y - cy) * zoom + pan_y;
+    b->pitch *= zoom;
+    b->slice_dx *= zoom;
+}
+
+/* Lays out pane p in rect R. */
+static void layout_pane(const StackScene *s, int p, Rect R, StackLayout *L, double k)
+{
+    const StackPane *P = &s->panes[p];
+    StackBox *boxes = L->boxes[p];
+    int title_h = px(L->small_px * 1.7);
+    L->pane[p] = R;
+    L->pane_title[p] = (Rect){R.x, R.y, R.w, title_h};
+    double label_h = L->small_px * 2.6;
+    double gap = fmax(4.0, 16.0 * k);
+    double y0 = R.y + title_h, ch = fmax(4.0, R.h - title_h - label_h);
+    const StackStage *g0 = &P->stages[0];
+    double side0 = (double)(g0->h > g0->w ? g0->h : g0->w);
+    /* the input, with room above for its deck */
+    StackBox probe;
+    double w0, h0;
+    box_extent(g0, 1.0, k, &probe, &w0, &h0);
+    double deck0 = (probe.slices - 1) * fmax(2.0, 7.0 * k);
+    double S = fmin(ch - deck0, R.w * (s->n_panes > 1 ? 0.25 : 0.4));
+    S = fmin(S, side0 * STACK_MAX_PITCH * k);
+    S = fmax(S, 4.0);
+    box_extent(g0, S / side0, k, &boxes[0], &w0, &h0);
+    boxes[0].x = R.x;
+    boxes[0].y = y0 + (boxes[0].slices - 1) * boxes[0].slice_dx;
+    double p0 = S / side0;
+    double rx = R.x + w0 + gap * 1.5, rw = R.x + R.w - rx;
+    /* the largest factor at which the other maps fit */
+    double lo = 0.0, hi = 1.0;
+    if (!flow(P, boxes, p0, hi, rx, y0, rw, R.h - title_h, gap, label_h, k)) {
+        for (int it = 0; it < 24; it++) {
+            double mid = 0.5 * (lo + hi);
+            if (flow(P, boxes, p0, mid, rx, y0, rw, R.h - title_h, gap, label_h, k))
+                lo = mid;
+            else
+                hi = mid;
+        }
+        flow(P, boxes, p0, lo, rx, y0, rw, R.h - title_h, gap, label_h, k);
+    }
+    double cx = L->canvas.x + L->canvas.w * 0.5, cy = L->canvas.y + L->canvas.h * 0.5;
+    for (size_t j = 0; j < P->n_stages; j++) {
+        StackBox *b = &boxes[j];
+        transform(b, cx, cy, s->zoom, s->pan_x, s->pan_y);
+        const StackStage *g = &P->stages[j];
+        double w = b->pitch * (double)g->w + (b->slices - 1) * b->slice_dx;
+        double room = w + gap * s->zoom * 0.9;
+        b->label_rect = (Rect){px(b->x), px(b->y + b->pitch * (double)g->h + 2.0), px(room),
+                               px(label_h)};
+        /* a label needs room for about nine characters */
+        b->label = room >= 9.0 * CHAR_W * L->small_px;
+    }
+}
+
+void stack_layout_compute(const StackScene *s, float ui_scale, int w, int h, StackLayout *L)
+{
+    memset(L, 0, sizeof *L);
+    w = imax(w, 1);
+    h = imax(h, 1);
+    L->w = w;
+    L->h = h;
+    double fit = fmax(fmin(w / 1280.0, h / 720.0), 0.25);
+    double k = fit * (ui_scale > 0.0f ? ui_scale : 1.0f);
+    L->scale = (float)k;
+    L->text_px = imax(7, px(18.0 * k));
+    L->small_px = imax(6, px(14.0 * k));
+    L->big_px = imax(8, px(24.0 * k));
+    int margin = imax(2, px(14.0 * fit));
+    int gap = imax(2, px(12.0 * k));
+    int inner = w - 2 * margin;
+
+    L->header = (Rect){margin, margin / 2, inner, px(L->text_px * 1.7)};
+    int y = L->header.y + L->header.h;
+    if (s->lesson) {
+        L->caption_chars = imax(8, (int)(inner / (CHAR_W * L->text_px)));
+        int starts[16], lens[16];
+        int lines = stack_layout_wrap(s->lesson->caption, L->caption_chars, starts, lens, 16);
+        int line_h = px(L->text_px * 1.35);
+        L->caption = (Rect){margin, y, inner, px(L->big_px * 1.5) + lines * line_h + gap / 2};
+        y += L->caption.h;
+    }
+    int bottom = h - margin / 2;
+    int status_h = px(L->small_px * 1.7);
+    L->status = (Rect){margin, bottom - status_h, inner, status_h};
+    int tl_h = px(L->text_px * 2.3);
+    L->timeline = (Rect){margin, L->status.y - tl_h, inner, tl_h};
+    int bar_h = imax(4, px(10.0 * k));
+    L->timeline_bar = (Rect){margin, L->timeline.y + L->timeline.h - bar_h - px(4.0 * k), inner, bar_h};
+    int strip_h = px(L->text_px * 1.45) * STACK_STRIP_LINES + gap / 2;
+    L->strip = (Rect){margin, L->timeline.y - strip_h, inner, strip_h};
+    L->canvas = (Rect){margin, y + gap / 2, inner, imax(1, L->strip.y - gap / 2 - y - gap / 2)};
+    if (s->show_table) {
+        int tw = imax(1, (int)(inner * 0.36));
+        L->table = (Rect){margin + inner - tw, L->canvas.y, tw, L->canvas.h};
+        L->canvas.w = imax(1, L->canvas.w - tw - gap);
+    }
+
+    for (int p = 0; p < s->n_panes; p++) {
+        L->boxes[p] = calloc(s->panes[p].n_stages, sizeof *L->boxes[p]);
+        if (!L->boxes[p]) {
+            stack_layout_free(L);
+            return;
+        }
+    }
+    int ph = L->canvas.h / imax(1, s->n_panes);
+    for (int p = 0; p < s->n_panes; p++)
+        layout_pane(s, p, (Rect){L->canvas.x, L->canvas.y + p * ph, L->canvas.w, ph - gap / 2}, L, k);
+}
+
+void stack_layout_free(StackLayout *L)
+{
+    for (int p = 0; p < LESSON_MAX_PANES; p++) {
+        free(L->boxes[p]);
+        L->boxes[p] = NULL;
+    }
+}
+
+Rect stack_layout_cell(const StackBox *b, int y, int x)
+{
+    int x0 = (int)floor(b->x + x * b->pitch), x1 = (int)floor(b->x + (x + 1) * b->pitch);
+    int y0 = (int)floor(b->y + y * b->pitch), y1 = (int)floor(b->y + (y + 1) * b->pitch);
+    return (Rect){x0, y0, imax(1, x1 - x0), imax(1, y1 - y0)};
+}
+
+static bool inside(Rect r, int x, int y)
+{
+    return x >= r.x && y >= r.y && x < r.x + r.w && y < r.y + r.h;
+}
+
+Target stack_layout_hit(const StackLayout *L, const StackScene *s, int x, int y)
+{
+    Target t = {TARGET_NONE, 0, 0, 0, 0, 0};
+    if (inside(L->timeline_bar, x, y) || inside(L->timeline, x, y)) {
+        size_t count = stack_step_count(s);
+        Rect b = L->timeline_bar;
+        double f = b.w > 1 ? (double)(x - b.x) / (double)(b.w - 1) : 0.0;
+        f = fmin(fmax(f, 0.0), 1.0);
+        t.kind = TARGET_TIMELINE;
+        t.step = (size_t)lround(f * (double)(count - 1));
+        return t;
+    }
+    if (!inside(L->canvas, x, y))
+        return t;
+    for (int p = 0; p < s->n_panes; p++) {
+        if (!L->boxes[p])
+            continue;
+        size_t cur = stack_current(s, p);
+        for (size_t j = 0; j <= cur; j++) {
+            const StackBox *b = &L->boxes[p][j];
+            const StackStage *g = &s->panes[p].stages[j];
+            double cx = (x + 0.5 - b->x) / b->pitch, cy = (y + 0.5 - b->y) / b->pitch;
+            if (cx >= 0.0 && cy >= 0.0 && cx < (double)g->w && cy < (double)g->h) {
+                t.kind = TARGET_STACK_CELL;
+                t.f = p;
+                t.c = (int)j;
+                t.y = (int)cy;
+                t.x = (int)cx;
+                return t;
+            }
+        }
+    }
+    return t;
+}
