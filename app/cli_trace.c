@@ -4,6 +4,7 @@
  * student can follow, or as JSON. Every number comes from the stepper's
  * trace (core/stepper.h). */
 #include <limits.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -38,16 +39,39 @@ static const CliCommand cmd = {
 
 enum { TRACE_BLOCKS = 3 };  /* window, weights, products */
 
-/* The text of one cell of block b (0 window, 1 weights, 2 products). */
-static void trace_cell_text(const TraceCell *c, int block, char *buf, size_t size)
+/* The number block b (0 window, 1 weights, 2 products) shows for cell c. */
+static double trace_cell_value(const TraceCell *c, int block)
+{
+    return block == 0 ? c->value : block == 1 ? c->weight : c->product;
+}
+
+/* True when every number of block b is whole: the block is then printed
+ * without decimals, otherwise every number gets four, so that the decimal
+ * points line up. */
+static bool trace_block_whole(const Trace *t, const TraceChannel *ch, int block)
+{
+    for (int i = 0; i < t->kh * t->kw; i++) {
+        double v = trace_cell_value(&ch->cells[i], block);
+        if (!((ch->cells[i].flags & CELL_SKIP) && block != 1) && isfinite(v) && v != floor(v))
+            return false;
+    }
+    return true;
+}
+
+/* The text of one cell of block b; padding cells of the window in brackets,
+ * taps no input cell lands on as ".". */
+static void trace_cell_text(const TraceCell *c, int block, bool whole, char *buf, size_t size)
 {
     char num[40];
+    double v = trace_cell_value(c, block);
     if ((c->flags & CELL_SKIP) && block != 1) {
         snprintf(buf, size, ".");
         return;
     }
-    double v = block == 0 ? c->value : block == 1 ? c->weight : c->product;
-    cli_format_number(v, num, sizeof num);
+    if (whole || !isfinite(v))
+        cli_format_number(v, num, sizeof num);
+    else
+        snprintf(num, sizeof num, fabs(v) < 1e5 ? "%.4f" : "%.4g", v);
     if (block == 0 && (c->flags & CELL_PAD))
         snprintf(buf, size, "[%s]", num);
     else
@@ -109,31 +133,37 @@ static void trace_window_coords(const Trace *t, const TraceChannel *ch, char *ro
 static void trace_print_channel(const Trace *t, const TraceChannel *ch)
 {
     static const char *const titles[TRACE_BLOCKS] = {"window", "weights", "products"};
+    static const char *const after[TRACE_BLOCKS] = {" x ", " = ", "\n"};
     char text[48], rows[200], cols[200];
-    int width[TRACE_BLOCKS];
+    int cell[TRACE_BLOCKS], width[TRACE_BLOCKS];
+    bool whole[TRACE_BLOCKS];
     for (int b = 0; b < TRACE_BLOCKS; b++) {
-        width[b] = (int)strlen(titles[b]);
+        whole[b] = trace_block_whole(t, ch, b);
+        cell[b] = 1;
         for (int i = 0; i < t->kh * t->kw; i++) {
-            trace_cell_text(&ch->cells[i], b, text, sizeof text);
-            int cell_width = ((int)strlen(text) + 1) * t->kw;
-            if (cell_width > width[b])
-                width[b] = cell_width;
+            trace_cell_text(&ch->cells[i], b, whole[b], text, sizeof text);
+            if ((int)strlen(text) + 1 > cell[b])
+                cell[b] = (int)strlen(text) + 1;
         }
+        width[b] = cell[b] * t->kw;
+        if (width[b] < (int)strlen(titles[b]) + 1)
+            width[b] = (int)strlen(titles[b]) + 1;
     }
     trace_window_coords(t, ch, rows, cols, sizeof rows);
     printf("input channel %d: rows %s, columns %s\n", ch->channel, rows, cols);
-    for (int b = 0; b < TRACE_BLOCKS; b++)
-        printf("  %*s%s", width[b], titles[b], b + 1 < TRACE_BLOCKS ? "   " : "\n");
+    printf("  ");
+    for (int b = 0; b + 1 < TRACE_BLOCKS; b++)
+        printf(" %-*s   ", width[b] - 1, titles[b]);
+    printf(" %s\n", titles[TRACE_BLOCKS - 1]);
     for (int ky = 0; ky < t->kh; ky++) {
+        printf("  ");
         for (int b = 0; b < TRACE_BLOCKS; b++) {
-            int cell = width[b] / t->kw;
-            printf("  %*s", width[b] - cell * t->kw, "");
+            printf("%*s", width[b] - cell[b] * t->kw, "");
             for (int kx = 0; kx < t->kw; kx++) {
-                trace_cell_text(&ch->cells[ky * t->kw + kx], b, text, sizeof text);
-                printf("%*s", cell, text);
+                trace_cell_text(&ch->cells[ky * t->kw + kx], b, whole[b], text, sizeof text);
+                printf("%*s", cell[b], text);
             }
-            const char *sep = b == 0 ? " x " : b == 1 ? " = " : "\n";
-            printf("%s", sep);
+            printf("%s", after[b]);
         }
     }
     printf("  sum of products: %s\n\n", cli_format_number(ch->sum, text, sizeof text));
@@ -190,7 +220,8 @@ static void trace_print_text(const Trace *t, const ConvParams *p, const char *in
     printf("total:         %s\n", cli_format_number(t->total, a, sizeof a));
     if (t->act.kind != ACT_NONE) {
         act_label(t->act, b, sizeof b);
-        printf("%-15s%s\n", strcat(b, ":"), cli_format_number(t->activated, a, sizeof a));
+        printf("activation:    %s: %s -> %s\n", b, cli_format_number(t->total, pad, sizeof pad),
+               cli_format_number(t->activated, a, sizeof a));
     }
     printf("output[%d][%d][%d] = %s\n", t->filter, t->out_y, t->out_x,
            cli_format_number(t->activated, a, sizeof a));
