@@ -43,8 +43,8 @@
 #pragma GCC optimize("O3", "fp-contract=fast")
 #endif
 
-/* On x86-64 the row loop is compiled twice: for the baseline ISA (SSE2),
- * and for AVX2+FMA with the blocked kernel, chosen per call by CPU
+/* On x86-64 the row loops are compiled twice: for the baseline ISA (SSE2),
+ * and for AVX2+FMA (with the blocked kernel), chosen per call by CPU
  * features. Every kernel is inlined into both, so each copy is built for
  * its own instruction set. */
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -322,14 +322,22 @@ __attribute__((target("avx2,fma"))) static void conv_regular_avx2(const Tensor *
 }
 #endif
 
+#ifdef CONV_X86_DISPATCH
+/* Whether this CPU runs the AVX2+FMA copies. */
+static bool conv_has_avx2(void)
+{
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+#endif
+
 /* src is the prepared input (or the input itself at stride 1 without
  * padding); tap kx of a row reads from tap_offset[kx]. */
 static void conv_regular(const Tensor *src, const size_t *tap_offset, const Tensor *weights,
                          const Tensor *bias, const ConvParams *p, Tensor *out)
 {
 #ifdef CONV_X86_DISPATCH
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    if (conv_has_avx2()) {
         conv_regular_avx2(src, tap_offset, weights, bias, p, out);
         return;
     }
@@ -337,49 +345,100 @@ static void conv_regular(const Tensor *src, const size_t *tap_offset, const Tens
     conv_regular_baseline(src, tap_offset, weights, bias, p, out);
 }
 
-/* Adds in_row * wv into one output row at ox = ix*s - left + kx*d for every
- * ix whose ox lands inside the row. */
-static void conv_scatter_row(float *restrict o, long ow, const float *restrict in, long iw, float wv,
-                             long s, long offset)
-{
-    /* ix range with 0 <= ix*s + offset < ow */
-    long lo = offset >= 0 ? 0 : (-offset + s - 1) / s;
-    long hi = ow - 1 - offset < 0 ? -1 : (ow - 1 - offset) / s;
-    if (hi > iw - 1)
-        hi = iw - 1;
-    for (long ix = lo; ix <= hi; ix++)
-        o[ix * s + offset] += wv * in[ix];
-}
+/* ---- transposed ---- */
 
-static void conv_transposed(const Tensor *input, const Tensor *weights, const Tensor *bias,
-                            const ConvParams *p, Pad4 pad, Tensor *out)
+/* Computed by gathering rather than scattering: output (oy, ox) receives
+ * tap (ky, kx) from input (iy, ix) when oy + top - ky*dh = iy*sh and
+ * ox + left - kx*dw = ix*sw. The outputs of one row with ox = r (mod sw)
+ * form a phase that meets the same taps, and along it ix advances by one:
+ * each (channel, tap) adds a contiguous input run into a contiguous
+ * accumulator row, which is then written back every sw-th cell. The input
+ * is copied with `margin` zero columns on each side so those runs never
+ * leave the copy. */
+CONV_INLINE void conv_transposed_rows(const Tensor *wide, size_t margin, const Tensor *weights,
+                                      const Tensor *bias, const ConvParams *p, Pad4 pad, Tensor *out,
+                                      float *restrict acc)
 {
-    const size_t groups = (size_t)p->groups, cpg = input->c / groups, fpg = weights->c;
+    const size_t cpg = wide->c / (size_t)p->groups, fpg = weights->c;
     const long sh = p->stride_h, sw = p->stride_w, dh = p->dilation_h, dw = p->dilation_w;
+    const long kh = (long)weights->h, kw = (long)weights->w, h = (long)wide->h;
     for (size_t f = 0; f < out->c; f++) {
-        float b = bias ? bias->data[f] : 0.0f;
-        float *plane = tensor_at(out, 0, f, 0, 0);
-        for (size_t i = 0; i < out->h * out->w; i++)
-            plane[i] = b;
-    }
-    for (size_t c = 0; c < input->c; c++) {
-        size_t group = c / cpg;
-        for (size_t fo = 0; fo < fpg; fo++) {
-            size_t f = group * fpg + fo;
-            for (size_t ky = 0; ky < weights->h; ky++) {
-                for (size_t iy = 0; iy < input->h; iy++) {
-                    long oy = (long)iy * sh - pad.top + (long)ky * dh;
-                    if (oy < 0 || oy >= (long)out->h)
+        const size_t c0 = f / fpg * cpg, fo = f % fpg;
+        const float b = bias ? bias->data[f] : 0.0f;
+        for (size_t oy = 0; oy < out->h; oy++) {
+            float *orow = tensor_at(out, 0, f, oy, 0);
+            for (long r = 0; r < sw && r < (long)out->w; r++) {
+                const size_t n = (out->w - (size_t)r + (size_t)sw - 1) / (size_t)sw;
+                for (size_t j = 0; j < n; j++)
+                    acc[j] = b;
+                for (long ky = 0; ky < kh; ky++) {
+                    long ty = (long)oy + pad.top - ky * dh;
+                    if (ty < 0 || ty % sh != 0 || ty / sh >= h)
                         continue;
-                    for (size_t kx = 0; kx < weights->w; kx++)
-                        conv_scatter_row(tensor_at(out, 0, f, (size_t)oy, 0), (long)out->w,
-                                         tensor_at(input, 0, c, iy, 0), (long)input->w,
-                                         *tensor_at(weights, c, fo, ky, kx), sw,
-                                         (long)kx * dw - pad.left);
+                    for (long kx = 0; kx < kw; kx++) {
+                        long tx = r + pad.left - kx * dw;
+                        if (((tx % sw) + sw) % sw != 0)
+                            continue;
+                        for (size_t ci = 0; ci < cpg; ci++) {
+                            const float wv = *tensor_at(weights, c0 + ci, fo, (size_t)ky, (size_t)kx);
+                            const float *restrict src =
+                                tensor_at(wide, 0, c0 + ci, (size_t)(ty / sh), 0) + (long)margin + tx / sw;
+                            for (size_t j = 0; j < n; j++)
+                                acc[j] += wv * src[j];
+                        }
+                    }
                 }
+                for (size_t j = 0; j < n; j++)
+                    orow[(size_t)r + j * (size_t)sw] = acc[j];
             }
         }
     }
+}
+
+static void conv_transposed_baseline(const Tensor *wide, size_t margin, const Tensor *weights,
+                                     const Tensor *bias, const ConvParams *p, Pad4 pad, Tensor *out,
+                                     float *acc)
+{
+    conv_transposed_rows(wide, margin, weights, bias, p, pad, out, acc);
+}
+
+#ifdef CONV_X86_DISPATCH
+__attribute__((target("avx2,fma"))) static void conv_transposed_avx2(const Tensor *wide, size_t margin,
+                                                                     const Tensor *weights, const Tensor *bias,
+                                                                     const ConvParams *p, Pad4 pad,
+                                                                     Tensor *out, float *acc)
+{
+    conv_transposed_rows(wide, margin, weights, bias, p, pad, out, acc);
+}
+#endif
+
+static Status conv_forward_transposed(const Tensor *input, const Tensor *weights, const Tensor *bias,
+                                      const ConvParams *p, Pad4 pad, Tensor *out, Error *err)
+{
+    const size_t sw = (size_t)p->stride_w;
+    const size_t margin = ((weights->w - 1) * (size_t)p->dilation_w + (size_t)p->output_padding_w) / sw + 1;
+    Tensor wide;
+    float *acc = malloc(((out->w + sw - 1) / sw) * sizeof *acc);
+    Status st;
+    if (!acc)
+        return error_set(err, CS_ERR_NOMEM, "cannot allocate a %zu-wide row", out->w);
+    st = tensor_init(&wide, 1, input->c, input->h, input->w + 2 * margin, 3, err);
+    if (st != CS_OK) {
+        free(acc);
+        return st;
+    }
+    for (size_t c = 0; c < input->c; c++)
+        for (size_t y = 0; y < input->h; y++)
+            memcpy(tensor_at(&wide, 0, c, y, margin), tensor_at(input, 0, c, y, 0), input->w * sizeof(float));
+#ifdef CONV_X86_DISPATCH
+    if (conv_has_avx2())
+        conv_transposed_avx2(&wide, margin, weights, bias, p, pad, out, acc);
+    else
+#endif
+        conv_transposed_baseline(&wide, margin, weights, bias, p, pad, out, acc);
+    tensor_free(&wide);
+    free(acc);
+    return CS_OK;
 }
 
 /* Prepares the input (unless it can be read as it is) and runs the layer. */
@@ -425,11 +484,10 @@ Status conv_forward(const Tensor *input, const Tensor *weights, const Tensor *bi
     st = tensor_init(out, 1, f, oh, ow, input->rank > 3 ? input->rank : 3, err);
     if (st != CS_OK)
         return st;
-    if (p->transposed) {
-        conv_transposed(input, weights, bias, p, pad, out);
-        return CS_OK;
-    }
-    st = conv_forward_regular(input, weights, bias, p, pad, out, err);
+    if (p->transposed)
+        st = conv_forward_transposed(input, weights, bias, p, pad, out, err);
+    else
+        st = conv_forward_regular(input, weights, bias, p, pad, out, err);
     if (st != CS_OK)
         tensor_free(out);
     return st;
