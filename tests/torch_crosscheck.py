@@ -9,9 +9,9 @@ ceil_mode, count_include_pad, dilation), compares conv_forward/pool_forward
 and the slow references with torch.nn.functional. Prints one line per
 mismatch and a summary; exits 1 on any mismatch.
 
-    python3 tests/torch_crosscheck.py [COUNT] [SEED]
+    /usr/bin/python3 tests/torch_crosscheck.py [COUNT] [SEED]
 
-Needs python3-torch and numpy. "same" with stride > 1 is checked against
+Needs a python3 that can import torch and numpy (Debian: python3-torch). "same" with stride > 1 is checked against
 TensorFlow's rule by padding explicitly with F.pad (PyTorch refuses it)."""
 import ctypes
 import os
