@@ -28,13 +28,13 @@ typedef struct Axis {
     bool dropped;           /* pool ceil_mode dropped the last window */
 } Axis;
 
-static const char *axis_name(int axis)
+static const char *geom_axis_name(int axis)
 {
     return axis == 0 ? "height" : "width";
 }
 
 /* "2" when both axes agree, else "2x1". */
-static void pair_text(char *buf, size_t size, long long h, long long w)
+static void geom_pair_text(char *buf, size_t size, long long h, long long w)
 {
     if (h == w)
         snprintf(buf, size, "%lld", h);
@@ -70,7 +70,7 @@ PoolParams geom_pool_defaults(PoolMode mode, int kernel_h, int kernel_w)
 
 /* ---- shared checks ---- */
 
-static Status check_sizes(const char *what, size_t h, size_t w, Error *err)
+static Status geom_check_sizes(const char *what, size_t h, size_t w, Error *err)
 {
     if (h == 0 || w == 0)
         return error_set(err, CS_ERR_RANGE, "%s %zux%zu has a zero side", what, h, w);
@@ -80,7 +80,7 @@ static Status check_sizes(const char *what, size_t h, size_t w, Error *err)
     return CS_OK;
 }
 
-static Status check_at_least_one(const char *what, int h, int w, Error *err)
+static Status geom_check_at_least_one(const char *what, int h, int w, Error *err)
 {
     if (h < 1 || w < 1)
         return error_set(err, CS_ERR_RANGE, "%s %d is not allowed: it must be at least 1", what,
@@ -88,32 +88,32 @@ static Status check_at_least_one(const char *what, int h, int w, Error *err)
     return CS_OK;
 }
 
-static Status check_fits_int(const char *what, int axis, long long v, Error *err)
+static Status geom_check_fits_int(const char *what, int axis, long long v, Error *err)
 {
     if (v > INT_MAX)
         return error_set(err, CS_ERR_RANGE, "%s %lld on the %s axis is too large (it must fit an int)",
-                         what, v, axis_name(axis));
+                         what, v, geom_axis_name(axis));
     return CS_OK;
 }
 
 /* Reflect needs pad < n (the edge is not repeated), circular pad <= n. */
-static Status check_pad_mode_fits(PadMode mode, int axis, long long pad, long long n, Error *err)
+static Status geom_check_pad_mode(PadMode mode, int axis, long long pad, long long n, Error *err)
 {
     const char *wide = axis == 0 ? "high" : "wide";
     if (mode == PADMODE_REFLECT && pad >= n)
         return error_set(err, CS_ERR_RANGE,
                          "reflect padding %lld needs an input larger than %lld on the %s axis; the input is %lld %s",
-                         pad, pad, axis_name(axis), n, wide);
+                         pad, pad, geom_axis_name(axis), n, wide);
     if (mode == PADMODE_CIRCULAR && pad > n)
         return error_set(err, CS_ERR_RANGE,
-                         "circular padding %lld needs an input at least %lld on the %s axis; the input is %lld %s",
-                         pad, pad, axis_name(axis), n, wide);
+                         "circular padding %lld needs an input of at least %lld on the %s axis; the input is %lld %s",
+                         pad, pad, geom_axis_name(axis), n, wide);
     return CS_OK;
 }
 
 /* ---- convolution ---- */
 
-static Status conv_resolve_axis(const ConvParams *p, int axis, Axis *a, Error *err)
+static Status geom_conv_resolve_axis(const ConvParams *p, int axis, Axis *a, Error *err)
 {
     long long total;
     Status st;
@@ -136,22 +136,22 @@ static Status conv_resolve_axis(const ConvParams *p, int axis, Axis *a, Error *e
         a->before = a->after = a->d * (a->k - 1);
         break;
     }
-    st = check_fits_int("padding", axis, a->after, err);
+    st = geom_check_fits_int("padding", axis, a->after, err);
     if (st != CS_OK)
         return st;
-    return check_pad_mode_fits(p->pad_mode, axis, a->after, a->n, err);
+    return geom_check_pad_mode(p->pad_mode, axis, a->after, a->n, err);
 }
 
 /* Validates p and resolves the padding of both axes into ax[0] (height)
- * and ax[1] (width); output sizes are left for conv_axes. */
-static Status conv_pad_axes(const ConvParams *p, size_t in_h, size_t in_w, size_t kh, size_t kw,
+ * and ax[1] (width); output sizes are left for geom_conv_axes. */
+static Status geom_conv_pad_axes(const ConvParams *p, size_t in_h, size_t in_w, size_t kh, size_t kw,
                             Axis ax[2], Error *err)
 {
     Status st;
-    if ((st = check_sizes("input", in_h, in_w, err)) != CS_OK ||
-        (st = check_sizes("kernel", kh, kw, err)) != CS_OK ||
-        (st = check_at_least_one("stride", p->stride_h, p->stride_w, err)) != CS_OK ||
-        (st = check_at_least_one("dilation", p->dilation_h, p->dilation_w, err)) != CS_OK)
+    if ((st = geom_check_sizes("input", in_h, in_w, err)) != CS_OK ||
+        (st = geom_check_sizes("kernel", kh, kw, err)) != CS_OK ||
+        (st = geom_check_at_least_one("stride", p->stride_h, p->stride_w, err)) != CS_OK ||
+        (st = geom_check_at_least_one("dilation", p->dilation_h, p->dilation_w, err)) != CS_OK)
         return st;
     if (p->padding.kind == PAD_EXPLICIT && (p->padding.h < 0 || p->padding.w < 0))
         return error_set(err, CS_ERR_RANGE, "padding %d is negative: it must be 0 or more",
@@ -176,15 +176,15 @@ static Status conv_pad_axes(const ConvParams *p, size_t in_h, size_t in_w, size_
     ax[0].op = p->output_padding_h;
     ax[1].op = p->output_padding_w;
     for (int i = 0; i < 2; i++)
-        if ((st = conv_resolve_axis(p, i, &ax[i], err)) != CS_OK)
+        if ((st = geom_conv_resolve_axis(p, i, &ax[i], err)) != CS_OK)
             return st;
     return CS_OK;
 }
 
-static Status conv_axes(const ConvParams *p, size_t in_h, size_t in_w, size_t kh, size_t kw,
+static Status geom_conv_axes(const ConvParams *p, size_t in_h, size_t in_w, size_t kh, size_t kw,
                         Axis ax[2], Error *err)
 {
-    Status st = conv_pad_axes(p, in_h, in_w, kh, kw, ax, err);
+    Status st = geom_conv_pad_axes(p, in_h, in_w, kh, kw, ax, err);
     if (st != CS_OK)
         return st;
     if (!p->transposed && (ax[0].op != 0 || ax[1].op != 0))
@@ -197,7 +197,7 @@ static Status conv_axes(const ConvParams *p, size_t in_h, size_t in_w, size_t kh
         long long padded_w = ax[1].n + ax[1].before + ax[1].after;
         if (span_h > padded_h || span_w > padded_w) {
             char dil[32];
-            pair_text(dil, sizeof dil, ax[0].d, ax[1].d);
+            geom_pair_text(dil, sizeof dil, ax[0].d, ax[1].d);
             if (ax[0].d == 1 && ax[1].d == 1)
                 return error_set(err, CS_ERR_RANGE,
                                  "kernel %lldx%lld (dilation 1) is larger than the padded input %lldx%lld",
@@ -228,7 +228,7 @@ static Status conv_axes(const ConvParams *p, size_t in_h, size_t in_w, size_t kh
                              ax[0].out, ax[1].out, ax[0].out < 1 ? ax[0].before : ax[1].before);
     }
     for (int i = 0; i < 2; i++)
-        if ((st = check_fits_int("output size", i, ax[i].out, err)) != CS_OK)
+        if ((st = geom_check_fits_int("output size", i, ax[i].out, err)) != CS_OK)
             return st;
     return CS_OK;
 }
@@ -237,7 +237,7 @@ Status geom_conv_padding(const ConvParams *p, size_t in_h, size_t in_w, size_t k
                          Pad4 *pad, Error *err)
 {
     Axis ax[2];
-    Status st = conv_pad_axes(p, in_h, in_w, kh, kw, ax, err);
+    Status st = geom_conv_pad_axes(p, in_h, in_w, kh, kw, ax, err);
     if (st != CS_OK)
         return st;
     pad->top = (int)ax[0].before;
@@ -251,7 +251,7 @@ Status geom_conv_output(const ConvParams *p, size_t in_h, size_t in_w, size_t kh
                         size_t *out_h, size_t *out_w, Error *err)
 {
     Axis ax[2];
-    Status st = conv_axes(p, in_h, in_w, kh, kw, ax, err);
+    Status st = geom_conv_axes(p, in_h, in_w, kh, kw, ax, err);
     if (st != CS_OK)
         return st;
     *out_h = (size_t)ax[0].out;
@@ -264,7 +264,7 @@ Status geom_conv_explain(const ConvParams *p, size_t in_h, size_t in_w, size_t k
 {
     Axis ax[2];
     Error err;
-    Status st = conv_axes(p, in_h, in_w, kh, kw, ax, &err);
+    Status st = geom_conv_axes(p, in_h, in_w, kh, kw, ax, &err);
     const Axis *a = &ax[axis == 0 ? 0 : 1];
     if (size == 0)
         return st;
@@ -281,13 +281,13 @@ Status geom_conv_explain(const ConvParams *p, size_t in_h, size_t in_w, size_t k
 
 /* ---- pooling ---- */
 
-static Status pool_axes(const PoolParams *p, size_t in_h, size_t in_w, Axis ax[2], Error *err)
+static Status geom_pool_axes(const PoolParams *p, size_t in_h, size_t in_w, Axis ax[2], Error *err)
 {
     Status st;
-    if ((st = check_sizes("input", in_h, in_w, err)) != CS_OK ||
-        (st = check_at_least_one("pooling kernel", p->kernel_h, p->kernel_w, err)) != CS_OK ||
-        (st = check_at_least_one("stride", p->stride_h, p->stride_w, err)) != CS_OK ||
-        (st = check_at_least_one("dilation", p->dilation_h, p->dilation_w, err)) != CS_OK)
+    if ((st = geom_check_sizes("input", in_h, in_w, err)) != CS_OK ||
+        (st = geom_check_at_least_one("pooling kernel", p->kernel_h, p->kernel_w, err)) != CS_OK ||
+        (st = geom_check_at_least_one("stride", p->stride_h, p->stride_w, err)) != CS_OK ||
+        (st = geom_check_at_least_one("dilation", p->dilation_h, p->dilation_w, err)) != CS_OK)
         return st;
     if (p->pad_h < 0 || p->pad_w < 0)
         return error_set(err, CS_ERR_RANGE, "padding %d is negative: it must be 0 or more",
@@ -325,13 +325,13 @@ static Status pool_axes(const PoolParams *p, size_t in_h, size_t in_w, Axis ax[2
     }
     if (ax[0].out < 1 || ax[1].out < 1) {
         char dil[32];
-        pair_text(dil, sizeof dil, ax[0].d, ax[1].d);
+        geom_pair_text(dil, sizeof dil, ax[0].d, ax[1].d);
         return error_set(err, CS_ERR_RANGE,
                          "pooling window %lldx%lld (dilation %s) is larger than the padded input %lldx%lld",
                          ax[0].k, ax[1].k, dil, ax[0].n + 2 * ax[0].before, ax[1].n + 2 * ax[1].before);
     }
     for (int i = 0; i < 2; i++)
-        if ((st = check_fits_int("output size", i, ax[i].out, err)) != CS_OK)
+        if ((st = geom_check_fits_int("output size", i, ax[i].out, err)) != CS_OK)
             return st;
     return CS_OK;
 }
@@ -340,7 +340,7 @@ Status geom_pool_output(const PoolParams *p, size_t in_h, size_t in_w,
                         size_t *out_h, size_t *out_w, Error *err)
 {
     Axis ax[2];
-    Status st = pool_axes(p, in_h, in_w, ax, err);
+    Status st = geom_pool_axes(p, in_h, in_w, ax, err);
     if (st != CS_OK)
         return st;
     *out_h = (size_t)ax[0].out;
@@ -353,7 +353,7 @@ Status geom_pool_explain(const PoolParams *p, size_t in_h, size_t in_w,
 {
     Axis ax[2];
     Error err;
-    Status st = pool_axes(p, in_h, in_w, ax, &err);
+    Status st = geom_pool_axes(p, in_h, in_w, ax, &err);
     const Axis *a = &ax[axis == 0 ? 0 : 1];
     if (size == 0)
         return st;
