@@ -14,7 +14,8 @@
 #include "actions.h"
 
 /* Playback speeds in steps per second, slowest first. */
-static const float speed_ladder[] = {0.5f, 1.0f, 2.0f, 4.0f, 8.0f, 15.0f, 30.0f, 60.0f, 120.0f, 240.0f};
+static const float speed_ladder[] = {0.5f, 1.0f,   2.0f,   4.0f,   8.0f,   15.0f,
+                                     30.0f, 60.0f, 120.0f, 240.0f, 480.0f, 960.0f};
 #define SPEED_COUNT ((int)(sizeof speed_ladder / sizeof speed_ladder[0]))
 
 #define STRIDE_MAX 4

@@ -42,7 +42,7 @@ void action_step_end(App *app, int arg);
 /* Play / pause; playing from the last step starts again at step 0. */
 void action_play_toggle(App *app, int arg);
 /* Next faster (arg > 0) or slower speed in a fixed ladder of steps per
- * second (0.5 ... 240). */
+ * second (0.5 ... 960). */
 void action_speed(App *app, int arg);
 /* Steps the playback clock is due: `steps` steps forward (the window's
  * accumulator decides how many); stops playing at the last step. */

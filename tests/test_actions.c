@@ -91,7 +91,7 @@ static void check_valid(const App *a)
     cr_assert_geq(out_w(a), 1);
     if (s->kind == LAYER_CONV)
         cr_assert_eq((size_t)s->kernel_h, s->weights.h);
-    cr_assert(v->speed >= 0.5f && v->speed <= 240.0f, "speed %g", v->speed);
+    cr_assert(v->speed >= 0.5f && v->speed <= 960.0f, "speed %g", v->speed);
     cr_assert(v->ui_scale >= VIEW_SCALE_MIN && v->ui_scale <= VIEW_SCALE_MAX);
     cr_assert(v->theme == THEME_DARK || v->theme == THEME_LIGHT);
     cr_assert_lt(strlen(v->edit_text), sizeof v->edit_text);
@@ -250,7 +250,7 @@ Test(actions, speed_walks_a_ladder_with_limits)
     cr_assert_str_eq(a.view.status, "speed 4 steps/s");
     for (int i = 0; i < 20; i++)
         action_speed(&a, +1);
-    cr_assert_float_eq(a.view.speed, 240.0f, 1e-6);
+    cr_assert_float_eq(a.view.speed, 960.0f, 1e-6);
     for (int i = 0; i < 20; i++)
         action_speed(&a, -1);
     cr_assert_float_eq(a.view.speed, 0.5f, 1e-6);
