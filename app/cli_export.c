@@ -275,12 +275,12 @@ int cli_export(int argc, char **argv)
         scene_destroy(s);
         return cli_fail(1, "%s already exists (use --force to replace it)", job.path);
     }
-    /* The timeline reads as the animation plays: at the export's rate, and
-     * playing in a GIF or video. */
+    /* Every frame is a frame of the animation: the timeline reads
+     * "playing" at the export's rate, also in a single still. */
     View view;
     view_init(&view, &o);
     view.speed = (float)(job.fps ? job.fps : EXPORT_DEFAULT_FPS);
-    view.playing = job.target == EXPORT_GIF || job.target == EXPORT_VIDEO;
+    view.playing = true;
     job.stop = &stop_requested;
     catch_signals();
     size_t written = 0;
