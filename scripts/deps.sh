@@ -36,6 +36,7 @@ if [ "$want" = test ]; then
     need xauth has_cmd xauth
     need xdotool has_cmd xdotool
     need imagemagick has_cmd import
+    need ffmpeg has_cmd ffmpeg
     need clang has_cmd clang
     need libclang-rt-14-dev sh -c 'ls /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a'
 fi
