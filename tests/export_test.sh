@@ -292,7 +292,7 @@ if command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1; then
     [ ! -e int.mp4 ] && ok "Ctrl-C: no video" || not_ok "Ctrl-C video" "int.mp4 exists"
     no_temp "Ctrl-C: no temporary video" .
     sleep 0.2
-    if ps -eo args 2>/dev/null | grep -v grep | grep -q 'int\.mp4\.tmp'; then
+    if grep -ls 'int\.mp4\.tmp' /proc/[0-9]*/cmdline | grep -qv "/proc/$$/"; then
         not_ok "Ctrl-C video" "ffmpeg still running"
     else ok "Ctrl-C: ffmpeg stopped"; fi
 else
