@@ -24,7 +24,13 @@
       "input + output tensors of that run (target: peak_mib under 3x this)")                 \
     X(bench_frame_ms, "frame_ms", "ms",                                                      \
       "draw_frame of the default scene at 1280x720 offscreen (software renderer, no "        \
-      "encoding), median of 51 frames, CPU time (target: under 4)")
+      "encoding), median of 51 frames, CPU time (target: under 4)")                          \
+    X(bench_png_ms, "png_ms", "ms",                                                          \
+      "png_out_write of one 1280x720 frame of the default scene into memory, one thread, "  \
+      "median of its 25 steps (export --frames runs 2 such writers beside the drawing)")     \
+    X(bench_gif_ms, "gif_ms", "ms",                                                          \
+      "gif_out_add of one 1280x720 frame of the default scene (palette, changed pixels, "    \
+      "LZW) into memory, median of its 25 steps")
 
 #define BENCH_DECLARE(function, key, unit, what) Status function(double *value, Error *err);
 BENCH_FIGURES(BENCH_DECLARE)
