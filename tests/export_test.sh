@@ -50,10 +50,11 @@ no_temp() {
     if [ -z "$left" ]; then ok "$1"; else not_ok "$1" "temporary files left: $left"; fi
 }
 
-# contiguous NAME DIR: the frames in DIR are frame 1 to N with no gap, each a
-# complete PNG; prints N.
+# contiguous NAME DIR: the frames in DIR (if it exists: an export that kept
+# no frame removes the folder it made) are frame 1 to N with no gap, each a
+# complete PNG.
 contiguous() {
-    n=$(ls "$2" | grep -c '^frame-[0-9]*\.png$')
+    n=$(ls "$2" 2>/dev/null | grep -c '^frame-[0-9]*\.png$')
     gaps=0
     for f in "$2"/frame-*.png; do
         [ -e "$f" ] || break
