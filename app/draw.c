@@ -797,8 +797,8 @@ static void draw_output_map(Ctx *x, int f)
     if (x->t->filter == f) {
         Rect cr;
         if (span_rect(g, x->t->out_y, x->t->out_x, x->t->out_y, x->t->out_x, &cr)) {
-            int th = imax(2, imin(thick(x, 4.0f), g->pitch / 5 + 1));
-            ring(x, grow(cr, (g->pitch - g->cell + 1) / 2), th, x->th->window);
+            int th = imax(2, imin(thick(x, 3.0f), g->pitch / 6 + 1));
+            ring(x, grow(cr, th), th, x->th->window);
         }
     }
 }

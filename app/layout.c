@@ -30,9 +30,12 @@ static int px(float v)
 }
 
 /* Fills g for rows x cols cells of side cell at (x, y), showing model
- * coordinates from (y0, x0). */
+ * coordinates from (y0, x0). Numbers are printed when the cell is at least
+ * NUMBERS_MIN_CELL at the window's size factor fit (not the UI scale: a
+ * bigger scale should make numbers bigger where there is room, never turn
+ * them into a picture). */
 static void grid_place(GridLayout *g, int x, int y, int rows, int cols, int y0, int x0, int cell,
-                       float k)
+                       float fit)
 {
     cell = imax(cell, 1);
     int gap = cell >= 12 ? imax(1, cell / 22) : 0;
@@ -46,7 +49,7 @@ static void grid_place(GridLayout *g, int x, int y, int rows, int cols, int y0, 
     g->rect.y = y;
     g->rect.w = cols * cell - gap;
     g->rect.h = rows * cell - gap;
-    g->numbers = (float)cell >= NUMBERS_MIN_CELL * k * 0.999f;
+    g->numbers = (float)cell >= NUMBERS_MIN_CELL * fit * 0.999f;
     g->text_px = imax(6, px((float)g->cell * 0.44f));
 }
 
@@ -93,14 +96,14 @@ typedef struct PoolGeometry {
  * the window's values with the max or the average in a column on the
  * right. Returns false when the numbers would not be readable (the general
  * layout then draws pictures and an inset). */
-static bool layout_pool(Layout *L, const PoolGeometry *g, float k)
+static bool layout_pool(Layout *L, const PoolGeometry *g, float k, float fit)
 {
     int nc = L->n_channels;
     int right_w = px(260.0f * k);
     float cw = ((float)(g->main_w - right_w - nc * g->gap)) / (float)imax(nc * imax(g->cols_in, g->ow), 1);
     float ch = ((float)(g->main_h - 2 * g->label_h - g->gap)) / (float)(g->rows_in + g->oh);
     float c = fminf(fminf(cw, ch), MAX_CELL * k);
-    if (c < NUMBERS_MIN_CELL * k)
+    if (c < NUMBERS_MIN_CELL * fit)
         return false;
     int cell = (int)c;
     int col_w = imax(g->cols_in, g->ow) * cell;
@@ -113,11 +116,11 @@ static bool layout_pool(Layout *L, const PoolGeometry *g, float k)
     for (int ci = 0; ci < nc; ci++) {
         L->channel_label[ci] = (Rect){x, g->main_top, col_w, g->label_h};
         grid_place(&L->input[ci], x + (col_w - g->cols_in * cell) / 2, g->main_top + g->label_h, g->rows_in,
-                   g->cols_in, g->y0, g->x0, cell, k);
+                   g->cols_in, g->y0, g->x0, cell, fit);
         if (ci < L->n_maps) {
             L->map_label[ci] = (Rect){x, out_top, col_w, g->label_h};
             grid_place(&L->output[ci], x + (col_w - g->ow * cell_out) / 2, out_top + g->label_h, g->oh, g->ow,
-                       0, 0, cell_out, k);
+                       0, 0, cell_out, fit);
         }
         x += col_w + g->gap;
     }
@@ -128,8 +131,8 @@ static bool layout_pool(Layout *L, const PoolGeometry *g, float k)
     int kx = x + (right_w - g->kw * ck) / 2;
     int ky = g->main_top + g->label_h + g->label_h;
     for (int ci = 0; ci < nc; ci++) {
-        grid_place(&L->kernel[ci], kx, ky, g->kh, g->kw, 0, 0, ck, k);
-        L->kernel[ci].numbers = (float)ck >= 18.0f * k;
+        grid_place(&L->kernel[ci], kx, ky, g->kh, g->kw, 0, 0, ck, fit);
+        L->kernel[ci].numbers = (float)ck >= 18.0f * fit;
         L->channel_sum[ci] = (Rect){x, ky + g->kh * ck + px(4.0f * k), right_w, px((float)L->text_px * 1.5f)};
     }
     return true;
@@ -150,11 +153,15 @@ void layout_compute(const Scene *s, const View *v, int w, int h, Layout *L)
     fit = fmaxf(fit, 0.25f);
     float k = fit * (v->ui_scale > 0.0f ? v->ui_scale : 1.0f);
     L->scale = k;
-    L->text_px = imax(7, px(18.0f * k));
-    L->small_px = imax(6, px(14.0f * k));
+    /* the scale enlarges the text that carries the arithmetic fully, the
+     * labels and gaps less: in a window the grids already fill, every
+     * pixel of height they give up makes their numbers smaller */
+    float ks = fit * sqrtf(v->ui_scale > 0.0f ? v->ui_scale : 1.0f);
+    L->text_px = imax(7, px(18.0f * ks));
+    L->small_px = imax(6, px(14.0f * ks));
     L->big_px = imax(8, px(26.0f * k));
     int margin = imax(2, px(14.0f * fit));
-    int gap = imax(2, px(20.0f * k));
+    int gap = imax(2, px(20.0f * fit));
     int label_h = px((float)L->small_px * 1.6f);
 
     /* bands */
@@ -212,13 +219,13 @@ void layout_compute(const Scene *s, const View *v, int w, int h, Layout *L)
     float cw = ((float)main_w - (float)(nc + mc) * (float)gap) / fmaxf(denom, 1.0f);
     float ch = ((float)(main_h - 2 * label_h - sum_h - gap)) / (float)(rows_in + kh);
     float c = fminf(fminf(cw, ch), max_cell);
-    bool pictures = c < NUMBERS_MIN_CELL * k;
+    bool pictures = c < NUMBERS_MIN_CELL * fit;
     int hw = imin(w - 2 * margin, px(1100.0f * k)), hh = imin(h - 2 * margin, px(640.0f * k));
     L->help = (Rect){(w - hw) / 2, (h - hh) / 2, hw, hh};
     if (pool) {
         PoolGeometry pg = {main_top, main_h, main_w, margin, gap, label_h, sum_h, rows_in, cols_in, y0, x0,
                            (int)oh, (int)ow, kh, kw};
-        if (layout_pool(L, &pg, k))
+        if (layout_pool(L, &pg, k, fit))
             return;
     }
 
@@ -264,7 +271,7 @@ void layout_compute(const Scene *s, const View *v, int w, int h, Layout *L)
                      ((float)(main_h - bias_h) - (float)mr * (float)(label_h + gap)) / (float)(mr * (int)oh));
     co = fminf(co, max_cell);
     if (!pictures)
-        co = fminf(co, fmaxf((float)cell_in * 1.5f, NUMBERS_MIN_CELL * k * 1.6f));
+        co = fminf(co, fmaxf((float)cell_in * 1.5f, NUMBERS_MIN_CELL * fit * 1.6f));
     int cell_out = imax(1, (int)co);
     int out_w = mc * (int)ow * cell_out + (mc - 1) * gap;
     int slack = imax(0, area_w - out_w);
@@ -274,7 +281,7 @@ void layout_compute(const Scene *s, const View *v, int w, int h, Layout *L)
     for (int ci = 0; ci < nc; ci++) {
         int gx = x + (col_w - cols_in * cell_in) / 2;
         L->channel_label[ci] = (Rect){x, main_top, col_w, label_h};
-        grid_place(&L->input[ci], gx, main_top + label_h, rows_in, cols_in, y0, x0, cell_in, k);
+        grid_place(&L->input[ci], gx, main_top + label_h, rows_in, cols_in, y0, x0, cell_in, fit);
         if (pictures) {
             GridLayout *g = &L->inset[ci];
             int iy0 = 0, ix0 = 0;
@@ -284,18 +291,18 @@ void layout_compute(const Scene *s, const View *v, int w, int h, Layout *L)
             }
             int top = main_top + label_h + rows_in * cell_in + gap + label_h;
             grid_place(g, x + (col_w - inset_cols * cell_inset) / 2, top, inset_rows, inset_cols, iy0,
-                       ix0, cell_inset, k);
-            g->numbers = (float)cell_inset >= 18.0f * k;
+                       ix0, cell_inset, fit);
+            g->numbers = (float)cell_inset >= 18.0f * fit;
         }
         /* arithmetic row: kernel (or pooling window), arrow, products, sum */
         int pair_w = pool ? kw * cell_k : 2 * kw * cell_k + op_w;
         int ax = x + (col_w - pair_w) / 2;
         int ay = arith_top + label_h;
-        grid_place(&L->kernel[ci], ax, ay, kh, kw, 0, 0, cell_k, k);
-        L->kernel[ci].numbers = (float)cell_k >= 18.0f * k;
+        grid_place(&L->kernel[ci], ax, ay, kh, kw, 0, 0, cell_k, fit);
+        L->kernel[ci].numbers = (float)cell_k >= 18.0f * fit;
         if (!pool) {
             L->op_times[ci] = (Rect){ax + kw * cell_k, ay, op_w, kh * cell_k};
-            grid_place(&L->product[ci], ax + kw * cell_k + op_w, ay, kh, kw, 0, 0, cell_k, k);
+            grid_place(&L->product[ci], ax + kw * cell_k + op_w, ay, kh, kw, 0, 0, cell_k, fit);
             L->product[ci].numbers = L->kernel[ci].numbers;
         }
         L->channel_sum[ci] = (Rect){x, ay + kh * cell_k + px(4.0f * k), col_w,
@@ -313,7 +320,7 @@ void layout_compute(const Scene *s, const View *v, int w, int h, Layout *L)
         int mx = ox + cidx * ((int)ow * cell_out + gap);
         int my = oy + r * (label_h + (int)oh * cell_out + gap);
         L->map_label[m] = (Rect){mx, my, (int)ow * cell_out, label_h};
-        grid_place(&L->output[m], mx, my + label_h, (int)oh, (int)ow, 0, 0, cell_out, k);
+        grid_place(&L->output[m], mx, my + label_h, (int)oh, (int)ow, 0, 0, cell_out, fit);
         maps_bottom = imax(maps_bottom, my + label_h + (int)oh * cell_out);
     }
     if (!pool && s->has_bias) {
