@@ -12,7 +12,7 @@
  * and a transposed convolution's input i writes the output cells
  *     o = i*s - p + j*d,  j = 0 .. k-1.
  * Going against that map (which outputs read input i; which inputs write
- * output o) solves o*s + j*d in [lo+p, hi+p] for o; see taps_span. */
+ * output o) solves o*s + j*d in [lo+p, hi+p] for o; see "cell ranges". */
 #include "rf.h"
 
 #include <limits.h>
@@ -217,7 +217,17 @@ Status rf_compute(const LayerStack *stack, size_t in_h, size_t in_w, size_t in_c
     return CS_OK;
 }
 
-/* ---- cell ranges ---- */
+/* ---- cell ranges ----
+ *
+ * On one axis, tap j of output o of a conv or pool reads input o*s - p + j*d.
+ * In "gather" form: x is hit by an input range [a, b] (shifted by p) when
+ * x*s + j*d lies in [a, b] for some tap j; tap j hits exactly the x in
+ * [ceil((a - j*d)/s), floor((b - j*d)/s)], which is non-empty when
+ * (j*d - a) mod s <= b - a. Finding the first or last such tap is finding
+ * the first t with (c + t*step) mod s <= w, which mod_first solves in
+ * O(log s) steps, so kernels, strides and dilations of any size answer at
+ * once. A transposed convolution scatters: input i writes outputs
+ * o = i*s - p + j*d ("scatter" form). */
 
 /* floor(a/b) and ceil(a/b) for b > 0 */
 static long long floor_div(long long a, long long b)
@@ -231,90 +241,175 @@ static long long ceil_div(long long a, long long b)
     return -floor_div(-a, b);
 }
 
-/* The smallest and largest o such that o*s + j*d lies in [a, b] for some
- * tap j in [0, k); false when there is none. For tap j the solutions are
- * [ceil((a - j*d)/s), floor((b - j*d)/s)], both non-increasing in j, so the
- * smallest o comes from the largest tap that has a solution and the largest
- * o from the smallest one. Whether a tap has a solution repeats with period
- * s/gcd(s, d) in j, so at most min(k, s) taps are tried from each end. */
-static bool taps_span(long long a, long long b, long long k, long long s, long long d,
-                      long long *lo, long long *hi)
-{
-    long long tries = k < s ? k : s;
-    bool found = false;
-
-    for (long long t = 0; t < tries && !found; t++) {
-        long long j = k - 1 - t;
-        long long first = ceil_div(a - j * d, s), last = floor_div(b - j * d, s);
-        if (first <= last) {
-            *lo = first;
-            found = true;
-        }
-    }
-    if (!found)
-        return false;
-    for (long long j = 0; j < tries; j++) {
-        long long first = ceil_div(a - j * d, s), last = floor_div(b - j * d, s);
-        if (first <= last) {
-            *hi = last;
-            return true;
-        }
-    }
-    return false;
-}
-
-/* One axis of a layer's cell map, for testing single cells:
- *   gather:  x is hit when x*s + j*d lies in [a, b] for some tap j;
- *   scatter: x is hit when x + offset = i*s + j*d for some i in [a, b], tap j. */
-typedef struct Taps {
-    long long k, s, d;
-    long long a, b;
-    bool scatter;
-    long long offset;
-} Taps;
-
 static long long floor_mod(long long a, long long b)
 {
     return a - floor_div(a, b) * b;
 }
 
-static bool taps_hit(const Taps *t, long long x)
+/* The smallest t >= 0 with l <= (a*t) mod m <= r, for 0 <= l <= r < m and
+ * 0 <= a < m (m < 2^31); -1 when there is none. When the interval holds no
+ * multiple of a, a*t must wrap past m some y times, and the smallest y is
+ * the same question one Euclid step down: (m*y) mod a in [-r, -l] mod a. */
+static long long mod_first(long long a, long long m, long long l, long long r)
 {
-    long long jlo, jhi;
-    if (!t->scatter) {
-        jlo = ceil_div(t->a - x * t->s, t->d);
-        jhi = floor_div(t->b - x * t->s, t->d);
-        return (jlo < 0 ? 0 : jlo) <= (jhi > t->k - 1 ? t->k - 1 : jhi);
-    }
-    x += t->offset;
-    jlo = ceil_div(x - t->b * t->s, t->d);
-    jhi = floor_div(x - t->a * t->s, t->d);
-    if (jlo < 0)
-        jlo = 0;
-    if (jhi > t->k - 1)
-        jhi = t->k - 1;
-    /* (x - j*d) mod s repeats within s taps */
-    for (long long n = 0; jlo <= jhi && n < t->s; jlo++, n++)
-        if (floor_mod(x - jlo * t->d, t->s) == 0)
-            return true;
-    return false;
+    long long t, y;
+    if (l == 0)
+        return 0;
+    if (a == 0)
+        return -1;
+    t = (l + a - 1) / a;
+    if (a * t <= r)
+        return t;
+    y = mod_first(m % a, a, a - r % a, a - l % a);
+    if (y < 0)
+        return -1;
+    return (l + m * y + a - 1) / a;
 }
 
-/* Cuts [lo, hi] to [0, size-1] (when size is known) and then moves each end
- * inwards to the nearest cell that is hit: the unclipped ends are hit by
- * construction, a clipped end may fall in a gap between taps. */
-static void clip_to_hits(const Taps *t, size_t size, long long *lo, long long *hi)
+/* The smallest t >= 0 with (c + t*step) mod m <= w, or -1. */
+static long long first_hit(long long c, long long step, long long m, long long w)
 {
-    if (size > 0) {
-        if (*lo < 0)
-            *lo = 0;
-        if (*hi > (long long)size - 1)
-            *hi = (long long)size - 1;
+    c = floor_mod(c, m);
+    step = floor_mod(step, m);
+    if (w >= m - 1 || c <= w)
+        return 0;
+    return mod_first(step, m, m - c, m - c + w);
+}
+
+/* The smallest value of (c + t*step) mod m over t in [0, n), or -1 for n <= 0:
+ * the smallest w that some t below n reaches. */
+static long long min_mod(long long c, long long step, long long m, long long n)
+{
+    long long lo = 0, hi = m - 1;
+    if (n <= 0)
+        return -1;
+    while (lo < hi) {
+        long long mid = lo + (hi - lo) / 2, t = first_hit(c, step, m, mid);
+        if (t >= 0 && t < n)
+            hi = mid;
+        else
+            lo = mid + 1;
     }
-    while (*lo <= *hi && !taps_hit(t, *lo))
-        (*lo)++;
-    while (*hi >= *lo && !taps_hit(t, *hi))
-        (*hi)--;
+    return lo;
+}
+
+typedef struct Taps {
+    long long k, s, d;
+    long long a, b;     /* gather: the range shifted by p; scatter: the input range */
+} Taps;
+
+/* Gather: the smallest tap j >= lo whose cells are not empty, or -1. */
+static long long tap_first(const Taps *t, long long lo)
+{
+    long long step;
+    if (lo < 0)
+        lo = 0;
+    if (lo > t->k - 1)
+        return -1;
+    step = first_hit(lo * t->d - t->a, t->d, t->s, t->b - t->a);
+    return step >= 0 && step <= t->k - 1 - lo ? lo + step : -1;
+}
+
+/* Gather: the largest tap j <= hi whose cells are not empty, or -1. */
+static long long tap_last(const Taps *t, long long hi)
+{
+    long long step;
+    if (hi > t->k - 1)
+        hi = t->k - 1;
+    if (hi < 0)
+        return -1;
+    step = first_hit(hi * t->d - t->a, -t->d, t->s, t->b - t->a);
+    return step >= 0 && step <= hi ? hi - step : -1;
+}
+
+static bool gather_hit(const Taps *t, long long x)
+{
+    long long jlo = ceil_div(t->a - x * t->s, t->d), jhi = floor_div(t->b - x * t->s, t->d);
+    return (jlo < 0 ? 0 : jlo) <= (jhi > t->k - 1 ? t->k - 1 : jhi);
+}
+
+/* Gather: the first and last x hit, within [0, size-1] when size is known;
+ * false when none is. */
+static bool gather_span(const Taps *t, size_t size, long long *lo, long long *hi)
+{
+    long long first = tap_last(t, t->k - 1), last = tap_first(t, 0);
+    if (first < 0)
+        return false;
+    *lo = ceil_div(t->a - first * t->d, t->s);
+    *hi = floor_div(t->b - last * t->d, t->s);
+    if (size > 0 && *lo < 0) {
+        if (gather_hit(t, 0)) {
+            *lo = 0;
+        } else {
+            /* the first x above 0 comes from a tap whose cells all lie above 0:
+               a - j*d > 0 */
+            long long j = tap_last(t, ceil_div(t->a, t->d) - 1);
+            if (j < 0)
+                return false;
+            *lo = ceil_div(t->a - j * t->d, t->s);
+        }
+    }
+    if (size > 0 && *hi > (long long)size - 1) {
+        long long x1 = (long long)size - 1;
+        if (gather_hit(t, x1)) {
+            *hi = x1;
+        } else {
+            /* from a tap whose cells all lie below x1: b - j*d < x1*s */
+            long long j = tap_first(t, floor_div(t->b - x1 * t->s, t->d) + 1);
+            if (j < 0)
+                return false;
+            *hi = floor_div(t->b - j * t->d, t->s);
+        }
+    }
+    return *lo <= *hi;
+}
+
+/* Scatter: the smallest value i*s + j*d >= x0 over inputs i in [a, b] and
+ * taps j; false when there is none. Taps from j3 on start at or above x0,
+ * so the first of them is best; a tap j below j3 (and from j4 on, where
+ * its inputs still reach x0) first reaches x0 + ((j*d - x0) mod s). */
+static bool scatter_above(const Taps *t, long long x0, long long *out)
+{
+    long long j3 = ceil_div(x0 - t->a * t->s, t->d), j4 = ceil_div(x0 - t->b * t->s, t->d);
+    long long from, to, v;
+    bool found = false;
+    if (j3 < 0)
+        j3 = 0;
+    if (j3 <= t->k - 1) {
+        *out = t->a * t->s + j3 * t->d;
+        found = true;
+    }
+    from = j4 < 0 ? 0 : j4;
+    to = j3 - 1 < t->k - 1 ? j3 - 1 : t->k - 1;
+    v = min_mod(from * t->d - x0, t->d, t->s, to - from + 1);
+    if (v >= 0 && (!found || x0 + v < *out)) {
+        *out = x0 + v;
+        found = true;
+    }
+    return found;
+}
+
+/* Scatter: the largest value i*s + j*d <= x1; false when there is none.
+ * The mirror image of scatter_above. */
+static bool scatter_below(const Taps *t, long long x1, long long *out)
+{
+    long long j5 = floor_div(x1 - t->b * t->s, t->d), j6 = floor_div(x1 - t->a * t->s, t->d);
+    long long from, to, v;
+    bool found = false;
+    if (j5 > t->k - 1)
+        j5 = t->k - 1;
+    if (j5 >= 0) {
+        *out = t->b * t->s + j5 * t->d;
+        found = true;
+    }
+    from = j5 + 1 < 0 ? 0 : j5 + 1;
+    to = j6 < t->k - 1 ? j6 : t->k - 1;
+    v = min_mod(x1 - from * t->d, -t->d, t->s, to - from + 1);
+    if (v >= 0 && (!found || x1 - v > *out)) {
+        *out = x1 - v;
+        found = true;
+    }
+    return found;
 }
 
 static CellRange range_make(long long lo, long long hi)
@@ -331,7 +426,7 @@ static CellRange range_make(long long lo, long long hi)
 
 CellRange rf_range_back(const RfLayer *layer, int axis, CellRange r)
 {
-    Taps t = {layer->kernel[axis], layer->stride[axis], layer->dilation[axis], 0, 0, false, 0};
+    Taps t = {layer->kernel[axis], layer->stride[axis], layer->dilation[axis], 0, 0};
     long long p = layer->padding[axis], lo, hi;
 
     if (r.lo > r.hi || t.k < 1 || t.s < 1 || t.d < 1)
@@ -342,40 +437,49 @@ CellRange rf_range_back(const RfLayer *layer, int axis, CellRange r)
        input has no padding cells */
     t.a = (long long)r.lo + p;
     t.b = (long long)r.hi + p;
-    if (!taps_span(t.a, t.b, t.k, t.s, t.d, &lo, &hi))
+    if (!gather_span(&t, layer->in_size[axis], &lo, &hi))
         return range_make(0, -1);
-    clip_to_hits(&t, layer->in_size[axis], &lo, &hi);
     return range_make(lo, hi);
 }
 
 CellRange rf_range_forward(const RfLayer *layer, int axis, CellRange r)
 {
-    Taps t = {layer->kernel[axis], layer->stride[axis], layer->dilation[axis], r.lo, r.hi, false, 0};
+    Taps t = {layer->kernel[axis], layer->stride[axis], layer->dilation[axis], r.lo, r.hi};
     long long p = layer->padding[axis], lo, hi;
+    size_t out = layer->out_size[axis];
 
     if (r.lo > r.hi || t.k < 1 || t.s < 1 || t.d < 1)
         return r;
-    if (layer->transposed) {
-        /* the outputs o = i*s - p + j*d of the input cells i in r */
-        t.scatter = true;
-        t.offset = p;
-        if (layer->in_size[axis] > 0) {
-            if (t.a < 0)
-                t.a = 0;
-            if (t.b > (long long)layer->in_size[axis] - 1)
-                t.b = (long long)layer->in_size[axis] - 1;
-        }
-        if (t.a > t.b)
-            return range_make(0, -1);
-        lo = t.a * t.s - p;
-        hi = t.b * t.s - p + (t.k - 1) * t.d;
-    } else {
+    if (!layer->transposed) {
         /* the outputs o with o*s - p + j*d in r */
         t.a += p;
         t.b += p;
-        if (!taps_span(t.a, t.b, t.k, t.s, t.d, &lo, &hi))
+        if (!gather_span(&t, out, &lo, &hi))
             return range_make(0, -1);
+        return range_make(lo, hi);
     }
-    clip_to_hits(&t, layer->out_size[axis], &lo, &hi);
+    /* the outputs o = i*s - p + j*d of the input cells i in r */
+    if (layer->in_size[axis] > 0) {
+        if (t.a < 0)
+            t.a = 0;
+        if (t.b > (long long)layer->in_size[axis] - 1)
+            t.b = (long long)layer->in_size[axis] - 1;
+    }
+    if (t.a > t.b)
+        return range_make(0, -1);
+    lo = t.a * t.s - p;
+    hi = t.b * t.s - p + (t.k - 1) * t.d;
+    /* a clipped end may fall between the cells written: find the nearest
+       written one inside (values below are o + p) */
+    if (out > 0 && lo < 0) {
+        if (!scatter_above(&t, p, &lo))
+            return range_make(0, -1);
+        lo -= p;
+    }
+    if (out > 0 && hi > (long long)out - 1) {
+        if (!scatter_below(&t, (long long)out - 1 + p, &hi))
+            return range_make(0, -1);
+        hi -= p;
+    }
     return range_make(lo, hi);
 }

@@ -478,12 +478,14 @@ Test(rf, ranges_match_brute_force_on_random_layers)
         LayerStack s;
         Error err = {0};
         RfLayer r;
+        /* half small layers, half with strides and dilations far apart */
+        bool wide = t % 2 == 1;
         L.transposed = rng_next(&g) % 3 == 0;
-        L.n = pick(&g, 1, 14);
-        L.k = pick(&g, 1, 5);
-        L.s = pick(&g, 1, 4);
-        L.d = pick(&g, 1, 3);
-        L.p = pick(&g, 0, 3);
+        L.n = pick(&g, 1, wide ? 30 : 14);
+        L.k = pick(&g, 1, wide ? 7 : 5);
+        L.s = pick(&g, 1, wide ? 37 : 4);
+        L.d = pick(&g, 1, wide ? 23 : 3);
+        L.p = pick(&g, 0, wide ? 40 : 3);
         if (L.transposed)
             snprintf(spec, sizeof spec,
                      "ConvTranspose2d(1, 1, (1, %d), stride=(1, %d), padding=(0, %d), dilation=(1, %d))",
@@ -518,7 +520,51 @@ Test(rf, ranges_match_brute_force_on_random_layers)
         }
         spec_free(&s);
     }
-    cr_expect_gt(tried, 2000);
+    cr_expect_gt(tried, 1500);
+}
+
+/* Ranges cost O(log stride) whatever the kernel: a 200-million-cell average
+ * pool (ceil_mode lets one window cover 24 cells) and transposed
+ * convolutions with huge strides and dilations answer at once. */
+Test(rf, ranges_of_huge_layers_answer_at_once, .timeout = 2)
+{
+    LayerStack s, t;
+    RfLayer *r = compute("AvgPool2d(200680023, padding=1, ceil_mode=True)", 24, 24, 1, &s);
+    /* on 1x2 inputs: input i writes i*40000000 - p + j*15000001, j = 0..2 */
+    RfLayer *q = compute("ConvTranspose2d(1, 1, 3, stride=(1, 40000000), dilation=(1, 15000001))",
+                         1, 2, 1, &t);
+    LayerStack u;
+    RfLayer *cut = compute("ConvTranspose2d(1, 1, 3, stride=(1, 40000000), dilation=(1, 15000001), "
+                           "padding=(0, 20000000))",
+                           1, 2, 1, &u);
+    cr_assert_eq(r[0].out_size[0], 1);
+    cr_assert_eq(q[0].out_size[1], 70000003);
+    cr_assert_eq(cut[0].out_size[1], 70000003 - 2 * 20000000);
+    for (int i = 0; i < 1000; i++) {
+        CellRange c = rf_range_back(&r[0], 0, cells(0, 0));
+        expect_range(c, -1, 200680021, "the whole window");
+        c = rf_range_forward(&r[0], 0, cells(5, 9));
+        expect_range(c, 0, 0, "the one output");
+        /* input 0 writes 0, 15000001, 30000002; input 1 40000000, 55000001, 70000002 */
+        c = rf_range_forward(&q[0], 1, cells(0, 0));
+        expect_range(c, 0, 30000002, "input 0");
+        c = rf_range_back(&q[0], 1, cells(30000003, 39999999));
+        cr_expect_gt(c.lo, c.hi, "a gap no input writes");
+        c = rf_range_back(&q[0], 1, cells(15000001, 55000001));
+        expect_range(c, 0, 1, "outputs reaching inputs 0 and 1");
+        /* with padding 20000000: input 0 writes only 10000002 inside the
+           output, input 1 only 20000000 */
+        c = rf_range_forward(&cut[0], 1, cells(0, 0));
+        expect_range(c, 10000002, 10000002, "input 0, cropped on both sides");
+        c = rf_range_forward(&cut[0], 1, cells(0, 1));
+        expect_range(c, 10000002, 20000000, "inputs 0 and 1, cropped");
+    }
+    free(r);
+    free(q);
+    free(cut);
+    spec_free(&s);
+    spec_free(&t);
+    spec_free(&u);
 }
 
 /* Through random stacks of convs and pools: the input cells one output
