@@ -21,6 +21,8 @@
 #include "layout.h"
 #include "theme.h"
 
+#define MAX_TRACKED 2048
+
 typedef struct Ctx {
     SDL_Renderer *r;
     TextCache *tc;
@@ -34,7 +36,9 @@ typedef struct Ctx {
     float in_lo[LAYOUT_MAX_CHANNELS], in_hi[LAYOUT_MAX_CHANNELS];
     float out_lo, out_hi;
     float w_absmax, p_absmax;
-    bool unreached_rows[SCENE_MAX_SIDE + 1], unreached_cols[SCENE_MAX_SIDE + 1];
+    /* rows / columns of the padded input no window reads, indexed from
+     * -pad.top / -pad.left; beyond MAX_TRACKED they count as read */
+    bool unreached_rows[MAX_TRACKED], unreached_cols[MAX_TRACKED];
     int n_unreached_rows, n_unreached_cols;
 } Ctx;
 
@@ -258,33 +262,35 @@ static const TraceChannel *trace_channel(const Ctx *x, int c)
     return NULL;
 }
 
-/* Marks the input rows and columns no window reads: row iy is read when
- * iy = oy*stride - pad + ky*dilation for some output row oy and tap ky. */
+/* Marks one axis: index i - lo (i from lo to hi) is read when
+ * i = o*stride - pad + k*dilation for some output o and tap k. */
+static int mark_unreached(bool *unread, int lo, int hi, int outs, int stride, int pad, int taps, int dilation)
+{
+    int n = 0;
+    for (int i = lo; i <= hi && i - lo < MAX_TRACKED; i++)
+        unread[i - lo] = true;
+    for (int o = 0; o < outs; o++)
+        for (int k = 0; k < taps; k++) {
+            int i = o * stride - pad + k * dilation;
+            if (i >= lo && i <= hi && i - lo < MAX_TRACKED)
+                unread[i - lo] = false;
+        }
+    for (int i = lo; i <= hi && i - lo < MAX_TRACKED; i++)
+        n += unread[i - lo];
+    return n;
+}
+
+/* The rows and columns of the padded input that no window reads (e.g. the
+ * last row and column of a 6x6 input, or its bottom and right padding,
+ * depending on stride and padding). */
 static void find_unreached(Ctx *x)
 {
-    int H = (int)x->s->input.h, W = (int)x->s->input.w;
     const Trace *t = x->t;
-    for (int i = 0; i < H && i <= SCENE_MAX_SIDE; i++)
-        x->unreached_rows[i] = true;
-    for (int i = 0; i < W && i <= SCENE_MAX_SIDE; i++)
-        x->unreached_cols[i] = true;
-    for (int o = 0; o < (int)x->oh; o++)
-        for (int k = 0; k < t->kh; k++) {
-            int i = o * t->stride_h - x->pad.top + k * t->dilation_h;
-            if (i >= 0 && i < H && i <= SCENE_MAX_SIDE)
-                x->unreached_rows[i] = false;
-        }
-    for (int o = 0; o < (int)x->ow; o++)
-        for (int k = 0; k < t->kw; k++) {
-            int i = o * t->stride_w - x->pad.left + k * t->dilation_w;
-            if (i >= 0 && i < W && i <= SCENE_MAX_SIDE)
-                x->unreached_cols[i] = false;
-        }
-    x->n_unreached_rows = x->n_unreached_cols = 0;
-    for (int i = 0; i < H && i <= SCENE_MAX_SIDE; i++)
-        x->n_unreached_rows += x->unreached_rows[i];
-    for (int i = 0; i < W && i <= SCENE_MAX_SIDE; i++)
-        x->n_unreached_cols += x->unreached_cols[i];
+    int H = (int)x->s->input.h, W = (int)x->s->input.w;
+    x->n_unreached_rows = mark_unreached(x->unreached_rows, -x->pad.top, H + x->pad.bottom - 1, (int)x->oh,
+                                         t->stride_h, x->pad.top, t->kh, t->dilation_h);
+    x->n_unreached_cols = mark_unreached(x->unreached_cols, -x->pad.left, W + x->pad.right - 1, (int)x->ow,
+                                         t->stride_w, x->pad.left, t->kw, t->dilation_w);
 }
 
 /* True when input cell (iy, ix) is read by output (oy, ox). */
@@ -431,24 +437,23 @@ static void draw_input_picture(Ctx *x, int c, const GridLayout *g)
     SDL_DestroyTexture(tex);
 }
 
-/* Veils input rows and columns that no window reads. */
+/* Veils the rows and columns (input and padding) that no window reads. */
 static void draw_unreached(Ctx *x, const GridLayout *g)
 {
-    int H = (int)x->s->input.h, W = (int)x->s->input.w;
-    for (int iy = 0; iy < H && iy <= SCENE_MAX_SIDE; iy++) {
+    int top = -x->pad.top, left = -x->pad.left;
+    int bottom = (int)x->s->input.h + x->pad.bottom - 1, right = (int)x->s->input.w + x->pad.right - 1;
+    for (int iy = top; iy <= bottom && iy - top < MAX_TRACKED; iy++) {
         Rect rc;
-        if (x->unreached_rows[iy] && span_rect(g, iy, 0, iy, W - 1, &rc))
+        if (x->unreached_rows[iy - top] && span_rect(g, iy, left, iy, right, &rc))
             fill(x, rc, x->th->unreached);
     }
-    for (int ix = 0; ix < W && ix <= SCENE_MAX_SIDE; ix++) {
-        Rect rc;
-        if (x->unreached_cols[ix] && span_rect(g, 0, ix, H - 1, ix, &rc)) {
-            for (int iy = 0; iy < H; iy++) {
-                Rect cell;
-                if (x->unreached_rows[iy] || !span_rect(g, iy, ix, iy, ix, &cell))
-                    continue;
+    for (int ix = left; ix <= right && ix - left < MAX_TRACKED; ix++) {
+        if (!x->unreached_cols[ix - left])
+            continue;
+        for (int iy = top; iy <= bottom && iy - top < MAX_TRACKED; iy++) {
+            Rect cell;
+            if (!x->unreached_rows[iy - top] && span_rect(g, iy, ix, iy, ix, &cell))
                 fill(x, cell, x->th->unreached);
-            }
         }
     }
 }
