@@ -1,8 +1,8 @@
 /* png_out.h: one ARGB8888 frame as a PNG file, through libpng.
  *
  * Frames are opaque, so the file is 8-bit RGB (alpha dropped). Compression
- * is tuned for speed on interface pictures (zlib level 1, the "sub" filter),
- * whose large flat areas compress well even so.
+ * is tuned for speed on interface pictures (zlib level 1, no filter), whose
+ * flat areas and repeated glyphs compress well even so.
  * The bytes depend only on the pixels: no time stamp or other chunk that
  * changes between runs. */
 #ifndef CONVSTEP_PNG_OUT_H
