@@ -380,6 +380,26 @@ static void find_ranges(Ctx *x)
 
 /* ------------------------------------------------------------- input grids */
 
+/* A small arrow in the corner of padding cell rc pointing towards the
+ * input cell (sy, sx) its value was copied from (reflect, replicate,
+ * circular); hovering the cell draws the whole line. */
+static void draw_source_arrow(Ctx *x, Rect rc, int iy, int ix, int sy, int sx)
+{
+    static const char *const arrows[3][3] = {
+        {"\xe2\x86\x96", "\xe2\x86\x91", "\xe2\x86\x97"},   /* up-left, up, up-right */
+        {"\xe2\x86\x90", "", "\xe2\x86\x92"},                  /* left, -, right */
+        {"\xe2\x86\x99", "\xe2\x86\x93", "\xe2\x86\x98"},   /* down-left, down, down-right */
+    };
+    int dy = (sy > iy) - (sy < iy), dx = (sx > ix) - (sx < ix);
+    const char *glyph = arrows[dy + 1][dx + 1];
+    if (!*glyph)
+        return;
+    int size = imax(7, rc.h * 9 / 25);
+    Rect box = {rc.x + 1, rc.y + 1, size, size};
+    fill(x, box, with_alpha(x->th->halo, 200));
+    text(x, glyph, size, x->th->step, box.x + box.w / 2, box.y + box.h / 2, TEXT_CENTER | TEXT_MIDDLE);
+}
+
 /* One input cell: colour by value, padding hatched, value printed when the
  * grid has room. */
 static void draw_input_cell(Ctx *x, int c, const GridLayout *g, int row, int col)
@@ -402,6 +422,10 @@ static void draw_input_cell(Ctx *x, int c, const GridLayout *g, int row, int col
             int size = text_fit(x->tc, buf, g->text_px * 9 / 10, cr.w - 4);
             Rect box = {cr.x + cr.w / 2, cr.y + cr.h / 2, 0, 0};
             text(x, buf, size, x->th->text, box.x, box.y, TEXT_CENTER | TEXT_MIDDLE);
+            const Scene *s = x->s;
+            if (s->kind != LAYER_POOL && s->conv.pad_mode != PADMODE_ZEROS)
+                draw_source_arrow(x, cr, iy, ix, geom_pad_source(s->conv.pad_mode, iy, (int)s->input.h),
+                                  geom_pad_source(s->conv.pad_mode, ix, (int)s->input.w));
         }
     } else {
         dashed(x, cr, 1, imax(2, g->cell / 6), x->th->pad_hatch);
@@ -458,6 +482,25 @@ static void draw_unreached(Ctx *x, const GridLayout *g)
     }
 }
 
+/* The line from a hovered padding cell to the cell its value came from. */
+static void draw_source_line(Ctx *x, const GridLayout *g, int iy, int ix)
+{
+    const Scene *s = x->s;
+    if (s->kind == LAYER_POOL || s->conv.pad_mode == PADMODE_ZEROS || inside_input(x, iy, ix) ||
+        !inside_padding(x, iy, ix))
+        return;
+    int sy = geom_pad_source(s->conv.pad_mode, iy, (int)s->input.h);
+    int sx = geom_pad_source(s->conv.pad_mode, ix, (int)s->input.w);
+    Rect a, b;
+    if (sy < 0 || sx < 0 || !span_rect(g, iy, ix, iy, ix, &a) || !span_rect(g, sy, sx, sy, sx, &b))
+        return;
+    int th = imax(2, thick(x, 2.0f)), r = imax(3, g->cell / 8);
+    line(x, a.x + a.w / 2, a.y + a.h / 2, b.x + b.w / 2, b.y + b.h / 2, th + 2, x->th->halo);
+    line(x, a.x + a.w / 2, a.y + a.h / 2, b.x + b.w / 2, b.y + b.h / 2, th, x->th->step);
+    ring(x, b, thick(x, 3.0f), x->th->step);
+    ring(x, (Rect){a.x + a.w / 2 - r, a.y + a.h / 2 - r, 2 * r, 2 * r}, r, x->th->step);
+}
+
 /* The window of trace channel tc on grid g: its span outlined, each tapped
  * cell marked when dilation leaves gaps, the current multiply and the
  * source of padded values. */
@@ -482,21 +525,6 @@ static void draw_window(Ctx *x, const GridLayout *g, const TraceChannel *tc, boo
             dashed(x, o, imax(1, th / 2), imax(4, g->pitch / 3), x->th->window);
         else
             ring(x, o, th, x->th->window);
-    }
-    if (g->numbers && x->s->kind != LAYER_POOL && x->s->conv.pad_mode != PADMODE_ZEROS) {
-        for (int k = 0; k < n; k++) {
-            const TraceCell *cell = &tc->cells[k];
-            Rect a, b;
-            if (!(cell->flags & CELL_PAD) || cell->src_y < 0 ||
-                !span_rect(g, cell->iy, cell->ix, cell->iy, cell->ix, &a) ||
-                !span_rect(g, cell->src_y, cell->src_x, cell->src_y, cell->src_x, &b))
-                continue;
-            int r = imax(2, g->cell / 10);
-            line(x, a.x + a.w / 2, a.y + a.h / 2, b.x + b.w / 2, b.y + b.h / 2, imax(1, th / 2) + 2,
-                 x->th->halo);
-            line(x, a.x + a.w / 2, a.y + a.h / 2, b.x + b.w / 2, b.y + b.h / 2, imax(1, th / 2), x->th->step);
-            ring(x, (Rect){b.x + b.w / 2 - r, b.y + b.h / 2 - r, 2 * r, 2 * r}, r, x->th->step);
-        }
     }
     if (current_channel && t->term_step >= 0) {
         const TraceCell *cell = &tc->cells[t->term_step];
@@ -581,6 +609,8 @@ static void draw_input_channel(Ctx *x, int c)
         Rect rc;
         if (span_rect(g, x->v->hover.y, x->v->hover.x, x->v->hover.y, x->v->hover.x, &rc))
             outline(x, grow(rc, 1), 1, x->th->text);
+        if (g->numbers)
+            draw_source_line(x, g, x->v->hover.y, x->v->hover.x);
     }
     if (!tc)
         return;
@@ -1122,9 +1152,16 @@ static void draw_help(Ctx *x)
     const Layout *L = x->L;
     size_t count;
     const KeyBinding *keys = keys_table(&count);
-    int rows = 0;
-    for (size_t i = 0; i < count; i++)
-        rows += keys[i].label != NULL;
+    int rows = 0, longest = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (!keys[i].label)
+            continue;
+        rows++;
+        int n = 0;
+        for (const unsigned char *p = (const unsigned char *)keys[i].label; *p; p++)
+            n += (*p & 0xC0) != 0x80;
+        longest = imax(longest, n);
+    }
     Rect p = L->help;
     fill(x, (Rect){0, 0, L->w, L->h}, with_alpha(x->th->bg, 140));
     fill(x, p, x->th->overlay);
@@ -1137,7 +1174,7 @@ static void draw_help(Ctx *x)
     int line_h = imax(8, (p.y + p.h - pad - top) / imax(per_col, 1));
     int px = imin(L->text_px, line_h * 7 / 10);
     int col_w = (p.w - 2 * pad) / cols;
-    int key_w = text_char_width(x->tc, px) * 17;
+    int key_w = text_char_width(x->tc, px) * (longest + 2);
     int row = 0;
     for (size_t i = 0; i < count; i++) {
         if (!keys[i].label)
