@@ -497,7 +497,7 @@ static void draw_source_line(Ctx *x, const GridLayout *g, int iy, int ix)
     int th = imax(2, thick(x, 2.0f)), r = imax(3, g->cell / 8);
     line(x, a.x + a.w / 2, a.y + a.h / 2, b.x + b.w / 2, b.y + b.h / 2, th + 2, x->th->halo);
     line(x, a.x + a.w / 2, a.y + a.h / 2, b.x + b.w / 2, b.y + b.h / 2, th, x->th->step);
-    ring(x, b, thick(x, 3.0f), x->th->step);
+    ring(x, grow(b, thick(x, 3.0f)), thick(x, 3.0f), x->th->step);
     ring(x, (Rect){a.x + a.w / 2 - r, a.y + a.h / 2 - r, 2 * r, 2 * r}, r, x->th->step);
 }
 
@@ -648,14 +648,22 @@ static bool editing(const Ctx *x, TargetKind kind, int f, int c, int ky, int kx)
     return e->kind == kind && e->f == f && (kind == TARGET_BIAS || (e->c == c && e->y == ky && e->x == kx));
 }
 
-/* An edit box: the typed text and a caret. */
+/* An edit box over cell cr: the typed text and a caret, the box widened
+ * (about its centre) so the text keeps the cell's size. */
 static void draw_edit_box(Ctx *x, Rect cr, int px)
 {
     char buf[40];
-    fill(x, cr, x->th->bg);
-    ring(x, cr, thick(x, 3.0f), x->th->step);
+    int tw, th;
     snprintf(buf, sizeof buf, "%s_", x->v->edit_text);
-    text_in(x, buf, px, x->th->text, cr);
+    text_measure(x->tc, buf, px, &tw, &th);
+    Rect box = cr;
+    if (tw + px / 2 > box.w) {
+        box.x -= (tw + px / 2 - box.w) / 2;
+        box.w = tw + px / 2;
+    }
+    fill(x, box, x->th->bg);
+    ring(x, box, thick(x, 3.0f), x->th->step);
+    text_in(x, buf, px, x->th->text, box);
 }
 
 /* Channel c's weights, its products and its sum (convolution). */

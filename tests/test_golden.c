@@ -25,7 +25,7 @@
 #define GOLDEN_W 960
 #define GOLDEN_H 540
 #define GOLDEN_PIXEL_TOL (40 * 40)
-#define GOLDEN_MAX_DIFFERING 0.004
+#define GOLDEN_MAX_DIFFERING 0.0025
 
 typedef struct GoldenCase {
     const char *name;
