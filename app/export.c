@@ -27,7 +27,8 @@
 
 /* Threads that encode and write PNG frames while the next one is drawn
  * (measured: 25 frames of 1280x720 take about half the time with 2 writers
- * on 2 cores than drawing and encoding in turn). */
+ * on 2 cores than drawing and encoding in turn). A GIF or a video, whose
+ * frames must go in order, gets one writer. */
 #define EXPORT_WRITERS 2
 
 /* ---- what a signal handler cleans up ----
@@ -112,10 +113,10 @@ static Status frames_prepare(const char *dir, bool force, bool *created, Error *
     return result;
 }
 
-/* ---- frame writers: PNG files encoded in parallel ----
+/* ---- frame writers: encoding beside the drawing ----
  * The main thread draws frame n and hands a copy to a free writer, which
- * encodes DIR/frame-NNNNN.png and renames it into place while the main
- * thread draws frame n+1. */
+ * encodes it (DIR/frame-NNNNN.png renamed into place, or the next frame of
+ * the GIF or video) while the main thread draws frame n+1. */
 
 typedef struct FrameWriter {
     struct FramePool *pool;
@@ -128,7 +129,9 @@ typedef struct FrameWriter {
 typedef struct FramePool {
     pthread_mutex_t lock;
     pthread_cond_t changed;     /* a writer took work or finished it */
-    const char *dir;
+    const char *dir;            /* PNG frames go here, or: */
+    GifOut *gif;                /* frames go to this GIF, or */
+    VideoOut *video;            /* to this video (one writer, in order) */
     int w, h, n_writers;
     bool force, closing;
     FrameWriter writers[EXPORT_WRITERS];
@@ -171,7 +174,9 @@ static void *writer_main(void *arg)
         size_t number = fw->number;
         pthread_mutex_unlock(&p->lock);
         Error err = {0};
-        Status st = frame_write(p, fw->slot, fw->pixels, number, &err);
+        Status st = p->gif     ? gif_out_add(p->gif, fw->pixels, &err)
+                    : p->video ? video_out_add(p->video, fw->pixels, &err)
+                               : frame_write(p, fw->slot, fw->pixels, number, &err);
         pthread_mutex_lock(&p->lock);
         if (st == CS_OK) {
             p->completed++;
@@ -187,13 +192,17 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
-/* Starts the writers (with Ctrl-C and SIGTERM blocked in them, so the main
- * thread's handler sees the signals). Fewer writers start when memory or
- * threads run short; none is an error. */
-static Status pool_open(FramePool *p, const char *dir, int w, int h, bool force, Error *err)
+/* Starts the writers for PNG frames in dir, or one for gif or video (with
+ * Ctrl-C and SIGTERM blocked in them, so the main thread's handler sees the
+ * signals). Fewer writers start when memory or threads run short; none is
+ * an error. */
+static Status pool_open(FramePool *p, const char *dir, GifOut *gif, VideoOut *video, int w, int h, bool force,
+                        const char *name, Error *err)
 {
     memset(p, 0, sizeof *p);
     p->dir = dir;
+    p->gif = gif;
+    p->video = video;
     p->w = w;
     p->h = h;
     p->force = force;
@@ -205,7 +214,8 @@ static Status pool_open(FramePool *p, const char *dir, int w, int h, bool force,
     sigaddset(&block, SIGTERM);
     sigaddset(&block, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &block, &old);
-    for (int i = 0; i < EXPORT_WRITERS; i++) {
+    int want = gif || video ? 1 : EXPORT_WRITERS;
+    for (int i = 0; i < want; i++) {
         FrameWriter *fw = &p->writers[p->n_writers];
         fw->pool = p;
         fw->slot = p->n_writers;
@@ -220,7 +230,7 @@ static Status pool_open(FramePool *p, const char *dir, int w, int h, bool force,
     }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (p->n_writers == 0)
-        return error_set(err, CS_ERR_NOMEM, "cannot start a frame writer for %s", dir);
+        return error_set(err, CS_ERR_NOMEM, "cannot start a frame writer for %s", name);
     return CS_OK;
 }
 
@@ -267,7 +277,7 @@ static Status pool_close(FramePool *p, size_t *completed, Error *err)
     pthread_cond_destroy(&p->changed);
     pthread_mutex_destroy(&p->lock);
     if (p->failed != 0) {
-        for (size_t n = p->failed + 1; n <= p->handed; n++) {
+        for (size_t n = p->failed + 1; p->dir && n <= p->handed; n++) {
             char path[4096];
             snprintf(path, sizeof path, "%s/frame-%05zu.png", p->dir, n);
             unlink(path);
@@ -288,7 +298,7 @@ typedef struct Sink {
     size_t done;            /* frames completed */
     size_t sent;            /* frames handed to the frame writers */
     bool created_dir;       /* EXPORT_FRAMES: the folder is ours */
-    bool pool_open;         /* EXPORT_FRAMES: the writers run */
+    bool pool_open;         /* the writers run (frames, GIF, video) */
     bool open;              /* fo (GIF, PNG) holds a temporary file */
     FramePool pool;
     FileOut fo;
@@ -304,7 +314,7 @@ static Status sink_open(Sink *k, Error *err)
     case EXPORT_FRAMES:
         st = frames_prepare(job->path, job->force, &k->created_dir, err);
         if (st == CS_OK)
-            st = pool_open(&k->pool, job->path, k->w, k->h, job->force, err);
+            st = pool_open(&k->pool, job->path, NULL, NULL, k->w, k->h, job->force, job->path, err);
         k->pool_open = st == CS_OK;
         return st;
     case EXPORT_GIF:
@@ -313,7 +323,11 @@ static Status sink_open(Sink *k, Error *err)
             return st;
         k->open = true;
         signal_temp = fileout_temp_path(&k->fo);
-        return gif_out_open(&k->gif, k->fo.stream, k->w, k->h, k->fps, job->path, err);
+        st = gif_out_open(&k->gif, k->fo.stream, k->w, k->h, k->fps, job->path, err);
+        if (st == CS_OK)
+            st = pool_open(&k->pool, NULL, k->gif, NULL, k->w, k->h, job->force, job->path, err);
+        k->pool_open = st == CS_OK;
+        return st;
     case EXPORT_PNG:
         st = fileout_open(&k->fo, job->path, job->force, err);
         if (st == CS_OK) {
@@ -323,10 +337,12 @@ static Status sink_open(Sink *k, Error *err)
         return st;
     case EXPORT_VIDEO:
         st = video_out_open(&k->video, job->path, job->force, k->w, k->h, k->fps, err);
-        if (st == CS_OK) {
-            signal_temp = video_out_temp_path(k->video);
-            signal_child = video_out_pid(k->video);
-        }
+        if (st != CS_OK)
+            return st;
+        signal_temp = video_out_temp_path(k->video);
+        signal_child = video_out_pid(k->video);
+        st = pool_open(&k->pool, NULL, NULL, k->video, k->w, k->h, job->force, job->path, err);
+        k->pool_open = st == CS_OK;
         return st;
     }
     return error_set(err, CS_ERR_RANGE, "unknown export target");
@@ -335,26 +351,16 @@ static Status sink_open(Sink *k, Error *err)
 static Status sink_add(Sink *k, const uint32_t *px, Error *err)
 {
     Status st = CS_OK;
-    switch (k->job->target) {
-    case EXPORT_FRAMES:
-        /* Counted as done when a writer has renamed it (sink_finish_frames). */
+    if (k->pool_open)
+        /* Counted as done when a writer has finished it (sink_finish_frames). */
         return pool_add(&k->pool, px, ++k->sent, err);
-    case EXPORT_GIF:
-        st = gif_out_add(k->gif, px, err);
-        break;
-    case EXPORT_PNG:
-        st = png_out_write(k->fo.stream, px, k->w, k->h, k->job->path, err);
-        break;
-    case EXPORT_VIDEO:
-        st = video_out_add(k->video, px, err);
-        break;
-    }
+    st = png_out_write(k->fo.stream, px, k->w, k->h, k->job->path, err);
     if (st == CS_OK)
         k->done++;
     return st;
 }
 
-/* Waits for the frame writers; returns their first failure. */
+/* Waits for the writers; returns their first failure. */
 static Status sink_finish_frames(Sink *k, Error *err)
 {
     if (!k->pool_open)
@@ -374,10 +380,16 @@ static size_t sink_done(Sink *k)
     return n;
 }
 
-/* Completes the file (GIF, PNG, video), or waits for the last frames. */
+static void sink_abort(Sink *k);
+
+/* Waits for the last frames and completes the file (GIF, PNG, video). */
 static Status sink_commit(Sink *k, Error *err)
 {
     Status st = sink_finish_frames(k, err);
+    if (st != CS_OK) {
+        sink_abort(k);
+        return st;
+    }
     if (k->gif) {
         st = gif_out_close(k->gif, err);
         k->gif = NULL;
@@ -435,7 +447,7 @@ static Status job_check(const Scene *s, const ExportJob *job, Sink *k, size_t *f
     if (job->target == EXPORT_GIF && k->fps > GIF_OUT_MAX_FPS)
         return error_set(err, CS_ERR_RANGE, "--fps %d: a GIF plays at most %d frames per second", k->fps,
                          GIF_OUT_MAX_FPS);
-    size_t count = stepper_count(s->stepper);
+    size_t count = scene_step_count(s);
     *first = job->range ? job->first : 0;
     *last = job->range ? job->last : count - 1;
     if (job->target == EXPORT_PNG)
@@ -490,7 +502,7 @@ Status export_scene(Scene *s, const View *v, const SceneOptions *o, const Export
         render_close(r);
         return st;
     }
-    size_t back = stepper_index(s->stepper);
+    size_t back = scene_step_index(s);
     Progress progress;
     progress_start(&progress, last - first + 1, job->quiet);
     bool stopped = false;
@@ -500,7 +512,7 @@ Status export_scene(Scene *s, const View *v, const SceneOptions *o, const Export
             break;
         }
         const uint32_t *px;
-        stepper_seek(s->stepper, i);
+        scene_seek(s, i);
         st = render_frame(r, s, &view, &px, err);
         if (st == CS_OK)
             st = sink_add(&k, px, err);
@@ -517,7 +529,7 @@ Status export_scene(Scene *s, const View *v, const SceneOptions *o, const Export
             st = interrupted(&k, err);
     }
     progress_finish(&progress);
-    stepper_seek(s->stepper, back);
+    scene_seek(s, back);
     render_close(r);
     if (written)
         *written = k.done;
