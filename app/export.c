@@ -348,12 +348,18 @@ static Status sink_open(Sink *k, Error *err)
     return error_set(err, CS_ERR_RANGE, "unknown export target");
 }
 
+static Status sink_finish_frames(Sink *k, Error *err);
+
 static Status sink_add(Sink *k, const uint32_t *px, Error *err)
 {
     Status st = CS_OK;
-    if (k->pool_open)
-        /* Counted as done when a writer has finished it (sink_finish_frames). */
-        return pool_add(&k->pool, px, ++k->sent, err);
+    if (k->pool_open) {
+        /* Counted as done when a writer has finished it (sink_finish_frames).
+         * After a writer's failure, stop them all: the error to report is
+         * the lowest frame's, known once every writer has stopped. */
+        st = pool_add(&k->pool, px, ++k->sent, err);
+        return st == CS_OK ? st : sink_finish_frames(k, err);
+    }
     st = png_out_write(k->fo.stream, px, k->w, k->h, k->job->path, err);
     if (st == CS_OK)
         k->done++;
