@@ -218,7 +218,9 @@ static void cell_value(Ctx *x, const GridLayout *g, Rect cr, float v, Rgba c)
     char buf[32];
     if (!g->numbers)
         return;
-    format_value(v, buf, sizeof buf, 5);
+    /* drop decimals rather than shrink the text below two thirds */
+    int chars = (cr.w - 2) / text_char_width(x->tc, g->text_px * 2 / 3);
+    format_value(v, buf, sizeof buf, chars < 3 ? 3 : chars > 6 ? 6 : chars);
     int size = text_fit(x->tc, buf, g->text_px, cr.w - 2);
     text(x, buf, size, c, cr.x + cr.w / 2, cr.y + cr.h / 2, TEXT_CENTER | TEXT_MIDDLE);
 }
@@ -1073,7 +1075,7 @@ static void draw_timeline(Ctx *x)
     fill(x, (Rect){bar.x, bar.y, done_w, bar.h}, with_alpha(x->th->window, 170));
     /* one tick per output row when they are far enough apart */
     size_t per_row = x->ow * stepper_steps_per_position(st) * x->nf;
-    if (per_row > 0 && count / per_row > 1 && (double)bar.w * (double)per_row / (double)count >= 6.0) {
+    if (per_row > 0 && count / per_row > 1 && (double)bar.w * (double)per_row / (double)count >= 14.0) {
         for (size_t r = per_row; r < count; r += per_row) {
             int tx = bar.x + (int)((double)bar.w * (double)r / (double)count);
             fill(x, (Rect){tx, bar.y, 1, bar.h}, x->th->text_dim);

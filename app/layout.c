@@ -9,10 +9,20 @@
 #include <math.h>
 #include <string.h>
 
-/* Smallest cell (at k = 1) that still prints a three-digit value readably. */
+/* Smallest cell (at 1280x720) that prints a three-digit value readably;
+ * numbers_min_cell() scales it with the window but keeps it within
+ * [NUMBERS_FLOOR, NUMBERS_CEIL] pixels, so a 16x16x3 input still shows every
+ * number at 1920x1080 and a small window still prints the default scene. */
 #define NUMBERS_MIN_CELL 26.0f
+#define NUMBERS_FLOOR 18.0f
+#define NUMBERS_CEIL 27.0f
 /* Largest cell at k = 1. */
 #define MAX_CELL 84.0f
+
+static float numbers_min_cell(float fit)
+{
+    return fminf(fmaxf(NUMBERS_MIN_CELL * fit, NUMBERS_FLOOR), NUMBERS_CEIL);
+}
 
 static int imax(int a, int b)
 {
@@ -31,9 +41,9 @@ static int px(float v)
 
 /* Fills g for rows x cols cells of side cell at (x, y), showing model
  * coordinates from (y0, x0). Numbers are printed when the cell is at least
- * NUMBERS_MIN_CELL at the window's size factor fit (not the UI scale: a
- * bigger scale should make numbers bigger where there is room, never turn
- * them into a picture). */
+ * numbers_min_cell(fit), fit being the window's size factor (not the UI
+ * scale: a bigger scale should make numbers bigger where there is room,
+ * never turn them into a picture). */
 static void grid_place(GridLayout *g, int x, int y, int rows, int cols, int y0, int x0, int cell,
                        float fit)
 {
@@ -49,7 +59,7 @@ static void grid_place(GridLayout *g, int x, int y, int rows, int cols, int y0, 
     g->rect.y = y;
     g->rect.w = cols * cell - gap;
     g->rect.h = rows * cell - gap;
-    g->numbers = (float)cell >= NUMBERS_MIN_CELL * fit * 0.999f;
+    g->numbers = (float)cell >= numbers_min_cell(fit) * 0.999f;
     g->text_px = imax(6, px((float)g->cell * 0.44f));
 }
 
@@ -103,7 +113,7 @@ static bool layout_pool(Layout *L, const PoolGeometry *g, float k, float fit)
     float cw = ((float)(g->main_w - right_w - nc * g->gap)) / (float)imax(nc * imax(g->cols_in, g->ow), 1);
     float ch = ((float)(g->main_h - 2 * g->label_h - g->gap)) / (float)(g->rows_in + g->oh);
     float c = fminf(fminf(cw, ch), MAX_CELL * k);
-    if (c < NUMBERS_MIN_CELL * fit)
+    if (c < numbers_min_cell(fit))
         return false;
     int cell = (int)c;
     int col_w = imax(g->cols_in, g->ow) * cell;
@@ -219,7 +229,7 @@ void layout_compute(const Scene *s, const View *v, int w, int h, Layout *L)
     float cw = ((float)main_w - (float)(nc + mc) * (float)gap) / fmaxf(denom, 1.0f);
     float ch = ((float)(main_h - 2 * label_h - sum_h - gap)) / (float)(rows_in + kh);
     float c = fminf(fminf(cw, ch), max_cell);
-    bool pictures = c < NUMBERS_MIN_CELL * fit;
+    bool pictures = c < numbers_min_cell(fit);
     int hw = imin(w - 2 * margin, px(1100.0f * k)), hh = imin(h - 2 * margin, px(640.0f * k));
     L->help = (Rect){(w - hw) / 2, (h - hh) / 2, hw, hh};
     if (pool) {
@@ -237,7 +247,7 @@ void layout_compute(const Scene *s, const View *v, int w, int h, Layout *L)
         cell_in = imax(1, (int)c);
         col_w = cols_in * cell_in;
         /* kernel and product grids side by side with an arrow between */
-        float ck = fminf(((float)col_w - (float)op_w) / (float)(2 * kw), (float)cell_in * 1.25f);
+        float ck = fminf(((float)col_w - (float)op_w) / (float)(2 * kw), (float)cell_in * 2.0f);
         ck = fminf(ck, ((float)(main_h - 2 * label_h - rows_in * cell_in - gap - sum_h)) / (float)kh);
         ck = fminf(ck, max_cell);
         cell_k = imax(1, (int)ck);
@@ -271,7 +281,7 @@ void layout_compute(const Scene *s, const View *v, int w, int h, Layout *L)
                      ((float)(main_h - bias_h) - (float)mr * (float)(label_h + gap)) / (float)(mr * (int)oh));
     co = fminf(co, max_cell);
     if (!pictures)
-        co = fminf(co, fmaxf((float)cell_in * 1.5f, NUMBERS_MIN_CELL * fit * 1.6f));
+        co = fminf(co, fmaxf((float)cell_in * 1.5f, numbers_min_cell(fit) * 1.6f));
     int cell_out = imax(1, (int)co);
     int out_w = mc * (int)ow * cell_out + (mc - 1) * gap;
     int slack = imax(0, area_w - out_w);
@@ -321,6 +331,8 @@ void layout_compute(const Scene *s, const View *v, int w, int h, Layout *L)
         int my = oy + r * (label_h + (int)oh * cell_out + gap);
         L->map_label[m] = (Rect){mx, my, (int)ow * cell_out, label_h};
         grid_place(&L->output[m], mx, my + label_h, (int)oh, (int)ow, 0, 0, cell_out, fit);
+        /* one value per cell on its own colour: a little smaller still reads */
+        L->output[m].numbers = (float)cell_out >= 0.85f * numbers_min_cell(fit);
         maps_bottom = imax(maps_bottom, my + label_h + (int)oh * cell_out);
     }
     if (!pool && s->has_bias) {
