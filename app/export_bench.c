@@ -40,7 +40,7 @@ static Status frames_draw(uint32_t ***out, size_t *n, Error *err)
     Status st = scene_create(&o, &s, err);
     if (st == CS_OK)
         st = render_open(&r, &o, BENCH_W, BENCH_H, err);
-    size_t count = st == CS_OK ? stepper_count(s->stepper) : 0;
+    size_t count = st == CS_OK ? scene_step_count(s) : 0;
     if (count > BENCH_FRAMES)
         count = BENCH_FRAMES;
     uint32_t **frames = calloc(count ? count : 1, sizeof *frames);
@@ -51,7 +51,7 @@ static Status frames_draw(uint32_t ***out, size_t *n, Error *err)
     v.playing = true;
     for (size_t i = 0; st == CS_OK && i < count; i++) {
         const uint32_t *px;
-        stepper_seek(s->stepper, i);
+        scene_seek(s, i);
         st = render_frame(r, s, &v, &px, err);
         if (st != CS_OK)
             break;
