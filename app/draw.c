@@ -677,7 +677,7 @@ static void draw_conv_arithmetic(Ctx *x, int c)
     if (!tc)
         return;
     const GridLayout *kg = &L->kernel[c], *pg = &L->product[c];
-    char name[16], buf[96], num[32];
+    char name[16], buf[128], num[32], num2[32];
     scene_channel_name(x->s, c, name, sizeof name);
     Rgba ccol = theme_channel_color(x->th, c, x->s->image_input);
     bool current = t->channel_step >= 0 && tc == &t->channels[t->channel_step];
@@ -731,6 +731,13 @@ static void draw_conv_arithmetic(Ctx *x, int c)
     /* the channel's sum: whole, so far, or still to come */
     if (t->channel_step < 0 || tc->done) {
         snprintf(buf, sizeof buf, "sum %s = %s", name, format_value(tc->sum, num, sizeof num, 9));
+    } else if (current && t->term_step >= 0) {
+        /* one multiply at a time: write it out, then the running sum */
+        const TraceCell *cell = &tc->cells[t->term_step];
+        char v[32], w[32];
+        snprintf(buf, sizeof buf, "%s \xc3\x97 %s = %s, sum %s", format_value(cell->value, v, sizeof v, 9),
+                 format_value(cell->weight, w, sizeof w, 9), format_value(cell->product, num, sizeof num, 9),
+                 format_value(tc->partial, num2, sizeof num2, 9));
     } else if (current) {
         snprintf(buf, sizeof buf, "sum %s so far = %s", name, format_value(tc->partial, num, sizeof num, 9));
     } else {
