@@ -11,7 +11,9 @@
  * - Window equals export: the window draws with SDL_CreateRenderer(window,
  *   SOFTWARE) and draw_frame (app/window.c, window_draw); doing exactly that
  *   on a window of the dummy video driver gives the pixels render_frame
- *   gives for the same state and size, for several scenes. */
+ *   gives for the same state and size, for several scenes.
+ * - The window's keys: export_pick_name, export_gif_scene and
+ *   export_png_frame never overwrite, and the scene's step comes back. */
 #include <criterion/criterion.h>
 #include <gif_lib.h>
 #include <math.h>
@@ -19,10 +21,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <SDL.h>
 
 #include "draw.h"
+#include "export.h"
 #include "gif_out.h"
 #include "png_out.h"
 #include "render.h"
@@ -62,7 +67,7 @@ static uint32_t **render_steps(Scene *s, const SceneOptions *o, int w, int h, si
     cr_assert_not_null(frames);
     for (size_t i = 0; i < n; i++) {
         const uint32_t *px;
-        stepper_seek(s->stepper, i);
+        scene_seek(s, i);
         cr_assert_eq(render_frame(r, s, &v, &px, &err), CS_OK, "%s", err.message);
         frames[i] = malloc((size_t)w * h * 4);
         cr_assert_not_null(frames[i]);
@@ -370,7 +375,7 @@ Test(window, shows_the_exported_pixels)
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         SceneOptions o;
         Scene *s = scene_from(cases[c], &o);
-        stepper_seek(s->stepper, steps[c]);
+        scene_seek(s, steps[c]);
         View v;
         view_init(&v, &o);
         Error err = {0};
@@ -399,4 +404,93 @@ Test(window, shows_the_exported_pixels)
         scene_destroy(s);
     }
     SDL_Quit();
+}
+
+/* ---- the window's keys ---- */
+
+/* Reads a whole file into memory. */
+static Memory file_read(const char *path)
+{
+    Memory m = {0};
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    m.size = (size_t)ftell(f);
+    rewind(f);
+    m.data = malloc(m.size ? m.size : 1);
+    cr_assert_eq(fread(m.data, 1, m.size, f), m.size);
+    fclose(f);
+    return m;
+}
+
+/* Moves into a fresh folder (each Criterion test runs in its own process). */
+static void enter_temp_folder(char *dir, size_t size)
+{
+    snprintf(dir, size, "/tmp/convstep-test-export-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+    cr_assert_eq(chdir(dir), 0);
+}
+
+Test(keys, gif_and_png_files_are_fresh_and_the_step_comes_back)
+{
+    char cwd[4096], dir[64];
+    cr_assert_not_null(getcwd(cwd, sizeof cwd));
+    const char *args[] = {NULL};
+    SceneOptions o;
+    Scene *s = scene_from(args, &o);    /* the assets are found from the source tree */
+    enter_temp_folder(dir, sizeof dir);
+    scene_seek(s, 5);
+    View v;
+    view_init(&v, &o);
+    v.speed = 4.0f;
+    Error err = {0};
+
+    char gif_path[256], png_path[256];
+    cr_assert_eq(export_pick_name(s, "gif", gif_path, sizeof gif_path, &err), CS_OK, "%s", err.message);
+    cr_assert_str_eq(gif_path, "convstep-default-1.gif");
+    cr_assert_eq(export_gif_scene(s, &v, &o, 320, 180, gif_path, &err), CS_OK, "%s", err.message);
+    cr_assert_eq(scene_step_index(s), 5, "the window's step moved");
+
+    Memory m = file_read(gif_path);
+    int code = 0;
+    GifFileType *gif = DGifOpen(&m, memory_read, &code);
+    cr_assert_not_null(gif);
+    cr_assert_eq(DGifSlurp(gif), GIF_OK);
+    cr_assert_eq((size_t)gif->ImageCount, scene_step_count(s), "one frame per step");
+    GraphicsControlBlock gcb;
+    cr_assert_eq(DGifSavedExtensionToGCB(gif, 0, &gcb), GIF_OK);
+    cr_assert_eq(gcb.DelayTime, 25, "4 steps per second is 25/100 s a frame");
+    DGifCloseFile(gif, &code);
+
+    /* The next name is free; the taken one is refused and left alone. */
+    cr_assert_eq(export_pick_name(s, "gif", gif_path, sizeof gif_path, &err), CS_OK, "%s", err.message);
+    cr_assert_str_eq(gif_path, "convstep-default-2.gif");
+    cr_assert_neq(export_gif_scene(s, &v, &o, 320, 180, "convstep-default-1.gif", &err), CS_OK);
+    cr_assert(strstr(err.message, "already exists"), "%s", err.message);
+    Memory again = file_read("convstep-default-1.gif");
+    cr_assert(again.size == m.size && memcmp(again.data, m.data, m.size) == 0, "the existing GIF changed");
+
+    /* c: the pixels as they are, to a fresh PNG; never over an existing file. */
+    uint32_t **frames = render_steps(s, &o, 200, 100, 1);
+    cr_assert_eq(export_pick_name(s, "png", png_path, sizeof png_path, &err), CS_OK, "%s", err.message);
+    cr_assert_str_eq(png_path, "convstep-default-1.png");
+    cr_assert_eq(export_png_frame(frames[0], 200, 100, png_path, &err), CS_OK, "%s", err.message);
+    Memory png = file_read(png_path);
+    uint32_t *back = png_decode(&png, 200, 100);
+    for (size_t p = 0; p < 200 * 100; p++)
+        cr_assert_eq(back[p] & 0xffffff, frames[0][p] & 0xffffff, "pixel %zu", p);
+    cr_assert_neq(export_png_frame(frames[0], 200, 100, png_path, &err), CS_OK);
+    cr_assert(strstr(err.message, "already exists"), "%s", err.message);
+
+    free(back);
+    free(png.data);
+    free(frames[0]);
+    free(frames);
+    free(m.data);
+    free(again.data);
+    unlink("convstep-default-1.gif");
+    unlink("convstep-default-1.png");
+    cr_assert_eq(chdir(cwd), 0);
+    cr_assert_eq(rmdir(dir), 0, "files left in %s", dir);
+    scene_destroy(s);
 }
