@@ -176,6 +176,13 @@ static Rgba with_alpha(Rgba c, uint8_t a)
     return c;
 }
 
+/* Whether channels wear their colour: R, G, B of a colour image. Grey
+ * images and arrays are drawn in grey. */
+static bool tinted(const Ctx *x)
+{
+    return x->s->image_input && x->s->input.c >= 3;
+}
+
 /* ------------------------------------------------------------- numbers */
 
 /* A value as short as it reads well: whole numbers without a point, others
@@ -410,7 +417,7 @@ static void draw_input_cell(Ctx *x, int c, const GridLayout *g, int row, int col
     Rect cr = layout_cell_rect(g, row, col);
     if (inside_input(x, iy, ix)) {
         float v = input_value(x, c, iy, ix);
-        Rgba bg = theme_tint(c, x->s->image_input, input_level(x, c, v));
+        Rgba bg = theme_tint(c, tinted(x), input_level(x, c, v));
         fill(x, cr, bg);
         if (g->numbers)
             cell_value(x, g, cr, v, theme_text_on(bg));
@@ -450,7 +457,7 @@ static void draw_input_picture(Ctx *x, int c, const GridLayout *g)
                 int iy = g->y0 + row, ix = g->x0 + col;
                 Rgba k;
                 if (inside_input(x, iy, ix))
-                    k = theme_tint(c, x->s->image_input, input_level(x, c, input_value(x, c, iy, ix)));
+                    k = theme_tint(c, tinted(x), input_level(x, c, input_value(x, c, iy, ix)));
                 else
                     k = inside_padding(x, iy, ix) ? x->th->pad_hatch : x->th->bg;
                 p[col] = 0xFF000000u | (uint32_t)k.r << 16 | (uint32_t)k.g << 8 | k.b;
@@ -578,7 +585,7 @@ static void draw_channel_label(Ctx *x, int c, Rect rc, bool current)
 {
     char name[16], buf[64];
     scene_channel_name(x->s, c, name, sizeof name);
-    Rgba col = theme_channel_color(x->th, c, x->s->image_input);
+    Rgba col = theme_channel_color(x->th, c, tinted(x));
     int px = x->L->text_px;
     int w = text(x, name, px, col, rc.x, rc.y + rc.h / 2, TEXT_LEFT | TEXT_MIDDLE);
     snprintf(buf, sizeof buf, "  channel %d%s", c, current ? "  <" : "");
@@ -679,7 +686,7 @@ static void draw_conv_arithmetic(Ctx *x, int c)
     const GridLayout *kg = &L->kernel[c], *pg = &L->product[c];
     char name[16], buf[128], num[32], num2[32];
     scene_channel_name(x->s, c, name, sizeof name);
-    Rgba ccol = theme_channel_color(x->th, c, x->s->image_input);
+    Rgba ccol = theme_channel_color(x->th, c, tinted(x));
     bool current = t->channel_step >= 0 && tc == &t->channels[t->channel_step];
 
     snprintf(buf, sizeof buf, "filter %d: %s weights", t->filter, name);
@@ -764,7 +771,7 @@ static void draw_pool_arithmetic(Ctx *x)
     char name[16], buf[96], num[32], num2[32];
     scene_channel_name(x->s, c, name, sizeof name);
     snprintf(buf, sizeof buf, "%s window", name);
-    draw_small_label(x, buf, theme_channel_color(x->th, c, x->s->image_input), kg->rect.x + kg->rect.w / 2,
+    draw_small_label(x, buf, theme_channel_color(x->th, c, tinted(x)), kg->rect.x + kg->rect.w / 2,
                      kg->rect.y, L->channel_label[c].w);
     for (int ky = 0; ky < t->kh; ky++) {
         for (int kx = 0; kx < t->kw; kx++) {
@@ -777,7 +784,7 @@ static void draw_pool_arithmetic(Ctx *x)
             }
             bool done = (cell->flags & CELL_DONE) || t->term_step < 0;
             Rgba bg = (cell->flags & CELL_PAD) ? x->th->pad_fill
-                                               : theme_tint(c, x->s->image_input, input_level(x, c, cell->value));
+                                               : theme_tint(c, tinted(x), input_level(x, c, cell->value));
             fill(x, kr, done ? bg : x->th->pending);
             if (cell->flags & CELL_PAD)
                 hatch(x, kr, imax(5, kg->cell / 5), x->th->pad_hatch);
@@ -944,7 +951,7 @@ static void draw_sum_line(Ctx *x)
         size_t len = 0;
         scene_channel_name(x->s, t->filter, name, sizeof name);
         snprintf(seg[n], sizeof seg[n], "%s ", name);
-        col[n++] = theme_channel_color(x->th, t->filter, x->s->image_input);
+        col[n++] = theme_channel_color(x->th, t->filter, tinted(x));
         if (cells <= 9) {
             seg[n][0] = '\0';
             append(seg[n], sizeof seg[n], &len, "%s", is_max ? "max(" : "(");
@@ -987,7 +994,7 @@ static void draw_sum_line(Ctx *x)
                 snprintf(seg[n], sizeof seg[n], "%s%s ? ", plus, name);
                 finished = false;
             }
-            col[n++] = theme_channel_color(x->th, tc->channel, x->s->image_input);
+            col[n++] = theme_channel_color(x->th, tc->channel, tinted(x));
         }
         if (t->n_channels > shown) {
             snprintf(seg[n], sizeof seg[n], "+ (%d more) ", t->n_channels - shown);
