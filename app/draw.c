@@ -40,6 +40,9 @@ typedef struct Ctx {
      * -pad.top / -pad.left; beyond MAX_TRACKED they count as read */
     bool unreached_rows[MAX_TRACKED], unreached_cols[MAX_TRACKED];
     int n_unreached_rows, n_unreached_cols;
+    int cell_px;            /* text size of the grid being drawn (grid_text_size) */
+    /* one text size per kind of grid, shared by every channel's grid */
+    int input_px, inset_px, weight_px, product_px, output_px;
 } Ctx;
 
 /* ------------------------------------------------------------- primitives */
@@ -219,16 +222,42 @@ static const char *format_value(float v, char *buf, size_t size, int max_chars)
     return buf;
 }
 
-/* Value text in a cell: size from the cell, shrunk to fit. */
+/* How many characters a value may take in g's cells: decimals are dropped
+ * rather than the text shrunk below two thirds of the grid's size. */
+static int grid_chars(Ctx *x, const GridLayout *g)
+{
+    int chars = (g->cell - 2) / text_char_width(x->tc, g->text_px * 2 / 3);
+    return chars < 3 ? 3 : chars > 6 ? 6 : chars;
+}
+
+/* Grows *longest to the length of v as g's cells print it. */
+static void note_value(Ctx *x, const GridLayout *g, float v, int *longest)
+{
+    char buf[32];
+    int n = (int)strlen(format_value(v, buf, sizeof buf, grid_chars(x, g)));
+    if (n > *longest)
+        *longest = n;
+}
+
+/* Sets the one text size of g's values (x->cell_px): the largest at which
+ * a value of `longest` characters fits a cell, so a grid's numbers share a
+ * size instead of each shrinking on its own. */
+static void grid_text_size(Ctx *x, const GridLayout *g, int longest)
+{
+    int size = g->text_px;
+    while (size > 6 && longest * text_char_width(x->tc, size) > g->cell - 2)
+        size--;
+    x->cell_px = size;
+}
+
+/* Value text in a cell at the grid's size (grid_text_size). */
 static void cell_value(Ctx *x, const GridLayout *g, Rect cr, float v, Rgba c)
 {
     char buf[32];
     if (!g->numbers)
         return;
-    /* drop decimals rather than shrink the text below two thirds */
-    int chars = (cr.w - 2) / text_char_width(x->tc, g->text_px * 2 / 3);
-    format_value(v, buf, sizeof buf, chars < 3 ? 3 : chars > 6 ? 6 : chars);
-    int size = text_fit(x->tc, buf, g->text_px, cr.w - 2);
+    format_value(v, buf, sizeof buf, grid_chars(x, g));
+    int size = text_fit(x->tc, buf, x->cell_px > 0 ? x->cell_px : g->text_px, cr.w - 2);
     text(x, buf, size, c, cr.x + cr.w / 2, cr.y + cr.h / 2, TEXT_CENTER | TEXT_MIDDLE);
 }
 
@@ -427,8 +456,8 @@ static void draw_input_cell(Ctx *x, int c, const GridLayout *g, int row, int col
         if (g->numbers) {
             char buf[32];
             float v = input_value(x, c, iy, ix);
-            format_value(v, buf, sizeof buf, 5);
-            int size = text_fit(x->tc, buf, g->text_px * 9 / 10, cr.w - 4);
+            format_value(v, buf, sizeof buf, grid_chars(x, g));
+            int size = text_fit(x->tc, buf, (x->cell_px > 0 ? x->cell_px : g->text_px) * 9 / 10, cr.w - 4);
             Rect box = {cr.x + cr.w / 2, cr.y + cr.h / 2, 0, 0};
             text(x, buf, size, x->th->text, box.x, box.y, TEXT_CENTER | TEXT_MIDDLE);
             const Scene *s = x->s;
@@ -604,6 +633,7 @@ static void draw_input_channel(Ctx *x, int c)
     if (!g->numbers && g->pitch <= 4) {
         draw_input_picture(x, c, g);
     } else {
+        x->cell_px = x->input_px;
         for (int row = 0; row < g->rows; row++)
             for (int col = 0; col < g->cols; col++)
                 draw_input_cell(x, c, g, row, col);
@@ -628,6 +658,7 @@ static void draw_input_channel(Ctx *x, int c)
     if (L->has_inset) {
         const GridLayout *in = &L->inset[c];
         Rect cover;
+        x->cell_px = x->inset_px;
         for (int row = 0; row < in->rows; row++)
             for (int col = 0; col < in->cols; col++)
                 draw_input_cell(x, c, in, row, col);
@@ -711,6 +742,7 @@ static void draw_conv_arithmetic(Ctx *x, int c)
             } else {
                 Rgba wb = theme_diverging(x->th, x->w_absmax > 0 ? cell->weight / x->w_absmax : 0.0f);
                 fill(x, kr, wb);
+                x->cell_px = x->weight_px;
                 cell_value(x, kg, kr, cell->weight, theme_text_on(wb));
             }
             bool done = (cell->flags & CELL_DONE) || t->channel_step < 0;
@@ -719,6 +751,7 @@ static void draw_conv_arithmetic(Ctx *x, int c)
             if (done) {
                 Rgba pb = theme_diverging(x->th, x->p_absmax > 0 ? cell->product / x->p_absmax : 0.0f);
                 fill(x, pr, pb);
+                x->cell_px = x->product_px;
                 cell_value(x, pg, pr, cell->product, theme_text_on(pb));
             } else {
                 fill(x, pr, x->th->pending);
@@ -769,6 +802,11 @@ static void draw_pool_arithmetic(Ctx *x)
     const GridLayout *kg = &L->kernel[c];
     bool max = x->s->pool.mode == POOL_MAX;
     char name[16], buf[96], num[32], num2[32];
+    int longest = 0;
+    for (int k = 0; k < t->kh * t->kw; k++)
+        if (!(tc->cells[k].flags & CELL_OUTSIDE))
+            note_value(x, kg, tc->cells[k].value, &longest);
+    grid_text_size(x, kg, longest);
     scene_channel_name(x->s, c, name, sizeof name);
     snprintf(buf, sizeof buf, "%s window", name);
     draw_small_label(x, buf, theme_channel_color(x->th, c, tinted(x)), kg->rect.x + kg->rect.w / 2,
@@ -833,6 +871,7 @@ static void draw_output_map(Ctx *x, int f)
     text(x, buf, size, f == x->t->filter ? x->th->accent : x->th->text_dim, lr.x, lr.y + lr.h / 2,
          TEXT_LEFT | TEXT_MIDDLE);
     float span = x->out_hi - x->out_lo;
+    x->cell_px = x->output_px;
     bool sel = x->v->selected.kind == TARGET_INPUT && (x->s->kind != LAYER_POOL || x->v->selected.c == f);
     for (int oy = 0; oy < g->rows; oy++) {
         for (int ox = 0; ox < g->cols; ox++) {
@@ -1211,6 +1250,51 @@ static void draw_help(Ctx *x)
     }
 }
 
+/* The shared text size of each kind of grid: the longest value among all
+ * channels' grids (all maps' finished cells) fits a cell. */
+static void find_text_sizes(Ctx *x)
+{
+    const Layout *L = x->L;
+    const Trace *t = x->t;
+    int in = 0, inset = 0, w = 0, p = 0, out = 0;
+    for (int c = 0; c < L->n_channels; c++) {
+        const GridLayout *g = &L->input[c];
+        for (int row = 0; g->numbers && row < g->rows; row++)
+            for (int col = 0; col < g->cols; col++)
+                if (inside_padding(x, g->y0 + row, g->x0 + col))
+                    note_value(x, g, input_value(x, c, g->y0 + row, g->x0 + col), &in);
+        const GridLayout *ig = &L->inset[c];
+        for (int row = 0; L->has_inset && ig->numbers && row < ig->rows; row++)
+            for (int col = 0; col < ig->cols; col++)
+                if (inside_padding(x, ig->y0 + row, ig->x0 + col))
+                    note_value(x, ig, input_value(x, c, ig->y0 + row, ig->x0 + col), &inset);
+    }
+    for (int i = 0; x->s->kind != LAYER_POOL && i < t->n_channels && i < L->n_channels; i++) {
+        for (int k = 0; k < t->kh * t->kw; k++) {
+            note_value(x, &L->kernel[i], t->channels[i].cells[k].weight, &w);
+            note_value(x, &L->product[i], t->channels[i].cells[k].product, &p);
+        }
+    }
+    const Tensor *o = stepper_output(x->s->stepper);
+    for (int f = 0; f < L->n_maps; f++) {
+        const GridLayout *g = &L->output[f];
+        for (int oy = 0; g->numbers && oy < g->rows; oy++)
+            for (int ox = 0; ox < g->cols; ox++)
+                if (stepper_cell_done(x->s->stepper, oy, ox, f))
+                    note_value(x, g, *tensor_at(o, 0, (size_t)f, (size_t)oy, (size_t)ox), &out);
+    }
+    grid_text_size(x, &L->input[0], in);
+    x->input_px = x->cell_px;
+    grid_text_size(x, &L->inset[0], inset);
+    x->inset_px = x->cell_px;
+    grid_text_size(x, &L->kernel[0], w);
+    x->weight_px = x->cell_px;
+    grid_text_size(x, &L->product[0], p);
+    x->product_px = x->cell_px;
+    grid_text_size(x, &L->output[0], out);
+    x->output_px = x->cell_px;
+}
+
 /* ------------------------------------------------------------- frame */
 
 void draw_frame(SDL_Renderer *r, TextCache *tc, const Scene *s, const View *v, int w, int h)
@@ -1230,6 +1314,7 @@ void draw_frame(SDL_Renderer *r, TextCache *tc, const Scene *s, const View *v, i
     stepper_output_size(s->stepper, &x.oh, &x.ow, &x.nf);
     find_ranges(&x);
     find_unreached(&x);
+    find_text_sizes(&x);
 
     SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_BLEND);
     SDL_SetRenderDrawColor(r, x.th->bg.r, x.th->bg.g, x.th->bg.b, 255);
