@@ -122,7 +122,8 @@ typedef struct FrameWriter {
     struct FramePool *pool;
     int slot;                   /* index in signal_frame_temp */
     pthread_t thread;
-    uint32_t *pixels;           /* w*h, the frame to write */
+    uint32_t *pixels;           /* w*h, the frame to write (GIF, video) */
+    unsigned char *rgb;         /* 3*w*h + 1: the frame to write as PNG */
     size_t number;              /* its frame number (1-based); 0: idle */
 } FrameWriter;
 
@@ -143,7 +144,7 @@ typedef struct FramePool {
 } FramePool;
 
 /* One frame written as DIR/frame-NNNNN.png, complete or not at all. */
-static Status frame_write(const FramePool *p, int slot, const uint32_t *px, size_t number, Error *err)
+static Status frame_write(const FramePool *p, int slot, const unsigned char *rgb, size_t number, Error *err)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/frame-%05zu.png", p->dir, number);
@@ -152,7 +153,7 @@ static Status frame_write(const FramePool *p, int slot, const uint32_t *px, size
     if (st != CS_OK)
         return st;
     signal_frame_temp[slot] = fileout_temp_path(&fo);
-    st = png_out_write(fo.stream, px, p->w, p->h, path, err);
+    st = png_out_write_rgb(fo.stream, rgb, p->w, p->h, path, err);
     if (st == CS_OK)
         st = fileout_commit(&fo, err);
     else
@@ -176,7 +177,7 @@ static void *writer_main(void *arg)
         Error err = {0};
         Status st = p->gif     ? gif_out_add(p->gif, fw->pixels, &err)
                     : p->video ? video_out_add(p->video, fw->pixels, &err)
-                               : frame_write(p, fw->slot, fw->pixels, number, &err);
+                               : frame_write(p, fw->slot, fw->rgb, number, &err);
         pthread_mutex_lock(&p->lock);
         if (st == CS_OK) {
             p->completed++;
@@ -219,11 +220,16 @@ static Status pool_open(FramePool *p, const char *dir, GifOut *gif, VideoOut *vi
         FrameWriter *fw = &p->writers[p->n_writers];
         fw->pool = p;
         fw->slot = p->n_writers;
-        fw->pixels = malloc((size_t)w * (size_t)h * sizeof *fw->pixels);
-        if (!fw->pixels)
+        size_t n = (size_t)w * (size_t)h;
+        if (dir)
+            fw->rgb = malloc(3 * n + 1);
+        else
+            fw->pixels = malloc(n * sizeof *fw->pixels);
+        if (!fw->rgb && !fw->pixels)
             break;
         if (pthread_create(&fw->thread, NULL, writer_main, fw) != 0) {
             free(fw->pixels);
+            free(fw->rgb);
             break;
         }
         p->n_writers++;
@@ -248,7 +254,11 @@ static Status pool_add(FramePool *p, const uint32_t *px, size_t number, Error *e
     }
     Status st = p->status;
     if (st == CS_OK) {
-        memcpy(idle->pixels, px, (size_t)p->w * (size_t)p->h * sizeof *px);
+        size_t n = (size_t)p->w * (size_t)p->h;
+        if (idle->rgb)
+            png_out_rgb(px, n, idle->rgb);
+        else
+            memcpy(idle->pixels, px, n * sizeof *px);
         idle->number = number;
         p->handed = number;
         pthread_cond_broadcast(&p->changed);
@@ -273,6 +283,7 @@ static Status pool_close(FramePool *p, size_t *completed, Error *err)
     for (int i = 0; i < p->n_writers; i++) {
         pthread_join(p->writers[i].thread, NULL);
         free(p->writers[i].pixels);
+        free(p->writers[i].rgb);
     }
     pthread_cond_destroy(&p->changed);
     pthread_mutex_destroy(&p->lock);

@@ -32,28 +32,30 @@ static void png_on_warning(png_structp png, png_const_charp msg)
     (void)msg;
 }
 
-/* One row of 0xAARRGGBB values as R, G, B bytes; dst has room for one
- * byte more than 3*w. On a little-endian machine each pixel is one 4-byte
- * store of R, G, B, 0 whose last byte the next pixel overwrites (a third
- * of the time of storing the bytes one by one, measured at 1280x720). */
-static void row_to_rgb(const uint32_t *src, unsigned char *dst, int w)
+/* On a little-endian machine each pixel is one 4-byte store of R, G, B, 0
+ * whose last byte the next pixel overwrites (a third of the time of storing
+ * the bytes one by one, measured at 1280x720). */
+void png_out_rgb(const uint32_t *pixels, size_t n, unsigned char *rgb)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && defined(__GNUC__)
-    for (int x = 0; x < w; x++) {
-        uint32_t rgb0 = __builtin_bswap32(src[x]) >> 8;
-        memcpy(dst + 3 * x, &rgb0, 4);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t rgb0 = __builtin_bswap32(pixels[i]) >> 8;
+        memcpy(rgb + 3 * i, &rgb0, 4);
     }
 #else
-    for (int x = 0; x < w; x++) {
-        uint32_t p = src[x];
-        dst[3 * x] = (unsigned char)(p >> 16);
-        dst[3 * x + 1] = (unsigned char)(p >> 8);
-        dst[3 * x + 2] = (unsigned char)p;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t p = pixels[i];
+        rgb[3 * i] = (unsigned char)(p >> 16);
+        rgb[3 * i + 1] = (unsigned char)(p >> 8);
+        rgb[3 * i + 2] = (unsigned char)p;
     }
 #endif
 }
 
-Status png_out_write(FILE *stream, const uint32_t *pixels, int w, int h, const char *name, Error *err)
+/* The encoder for both entry points: rows come from pixels (converted one
+ * at a time) or, when pixels is NULL, straight from rgb. */
+static Status png_encode(FILE *stream, const uint32_t *pixels, const unsigned char *rgb, int w, int h,
+                         const char *name, Error *err)
 {
     if (w <= 0 || h <= 0)
         return error_set(err, CS_ERR_RANGE, "cannot write %s: empty frame %dx%d", name, w, h);
@@ -67,8 +69,8 @@ Status png_out_write(FILE *stream, const uint32_t *pixels, int w, int h, const c
         return error_set(err, CS_ERR_NOMEM, "cannot write %s: out of memory", name);
     }
     /* volatile: it changes after setjmp and is read in the error branch. */
-    unsigned char *volatile row = malloc((size_t)w * 3 + 1);
-    if (!row) {
+    unsigned char *volatile row = pixels ? malloc((size_t)w * 3 + 1) : NULL;
+    if (pixels && !row) {
         png_destroy_write_struct(&png, &info);
         return error_set(err, CS_ERR_NOMEM, "cannot write %s: out of memory", name);
     }
@@ -91,11 +93,25 @@ Status png_out_write(FILE *stream, const uint32_t *pixels, int w, int h, const c
     png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_NONE);
     png_write_info(png, info);
     for (int y = 0; y < h; y++) {
-        row_to_rgb(pixels + (size_t)y * (size_t)w, row, w);
-        png_write_row(png, row);
+        if (pixels) {
+            png_out_rgb(pixels + (size_t)y * (size_t)w, (size_t)w, row);
+            png_write_row(png, row);
+        } else {
+            png_write_row(png, rgb + (size_t)y * (size_t)w * 3);
+        }
     }
     png_write_end(png, info);
     free(row);
     png_destroy_write_struct(&png, &info);
     return CS_OK;
+}
+
+Status png_out_write(FILE *stream, const uint32_t *pixels, int w, int h, const char *name, Error *err)
+{
+    return png_encode(stream, pixels, NULL, w, h, name, err);
+}
+
+Status png_out_write_rgb(FILE *stream, const unsigned char *rgb, int w, int h, const char *name, Error *err)
+{
+    return png_encode(stream, NULL, rgb, w, h, name, err);
 }

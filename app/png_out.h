@@ -19,4 +19,13 @@
  * report; encoder failures return CS_ERR_IO or CS_ERR_NOMEM. */
 Status png_out_write(FILE *stream, const uint32_t *pixels, int w, int h, const char *name, Error *err);
 
+/* The same from w*h R, G, B bytes (row stride 3w), as png_out_rgb makes
+ * them (the export's frame writers convert while handing a frame over,
+ * instead of copying it). */
+Status png_out_write_rgb(FILE *stream, const unsigned char *rgb, int w, int h, const char *name, Error *err);
+
+/* n ARGB8888 values as 3n bytes R, G, B into rgb, which must have room for
+ * 3n + 1 bytes (the conversion stores 4 bytes at a time). */
+void png_out_rgb(const uint32_t *pixels, size_t n, unsigned char *rgb);
+
 #endif
