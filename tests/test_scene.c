@@ -11,9 +11,9 @@
  * parse_one result (1 when all were options). */
 static int parse_words(SceneOptions *o, Error *err, const char **words)
 {
-    char *argv[16];
+    char *argv[32];
     int argc = 0;
-    while (words[argc]) {
+    while (words[argc] && argc < 32) {
         argv[argc] = (char *)words[argc];
         argc++;
     }
