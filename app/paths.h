@@ -1,5 +1,5 @@
-/* paths.h: where the program finds what ships with it (sample images,
- * lessons): the assets folder of the source tree when run from it, or
+/* paths.h: where the program finds what ships with it (the default image,
+ * model specs): the assets folder of the source tree when run from it, or
  * PREFIX/share/convstep when installed. */
 #ifndef CONVSTEP_PATHS_H
 #define CONVSTEP_PATHS_H
