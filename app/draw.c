@@ -976,8 +976,8 @@ static void draw_sum_line(Ctx *x)
 {
     const Layout *L = x->L;
     const Trace *t = x->t;
-    char seg[LAYOUT_MAX_CHANNELS + 4][64];
-    Rgba col[LAYOUT_MAX_CHANNELS + 4];
+    char seg[LAYOUT_MAX_CHANNELS + 5][64];
+    Rgba col[LAYOUT_MAX_CHANNELS + 5];
     int n = 0;
     char num[32], num2[32], name[16], act[48];
     bool finished = true;
@@ -1019,6 +1019,10 @@ static void draw_sum_line(Ctx *x)
         col[n++] = x->th->accent;
     } else {
         int shown = imin(t->n_channels, LAYOUT_MAX_CHANNELS);
+        if (x->nf > 1) {
+            snprintf(seg[n], sizeof seg[n], "filter %d: ", t->filter);
+            col[n++] = x->th->text_dim;
+        }
         for (int i = 0; i < shown; i++) {
             const TraceChannel *tc = &t->channels[i];
             scene_channel_name(x->s, tc->channel, name, sizeof name);
@@ -1115,9 +1119,9 @@ static void draw_timeline(Ctx *x)
         else
             snprintf(ch, sizeof ch, "  channel %s", name);
     }
-    snprintf(buf, sizeof buf, "step %zu of %zu   output row %d, col %d, %s %d%s   steps: %s   %s %.4g/s",
+    snprintf(buf, sizeof buf, "step %zu of %zu   output row %d, col %d, %s %d%s   steps: %s   %s %.4g steps/s",
              index + 1, count, t->out_y, t->out_x, x->s->kind == LAYER_POOL ? "channel" : "filter", t->filter, ch,
-             granularity_name(stepper_granularity(st)), x->v->playing ? "playing" : "paused",
+             granularity_name(stepper_granularity(st)), x->v->playing ? "playing at" : "paused, plays at",
              (double)x->v->speed);
     Rect tr = L->timeline;
     int px = text_fit(x->tc, buf, L->text_px, tr.w);

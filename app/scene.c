@@ -248,8 +248,12 @@ static Status rebuild_weights(Scene *s, size_t filters, Tensor *w, Error *err)
     switch (s->kernel_source) {
     case KERNEL_DEFAULT:
         if (channels == 3) {
-            snprintf(s->kernel_name, sizeof s->kernel_name, "R %s, G %s, B %s", default_slices[0],
-                     default_slices[1], default_slices[2]);
+            if (filters == 1)
+                snprintf(s->kernel_name, sizeof s->kernel_name, "R %s, G %s, B %s", default_slices[0],
+                         default_slices[1], default_slices[2]);
+            else
+                snprintf(s->kernel_name, sizeof s->kernel_name, "%s, %s, %s (rotated per filter)",
+                         default_slices[0], default_slices[1], default_slices[2]);
             return build_default_weights(filters, w, err);
         }
         s->kernel_source = KERNEL_PRESET;
