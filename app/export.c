@@ -2,9 +2,10 @@
  *
  * Start at export_scene: it checks the job, prepares the target (a Sink:
  * a frames folder, a GIF, a video or one PNG), then for each step seeks the
- * stepper, renders the frame offscreen (render.h, the window's drawing
- * path) and hands the pixels to the sink; at the end the sink renames its
- * file into place, or on failure removes what it had not finished. */
+ * scene, renders the frame offscreen (render.h, the window's drawing path)
+ * and hands the pixels to the sink, whose writer threads encode them while
+ * the next frame is drawn; at the end the sink renames its file into place,
+ * or on failure removes what it had not finished. */
 #include "export.h"
 
 #include <ctype.h>

@@ -53,7 +53,7 @@ typedef struct ExportJob {
 
 /* Writes steps job->first..last of s, as v shows them (v's hover, help
  * overlay, status text and edit are not drawn), with the font of o (o may be
- * NULL: the default font). The stepper is back at its own index afterwards.
+ * NULL: the default font). The scene is back at its own step afterwards.
  * *written (may be NULL) counts the frames completed, also on failure.
  * Errors name the file or folder; an interruption through job->stop fails
  * with "interrupted ..." saying what was kept. */
