@@ -278,6 +278,9 @@ static Status build_palette(ColorTable *t, ColorEntry *list, size_t n, size_t pi
 static Status quantize(const uint32_t *pixels, size_t n, int slots, uint32_t *palette, int *count,
                        uint8_t *indices, Error *err)
 {
+    *count = 0;
+    if (n == 0)
+        return CS_OK;
     ColorTable t;
     Status st = table_init(&t, 12, err);
     if (st != CS_OK)
