@@ -297,14 +297,15 @@ static Status weights_from_options(Scene *s, const SceneOptions *o, Error *err)
         s->kernel_source = KERNEL_RANDOM;
         s->init = init;
     } else {
-        Status st = load_weights_file(o->kernel, &s->weights, err);
+        Error e = {0};
+        Status st = load_weights_file(o->kernel, &s->weights, &e);
         if (st != CS_OK) {
             if (st == CS_ERR_IO && !strchr(o->kernel, '/') && !strstr(o->kernel, ".npy"))
                 return error_set(err, CS_ERR_RANGE,
                                  "--kernel: '%s' is not a preset (sobel-x, blur, sharpen, identity, "
                                  "...), an initialiser (uniform, he-normal, ...) or a .npy file",
                                  o->kernel);
-            return st;
+            return error_set(err, st, "--kernel: %s", e.message);
         }
         s->kernel_source = KERNEL_FILE;
         snprintf(s->kernel_name, sizeof s->kernel_name, "%s", base_name(o->kernel));
@@ -331,8 +332,13 @@ static Status bias_from_options(Scene *s, const SceneOptions *o, Error *err)
             return CS_OK;
         v = 0.5f;
     } else if (parse_float("--bias", o->bias, -1e30f, 1e30f, &v, NULL) != CS_OK) {
-        if ((st = npy_read(o->bias, &s->bias, err)) != CS_OK)
-            return st;
+        Error e = {0};
+        if ((st = npy_read(o->bias, &s->bias, &e)) != CS_OK) {
+            if (st == CS_ERR_IO && !strchr(o->bias, '/') && !strstr(o->bias, ".npy"))
+                return error_set(err, CS_ERR_RANGE, "--bias: expected a number or a .npy file, got '%s'",
+                                 o->bias);
+            return error_set(err, st, "--bias: %s", e.message);
+        }
         if (tensor_count(&s->bias) != filters) {
             size_t got = tensor_count(&s->bias);
             tensor_free(&s->bias);
