@@ -223,10 +223,10 @@ static const char *format_value(float v, char *buf, size_t size, int max_chars)
 }
 
 /* How many characters a value may take in g's cells: decimals are dropped
- * rather than the text shrunk below two thirds of the grid's size. */
+ * rather than the text shrunk below four fifths of the grid's size. */
 static int grid_chars(Ctx *x, const GridLayout *g)
 {
-    int chars = (g->cell - 2) / text_char_width(x->tc, g->text_px * 2 / 3);
+    int chars = (g->cell - 2) / text_char_width(x->tc, g->text_px * 4 / 5);
     return chars < 3 ? 3 : chars > 6 ? 6 : chars;
 }
 
