@@ -223,10 +223,11 @@ static const char *format_value(float v, char *buf, size_t size, int max_chars)
 }
 
 /* How many characters a value may take in g's cells: decimals are dropped
- * rather than the text shrunk below four fifths of the grid's size. */
+ * rather than the text shrunk below two thirds of the body text size (12
+ * pixels at 1280x720), the smallest that reads from a distance. */
 static int grid_chars(Ctx *x, const GridLayout *g)
 {
-    int chars = (g->cell - 2) / text_char_width(x->tc, g->text_px * 4 / 5);
+    int chars = (g->cell - 2) / text_char_width(x->tc, x->L->text_px * 2 / 3);
     return chars < 3 ? 3 : chars > 6 ? 6 : chars;
 }
 

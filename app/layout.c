@@ -225,8 +225,9 @@ void layout_compute(const Scene *s, const View *v, int w, int h, Layout *L)
      * the arithmetic row of kh cells, its label and the channel sum) */
     float max_cell = MAX_CELL * k;
     int sum_h = px((float)L->text_px * 1.5f) + px(4.0f * k);
+    int link_w = px(48.0f * k);     /* room for the arrow from the window to the output */
     float denom = (float)(nc * cols_in + mc * (int)ow);
-    float cw = ((float)main_w - (float)(nc + mc) * (float)gap) / fmaxf(denom, 1.0f);
+    float cw = ((float)main_w - (float)(nc + mc) * (float)gap - (float)link_w) / fmaxf(denom, 1.0f);
     float ch = ((float)(main_h - 2 * label_h - sum_h - gap)) / (float)(rows_in + kh);
     float c = fminf(fminf(cw, ch), max_cell);
     bool pictures = c < numbers_min_cell(fit);
@@ -273,7 +274,6 @@ void layout_compute(const Scene *s, const View *v, int w, int h, Layout *L)
     }
 
     /* the output column takes the width left; its cells may be larger */
-    int link_w = px(48.0f * k);     /* room for the arrow from the window to the output */
     int out_x = margin + nc * (col_w + gap) + link_w;
     int area_w = margin + main_w - out_x;
     int bias_h = (!pool && s->has_bias) ? label_h + px((float)L->text_px * 1.8f) + gap : 0;
