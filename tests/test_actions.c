@@ -12,6 +12,7 @@
 
 #include "actions.h"
 #include "keys.h"
+#include "layout.h"
 #include "npy.h"
 #include "rng.h"
 
@@ -594,6 +595,45 @@ Test(actions, bad_weight_text_keeps_the_edit_open)
     action_escape(&a, 0);
     cr_assert_eq(a.view.edit.kind, TARGET_NONE);
     cr_assert_not(a.quit, "Escape cancelled the edit first");
+    app_free(&a);
+}
+
+/* The target at the middle of cell (row, col) of grid g, through
+ * layout_hit as the window finds it. */
+static Target hit_cell(const App *a, const Layout *l, const GridLayout *g, int row, int col)
+{
+    Rect r = layout_cell_rect(g, row, col);
+    return layout_hit(l, a->scene, r.x + r.w / 2, r.y + r.h / 2);
+}
+
+Test(actions, clicks_on_the_drawn_cells_do_what_they_say)
+{
+    App a = app_new();
+    Layout l;
+    layout_compute(a.scene, &a.view, 1280, 720, &l);
+    action_click(&a, hit_cell(&a, &l, &l.output[0], 2, 3));
+    const Trace *t = stepper_trace(a.scene->stepper);
+    cr_assert(t->out_y == 2 && t->out_x == 3, "jumped to (%d, %d)", t->out_y, t->out_x);
+
+    layout_compute(a.scene, &a.view, 1280, 720, &l);
+    action_click(&a, hit_cell(&a, &l, &l.input[1], 4, 5));
+    cr_assert_eq(a.view.selected.kind, TARGET_INPUT);
+    cr_assert_eq(a.view.selected.c, 1);
+    cr_assert_eq(a.view.selected.y, 4 + l.input[1].y0);
+    cr_assert_eq(a.view.selected.x, 5 + l.input[1].x0);
+
+    layout_compute(a.scene, &a.view, 1280, 720, &l);
+    action_click(&a, hit_cell(&a, &l, &l.kernel[2], 0, 1));
+    cr_assert_eq(a.view.edit.kind, TARGET_WEIGHT);
+    cr_assert(a.view.edit.c == 2 && a.view.edit.y == 0 && a.view.edit.x == 1);
+    action_escape(&a, 0);
+
+    layout_compute(a.scene, &a.view, 1280, 720, &l);
+    Rect bar = l.timeline_bar;
+    Target mid = layout_hit(&l, a.scene, bar.x + bar.w / 2, bar.y + bar.h / 2);
+    cr_assert_eq(mid.kind, TARGET_TIMELINE);
+    action_click(&a, mid);
+    cr_assert(index_of(&a) >= 11 && index_of(&a) <= 13, "middle of 25 steps: %zu", index_of(&a));
     app_free(&a);
 }
 
