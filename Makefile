@@ -97,6 +97,29 @@ sanitize:
 	    EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" \
 	    EXTRA_LDFLAGS="-fsanitize=address,undefined"
 
+# libFuzzer harnesses: every tests/fuzz/fuzz_NAME.c, linked with the core
+# built for fuzzing into build-fuzz/, runs FUZZ_SECONDS from a copy of
+# tests/fuzz/corpus_NAME/ (tests/fuzz/run.sh); a crash fails the target.
+FUZZ_CC ?= clang
+FUZZ_CFLAGS = -std=c11 -Wall -Wextra -Wno-unused-parameter -g -O1 -fno-omit-frame-pointer \
+    -fsanitize=address,undefined -fno-sanitize-recover=all $(STB_CFLAGS)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
+FUZZ_CORE_OBJ := $(CORE_SRC:%.c=build-fuzz/%.o)
+.SECONDARY: $(FUZZ_CORE_OBJ)
+
+build-fuzz/core/%.o: core/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_CORE_OBJ)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Icore -MMD -MP $< $(FUZZ_CORE_OBJ) -o $@ $(LDLIBS_CORE)
+
+fuzz: test-deps $(FUZZ_BIN)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_BIN)
+
+-include $(FUZZ_CORE_OBJ:.o=.d) $(FUZZ_BIN:=.d)
+
 # convstep bench, then the same convolution in PyTorch (one thread) when
 # python3 can import torch, and the ratio.
 bench: $(BUILD)/convstep

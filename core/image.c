@@ -11,7 +11,6 @@
 #include "image.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -105,11 +104,127 @@ static Status pixels_to_tensor(stbi_uc *pixels, int w, int h, int channels, Tens
     return st;
 }
 
-Status image_load(const char *path, Tensor *out, Error *err)
+/* ---- reading through stb's callbacks -------------------------------- */
+
+/* Where stb reads from: a memory buffer or an open file. Both go through
+ * stb's callback interface, because some of its decoders (uncompressed TGA,
+ * PNM, flat HDR scanlines) ignore a short read and would leave the end of
+ * the image as uninitialised memory; the read callback zero-fills instead,
+ * and notes the truncation so the file can be refused. */
+typedef struct Source {
+    const unsigned char *data;  /* memory source, or NULL */
+    size_t size, pos;
+    FILE *file;                 /* file source, or NULL */
+    bool truncated;             /* a decoder asked for data past the end */
+} Source;
+
+/* stb refills its own buffer with reads of exactly this many bytes (the size
+ * of stbi__context.buffer_start); a short refill is the normal end of a
+ * file. Any other short read is a decoder wanting pixel data that is not
+ * there. */
+#define STB_REFILL_BYTES 128
+
+static int source_read(void *user, char *out, int size)
+{
+    Source *src = user;
+    size_t want = size > 0 ? (size_t)size : 0, got;
+    if (src->file) {
+        got = fread(out, 1, want, src->file);
+    } else {
+        got = src->size - src->pos < want ? src->size - src->pos : want;
+        memcpy(out, src->data + src->pos, got);
+        src->pos += got;
+    }
+    if (got < want) {
+        memset(out + got, 0, want - got);
+        if (want != STB_REFILL_BYTES)
+            src->truncated = true;
+    }
+    return (int)got;
+}
+
+static void source_skip(void *user, int n)
+{
+    Source *src = user;
+    if (src->file) {
+        /* fseek clears the end-of-file flag even past the end; reading a
+         * byte sets it again, or stb's decoders would wait for more data
+         * forever (as stb's own stdio callbacks do). */
+        fseek(src->file, n, SEEK_CUR);
+        int ch = fgetc(src->file);
+        if (ch != EOF)
+            ungetc(ch, src->file);
+    } else if (n < 0) {
+        src->pos = (size_t)-n > src->pos ? 0 : src->pos - (size_t)-n;
+    } else {
+        src->pos = (size_t)n > src->size - src->pos ? src->size : src->pos + (size_t)n;
+    }
+}
+
+static int source_eof(void *user)
+{
+    Source *src = user;
+    if (src->file)
+        return feof(src->file) || ferror(src->file);
+    return src->pos >= src->size;
+}
+
+static const stbi_io_callbacks SOURCE_CALLBACKS = {source_read, source_skip, source_eof};
+
+static void source_rewind(Source *src)
+{
+    if (src->file)
+        rewind(src->file);
+    src->pos = 0;
+    src->truncated = false;
+}
+
+/* The first bytes of the source, for claimed_size. */
+static size_t source_head(Source *src, unsigned char *head, size_t size)
+{
+    source_rewind(src);
+    if (src->file)
+        return fread(head, 1, size, src->file);
+    size_t n = src->size < size ? src->size : size;
+    memcpy(head, src->data, n);
+    return n;
+}
+
+/* Reads the size, checks the caps, then decodes with the file's own channel
+ * count. */
+static Status load_source(Source *src, const char *name, Tensor *out, Error *err)
 {
     int w, h, channels;
-    struct stat sb;
     Status st;
+
+    if (!stbi_info_from_callbacks(&SOURCE_CALLBACKS, src, &w, &h, &channels)) {
+        unsigned char head[SNIFF_BYTES];
+        size_t n = source_head(src, head, sizeof head);
+        return refuse_unreadable(head, n, name, err);
+    }
+    if ((st = check_info(name, w, h, channels, err)) != CS_OK)
+        return st;
+    int want = channels;
+    source_rewind(src);
+    stbi_uc *pixels = stbi_load_from_callbacks(&SOURCE_CALLBACKS, src, &w, &h, &channels, want);
+    if (!pixels) {
+        const char *why = stbi_failure_reason();
+        return error_set(err, CS_ERR_FORMAT, "cannot decode %s: %s", name, why ? why : "unknown error");
+    }
+    if (src->truncated) {
+        stbi_image_free(pixels);
+        return error_set(err, CS_ERR_FORMAT, "cannot decode %s: the image data ends early (truncated file)", name);
+    }
+    if ((st = check_info(name, w, h, want, err)) != CS_OK) {
+        stbi_image_free(pixels);
+        return st;
+    }
+    return pixels_to_tensor(pixels, w, h, want, out, err);
+}
+
+Status image_load(const char *path, Tensor *out, Error *err)
+{
+    struct stat sb;
 
     memset(out, 0, sizeof *out);
     FILE *f = fopen(path, "rb");
@@ -123,57 +238,24 @@ Status image_load(const char *path, Tensor *out, Error *err)
         fclose(f);
         return error_set(err, CS_ERR_FORMAT, "%s is empty", path);
     }
-    if (!stbi_info_from_file(f, &w, &h, &channels)) {
-        unsigned char head[SNIFF_BYTES];
-        rewind(f);
-        size_t n = fread(head, 1, sizeof head, f);
-        fclose(f);
-        return refuse_unreadable(head, n, path, err);
+    Source src = {.file = f};
+    Status st = load_source(&src, path, out, err);
+    if (st == CS_OK && ferror(f)) {
+        tensor_free(out);
+        st = error_set(err, CS_ERR_IO, "cannot read %s: %s", path, strerror(errno));
     }
-    if ((st = check_info(path, w, h, channels, err)) != CS_OK) {
-        fclose(f);
-        return st;
-    }
-    int want = channels;
-    stbi_uc *pixels = stbi_load_from_file(f, &w, &h, &channels, want);
     fclose(f);
-    if (!pixels) {
-        const char *why = stbi_failure_reason();
-        return error_set(err, CS_ERR_FORMAT, "cannot decode %s: %s", path, why ? why : "unknown error");
-    }
-    if ((st = check_info(path, w, h, want, err)) != CS_OK) {
-        stbi_image_free(pixels);
-        return st;
-    }
-    return pixels_to_tensor(pixels, w, h, want, out, err);
+    return st;
 }
 
 Status image_load_memory(const unsigned char *data, size_t size, const char *name,
                          Tensor *out, Error *err)
 {
-    int w, h, channels;
-    Status st;
-
     memset(out, 0, sizeof *out);
     if (size == 0)
         return error_set(err, CS_ERR_FORMAT, "%s is empty", name);
-    if (size > INT_MAX)
-        return error_set(err, CS_ERR_LIMIT, "%s: %zu bytes is too large for the image decoder", name, size);
-    if (!stbi_info_from_memory(data, (int)size, &w, &h, &channels))
-        return refuse_unreadable(data, size, name, err);
-    if ((st = check_info(name, w, h, channels, err)) != CS_OK)
-        return st;
-    int want = channels;
-    stbi_uc *pixels = stbi_load_from_memory(data, (int)size, &w, &h, &channels, want);
-    if (!pixels) {
-        const char *why = stbi_failure_reason();
-        return error_set(err, CS_ERR_FORMAT, "cannot decode %s: %s", name, why ? why : "unknown error");
-    }
-    if ((st = check_info(name, w, h, want, err)) != CS_OK) {
-        stbi_image_free(pixels);
-        return st;
-    }
-    return pixels_to_tensor(pixels, w, h, want, out, err);
+    Source src = {.data = data, .size = size};
+    return load_source(&src, name, out, err);
 }
 
 Status image_resize(const Tensor *in, size_t out_h, size_t out_w, Tensor *out, Error *err)

@@ -257,6 +257,35 @@ Test(image, a_truncated_png_is_refused)
     free(png.data);
 }
 
+Test(image, truncated_raw_formats_are_refused_not_padded)
+{
+    /* stb_image does not notice when uncompressed PNM or TGA data ends
+     * early; the loader must, rather than hand back made-up pixels. */
+    unsigned char ppm[11 + 4 * 3 * 3];
+    memcpy(ppm, "P6\n4 3\n255\n", 11);
+    for (size_t i = 11; i < sizeof ppm; i++)
+        ppm[i] = (unsigned char)i;
+    Tensor t;
+    Error err;
+    cr_assert_eq(image_load_memory(ppm, sizeof ppm, "whole.ppm", &t, &err), CS_OK, "%s", err.message);
+    cr_expect(t.c == 3 && t.h == 3 && t.w == 4 && *tensor_at(&t, 0, 2, 2, 3) == (float)(sizeof ppm - 1));
+    tensor_free(&t);
+    cr_expect_eq(image_load_memory(ppm, sizeof ppm - 5, "cut.ppm", &t, &err), CS_ERR_FORMAT);
+    cr_expect(strstr(err.message, "cut.ppm") && strstr(err.message, "truncated"), "%s", err.message);
+
+    unsigned char *px = pattern_pixels(8, 8, 4);
+    stbi_write_tga_with_rle = 0;
+    Buffer tga = encode(FORMAT_TGA, 8, 8, 4, px);
+    cr_assert_eq(image_load_memory(tga.data, tga.size, "whole.tga", &t, &err), CS_OK, "%s", err.message);
+    expect_pattern(&t, 8, 8, 4, 0, "tga");
+    tensor_free(&t);
+    write_file(path_in_tmp("cut.tga"), tga.data, tga.size - 40);
+    cr_expect_eq(image_load(path_in_tmp("cut.tga"), &t, &err), CS_ERR_FORMAT);
+    cr_expect(strstr(err.message, "cut.tga") && strstr(err.message, "truncated"), "%s", err.message);
+    free(tga.data);
+    free(px);
+}
+
 Test(image, missing_directory_empty_and_random_files_are_refused)
 {
     Tensor t;

@@ -1,0 +1,30 @@
+#!/bin/sh
+# run.sh: runs each libFuzzer harness given for FUZZ_SECONDS (default 20).
+#   tests/fuzz/run.sh build-fuzz/fuzz_npy build-fuzz/fuzz_image ...
+# A harness build-fuzz/fuzz_NAME starts from a copy of tests/fuzz/corpus_NAME/
+# (when it exists) in a temporary folder, so the repository is never written.
+# A crash, or an input that runs over 10 s, is kept as build-fuzz/NAME-crash-*
+# (or -timeout-*); the script then fails.
+set -u
+seconds=${FUZZ_SECONDS:-20}
+here=$(cd "$(dirname "$0")" && pwd)
+failed=""
+for bin in "$@"; do
+    name=$(basename "$bin" | sed 's/^fuzz_//')
+    work=$(mktemp -d)
+    if [ -d "$here/corpus_$name" ]; then cp -R "$here/corpus_$name/." "$work/"; fi
+    echo "fuzz $name: ${seconds}s from $(ls "$work" | wc -l) seed inputs"
+    "$bin" -max_total_time="$seconds" -timeout=10 -print_final_stats=1 -artifact_prefix="$(dirname "$bin")/$name-" \
+        "$work" >"$work.log" 2>&1
+    rc=$?
+    grep -E '^stat::(number_of_executed_units|peak_rss_mb)|^#[0-9]+.*DONE' "$work.log" | sed "s/^/  /"
+    if [ $rc -ne 0 ]; then
+        tail -n 40 "$work.log"
+        echo "fuzz $name: FAILED (exit $rc); the input is saved beside $bin"
+        failed="$failed $name"
+    else
+        echo "fuzz $name: ok"
+    fi
+    rm -rf "$work" "$work.log"
+done
+[ -z "$failed" ] || { echo "fuzz failures:$failed"; exit 1; }
