@@ -6,7 +6,9 @@
  *   list   := { sep } [ item { sep { sep } item } { sep } ]
  *   sep    := ','  |  ';'  |  new line
  *   item   := [ '(' label ')' ':' ] [ dotted-name '=' ] call
- *   call   := dotted-name '(' ( list | args ) ')'       list for Sequential only
+ *   call   := dotted-name '(' ( list | dict | args ) ')'  list for Sequential,
+ *                                                           dict for OrderedDict
+ *   dict   := '[' { '(' 'name' ',' item ')' [ ',' ] } ']'   new lines are spaces here
  *   args   := [ arg { ',' arg } [ ',' ] ]                 new lines are spaces here
  *   arg    := [ name '=' ] value
  *   value  := [ '-' ] number | 'string' | name | '(' value { ',' value } [ ',' ] ')'
@@ -1086,6 +1088,57 @@ static bool printed_container(const Parser *p)
     return s[0] == ')' && s[1] == ':';
 }
 
+static Status parse_item(Parser *p);
+
+/* Expects a token of kind k (described as what), then moves past it and any
+ * new lines after it. */
+static Status expect_skip(Parser *p, TokKind k, const char *what)
+{
+    Status st;
+    if (p->tok.kind != k)
+        return fail_expected(p, &p->tok, what);
+    if ((st = advance(p)) != CS_OK)
+        return st;
+    return skip_newlines(p);
+}
+
+/* The body of OrderedDict([('name', layer), ...]) as PyTorch's Sequential
+ * documentation writes it, up to the ')' that closes open. */
+static Status parse_dict(Parser *p, const Token *open)
+{
+    Token bracket;
+    Status st;
+
+    if ((st = skip_newlines(p)) != CS_OK)
+        return st;
+    bracket = p->tok;
+    if ((st = expect_skip(p, TOK_LBRACKET, "'[' (a list of (name, layer) pairs)")) != CS_OK)
+        return st;
+    while (p->tok.kind != TOK_RBRACKET) {
+        if (p->tok.kind == TOK_END)
+            return fail_unclosed(p, &bracket);
+        if ((st = expect_skip(p, TOK_LPAREN, "'(' starting a (name, layer) pair")) != CS_OK ||
+            (st = expect_skip(p, TOK_STRING, "a quoted layer name")) != CS_OK ||
+            (st = expect_skip(p, TOK_COMMA, "',' after the layer name")) != CS_OK ||
+            (st = parse_item(p)) != CS_OK || (st = skip_newlines(p)) != CS_OK ||
+            (st = expect_skip(p, TOK_RPAREN, "')' closing the (name, layer) pair")) != CS_OK)
+            return st;
+        if (p->tok.kind == TOK_COMMA) {
+            if ((st = advance(p)) != CS_OK || (st = skip_newlines(p)) != CS_OK)
+                return st;
+        } else if (p->tok.kind != TOK_RBRACKET && p->tok.kind != TOK_END) {
+            return fail_expected(p, &p->tok, "',' or ']'");
+        }
+    }
+    if ((st = advance(p)) != CS_OK || (st = skip_newlines(p)) != CS_OK)
+        return st;
+    if (p->tok.kind == TOK_END)
+        return fail_unclosed(p, open);
+    if (p->tok.kind != TOK_RPAREN)
+        return fail_expected(p, &p->tok, "')'");
+    return CS_OK;
+}
+
 /* One layer (or a Sequential of layers) after any label or assignment. */
 static Status parse_call(Parser *p, const Token *name)
 {
@@ -1103,13 +1156,17 @@ static Status parse_call(Parser *p, const Token *name)
     call.cls = dot;
     call.cls_len = (size_t)(name->start + name->len - dot);
 
-    if (name_is(call.cls, call.cls_len, "Sequential")) {
+    if (name_is(call.cls, call.cls_len, "Sequential") ||
+        name_is(call.cls, call.cls_len, "OrderedDict")) {
+        bool dict = call.cls[0] == 'O';
         Token open = p->tok;
         if (p->depth >= SPEC_MAX_DEPTH)
             return fail_at(p, CS_ERR_LIMIT, name->line, name->column,
-                           "Sequential is nested more than %d levels deep", SPEC_MAX_DEPTH);
+                           "%s is nested more than %d levels deep", dict ? "OrderedDict" : "Sequential",
+                           SPEC_MAX_DEPTH);
         p->depth++;
-        if ((st = advance(p)) != CS_OK || (st = parse_list(p, &open)) != CS_OK)
+        if ((st = advance(p)) != CS_OK ||
+            (st = dict ? parse_dict(p, &open) : parse_list(p, &open)) != CS_OK)
             return st;
         p->depth--;
         return advance(p);

@@ -9,7 +9,8 @@
  * padding may also be the strings 'valid', 'same', 'full' (quoted or not).
  * Also accepted, so that code pasted from real models parses: a
  * "torch.nn." (or any dotted) prefix, a leading "(name): " label as
- * print(model) writes it, a leading "self.features = " assignment, and
+ * print(model) writes it, a leading "self.features = " assignment,
+ * Sequential(OrderedDict([('conv1', Conv2d(...)), ...])), and
  * BatchNorm2d / Dropout / Dropout2d as spatially neutral layers. Other
  * layers (Linear, Flatten, AdaptiveAvgPool2d, ...) are refused by name. */
 #ifndef CONVSTEP_SPEC_H

@@ -70,6 +70,13 @@ static const ShapeCase shape_cases[] = {
      "Conv2d(3, 8, 3), BatchNorm2d(8), Dropout(0.5), Dropout2d(p=0.1), ReLU()",
      "Conv2d BatchNorm2d Dropout Dropout ReLU"},
     {"Identity ignores its arguments", "Identity(54, unused_argument1=0.1)", "Identity"},
+    {"Sequential of an OrderedDict, as PyTorch's documentation writes it",
+     "model = nn.Sequential(OrderedDict([\n  ('conv1', nn.Conv2d(1,20,5)),\n  ('relu1', nn.ReLU()),\n"
+     "  (\"conv2\", nn.Conv2d(20,64,5)),\n  ('relu2', nn.ReLU())\n]))",
+     "Conv2d ReLU Conv2d ReLU"},
+    {"nested OrderedDict and Sequential",
+     "collections.OrderedDict([('a', Sequential(ReLU(), Tanh())), ('b', OrderedDict([('c', Sigmoid()),]))])",
+     "ReLU Tanh Sigmoid"},
 };
 
 static void check_shapes(const ShapeCase *c)
@@ -453,6 +460,22 @@ static const ErrorCase error_cases[] = {
      "line 1, column 15: expected a number (tuples do not nest), found '('"},
     {"Conv2d(1, 1, 3, nn.stride=2)", CS_ERR_SYNTAX,
      "line 1, column 17: expected an argument name, found 'nn.stride'"},
+    {"Sequential(OrderedDict((('a', ReLU()),)))", CS_ERR_SYNTAX,
+     "line 1, column 24: expected '[' (a list of (name, layer) pairs), found '('"},
+    {"Sequential(OrderedDict([ReLU()]))", CS_ERR_SYNTAX,
+     "line 1, column 25: expected '(' starting a (name, layer) pair, found 'ReLU'"},
+    {"Sequential(OrderedDict([(conv1, ReLU())]))", CS_ERR_SYNTAX,
+     "line 1, column 26: expected a quoted layer name, found 'conv1'"},
+    {"Sequential(OrderedDict([('a' ReLU())]))", CS_ERR_SYNTAX,
+     "line 1, column 30: expected ',' after the layer name, found 'ReLU'"},
+    {"Sequential(OrderedDict([('a', ReLU()) ('b', Tanh())]))", CS_ERR_SYNTAX,
+     "line 1, column 39: expected ',' or ']', found '('"},
+    {"Sequential(OrderedDict([('a', ReLU(), 3)]))", CS_ERR_SYNTAX,
+     "line 1, column 37: expected ')' closing the (name, layer) pair, found ','"},
+    {"Sequential(OrderedDict([('a', ReLU())]\n", CS_ERR_SYNTAX,
+     "line 2, column 1: expected ')' to close the '(' at line 1, column 23, found end of input"},
+    {"Sequential(OrderedDict([('a', ReLU()),\n", CS_ERR_SYNTAX,
+     "line 2, column 1: expected ']' to close the '[' at line 1, column 24, found end of input"},
     /* arguments */
     {"Conv2d(3, 16)", CS_ERR_SYNTAX, "line 1, column 1: Conv2d is missing kernel_size"},
     {"Conv2d(kernel_size=3)", CS_ERR_SYNTAX, "line 1, column 1: Conv2d is missing in_channels"},
@@ -569,9 +592,16 @@ Test(spec, errors)
 
 Test(spec, nesting_is_limited)
 {
-    char src[64 * 12];
+    char src[64 * 20];
     LayerStack s = {0};
     Error err = {0};
+
+    /* an OrderedDict counts as a level too */
+    src[0] = '\0';
+    for (int i = 0; i < 40; i++)
+        strcat(src, "OrderedDict([('a', ");
+    cr_expect_eq(spec_parse(src, &s, &err), CS_ERR_LIMIT);
+    cr_expect_str_eq(err.message, "line 1, column 609: OrderedDict is nested more than 32 levels deep");
 
     /* 32 levels parse */
     src[0] = '\0';
