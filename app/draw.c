@@ -854,7 +854,7 @@ static void draw_output_map(Ctx *x, int f)
     char buf[96], name[16];
     Rect lr = L->map_label[f];
     /* the longest label that fits over the map at label size */
-    int room = lr.w + L->small_px * 2;
+    int room = imin(lr.w + L->small_px * 2, L->w - lr.x - 2);
     int tw, text_h;
     if (x->s->kind == LAYER_POOL)
         snprintf(buf, sizeof buf, "%s pooled %zux%zu", scene_channel_name(x->s, f, name, sizeof name), x->oh,
