@@ -190,6 +190,204 @@ static size_t source_head(Source *src, unsigned char *head, size_t size)
     return n;
 }
 
+/* ---- JPEG table check ------------------------------------------------ */
+
+/* stb_image decodes a JPEG whose scans use a quantisation or Huffman table
+ * that was never defined, or whose frame has a colour component that no scan
+ * fills (or, progressive, that no first DC scan fills), without an error: it
+ * reads uninitialised memory and returns made-up pixels. This walk over the
+ * marker segments, made only after stb decoded the file (so the stream is
+ * one stb accepted, marker for marker), finds those files. It follows
+ * stb_image's parser: fill bytes 0xFF before a marker, entropy-coded data up
+ * to the first 0xFF not followed by 0x00, 0xFF or a restart marker. */
+
+static int source_getc(Source *src)
+{
+    if (src->file)
+        return getc(src->file);
+    return src->pos < src->size ? src->data[src->pos++] : EOF;
+}
+
+static int source_get16(Source *src)
+{
+    int hi = source_getc(src), lo = source_getc(src);
+    return hi == EOF || lo == EOF ? -1 : hi << 8 | lo;
+}
+
+static bool source_skip_bytes(Source *src, long n)
+{
+    while (n-- > 0)
+        if (source_getc(src) == EOF)
+            return false;
+    return true;
+}
+
+typedef struct JpegTables {
+    bool quant[4], dc[4], ac[4];
+    int components;             /* 0 until the frame header */
+    int id[4], tq[4];
+    bool filled[4];
+    bool progressive;
+} JpegTables;
+
+/* Reads a DQT or DHT segment body of len bytes, marking the tables it
+ * defines; false when the body does not parse as stb would read it. */
+static bool jpeg_read_tables(Source *src, int marker, long len, JpegTables *t)
+{
+    while (len > 0) {
+        int q = source_getc(src);
+        if (q == EOF)
+            return false;
+        int kind = q >> 4, slot = q & 15;
+        if (slot > 3)
+            return false;
+        if (marker == 0xdb) {
+            if (kind > 1)
+                return false;
+            long size = kind ? 128 : 64;
+            if (!source_skip_bytes(src, size))
+                return false;
+            t->quant[slot] = true;
+            len -= 1 + size;
+        } else {
+            if (kind > 1)
+                return false;
+            long count = 0;
+            for (int i = 0; i < 16; i++) {
+                int c = source_getc(src);
+                if (c == EOF)
+                    return false;
+                count += c;
+            }
+            if (!source_skip_bytes(src, count))
+                return false;
+            (kind == 0 ? t->dc : t->ac)[slot] = true;
+            len -= 17 + count;
+        }
+    }
+    return len == 0;
+}
+
+/* Reads a scan header; false when it uses a table never defined. */
+static bool jpeg_read_scan(Source *src, JpegTables *t, bool *used_undefined)
+{
+    int count = source_getc(src);
+    if (count < 1 || count > 4)
+        return false;
+    int which[4], dc[4], ac[4];
+    for (int i = 0; i < count; i++) {
+        int id = source_getc(src), q = source_getc(src);
+        if (id == EOF || q == EOF)
+            return false;
+        which[i] = 0;
+        while (which[i] < t->components && t->id[which[i]] != id)
+            which[i]++;
+        if (which[i] == t->components)
+            return false;
+        dc[i] = q >> 4;
+        ac[i] = q & 15;
+        if (dc[i] > 3 || ac[i] > 3)
+            return false;
+    }
+    int start = source_getc(src), end = source_getc(src), approx = source_getc(src);
+    if (start == EOF || end == EOF || approx == EOF)
+        return false;
+    bool first_dc = start == 0 && (approx >> 4) == 0;
+    for (int i = 0; i < count; i++) {
+        int c = which[i];
+        bool need_dc = t->progressive ? first_dc : true;
+        bool need_ac = t->progressive ? start > 0 : true;
+        if (!t->quant[t->tq[c]] || (need_dc && !t->dc[dc[i]]) || (need_ac && !t->ac[ac[i]]))
+            *used_undefined = true;
+        if (!t->progressive || first_dc)
+            t->filled[c] = true;
+    }
+    return true;
+}
+
+/* Where the walk is: stb skips stray bytes before the frame header, refuses
+ * them between segments after it, and skips entropy-coded data in a scan. */
+typedef enum JpegPhase { JPEG_HEADER, JPEG_SEGMENTS, JPEG_SCAN } JpegPhase;
+
+/* The next marker, or EOF (also for bytes stb would refuse). */
+static int jpeg_next_marker(Source *src, JpegPhase phase)
+{
+    int c;
+    while ((c = source_getc(src)) != EOF) {
+        if (c != 0xff) {
+            if (phase == JPEG_SEGMENTS)
+                return EOF;
+            continue;
+        }
+        do
+            c = source_getc(src);
+        while (c == 0xff);
+        if (c == EOF)
+            return EOF;
+        if (phase == JPEG_SCAN && (c == 0x00 || (c >= 0xd0 && c <= 0xd7)))
+            continue;
+        return c;
+    }
+    return EOF;
+}
+
+/* True unless the JPEG in src reads a table it never defines or leaves a
+ * component unfilled. Streams that do not parse are left to stb. */
+static bool jpeg_tables_defined(Source *src)
+{
+    JpegTables t = {0};
+    JpegPhase phase = JPEG_HEADER;
+    bool used_undefined = false;
+    source_rewind(src);
+    if (source_getc(src) != 0xff || source_getc(src) != 0xd8)
+        return true;
+    for (;;) {
+        int marker = jpeg_next_marker(src, phase);
+        if (marker == EOF)
+            return true;   /* stb saw an end-of-image marker; this walk lost its way */
+        if (marker == 0xd9)
+            break;
+        phase = t.components ? JPEG_SEGMENTS : JPEG_HEADER;
+        long len = source_get16(src);
+        if (len < 2)
+            return true;
+        len -= 2;
+        if (marker == 0xdb || marker == 0xc4) {
+            if (!jpeg_read_tables(src, marker, len, &t))
+                return true;
+        } else if (marker >= 0xc0 && marker <= 0xc2) {
+            int precision = source_getc(src);
+            int h = source_get16(src), w = source_get16(src), n = source_getc(src);
+            if (precision == EOF || h < 0 || w < 0 || n < 1 || n > 4 || t.components)
+                return true;
+            for (int i = 0; i < n; i++) {
+                int id = source_getc(src), hv = source_getc(src), tq = source_getc(src);
+                if (id == EOF || hv == EOF || tq == EOF || tq > 3)
+                    return true;
+                t.id[i] = id;
+                t.tq[i] = tq;
+            }
+            t.components = n;
+            t.progressive = marker == 0xc2;
+            phase = JPEG_SEGMENTS;
+            if (!source_skip_bytes(src, len - 6 - 3L * n))
+                return true;
+        } else if (marker == 0xda) {
+            if (!t.components || !jpeg_read_scan(src, &t, &used_undefined))
+                return true;
+            phase = JPEG_SCAN;
+        } else if (!source_skip_bytes(src, len)) {
+            return true;
+        }
+    }
+    if (used_undefined)
+        return false;
+    for (int i = 0; i < t.components; i++)
+        if (!t.filled[i])
+            return false;
+    return true;
+}
+
 /* Reads the size, checks the caps, then decodes with the file's own channel
  * count. */
 static Status load_source(Source *src, const char *name, Tensor *out, Error *err)
@@ -214,6 +412,12 @@ static Status load_source(Source *src, const char *name, Tensor *out, Error *err
     if (src->truncated) {
         stbi_image_free(pixels);
         return error_set(err, CS_ERR_FORMAT, "cannot decode %s: the image data ends early (truncated file)", name);
+    }
+    if (!jpeg_tables_defined(src)) {
+        stbi_image_free(pixels);
+        return error_set(err, CS_ERR_FORMAT,
+                         "cannot decode %s: the JPEG uses a table it never defines or leaves a colour component "
+                         "empty (corrupt file)", name);
     }
     if ((st = check_info(name, w, h, want, err)) != CS_OK) {
         stbi_image_free(pixels);

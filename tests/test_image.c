@@ -286,6 +286,51 @@ Test(image, truncated_raw_formats_are_refused_not_padded)
     free(px);
 }
 
+/* Removes every segment with the given marker from a JPEG in place. */
+static void drop_jpeg_segments(Buffer *b, unsigned char marker)
+{
+    size_t i = 2;
+    while (i + 4 <= b->size && b->data[i] == 0xff && b->data[i + 1] != 0xda) {
+        size_t len = 2 + ((size_t)b->data[i + 2] << 8 | b->data[i + 3]);
+        if (b->data[i + 1] == marker) {
+            memmove(b->data + i, b->data + i + len, b->size - i - len);
+            b->size -= len;
+        } else {
+            i += len;
+        }
+    }
+}
+
+Test(image, a_jpeg_without_its_tables_is_refused_not_made_up)
+{
+    /* stb_image decodes a JPEG with no quantisation table from whatever
+     * memory it finds; the loader must refuse it. */
+    unsigned char *px = pattern_pixels(8, 8, 3);
+    Buffer jpg = encode(FORMAT_JPG, 8, 8, 3, px);
+    Tensor t;
+    Error err;
+    cr_assert_eq(image_load_memory(jpg.data, jpg.size, "whole.jpg", &t, &err), CS_OK, "%s", err.message);
+    tensor_free(&t);
+    size_t before = jpg.size;
+    drop_jpeg_segments(&jpg, 0xdb);
+    cr_assert_lt(jpg.size, before, "no DQT segment found");
+    cr_expect_eq(image_load_memory(jpg.data, jpg.size, "notables.jpg", &t, &err), CS_ERR_FORMAT);
+    cr_expect(strstr(err.message, "notables.jpg") && strstr(err.message, "never defines"), "%s", err.message);
+    cr_expect_null(t.data);
+    free(jpg.data);
+    free(px);
+}
+
+Test(image, a_segment_length_past_the_end_does_not_hang, .timeout = 5)
+{
+    const unsigned char jpg[] = {0xff, 0xd8, 0xff, 0xe0, 0xff, 0xd8, 0xff, 0x00};
+    write_file(path_in_tmp("skip.jpg"), jpg, sizeof jpg);
+    Tensor t;
+    Error err;
+    cr_expect_eq(image_load(path_in_tmp("skip.jpg"), &t, &err), CS_ERR_FORMAT);
+    cr_expect(strstr(err.message, "skip.jpg") != NULL, "%s", err.message);
+}
+
 Test(image, missing_directory_empty_and_random_files_are_refused)
 {
     Tensor t;
