@@ -247,6 +247,16 @@ no_temp "Ctrl-C: no temporary GIF" .
 interrupt "SIGTERM during --gif" TERM --gif int.gif --quiet
 [ ! -e int.gif ] && ok "SIGTERM: no GIF" || not_ok "SIGTERM GIF" "int.gif exists"
 no_temp "SIGTERM: no temporary GIF" .
+# A second Ctrl-C ends the process at once, after the same cleanup.
+"$CONVSTEP" export -i big.npy --kernel k3.npy --size 320x180 --gif int2.gif --quiet 2>int.err &
+pid=$!
+sleep 0.5
+kill -INT $pid; kill -INT $pid
+wait $pid
+rc=$?
+[ $rc -eq 1 ] && [ ! -e int2.gif ] && grep -q '^convstep: interrupted' int.err && ok "two Ctrl-C: exit 1, no GIF" \
+    || not_ok "two Ctrl-C" "exit $rc: $(cat int.err)"
+no_temp "two Ctrl-C: no temporary GIF" .
 
 # ---- no display, progress ----
 
