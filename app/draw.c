@@ -41,6 +41,7 @@ typedef struct Ctx {
     bool unreached_rows[MAX_TRACKED], unreached_cols[MAX_TRACKED];
     int n_unreached_rows, n_unreached_cols;
     int cell_px;            /* text size of the grid being drawn (grid_text_size) */
+    int label_used;         /* width of the channel label just drawn */
     /* one text size per kind of grid, shared by every channel's grid */
     int input_px, inset_px, weight_px, product_px, output_px;
 } Ctx;
@@ -381,7 +382,10 @@ static float input_level(const Ctx *x, int c, float v)
 {
     if (x->s->image_input)
         return v / 255.0f;
-    float lo = x->in_lo[c], hi = x->in_hi[c];
+    int slot = c - x->L->first_channel;
+    if (slot < 0 || slot >= x->L->n_channels)
+        return 0.5f;
+    float lo = x->in_lo[slot], hi = x->in_hi[slot];
     return hi > lo ? (v - lo) / (hi - lo) : 0.5f;
 }
 
@@ -389,15 +393,15 @@ static void find_ranges(Ctx *x)
 {
     const Scene *s = x->s;
     size_t plane = s->input.h * s->input.w;
-    for (int c = 0; c < x->L->n_channels; c++) {
-        const float *d = s->input.data + (size_t)c * plane;
+    for (int slot = 0; slot < x->L->n_channels; slot++) {
+        const float *d = s->input.data + (size_t)(x->L->first_channel + slot) * plane;
         float lo = d[0], hi = d[0];
         for (size_t i = 1; i < plane; i++) {
             lo = fminf(lo, d[i]);
             hi = fmaxf(hi, d[i]);
         }
-        x->in_lo[c] = lo;
-        x->in_hi[c] = hi;
+        x->in_lo[slot] = lo;
+        x->in_hi[slot] = hi;
     }
     const Tensor *out = stepper_output(s->stepper);
     size_t n = tensor_count(out);
@@ -603,9 +607,12 @@ static void draw_stride_ghost(Ctx *x, const GridLayout *g, const TraceChannel *t
         arrow(x, ax, ay, bx, by, th, imax(5, g->pitch / 4), x->th->ghost);
         if (t->stride_h > 1 || t->stride_w > 1) {
             char buf[48];
+            int tw, th_text;
             snprintf(buf, sizeof buf, "stride %d", t->out_x > 0 ? t->stride_w : t->stride_h);
-            text(x, buf, x->L->small_px, x->th->accent, label.x + label.w, label.y + label.h / 2,
-                 TEXT_RIGHT | TEXT_MIDDLE);
+            text_measure(x->tc, buf, x->L->small_px, &tw, &th_text);
+            if (x->label_used + tw + x->L->small_px <= label.w)
+                text(x, buf, x->L->small_px, x->th->accent, label.x + label.w, label.y + label.h / 2,
+                     TEXT_RIGHT | TEXT_MIDDLE);
         }
     }
 }
@@ -619,18 +626,20 @@ static void draw_channel_label(Ctx *x, int c, Rect rc, bool current)
     int px = x->L->text_px;
     int w = text(x, name, px, col, rc.x, rc.y + rc.h / 2, TEXT_LEFT | TEXT_MIDDLE);
     snprintf(buf, sizeof buf, "  channel %d%s", c, current ? "  <" : "");
-    text(x, buf, x->L->small_px, current ? x->th->accent2 : x->th->text_dim, rc.x + w,
-         rc.y + rc.h / 2, TEXT_LEFT | TEXT_MIDDLE);
+    w += text(x, buf, x->L->small_px, current ? x->th->accent2 : x->th->text_dim, rc.x + w,
+              rc.y + rc.h / 2, TEXT_LEFT | TEXT_MIDDLE);
+    x->label_used = w;
 }
 
-static void draw_input_channel(Ctx *x, int c)
+static void draw_input_channel(Ctx *x, int slot)
 {
     const Layout *L = x->L;
-    const GridLayout *g = &L->input[c];
+    int c = L->first_channel + slot;
+    const GridLayout *g = &L->input[slot];
     const TraceChannel *tc = trace_channel(x, c);
     bool pool_channel = x->s->kind == LAYER_POOL && x->t->filter == c;
     bool current = (x->t->channel_step >= 0 && tc == &x->t->channels[x->t->channel_step]) || pool_channel;
-    draw_channel_label(x, c, L->channel_label[c], current && x->t->channel_step >= 0);
+    draw_channel_label(x, c, L->channel_label[slot], current && x->t->channel_step >= 0);
     if (!g->numbers && g->pitch <= 4) {
         draw_input_picture(x, c, g);
     } else {
@@ -654,10 +663,10 @@ static void draw_input_channel(Ctx *x, int c)
     }
     if (!tc)
         return;
-    draw_stride_ghost(x, g, tc, L->channel_label[c]);
+    draw_stride_ghost(x, g, tc, L->channel_label[slot]);
     draw_window(x, g, tc, current);
     if (L->has_inset) {
-        const GridLayout *in = &L->inset[c];
+        const GridLayout *in = &L->inset[slot];
         Rect cover;
         x->cell_px = x->inset_px;
         for (int row = 0; row < in->rows; row++)
@@ -708,26 +717,27 @@ static void draw_edit_box(Ctx *x, Rect cr, int px)
 }
 
 /* Channel c's weights, its products and its sum (convolution). */
-static void draw_conv_arithmetic(Ctx *x, int c)
+static void draw_conv_arithmetic(Ctx *x, int slot)
 {
     const Layout *L = x->L;
+    int c = L->first_channel + slot;
     const Trace *t = x->t;
     const TraceChannel *tc = trace_channel(x, c);
     if (!tc)
         return;
-    const GridLayout *kg = &L->kernel[c], *pg = &L->product[c];
+    const GridLayout *kg = &L->kernel[slot], *pg = &L->product[slot];
     char name[16], buf[128], num[32], num2[32];
     scene_channel_name(x->s, c, name, sizeof name);
     Rgba ccol = theme_channel_color(x->th, c, tinted(x));
     bool current = t->channel_step >= 0 && tc == &t->channels[t->channel_step];
 
     snprintf(buf, sizeof buf, "filter %d: %s weights", t->filter, name);
-    if (x->nf < 2 || text_fit(x->tc, buf, L->small_px, kg->rect.w + L->op_times[c].w / 2) < L->small_px)
+    if (x->nf < 2 || text_fit(x->tc, buf, L->small_px, kg->rect.w + L->op_times[slot].w / 2) < L->small_px)
         snprintf(buf, sizeof buf, "%s weights", name);
-    draw_small_label(x, buf, ccol, kg->rect.x + kg->rect.w / 2, kg->rect.y, kg->rect.w + L->op_times[c].w / 2);
+    draw_small_label(x, buf, ccol, kg->rect.x + kg->rect.w / 2, kg->rect.y, kg->rect.w + L->op_times[slot].w / 2);
     snprintf(buf, sizeof buf, "%s window \xc3\x97 weights", name);
     draw_small_label(x, buf, x->th->text_dim, pg->rect.x + pg->rect.w / 2, pg->rect.y,
-                     pg->rect.w + L->op_times[c].w);
+                     pg->rect.w + L->op_times[slot].w);
     if (current)
         outline(x, grow((Rect){kg->rect.x, kg->rect.y, pg->rect.x + pg->rect.w - kg->rect.x, kg->rect.h},
                         thick(x, 6.0f)),
@@ -766,7 +776,7 @@ static void draw_conv_arithmetic(Ctx *x, int c)
                 outline(x, grow(kr, 1), 1, x->th->text);
         }
     }
-    Rect op = L->op_times[c];
+    Rect op = L->op_times[slot];
     text_in(x, "\xe2\x86\x92", L->text_px, x->th->text_dim, op);
 
     /* the channel's sum: whole, so far, or still to come */
@@ -784,7 +794,7 @@ static void draw_conv_arithmetic(Ctx *x, int c)
     } else {
         snprintf(buf, sizeof buf, "sum %s = ...", name);
     }
-    Rect sr = L->channel_sum[c];
+    Rect sr = L->channel_sum[slot];
     int size = text_fit(x->tc, buf, L->text_px, sr.w);
     text(x, buf, size, current ? x->th->accent2 : ccol, sr.x + sr.w / 2, sr.y + sr.h / 2,
          TEXT_CENTER | TEXT_MIDDLE);
@@ -796,11 +806,11 @@ static void draw_pool_arithmetic(Ctx *x)
 {
     const Layout *L = x->L;
     const Trace *t = x->t;
-    int c = t->filter;
-    if (c < 0 || c >= L->n_channels || t->n_channels < 1)
+    int c = t->filter, slot = c - L->first_channel;
+    if (slot < 0 || slot >= L->n_channels || t->n_channels < 1)
         return;
     const TraceChannel *tc = &t->channels[0];
-    const GridLayout *kg = &L->kernel[c];
+    const GridLayout *kg = &L->kernel[slot];
     bool max = x->s->pool.mode == POOL_MAX;
     char name[16], buf[96], num[32], num2[32];
     int longest = 0;
@@ -811,7 +821,7 @@ static void draw_pool_arithmetic(Ctx *x)
     scene_channel_name(x->s, c, name, sizeof name);
     snprintf(buf, sizeof buf, "%s window", name);
     draw_small_label(x, buf, theme_channel_color(x->th, c, tinted(x)), kg->rect.x + kg->rect.w / 2,
-                     kg->rect.y, L->channel_label[c].w);
+                     kg->rect.y, L->channel_label[slot].w);
     for (int ky = 0; ky < t->kh; ky++) {
         for (int kx = 0; kx < t->kw; kx++) {
             int k = ky * t->kw + kx;
@@ -839,20 +849,21 @@ static void draw_pool_arithmetic(Ctx *x)
     else
         snprintf(buf, sizeof buf, "%s / %d = %s", format_value(t->pool_sum, num, sizeof num, 9),
                  t->pool_divisor, format_value(t->pool_result, num2, sizeof num2, 9));
-    Rect sr = L->channel_sum[c];
+    Rect sr = L->channel_sum[slot];
     int size = text_fit(x->tc, buf, L->text_px, sr.w);
     text(x, buf, size, x->th->accent, sr.x + sr.w / 2, sr.y + sr.h / 2, TEXT_CENTER | TEXT_MIDDLE);
 }
 
 /* ------------------------------------------------------------- outputs */
 
-static void draw_output_map(Ctx *x, int f)
+static void draw_output_map(Ctx *x, int slot)
 {
     const Layout *L = x->L;
-    const GridLayout *g = &L->output[f];
+    int f = L->first_map + slot;
+    const GridLayout *g = &L->output[slot];
     const Tensor *out = stepper_output(x->s->stepper);
     char buf[96], name[16];
-    Rect lr = L->map_label[f];
+    Rect lr = L->map_label[slot];
     /* the longest label that fits over the map at label size */
     int room = imin(lr.w + L->small_px * 2, L->w - lr.x - 2);
     int tw, text_h;
@@ -911,14 +922,14 @@ static void draw_link(Ctx *x)
 {
     const Layout *L = x->L;
     const Trace *t = x->t;
-    int f = t->filter, c = L->n_channels - 1;
-    if (f < 0 || f >= L->n_maps || c < 0 || x->s->kind == LAYER_POOL)
+    int map = t->filter - L->first_map, slot = L->n_channels - 1;
+    if (map < 0 || map >= L->n_maps || slot < 0 || x->s->kind == LAYER_POOL)
         return;
-    const TraceChannel *tc = trace_channel(x, c);
+    const TraceChannel *tc = trace_channel(x, L->first_channel + slot);
     if (!tc)
         return;
     const TraceCell *first = &tc->cells[0], *last = &tc->cells[t->kh * t->kw - 1];
-    const GridLayout *in = &L->input[c], *out = &L->output[f];
+    const GridLayout *in = &L->input[slot], *out = &L->output[map];
     Rect win, cell;
     if (!span_rect(in, first->iy, first->ix, last->iy, last->ix, &win) ||
         !span_rect(out, t->out_y, t->out_x, t->out_y, t->out_x, &cell))
@@ -1262,27 +1273,30 @@ static void find_text_sizes(Ctx *x)
     const Layout *L = x->L;
     const Trace *t = x->t;
     int in = 0, inset = 0, w = 0, p = 0, out = 0;
-    for (int c = 0; c < L->n_channels; c++) {
-        const GridLayout *g = &L->input[c];
+    for (int slot = 0; slot < L->n_channels; slot++) {
+        int c = L->first_channel + slot;
+        const GridLayout *g = &L->input[slot];
         for (int row = 0; g->numbers && row < g->rows; row++)
             for (int col = 0; col < g->cols; col++)
                 if (inside_padding(x, g->y0 + row, g->x0 + col))
                     note_value(x, g, input_value(x, c, g->y0 + row, g->x0 + col), &in);
-        const GridLayout *ig = &L->inset[c];
+        const GridLayout *ig = &L->inset[slot];
         for (int row = 0; L->has_inset && ig->numbers && row < ig->rows; row++)
             for (int col = 0; col < ig->cols; col++)
                 if (inside_padding(x, ig->y0 + row, ig->x0 + col))
                     note_value(x, ig, input_value(x, c, ig->y0 + row, ig->x0 + col), &inset);
     }
-    for (int i = 0; x->s->kind != LAYER_POOL && i < t->n_channels && i < L->n_channels; i++) {
-        for (int k = 0; k < t->kh * t->kw; k++) {
-            note_value(x, &L->kernel[i], t->channels[i].cells[k].weight, &w);
-            note_value(x, &L->product[i], t->channels[i].cells[k].product, &p);
+    for (int slot = 0; x->s->kind != LAYER_POOL && slot < L->n_channels; slot++) {
+        const TraceChannel *tc = trace_channel(x, L->first_channel + slot);
+        for (int k = 0; tc && k < t->kh * t->kw; k++) {
+            note_value(x, &L->kernel[slot], tc->cells[k].weight, &w);
+            note_value(x, &L->product[slot], tc->cells[k].product, &p);
         }
     }
     const Tensor *o = stepper_output(x->s->stepper);
-    for (int f = 0; f < L->n_maps; f++) {
-        const GridLayout *g = &L->output[f];
+    for (int slot = 0; slot < L->n_maps; slot++) {
+        const GridLayout *g = &L->output[slot];
+        int f = L->first_map + slot;
         for (int oy = 0; g->numbers && oy < g->rows; oy++)
             for (int ox = 0; ox < g->cols; ox++)
                 if (stepper_cell_done(x->s->stepper, oy, ox, f))

@@ -200,6 +200,13 @@ void layout_compute(const Scene *s, const View *v, int w, int h, Layout *L)
     int nm = imin((int)nf, LAYOUT_MAX_MAPS);
     L->n_channels = nc;
     L->n_maps = nm;
+    if ((int)s->input.c > nc) {
+        /* the channel being worked on, and a few either side of it */
+        int cur = pool ? t->filter : t->channel_step >= 0 ? t->channels[t->channel_step].channel : 0;
+        L->first_channel = imax(0, imin(cur - nc / 2 + 1, (int)s->input.c - nc));
+    }
+    if (pool)
+        L->first_map = imax(0, imin(L->first_channel, (int)nf - nm));
     int kh = t->kh, kw = t->kw;
     int span_h = t->dilation_h * (kh - 1) + 1, span_w = t->dilation_w * (kw - 1) + 1;
 
@@ -365,7 +372,7 @@ Target layout_hit(const Layout *l, const Scene *s, int x, int y)
         if (grid_hit(&l->input[c], x, y, &my, &mx) ||
             (l->has_inset && grid_hit(&l->inset[c], x, y, &my, &mx))) {
             hit.kind = TARGET_INPUT;
-            hit.c = c;
+            hit.c = l->first_channel + c;
             hit.y = my;
             hit.x = mx;
             return hit;
@@ -373,7 +380,7 @@ Target layout_hit(const Layout *l, const Scene *s, int x, int y)
         if (s->kind != LAYER_POOL && grid_hit(&l->kernel[c], x, y, &my, &mx)) {
             hit.kind = TARGET_WEIGHT;
             hit.f = t->filter;
-            hit.c = c;
+            hit.c = l->first_channel + c;
             hit.y = my;
             hit.x = mx;
             return hit;
@@ -382,7 +389,7 @@ Target layout_hit(const Layout *l, const Scene *s, int x, int y)
     for (int m = 0; m < l->n_maps; m++) {
         if (grid_hit(&l->output[m], x, y, &my, &mx)) {
             hit.kind = TARGET_OUTPUT;
-            hit.f = m;
+            hit.f = l->first_map + m;
             hit.y = my;
             hit.x = mx;
             return hit;

@@ -50,8 +50,11 @@ typedef struct Layout {
     int small_px;           /* labels */
     int big_px;             /* the sum line */
     Rect header, sum_line, formula, timeline, timeline_bar, status;
-    /* channel row */
+    /* channel row: slot i shows input channel first_channel + i, output map
+     * slot m shows map first_map + m (more channels than slots: the slots
+     * follow the channel being worked on) */
     int n_channels;                         /* drawn channels (<= LAYOUT_MAX_CHANNELS) */
+    int first_channel, first_map;
     Rect channel_label[LAYOUT_MAX_CHANNELS];
     GridLayout input[LAYOUT_MAX_CHANNELS];  /* the whole padded input (picture when !numbers) */
     bool has_inset;                         /* large input: magnified windows */
@@ -74,7 +77,8 @@ void layout_compute(const Scene *s, const View *v, int w, int h, Layout *out);
 
 /* What is at pixel (x, y): an input cell (including padding cells and the
  * inset's cells), an output cell, a weight (of the current filter), the
- * bias, a timeline step, or TARGET_NONE. */
+ * bias, a timeline step, or TARGET_NONE. Channel and map numbers are the
+ * model's (slot + first_channel / first_map). */
 Target layout_hit(const Layout *l, const Scene *s, int x, int y);
 
 /* Pixel rectangle of cell (row, col) of g (grid coordinates, not model). */

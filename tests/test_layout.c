@@ -156,3 +156,36 @@ Test(layout, hit_testing_finds_every_cell)
     cr_assert_eq(layout_hit(&L, s, 1, 1).kind, TARGET_NONE);
     scene_destroy(s);
 }
+
+Test(layout, many_channels_show_the_ones_being_worked_on)
+{
+    Scene *s = make_scene(NULL);
+    Error err = {0};
+    Tensor in;
+    cr_assert_eq(tensor_init(&in, 1, 16, 5, 5, 3, &err), CS_OK);
+    for (size_t i = 0; i < tensor_count(&in); i++)
+        in.data[i] = (float)(i % 7);
+    cr_assert_eq(scene_set_input_tensor(s, &in, "sixteen", false, &err), CS_OK, "%s", err.message);
+    tensor_free(&in);
+    cr_assert_eq(scene_set_pool(s, true, POOL_MAX, &err), CS_OK, "%s", err.message);
+    View v;
+    Layout L;
+    view_init(&v, NULL);
+    layout_compute(s, &v, 1280, 720, &L);
+    cr_assert_eq(L.n_channels, LAYOUT_MAX_CHANNELS);
+    cr_assert_eq(L.first_channel, 0, "step 0 pools channel 0");
+    stepper_seek(s->stepper, stepper_count(s->stepper) - 1);     /* pools channel 15 */
+    layout_compute(s, &v, 1280, 720, &L);
+    cr_assert_eq(L.first_channel, 16 - LAYOUT_MAX_CHANNELS);
+    cr_assert_eq(L.first_map, 16 - LAYOUT_MAX_CHANNELS);
+    int x, y;
+    centre(&L.input[LAYOUT_MAX_CHANNELS - 1], 0, 0, &x, &y);
+    Target hit = layout_hit(&L, s, x, y);
+    cr_assert_eq(hit.kind, TARGET_INPUT);
+    cr_assert_eq(hit.c, 15, "the last slot shows channel 15");
+    centre(&L.output[0], 0, 0, &x, &y);
+    hit = layout_hit(&L, s, x, y);
+    cr_assert_eq(hit.kind, TARGET_OUTPUT);
+    cr_assert_eq(hit.f, 8);
+    scene_destroy(s);
+}
