@@ -21,7 +21,7 @@
 static const CliCommand cmd = {
     "export",
     "usage: convstep export [SCENE OPTIONS] [IMAGE] TARGET [--size WxH] [--fps N]\n"
-    "                       [--from N] [--to N] [--at ROW,COL [--filter F]] [--force] [--quiet]\n"
+    "                       [--from N] [--to M] [--at ROW,COL [--filter F]] [--force] [--quiet]\n"
     "\n"
     "Writes the scene's steps exactly as the window draws them, without a display:\n"
     "with --step position (the default) one frame per output position per filter,\n"
@@ -38,13 +38,14 @@ static const CliCommand cmd = {
     "  --size WxH            frame size in pixels (default 1280x720; 32..8192 each)\n"
     "  --fps N               frames per second of the GIF or video (default 2, the\n"
     "                        window's playback speed)\n"
-    "  --from N, --to N      only steps N to M, numbered as the window's timeline\n"
+    "  --from N, --to M      only steps N to M, numbered as the window's timeline\n"
     "                        shows them: 1 is the first step (default: all)\n"
     "  --at ROW,COL          one still of output position ROW,COL (0-based, as the\n"
     "                        window labels cells), complete (its last finer step)\n"
     "  --filter F            with --at: the filter (0-based; default 0)\n"
     "  --force               replace an existing FILE, write into a non-empty DIR\n"
-    "  --quiet               no progress bar and no summary line\n"
+    "  --quiet               no progress bar (shown on stderr when it is a terminal)\n"
+    "                        and no summary line\n"
     "  -h, --help            this text\n"
     "\n"
     "SCENE OPTIONS are the window's: -i INPUT (or IMAGE), --fit H[,W], --kernel\n"
@@ -219,7 +220,9 @@ static int make_job(const ExportText *t, const Scene *s, ExportJob *job)
         return cli_usage_error(&cmd, "--png writes one step: give --from N or --at ROW,COL, not --to");
 
     const Stepper *st = s->stepper;
-    size_t count = stepper_count(st);
+    size_t count = scene_step_count(s);
+    if (t->at && s->stack)
+        return cli_fail(1, "--at %s: the layer-stack scene's steps are layers added; use --from N", t->at);
     if (t->at) {
         int row, col;
         long f = 0;
