@@ -95,6 +95,41 @@ static void padded_extent(const Scene *s, const Trace *t, int *rows, int *cols, 
     *x0 = -p.left;
 }
 
+/* Moves every panel of the main area down by dy pixels. */
+static void shift_main(Layout *L, int dy)
+{
+    for (int c = 0; c < L->n_channels; c++) {
+        L->channel_label[c].y += dy;
+        L->input[c].rect.y += dy;
+        L->inset[c].rect.y += dy;
+        L->kernel[c].rect.y += dy;
+        L->product[c].rect.y += dy;
+        L->op_times[c].y += dy;
+        L->channel_sum[c].y += dy;
+    }
+    for (int m = 0; m < L->n_maps; m++) {
+        L->map_label[m].y += dy;
+        L->output[m].rect.y += dy;
+    }
+    L->bias.y += dy;
+}
+
+/* Centres the main area's content vertically between the header and the
+ * sum line when it is shorter (a tall window), keeping it in one block. */
+static void centre_main(Layout *L, int main_top, int main_h)
+{
+    int bottom = main_top;
+    for (int c = 0; c < L->n_channels; c++)
+        bottom = imax(bottom, L->channel_sum[c].y + L->channel_sum[c].h);
+    for (int m = 0; m < L->n_maps; m++)
+        bottom = imax(bottom, L->output[m].rect.y + L->output[m].rect.h);
+    if (L->bias.h > 0)
+        bottom = imax(bottom, L->bias.y + L->bias.h);
+    int spare = main_top + main_h - bottom;
+    if (spare > 1)
+        shift_main(L, spare / 2);
+}
+
 /* What the pooling layout needs from layout_compute. */
 typedef struct PoolGeometry {
     int main_top, main_h, main_w, margin, gap, label_h, sum_h;
@@ -243,8 +278,10 @@ void layout_compute(const Scene *s, const View *v, int w, int h, Layout *L)
     if (pool) {
         PoolGeometry pg = {main_top, main_h, main_w, margin, gap, label_h, sum_h, rows_in, cols_in, y0, x0,
                            (int)oh, (int)ow, kh, kw};
-        if (layout_pool(L, &pg, k, fit))
+        if (layout_pool(L, &pg, k, fit)) {
+            centre_main(L, main_top, main_h);
             return;
+        }
     }
 
     int cell_in, cell_k, cell_inset = 0;
@@ -346,6 +383,7 @@ void layout_compute(const Scene *s, const View *v, int w, int h, Layout *L)
         int bw = px((float)L->text_px * 5.0f), bh = px((float)L->text_px * 1.8f);
         L->bias = (Rect){ox, imax(arith_top, maps_bottom + gap) + label_h, bw, bh};
     }
+    centre_main(L, main_top, main_h);
 }
 
 static bool in_rect(Rect r, int x, int y)
