@@ -3,9 +3,11 @@
 # opens, keys change the screen when they should and leave it alone when
 # they should not, paused it uses next to no CPU, it redraws at a new size
 # after a resize, Escape closes the overlay before it quits, q exits 0, and a
-# broken image on the command line exits 1 with one "convstep:" line.
+# broken image on the command line exits 1 with one "convstep:" line, and
+# a file dropped on the window opens (a broken one only says so).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/window_lib.sh"
+tests_dir=$(cd "$(dirname "$0")" && pwd)
 
 printf 'not an image' >"$TMP/broken.png"
 expect_error window_broken_image_exits_1 1 'broken\.png' "$CONVSTEP" "$TMP/broken.png"
@@ -136,6 +138,33 @@ else ok window_resize_redraws; fi
 xdotool key Right
 if wait_change "$TMP/r.png" "$TMP/r2.png" && [ "$(identify -format '%wx%h' "$TMP/r2.png")" = 800x600 ]; then ok window_keys_after_resize
 else not_ok window_keys_after_resize "no change after a key at 800x600"; fi
+
+# Drops, as a file manager makes them (XDND): an image becomes the input; a
+# broken file changes nothing but the status line at the bottom.
+if ${CC:-cc} -o "$TMP/xdnd_drop" "$tests_dir/xdnd_drop.c" -lX11 2>"$TMP/cc.err"; then
+    convert -size 6x5 gradient:red-blue "$TMP/grad.png"
+    shot "$TMP/d0.png"
+    if "$TMP/xdnd_drop" "$WID" "$TMP/grad.png" 2>"$TMP/drop.err" && wait_change "$TMP/d0.png" "$TMP/d1.png"; then
+        ok window_drop_opens_an_image
+    else
+        not_ok window_drop_opens_an_image "no change after the drop: $(cat "$TMP/drop.err")"
+    fi
+    sleep 0.5
+    shot "$TMP/d1.png"
+    "$TMP/xdnd_drop" "$WID" "$TMP/broken.png" 2>"$TMP/drop.err"
+    if wait_change "$TMP/d1.png" "$TMP/d2.png" && kill -0 "$APP_PID" 2>/dev/null; then
+        convert "$TMP/d1.png" "$TMP/d2.png" -compose difference -composite -threshold 0 \
+            -trim -format '%Y' info: >"$TMP/box" 2>/dev/null
+        read -r by <"$TMP/box"
+        by=${by#+}
+        if [ "$by" -ge $(( $(identify -format '%h' "$TMP/d2.png") * 9 / 10 )) ]; then ok window_drop_broken_keeps_the_scene
+        else not_ok window_drop_broken_keeps_the_scene "the frame changed above the status line (y=$by)"; fi
+    else
+        not_ok window_drop_broken_keeps_the_scene "no message, or the program died: $(app_err)"
+    fi
+else
+    not_ok window_drop "cannot build the drop helper: $(head -c 300 "$TMP/cc.err")"
+fi
 
 xdotool key q
 if wait_exit 10; then
