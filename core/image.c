@@ -193,13 +193,18 @@ static size_t source_head(Source *src, unsigned char *head, size_t size)
 /* ---- JPEG table check ------------------------------------------------ */
 
 /* stb_image decodes a JPEG whose scans use a quantisation or Huffman table
- * that was never defined, or whose frame has a colour component that no scan
- * fills (or, progressive, that no first DC scan fills), without an error: it
- * reads uninitialised memory and returns made-up pixels. This walk over the
- * marker segments, made only after stb decoded the file (so the stream is
- * one stb accepted, marker for marker), finds those files. It follows
- * stb_image's parser: fill bytes 0xFF before a marker, entropy-coded data up
- * to the first 0xFF not followed by 0x00, 0xFF or a restart marker. */
+ * that was never defined from uninitialised memory: it returns made-up
+ * pixels or reads out of bounds and crashes. A frame component that no scan
+ * fills (for a progressive JPEG, no first DC scan) comes out made up too.
+ * This walk over the marker segments, before stb decodes anything, finds
+ * those files. It follows stb_image's parser, so it meets every scan stb
+ * would decode in the same order: stray bytes skipped before the frame
+ * header and refused after it, fill bytes 0xFF before a marker,
+ * entropy-coded data up to the first 0xFF not followed by 0x00, 0xFF or a
+ * restart marker. Where the walk cannot follow the stream, stb refuses it
+ * too, so the file is left to stb. */
+
+typedef enum JpegVerdict { JPEG_FINE, JPEG_UNDEFINED_TABLE, JPEG_EMPTY_COMPONENT } JpegVerdict;
 
 static int source_getc(Source *src)
 {
@@ -331,39 +336,39 @@ static int jpeg_next_marker(Source *src, JpegPhase phase)
     return EOF;
 }
 
-/* True unless the JPEG in src reads a table it never defines or leaves a
- * component unfilled. Streams that do not parse are left to stb. */
-static bool jpeg_tables_defined(Source *src)
+/* Whether the JPEG in src (anything else is fine) uses a table it never
+ * defines or leaves a component empty. */
+static JpegVerdict jpeg_check(Source *src)
 {
     JpegTables t = {0};
     JpegPhase phase = JPEG_HEADER;
     bool used_undefined = false;
     source_rewind(src);
     if (source_getc(src) != 0xff || source_getc(src) != 0xd8)
-        return true;
+        return JPEG_FINE;
     for (;;) {
         int marker = jpeg_next_marker(src, phase);
         if (marker == EOF)
-            return true;   /* stb saw an end-of-image marker; this walk lost its way */
+            return JPEG_FINE;   /* the end, without an end-of-image marker: stb refuses it */
         if (marker == 0xd9)
             break;
         phase = t.components ? JPEG_SEGMENTS : JPEG_HEADER;
         long len = source_get16(src);
         if (len < 2)
-            return true;
+            return JPEG_FINE;
         len -= 2;
         if (marker == 0xdb || marker == 0xc4) {
             if (!jpeg_read_tables(src, marker, len, &t))
-                return true;
+                return JPEG_FINE;
         } else if (marker >= 0xc0 && marker <= 0xc2) {
             int precision = source_getc(src);
             int h = source_get16(src), w = source_get16(src), n = source_getc(src);
             if (precision == EOF || h < 0 || w < 0 || n < 1 || n > 4 || t.components)
-                return true;
+                return JPEG_FINE;
             for (int i = 0; i < n; i++) {
                 int id = source_getc(src), hv = source_getc(src), tq = source_getc(src);
                 if (id == EOF || hv == EOF || tq == EOF || tq > 3)
-                    return true;
+                    return JPEG_FINE;
                 t.id[i] = id;
                 t.tq[i] = tq;
             }
@@ -371,25 +376,25 @@ static bool jpeg_tables_defined(Source *src)
             t.progressive = marker == 0xc2;
             phase = JPEG_SEGMENTS;
             if (!source_skip_bytes(src, len - 6 - 3L * n))
-                return true;
+                return JPEG_FINE;
         } else if (marker == 0xda) {
             if (!t.components || !jpeg_read_scan(src, &t, &used_undefined))
-                return true;
+                return JPEG_FINE;
+            if (used_undefined)
+                return JPEG_UNDEFINED_TABLE;
             phase = JPEG_SCAN;
         } else if (!source_skip_bytes(src, len)) {
-            return true;
+            return JPEG_FINE;
         }
     }
-    if (used_undefined)
-        return false;
     for (int i = 0; i < t.components; i++)
         if (!t.filled[i])
-            return false;
-    return true;
+            return JPEG_EMPTY_COMPONENT;
+    return JPEG_FINE;
 }
 
-/* Reads the size, checks the caps, then decodes with the file's own channel
- * count. */
+/* Reads the size, checks the caps and a JPEG's tables, then decodes with the
+ * file's own channel count. */
 static Status load_source(Source *src, const char *name, Tensor *out, Error *err)
 {
     int w, h, channels;
@@ -402,6 +407,12 @@ static Status load_source(Source *src, const char *name, Tensor *out, Error *err
     }
     if ((st = check_info(name, w, h, channels, err)) != CS_OK)
         return st;
+    JpegVerdict jpeg = jpeg_check(src);
+    if (jpeg == JPEG_UNDEFINED_TABLE)
+        return error_set(err, CS_ERR_FORMAT, "cannot decode %s: a JPEG scan uses a table the file never defines",
+                         name);
+    if (jpeg == JPEG_EMPTY_COMPONENT)
+        return error_set(err, CS_ERR_FORMAT, "cannot decode %s: a JPEG colour component has no image data", name);
     int want = channels;
     source_rewind(src);
     stbi_uc *pixels = stbi_load_from_callbacks(&SOURCE_CALLBACKS, src, &w, &h, &channels, want);
@@ -412,12 +423,6 @@ static Status load_source(Source *src, const char *name, Tensor *out, Error *err
     if (src->truncated) {
         stbi_image_free(pixels);
         return error_set(err, CS_ERR_FORMAT, "cannot decode %s: the image data ends early (truncated file)", name);
-    }
-    if (!jpeg_tables_defined(src)) {
-        stbi_image_free(pixels);
-        return error_set(err, CS_ERR_FORMAT,
-                         "cannot decode %s: the JPEG uses a table it never defines or leaves a colour component "
-                         "empty (corrupt file)", name);
     }
     if ((st = check_info(name, w, h, want, err)) != CS_OK) {
         stbi_image_free(pixels);

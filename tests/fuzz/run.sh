@@ -7,6 +7,10 @@
 # (or -timeout-*); the script then fails.
 set -u
 seconds=${FUZZ_SECONDS:-20}
+# A smaller quarantine than ASan's 256 MB keeps a long run under libFuzzer's
+# memory limit: decoded images are large and many.
+ASAN_OPTIONS=${ASAN_OPTIONS:-quarantine_size_mb=64}
+export ASAN_OPTIONS
 here=$(cd "$(dirname "$0")" && pwd)
 failed=""
 for bin in "$@"; do
