@@ -15,6 +15,7 @@
  * again) at each step of a drag. */
 #include <math.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <SDL.h>
@@ -53,8 +54,20 @@ static Status window_open(Window *w, const SceneOptions *o, Error *err)
     Status st = text_find_font(o ? o->font : NULL, font, sizeof font, err);
     if (st != CS_OK)
         return st;
+#ifdef __linux__
+    /* Without a display SDL would probe Wayland (which prints to stderr)
+     * and then settle for an invisible offscreen window. */
+    if (!getenv("DISPLAY") && !getenv("WAYLAND_DISPLAY") && !getenv("SDL_VIDEODRIVER"))
+        return error_set(err, CS_ERR_IO, "cannot open the window: no display (DISPLAY is not set); "
+                                         "'convstep export' works without one");
+#endif
     if (SDL_Init(SDL_INIT_VIDEO) != 0)
         return error_set(err, CS_ERR_IO, "cannot open the window: %s", SDL_GetError());
+    const char *driver = SDL_GetCurrentVideoDriver();
+    if (!getenv("SDL_VIDEODRIVER") && driver &&
+        (strcmp(driver, "offscreen") == 0 || strcmp(driver, "dummy") == 0))
+        return error_set(err, CS_ERR_IO, "cannot open the window: no display could be reached; "
+                                         "'convstep export' works without one");
 
     int width = WINDOW_W, height = WINDOW_H;
     SDL_Rect usable;

@@ -13,6 +13,8 @@ printf 'not an image' >"$TMP/broken.png"
 expect_error window_broken_image_exits_1 1 'broken\.png' "$CONVSTEP" "$TMP/broken.png"
 expect_error window_missing_image_exits_1 1 'nope\.png' "$CONVSTEP" "$TMP/nope.png"
 expect_error window_bad_option_is_usage 2 'stride' "$CONVSTEP" --stride 0
+expect_error window_without_display_exits_1 1 'no display' \
+    env -u DISPLAY -u WAYLAND_DISPLAY -u SDL_VIDEODRIVER "$CONVSTEP"
 
 cd "$TMP" || exit 1
 if ! start_xvfb 1280x720; then
@@ -174,7 +176,7 @@ else
 fi
 
 # Escape with nothing open quits too.
-start_app --theme light || not_ok window_escape_quits "no window the second time"
+start_app --theme light || not_ok window_escape_quits "no window the second time: $(app_err)"
 xdotool key Escape
 if wait_exit 10 && [ "$APP_STATUS" -eq 0 ]; then ok window_escape_quits
 else not_ok window_escape_quits "still running, or status ${APP_STATUS:-none}"; fi
