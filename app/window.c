@@ -31,7 +31,7 @@
 #define WINDOW_H 720
 #define FRAME_MS 16             /* at most ~60 redraws a second while playing */
 #define CATCH_UP_S 0.25         /* playback never jumps more than this much time at once */
-#define GIF_MAX_STEPS 1000      /* longer GIFs are for `convstep export`, not a key press */
+#define GIF_MAX_STEPS 500       /* ~25 s of encoding; longer GIFs are for `convstep export` */
 
 typedef struct Window {
     const SceneOptions *options;    /* the font, for the GIF export */
