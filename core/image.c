@@ -3,8 +3,10 @@
  * implementations in libstb, so only the declarations are included here.
  *
  * Loading: stbi_info reads the size and channel count from the header; the
- * caps are checked; then the file is decoded with its own channel count and
- * the interleaved bytes become planes: out[c][y][x] = pixel[(y*W + x)*C + c].
+ * caps are checked; a JPEG's tables are checked (stb would read undefined
+ * ones from uninitialised memory); then the file is decoded with its own
+ * channel count, through callbacks that notice truncated raw data, and the
+ * interleaved bytes become planes: out[c][y][x] = pixel[(y*W + x)*C + c].
  * Resizing: each plane on its own, a box (area-averaging) filter along an
  * axis that shrinks and a triangle (bilinear) filter along one that grows,
  * edges clamped; each value is then rounded and clamped to 0..255. */
@@ -113,7 +115,8 @@ static Status pixels_to_tensor(stbi_uc *pixels, int w, int h, int channels, Tens
  * and notes the truncation so the file can be refused. */
 typedef struct Source {
     const unsigned char *data;  /* memory source, or NULL */
-    size_t size, pos;
+    size_t size, pos;           /* size also for a regular file (sized) */
+    bool sized;                 /* size is known */
     FILE *file;                 /* file source, or NULL */
     bool truncated;             /* a decoder asked for data past the end */
 } Source;
@@ -179,7 +182,8 @@ static void source_rewind(Source *src)
     src->truncated = false;
 }
 
-/* The first bytes of the source, for claimed_size. */
+/* Reads the first bytes of the source into head; the source is left just
+ * after them. */
 static size_t source_head(Source *src, unsigned char *head, size_t size)
 {
     source_rewind(src);
@@ -187,6 +191,7 @@ static size_t source_head(Source *src, unsigned char *head, size_t size)
         return fread(head, 1, size, src->file);
     size_t n = src->size < size ? src->size : size;
     memcpy(head, src->data, n);
+    src->pos = n;
     return n;
 }
 
@@ -393,8 +398,40 @@ static JpegVerdict jpeg_check(Source *src)
     return JPEG_FINE;
 }
 
-/* Reads the size, checks the caps and a JPEG's tables, then decodes with the
- * file's own channel count. */
+/* ---- PNG chunk check ------------------------------------------------- */
+
+/* stb_image allocates a PNG chunk's claimed length before reading it, so a
+ * 100-byte file claiming a 2 GB chunk costs 2 GB. Walking the chunk headers
+ * first refuses such a file for what it is, truncated. True when a chunk
+ * runs past the end; type and len then say which and how long it claims. */
+static bool png_chunk_past_end(Source *src, char type[5], unsigned long *len)
+{
+    static const unsigned char signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    unsigned char head[8];
+    if (!src->sized || source_head(src, head, sizeof head) != sizeof head || memcmp(head, signature, 8) != 0)
+        return false;
+    for (size_t pos = 8; pos + 8 <= src->size;) {
+        *len = 0;
+        for (int i = 0; i < 4; i++)
+            *len = *len << 8 | (unsigned long)source_getc(src);
+        for (int i = 0; i < 4; i++)
+            type[i] = (char)source_getc(src);
+        type[4] = '\0';
+        if (*len > src->size - pos - 8 || src->size - pos - 8 - *len < 4)
+            return true;
+        if (memcmp(type, "IEND", 4) == 0)
+            return false;
+        pos += 12 + *len;
+        if (src->file)
+            fseek(src->file, (long)pos, SEEK_SET);
+        else
+            src->pos = pos;
+    }
+    return false;
+}
+
+/* Reads the size, checks the caps, a PNG's chunk lengths and a JPEG's tables,
+ * then decodes with the file's own channel count. */
 static Status load_source(Source *src, const char *name, Tensor *out, Error *err)
 {
     int w, h, channels;
@@ -407,6 +444,11 @@ static Status load_source(Source *src, const char *name, Tensor *out, Error *err
     }
     if ((st = check_info(name, w, h, channels, err)) != CS_OK)
         return st;
+    char chunk[5];
+    unsigned long claimed;
+    if (png_chunk_past_end(src, chunk, &claimed))
+        return error_set(err, CS_ERR_FORMAT, "cannot decode %s: PNG chunk %s claims %lu bytes, past the end of the "
+                         "file (truncated)", name, chunk, claimed);
     JpegVerdict jpeg = jpeg_check(src);
     if (jpeg == JPEG_UNDEFINED_TABLE)
         return error_set(err, CS_ERR_FORMAT, "cannot decode %s: a JPEG scan uses a table the file never defines",
@@ -439,7 +481,12 @@ Status image_load(const char *path, Tensor *out, Error *err)
     FILE *f = fopen(path, "rb");
     if (!f)
         return error_set(err, CS_ERR_IO, "cannot open %s: %s", path, strerror(errno));
-    if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+    if (fstat(fileno(f), &sb) != 0) {
+        int e = errno;
+        fclose(f);
+        return error_set(err, CS_ERR_IO, "cannot read %s: %s", path, strerror(e));
+    }
+    if (S_ISDIR(sb.st_mode)) {
         fclose(f);
         return error_set(err, CS_ERR_IO, "%s is a directory, not an image", path);
     }
@@ -447,7 +494,7 @@ Status image_load(const char *path, Tensor *out, Error *err)
         fclose(f);
         return error_set(err, CS_ERR_FORMAT, "%s is empty", path);
     }
-    Source src = {.file = f};
+    Source src = {.file = f, .size = (size_t)sb.st_size, .sized = S_ISREG(sb.st_mode)};
     Status st = load_source(&src, path, out, err);
     if (st == CS_OK && ferror(f)) {
         tensor_free(out);
@@ -463,7 +510,7 @@ Status image_load_memory(const unsigned char *data, size_t size, const char *nam
     memset(out, 0, sizeof *out);
     if (size == 0)
         return error_set(err, CS_ERR_FORMAT, "%s is empty", name);
-    Source src = {.data = data, .size = size};
+    Source src = {.data = data, .size = size, .sized = true};
     return load_source(&src, name, out, err);
 }
 

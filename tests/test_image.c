@@ -257,6 +257,24 @@ Test(image, a_truncated_png_is_refused)
     free(png.data);
 }
 
+Test(image, a_png_chunk_claiming_more_than_the_file_is_refused_without_allocating_it, .timeout = 2)
+{
+    /* stb_image would allocate the claimed 771 MB before noticing. */
+    unsigned char png[64];
+    size_t size = png_header(png, 4, 3);
+    const unsigned char idat[] = {0x2d, 0xff, 0xff, 0x1c, 'I', 'D', 'A', 'T', 0x78, 0x9c, 1, 2, 3, 4};
+    memcpy(png + size, idat, sizeof idat);
+    size += sizeof idat;
+    Tensor t;
+    Error err;
+    cr_expect_eq(image_load_memory(png, size, "claims.png", &t, &err), CS_ERR_FORMAT);
+    cr_expect(strstr(err.message, "claims.png") && strstr(err.message, "IDAT claims 771751708 bytes"), "%s",
+              err.message);
+    write_file(path_in_tmp("claims.png"), png, size);
+    cr_expect_eq(image_load(path_in_tmp("claims.png"), &t, &err), CS_ERR_FORMAT);
+    cr_expect(strstr(err.message, "truncated") != NULL, "%s", err.message);
+}
+
 Test(image, truncated_raw_formats_are_refused_not_padded)
 {
     /* stb_image does not notice when uncompressed PNM or TGA data ends
