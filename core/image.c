@@ -414,8 +414,10 @@ static bool png_chunk_past_end(Source *src, char type[5], unsigned long *len)
         *len = 0;
         for (int i = 0; i < 4; i++)
             *len = *len << 8 | (unsigned long)source_getc(src);
-        for (int i = 0; i < 4; i++)
-            type[i] = (char)source_getc(src);
+        for (int i = 0; i < 4; i++) {
+            int c = source_getc(src);
+            type[i] = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ? (char)c : '?';   /* printable in messages */
+        }
         type[4] = '\0';
         if (*len > src->size - pos - 8 || src->size - pos - 8 - *len < 4)
             return true;
