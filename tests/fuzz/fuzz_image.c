@@ -27,12 +27,22 @@ static void check(int ok, const char *what)
     }
 }
 
+static char scratch[4096];
+
+static void remove_scratch(void)
+{
+    unlink(scratch);
+}
+
+/* A file rewritten for every input, in $TMPDIR (or /tmp), removed at exit. */
 static const char *scratch_path(void)
 {
-    static char path[64];
-    if (!path[0])
-        snprintf(path, sizeof path, "/tmp/fuzz_image-%ld.img", (long)getpid());
-    return path;
+    if (!scratch[0]) {
+        const char *dir = getenv("TMPDIR");
+        snprintf(scratch, sizeof scratch, "%s/fuzz-%ld.%s", dir && dir[0] ? dir : "/tmp", (long)getpid(), "img");
+        atexit(remove_scratch);
+    }
+    return scratch;
 }
 
 static void check_whole_bytes(const Tensor *t, const char *what)

@@ -21,14 +21,22 @@ static void check(int ok, const char *what)
     }
 }
 
-/* A file rewritten for every input; created once per process. */
+static char scratch[4096];
+
+static void remove_scratch(void)
+{
+    unlink(scratch);
+}
+
+/* A file rewritten for every input, in $TMPDIR (or /tmp), removed at exit. */
 static const char *scratch_path(void)
 {
-    static char path[64];
-    if (!path[0]) {
-        snprintf(path, sizeof path, "/tmp/fuzz_npy-%ld.npy", (long)getpid());
+    if (!scratch[0]) {
+        const char *dir = getenv("TMPDIR");
+        snprintf(scratch, sizeof scratch, "%s/fuzz-%ld.%s", dir && dir[0] ? dir : "/tmp", (long)getpid(), "npy");
+        atexit(remove_scratch);
     }
-    return path;
+    return scratch;
 }
 
 static void round_trip(const Tensor *t)

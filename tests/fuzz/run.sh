@@ -13,12 +13,15 @@ ASAN_OPTIONS=${ASAN_OPTIONS:-quarantine_size_mb=64}
 export ASAN_OPTIONS
 here=$(cd "$(dirname "$0")" && pwd)
 failed=""
+trap 'exit 130' INT TERM
 for bin in "$@"; do
     name=$(basename "$bin" | sed 's/^fuzz_//')
     work=$(mktemp -d)
+    trap 'rm -rf "$work" "$work.log" "$work.tmp"' EXIT
+    mkdir "$work.tmp"
     if [ -d "$here/corpus_$name" ]; then cp -R "$here/corpus_$name/." "$work/"; fi
     echo "fuzz $name: ${seconds}s from $(ls "$work" | wc -l) seed inputs"
-    "$bin" -max_total_time="$seconds" -timeout=10 -print_final_stats=1 -artifact_prefix="$(dirname "$bin")/$name-" \
+    TMPDIR="$work.tmp" "$bin" -max_total_time="$seconds" -timeout=10 -print_final_stats=1 -artifact_prefix="$(dirname "$bin")/$name-" \
         "$work" >"$work.log" 2>&1
     rc=$?
     grep -E '^stat::(number_of_executed_units|peak_rss_mb)|^#[0-9]+.*DONE' "$work.log" | sed "s/^/  /"
@@ -29,6 +32,6 @@ for bin in "$@"; do
     else
         echo "fuzz $name: ok"
     fi
-    rm -rf "$work" "$work.log"
+    rm -rf "$work" "$work.log" "$work.tmp"
 done
 [ -z "$failed" ] || { echo "fuzz failures:$failed"; exit 1; }
