@@ -1,7 +1,7 @@
 /* keys.c: the key table (see keys.h). To change a key, edit its line here;
  * the `?` overlay and keys_find read this table and nothing else. Help
- * texts stay within about 31 characters, so the overlay prints them all at
- * one size. */
+ * texts stay within 28 characters, so the overlay prints them all at one
+ * size in a 1280x720 window. */
 #include "keys.h"
 
 #define SHIFT KMOD_SHIFT
@@ -23,13 +23,13 @@ static const KeyBinding bindings[] = {
     {SDLK_KP_PLUS,   0,     action_speed,            +1,  NULL,              NULL},
     {SDLK_MINUS,     0,     action_speed,            -1,  NULL,              NULL},
     {SDLK_KP_MINUS,  0,     action_speed,            -1,  NULL,              NULL},
-    {SDLK_g,         0,     action_granularity,      +1,  "g, G",            "step by cell, channel, multiply"},
+    {SDLK_g,         0,     action_granularity,      +1,  "g, G",            "step per cell, channel, term"},
     {SDLK_g,         SHIFT, action_granularity,      -1,  NULL,              NULL},
     {SDLK_s,         0,     action_stride,           +1,  "s, S",            "stride 1 2 3 4 (S: back)"},
     {SDLK_s,         SHIFT, action_stride,           -1,  NULL,              NULL},
-    {SDLK_p,         0,     action_padding,          +1,  "p, P",            "padding 0 1 2 3 valid same full"},
+    {SDLK_p,         0,     action_padding,          +1,  "p, P",            "padding 0..3 valid same full"},
     {SDLK_p,         SHIFT, action_padding,          -1,  NULL,              NULL},
-    {SDLK_m,         0,     action_pad_mode,         +1,  "m, M",            "padding mode: zeros, reflect…"},
+    {SDLK_m,         0,     action_pad_mode,         +1,  "m, M",            "padding mode zeros, reflect…"},
     {SDLK_m,         SHIFT, action_pad_mode,         -1,  NULL,              NULL},
     {SDLK_d,         0,     action_dilation,         +1,  "d, D",            "dilation 1 2 3"},
     {SDLK_d,         SHIFT, action_dilation,         -1,  NULL,              NULL},
@@ -37,10 +37,10 @@ static const KeyBinding bindings[] = {
     {SDLK_k,         SHIFT, action_kernel_size,      -1,  NULL,              NULL},
     {SDLK_n,         0,     action_preset,           +1,  "n, N",            "next, previous kernel preset"},
     {SDLK_n,         SHIFT, action_preset,           -1,  NULL,              NULL},
-    {SDLK_r,         0,     action_random_weights,   0,   "r",               "new random weights (next seed)"},
-    {SDLK_i,         0,     action_initialiser,      +1,  "i, I",            "initialiser uniform, xavier, he"},
+    {SDLK_r,         0,     action_random_weights,   0,   "r",               "random weights, next seed"},
+    {SDLK_i,         0,     action_initialiser,      +1,  "i, I",            "init: uniform, xavier, he"},
     {SDLK_i,         SHIFT, action_initialiser,      -1,  NULL,              NULL},
-    {SDLK_a,         0,     action_activation,       +1,  "a, A",            "activation: ReLU, tanh, none…"},
+    {SDLK_a,         0,     action_activation,       +1,  "a, A",            "activation ReLU, tanh, none…"},
     {SDLK_a,         SHIFT, action_activation,       -1,  NULL,              NULL},
     {SDLK_o,         0,     action_layer_kind,       +1,  "o, O",            "conv, max pool, average pool"},
     {SDLK_o,         SHIFT, action_layer_kind,       -1,  NULL,              NULL},
@@ -60,7 +60,7 @@ static const KeyBinding bindings[] = {
     {SDLK_SLASH,     SHIFT, action_help,             0,   "?",               "this list of keys"},
     {SDLK_QUESTION,  0,     action_help,             0,   NULL,              NULL},
     {SDLK_F1,        0,     action_help,             0,   NULL,              NULL},
-    {SDLK_ESCAPE,    0,     action_escape,           0,   "Escape",          "close, cancel, clear, or quit"},
+    {SDLK_ESCAPE,    0,     action_escape,           0,   "Escape",          "close, cancel, clear or quit"},
     {SDLK_q,         0,     action_quit,             0,   "q",               "quit"},
 };
 

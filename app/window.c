@@ -110,28 +110,43 @@ static void window_draw(Window *w, const App *app)
     w->last_frame = SDL_GetTicks64();
 }
 
-/* What is under window point (x, y) (event coordinates, which are in
- * points: scaled to the surface's pixels on high-DPI screens). With
- * on_timeline, the point is pulled onto the timeline bar, so a drag keeps
- * seeking while the mouse strays above or beside it. */
-static Target window_hit(Window *w, const App *app, int x, int y, bool on_timeline)
+/* Event coordinates are in points; the surface is in pixels (they differ
+ * on high-DPI screens). */
+static void window_to_pixels(Window *w, int *x, int *y)
 {
     int pw, ph, ww, wh;
     SDL_GetRendererOutputSize(w->ren, &pw, &ph);
     SDL_GetWindowSize(w->win, &ww, &wh);
     if (ww > 0 && wh > 0) {
-        x = (int)((long long)x * pw / ww);
-        y = (int)((long long)y * ph / wh);
+        *x = (int)((long long)*x * pw / ww);
+        *y = (int)((long long)*y * ph / wh);
     }
+}
+
+/* Pulls (x, y) onto the middle line of the timeline bar, so a drag keeps
+ * seeking while the mouse strays above or beside it; false if there is no
+ * bar. */
+static bool onto_bar(Rect b, int *x, int *y)
+{
+    if (b.w <= 0 || b.h <= 0)
+        return false;
+    *x = *x < b.x ? b.x : *x >= b.x + b.w ? b.x + b.w - 1 : *x;
+    *y = b.y + b.h / 2;
+    return true;
+}
+
+/* What is under window point (x, y), from the layout the frame was drawn
+ * with; with on_timeline, the point is pulled onto the timeline bar first. */
+static Target window_hit(Window *w, const App *app, int x, int y, bool on_timeline)
+{
+    int pw, ph;
+    Target none = {.kind = TARGET_NONE};
+    SDL_GetRendererOutputSize(w->ren, &pw, &ph);
+    window_to_pixels(w, &x, &y);
     Layout l;
     layout_compute(app->scene, &app->view, pw, ph, &l);
-    if (on_timeline) {
-        Rect b = l.timeline_bar;
-        if (b.w <= 0 || b.h <= 0)
-            return (Target){.kind = TARGET_NONE};
-        x = x < b.x ? b.x : x >= b.x + b.w ? b.x + b.w - 1 : x;
-        y = b.y + b.h / 2;
-    }
+    if (on_timeline && !onto_bar(l.timeline_bar, &x, &y))
+        return none;
     return layout_hit(&l, app->scene, x, y);
 }
 
@@ -169,7 +184,7 @@ static void window_export_gif(Window *w, App *app)
     Error err;
     app->export_gif = false;
     w->dirty = true;
-    size_t steps = stepper_count(app->scene->stepper);
+    size_t steps = scene_step_count(app->scene);
     if (steps > GIF_MAX_STEPS) {
         view_set_status(&app->view, true,
                         "%zu steps are too many for a GIF from the window (at most %d): use convstep export --gif",
@@ -226,11 +241,21 @@ static void on_mouse_down(Window *w, App *app, const SDL_MouseButtonEvent *m)
     w->dirty = true;
 }
 
+/* The wheel steps: down goes forward. */
+static void on_mouse_wheel(Window *w, App *app, const SDL_MouseWheelEvent *e)
+{
+    int clicks = e->direction == SDL_MOUSEWHEEL_FLIPPED ? -e->y : e->y;
+    if (clicks == 0)
+        return;
+    action_step(app, -clicks);
+    w->dirty = true;
+}
+
 static void on_mouse_motion(Window *w, App *app, const SDL_MouseMotionEvent *m)
 {
     if (w->dragging) {
         Target t = window_hit(w, app, m->x, m->y, true);
-        if (t.kind == TARGET_TIMELINE && t.step != stepper_index(app->scene->stepper)) {
+        if (t.kind == TARGET_TIMELINE && t.step != scene_step_index(app->scene)) {
             action_click(app, t);
             w->dirty = true;
         }
@@ -261,6 +286,9 @@ static void on_event(Window *w, App *app, const SDL_Event *e)
     case SDL_MOUSEBUTTONUP:
         if (e->button.button == SDL_BUTTON_LEFT)
             w->dragging = false;
+        break;
+    case SDL_MOUSEWHEEL:
+        on_mouse_wheel(w, app, &e->wheel);
         break;
     case SDL_MOUSEMOTION:
         on_mouse_motion(w, app, &e->motion);

@@ -728,6 +728,10 @@ Test(keys, table_is_well_formed_without_clashes)
     for (size_t i = 0; i < n; i++) {
         cr_assert_not_null(k[i].action);
         cr_assert_eq(k[i].label == NULL, k[i].help == NULL, "entry %zu: label and help go together", i);
+        size_t chars = 0;
+        for (const char *c = k[i].help; c && *c; c++)
+            chars += ((unsigned char)*c & 0xC0) != 0x80;
+        cr_assert_leq(chars, 28, "'%s' is too long for the overlay", k[i].help);
         for (size_t j = i + 1; j < n; j++)
             cr_assert(k[i].key != k[j].key || k[i].mod != k[j].mod, "entries %zu and %zu clash", i, j);
     }

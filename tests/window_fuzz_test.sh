@@ -26,11 +26,13 @@ ok window_fuzz_opens
 
 # Every bound key except the ones that end the program (q, Escape) or write
 # files (x, c), plus what a weight edit reads (digits, '.', '-', Return,
-# BackSpace) and keys bound to nothing.
+# BackSpace) and keys bound to nothing. The wheel (buttons 4, 5) zooms the
+# layer-stack scene the lessons (l) open.
 keys="Right Left shift+Right shift+Left Up Down Home End space plus minus equal
 KP_Add KP_Subtract g G s S p P m M d D k K n N r i I a A o O u t f F11
 ctrl+equal ctrl+minus ctrl+0 question F1 Return BackSpace 0 1 2 5 9 period
-minus e z shift+z ctrl+s alt+s Tab"
+l L v z Z w ctrl+Right ctrl+Left ctrl+Up ctrl+Down
+minus e shift+e ctrl+s alt+s Tab"
 
 # The whole sequence as xdotool command lines, batch events to a line.
 # Coordinates are relative to the window; sizes stay within the screen.
@@ -49,8 +51,10 @@ BEGIN {
             cmd = "mousemove --window WID " x " " y " click 1"
         else if (r < 0.90)
             cmd = "mousemove --window WID " x " " y " mousedown 1 mousemove --window WID " int(rand() * w) " " y " mousemove --window WID " int(rand() * w) " " int(rand() * h) " mouseup 1"
-        else if (r < 0.95)
+        else if (r < 0.93)
             cmd = "mousemove --window WID " x " " y
+        else if (r < 0.95)
+            cmd = "mousemove --window WID " x " " y " click " (rand() < 0.5 ? 4 : 5)
         else
             cmd = "windowsize WID " (160 + int(rand() * 1120)) " " (120 + int(rand() * 600))
         line = line " " cmd

@@ -77,6 +77,18 @@ if wait_change "$A" "$TMP/end.png"; then ok window_end_jumps; else not_ok window
 xdotool key Home
 if wait_same "$A" "$TMP/home.png"; then ok window_home_returns; else not_ok window_home_returns "Home did not restore the first frame"; fi
 
+# The mouse wheel steps too (down: forward), wherever the pointer is.
+xdotool mousemove --window "$WID" 3 3
+sleep 0.3
+shot "$TMP/w0.png"
+xdotool click 5
+if wait_change "$TMP/w0.png" "$TMP/w1.png"; then
+    xdotool click 4
+    if wait_same "$TMP/w0.png" "$TMP/w2.png"; then ok window_wheel_steps; else not_ok window_wheel_steps "wheel up did not step back"; fi
+else
+    not_ok window_wheel_steps "wheel down changed nothing"
+fi
+
 # Toggles and cycles: each frame is a function of the state, so going back
 # and forth reproduces the same pixels (the status line says the same too).
 xdotool key t
