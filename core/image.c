@@ -349,7 +349,12 @@ static JpegVerdict jpeg_check(Source *src)
     JpegPhase phase = JPEG_HEADER;
     bool used_undefined = false;
     source_rewind(src);
-    if (source_getc(src) != 0xff || source_getc(src) != 0xd8)
+    int c = source_getc(src);
+    if (c != 0xff)
+        return JPEG_FINE;
+    while (c == 0xff)   /* stb takes fill bytes before the start marker too */
+        c = source_getc(src);
+    if (c != 0xd8)
         return JPEG_FINE;
     for (;;) {
         int marker = jpeg_next_marker(src, phase);
