@@ -34,7 +34,9 @@ trap window_cleanup EXIT
 # Xvfb picks a free display itself (-displayfd), so tests running at the
 # same time (make test beside make sanitize) never share a server.
 start_xvfb() {
-    Xvfb -displayfd 3 -screen 0 "${1}x24" -nolisten tcp 3>"$TMP/display" 2>"$TMP/xvfb.log" &
+    # -noreset: a server whose last client leaves resets, and refuses the
+    # next program that connects meanwhile.
+    Xvfb -displayfd 3 -screen 0 "${1}x24" -nolisten tcp -noreset 3>"$TMP/display" 2>"$TMP/xvfb.log" &
     XVFB_PID=$!
     n=0
     while [ ! -s "$TMP/display" ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
