@@ -19,6 +19,7 @@
 
 #include "keys.h"
 #include "layout.h"
+#include "stack_draw.h"
 #include "theme.h"
 
 #define MAX_TRACKED 2048
@@ -1318,6 +1319,10 @@ static void find_text_sizes(Ctx *x)
 
 void draw_frame(SDL_Renderer *r, TextCache *tc, const Scene *s, const View *v, int w, int h)
 {
+    if (s->stack) {
+        stack_draw_frame(r, tc, s, v, w, h);    /* the layer-stack scene (issue 5) */
+        return;
+    }
     Layout L;
     Ctx x;
     memset(&x, 0, sizeof x);

@@ -125,8 +125,8 @@ static void layout_pane(const StackScene *s, int p, Rect R, StackLayout *L, doub
     StackBox probe;
     double w0, h0;
     box_extent(g0, 1.0, k, &probe, &w0, &h0);
-    double deck0 = (probe.slices - 1) * fmax(2.0, 7.0 * k);
-    double S = fmin(ch - deck0, R.w * (s->n_panes > 1 ? 0.25 : 0.4));
+    /* the deck adds 6% of the side per slice (box_extent) */
+    double S = fmin(ch / (1.0 + (probe.slices - 1) * 0.06), R.w * 0.4);
     S = fmin(S, side0 * STACK_MAX_PITCH * k);
     S = fmax(S, 4.0);
     box_extent(g0, S / side0, k, &boxes[0], &w0, &h0);
@@ -146,18 +146,29 @@ static void layout_pane(const StackScene *s, int p, Rect R, StackLayout *L, doub
         }
         flow(P, boxes, p0, lo, rx, y0, rw, R.h - title_h, gap, label_h, k);
     }
+    /* a label may use the room up to the next map in its row */
+    double *room = malloc(P->n_stages * sizeof *room);
+    for (size_t j = 0; room && j < P->n_stages; j++) {
+        if (j == 0)
+            room[j] = rx - boxes[0].x;
+        else if (j + 1 < P->n_stages && boxes[j + 1].x > boxes[j].x)
+            room[j] = boxes[j + 1].x - boxes[j].x;
+        else
+            room[j] = rx + rw - boxes[j].x;
+    }
     double cx = L->canvas.x + L->canvas.w * 0.5, cy = L->canvas.y + L->canvas.h * 0.5;
     for (size_t j = 0; j < P->n_stages; j++) {
         StackBox *b = &boxes[j];
         transform(b, cx, cy, s->zoom, s->pan_x, s->pan_y);
         const StackStage *g = &P->stages[j];
         double w = b->pitch * (double)g->w + (b->slices - 1) * b->slice_dx;
-        double room = w + gap * s->zoom * 0.9;
-        b->label_rect = (Rect){px(b->x), px(b->y + b->pitch * (double)g->h + 2.0), px(room),
+        double label_w = room ? room[j] * s->zoom - gap * 0.3 : w;
+        b->label_rect = (Rect){px(b->x), px(b->y + b->pitch * (double)g->h + 2.0), px(label_w),
                                px(label_h)};
-        /* a label needs room for about nine characters */
-        b->label = room >= 9.0 * CHAR_W * L->small_px;
+        /* a label needs room for about six characters */
+        b->label = label_w >= 6.0 * CHAR_W * L->small_px;
     }
+    free(room);
 }
 
 void stack_layout_compute(const StackScene *s, float ui_scale, int w, int h, StackLayout *L)
@@ -210,9 +221,12 @@ void stack_layout_compute(const StackScene *s, float ui_scale, int w, int h, Sta
             return;
         }
     }
-    int ph = L->canvas.h / imax(1, s->n_panes);
+    /* one column of panes; four (two comparisons) in two columns */
+    int cols = s->n_panes >= 4 ? 2 : 1, rows = (s->n_panes + cols - 1) / cols;
+    int ph = L->canvas.h / imax(1, rows), pw = L->canvas.w / cols;
     for (int p = 0; p < s->n_panes; p++)
-        layout_pane(s, p, (Rect){L->canvas.x, L->canvas.y + p * ph, L->canvas.w, ph - gap / 2}, L, k);
+        layout_pane(s, p, (Rect){L->canvas.x + (p % cols) * pw, L->canvas.y + (p / cols) * ph, pw - gap,
+                                 ph - gap / 2}, L, k);
 }
 
 void stack_layout_free(StackLayout *L)

@@ -1,0 +1,714 @@
+/* stack_draw.c: the layer-stack scene's frame (see stack_draw.h). Start at
+ * stack_draw_frame at the bottom: it lays the scene out, then paints the
+ * header, the lesson's caption, each pane's maps (decks of channels, the
+ * lit field of the focus cell, padding the field reaches into, labels),
+ * the table, the growth strip, the timeline, the status line and the key
+ * overlay. Numbers come from the stack's RfLayer records. */
+#include "stack_draw.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "keys.h"
+#include "stack.h"
+#include "stack_actions.h"
+#include "stack_layout.h"
+#include "theme.h"
+
+typedef struct Ctx {
+    SDL_Renderer *r;
+    TextCache *tc;
+    const Scene *scene;
+    const StackScene *s;
+    const View *v;
+    const Theme *th;
+    const StackLayout *L;
+} Ctx;
+
+/* ------------------------------------------------------------- primitives */
+
+static int imax(int a, int b)
+{
+    return a > b ? a : b;
+}
+
+static Rgba alpha(Rgba c, uint8_t a)
+{
+    c.a = a;
+    return c;
+}
+
+static void fill(Ctx *x, Rect rc, Rgba c)
+{
+    if (rc.w <= 0 || rc.h <= 0)
+        return;
+    SDL_Rect q = {rc.x, rc.y, rc.w, rc.h};
+    SDL_SetRenderDrawColor(x->r, c.r, c.g, c.b, c.a);
+    SDL_RenderFillRect(x->r, &q);
+}
+
+static void outline(Ctx *x, Rect rc, int t, Rgba c)
+{
+    if (rc.w <= 2 * t || rc.h <= 2 * t) {
+        fill(x, rc, c);
+        return;
+    }
+    fill(x, (Rect){rc.x, rc.y, rc.w, t}, c);
+    fill(x, (Rect){rc.x, rc.y + rc.h - t, rc.w, t}, c);
+    fill(x, (Rect){rc.x, rc.y + t, t, rc.h - 2 * t}, c);
+    fill(x, (Rect){rc.x + rc.w - t, rc.y + t, t, rc.h - 2 * t}, c);
+}
+
+static int text(Ctx *x, const char *s, int px, Rgba c, int X, int Y, int align)
+{
+    SDL_Color sc = {c.r, c.g, c.b, c.a};
+    return text_draw(x->tc, s, px, sc, X, Y, align);
+}
+
+/* Text at px, or a little smaller to fit max_w; nothing when it would
+ * have to shrink below three quarters of px. */
+static void label(Ctx *x, const char *s, int px, Rgba c, int X, int Y, int max_w)
+{
+    int fit = text_fit(x->tc, s, px, max_w);
+    if (fit * 4 >= px * 3)
+        text(x, s, fit, c, X, Y, TEXT_LEFT | TEXT_TOP);
+}
+
+/* Text shrunk to fit max_w (down to 6 px). */
+static void text_in(Ctx *x, const char *s, int px, Rgba c, int X, int Y, int max_w, int align)
+{
+    text(x, s, text_fit(x->tc, s, px, max_w), c, X, Y, align);
+}
+
+static int thick(const Ctx *x, double v)
+{
+    return imax(1, (int)lround(v * x->L->scale));
+}
+
+/* ------------------------------------------------------------- numbers */
+
+/* 1234567 as "1,234,567". */
+static const char *count_text(uint64_t v, char *buf, size_t size)
+{
+    char digits[48];
+    int n = snprintf(digits, sizeof digits, "%llu", (unsigned long long)v);
+    size_t j = 0;
+    for (int i = 0; i < n && j + 2 < size; i++) {
+        if (i > 0 && (n - i) % 3 == 0)
+            buf[j++] = ',';
+        buf[j++] = digits[i];
+    }
+    buf[j] = '\0';
+    return buf;
+}
+
+/* "5" when both axes agree, else "5x3". */
+static const char *pair_text(double h, double w, char *buf, size_t size)
+{
+    if (h == w)
+        snprintf(buf, size, "%.10g", h);
+    else
+        snprintf(buf, size, "%.10gx%.10g", h, w);
+    return buf;
+}
+
+static const char *shape_text(const StackStage *g, char *buf, size_t size)
+{
+    if (g->c)
+        snprintf(buf, size, "%zux%zux%zu", g->h, g->w, g->c);
+    else
+        snprintf(buf, size, "%zux%zu", g->h, g->w);
+    return buf;
+}
+
+/* The layer's spec text without a "torch.nn." / "nn." prefix. */
+static const char *layer_text(const LayerSpec *l)
+{
+    const char *t = l->text;
+    if (strncmp(t, "torch.", 6) == 0)
+        t += 6;
+    if (strncmp(t, "nn.", 3) == 0)
+        t += 3;
+    return t;
+}
+
+/* A short name for a map's label: "conv 3x3/2", "max 2x2/2", "input". */
+static void stage_short(const StackPane *P, size_t j, char *buf, size_t size)
+{
+    const StackStage *g = &P->stages[j];
+    if (j == 0) {
+        snprintf(buf, size, "input");
+        return;
+    }
+    const LayerSpec *l = &P->spec.layers[g->layer];
+    const RfLayer *r = &P->rf[g->layer];
+    const char *kind = l->type == SPEC_CONV2D ? "conv" : l->type == SPEC_CONV_TRANSPOSE2D ? "convT"
+                       : l->type == SPEC_MAXPOOL2D ? "max" : "avg";
+    char k[24], st[16] = "", d[16] = "";
+    snprintf(k, sizeof k, "%dx%d", r->kernel[0], r->kernel[1]);
+    if (r->stride[0] > 1 || r->stride[1] > 1)
+        snprintf(st, sizeof st, "/%d", r->stride[0]);
+    if (r->dilation[0] > 1 || r->dilation[1] > 1)
+        snprintf(d, sizeof d, " d%d", r->dilation[0]);
+    snprintf(buf, size, "%s %s%s%s%s", kind, k, st, d, g->nonlin ? " +act" : "");
+}
+
+/* The record of the layer before stage j's layer (NULL: it is the first). */
+static const RfLayer *prev_rf(const StackPane *P, size_t j)
+{
+    size_t layer = P->stages[j].layer;
+    return layer > 0 ? &P->rf[layer - 1] : NULL;
+}
+
+/* The growth formulas of one axis of stage j's layer, in live numbers. */
+static void formula_axis(const StackPane *P, size_t j, int a, char *buf, size_t size)
+{
+    const RfLayer *l = &P->rf[P->stages[j].layer], *p = prev_rf(P, j);
+    double rp = p ? p->rf[a] : 1.0, jp = p ? p->jump[a] : 1.0;
+    int keff = l->dilation[a] * (l->kernel[a] - 1) + 1;
+    char kpart[96] = "";
+    if (l->dilation[a] > 1)
+        snprintf(kpart, sizeof kpart, "k_eff = d(k - 1) + 1 = %d(%d - 1) + 1 = %d;  ", l->dilation[a],
+                 l->kernel[a], keff);
+    if (l->transposed)
+        snprintf(buf, size,
+                 "%sr = r_prev + (k_eff - 1) x jump_prev / s = %.10g + (%d - 1) x %.10g / %d = %.10g   "
+                 "jump = jump_prev / s = %.10g / %d = %.10g",
+                 kpart, rp, keff, jp, l->stride[a], l->rf[a], jp, l->stride[a], l->jump[a]);
+    else
+        snprintf(buf, size,
+                 "%sr = r_prev + (k_eff - 1) x jump_prev = %.10g + (%d - 1) x %.10g = %.10g   "
+                 "jump = jump_prev x s = %.10g x %d = %.10g",
+                 kpart, rp, keff, jp, l->rf[a], jp, l->stride[a], l->jump[a]);
+}
+
+/* The whole stack shown so far in pane p: rf and jump of its newest layer. */
+static const RfLayer *newest_rf(const StackScene *s, int p)
+{
+    const StackPane *P = &s->panes[p];
+    size_t cur = stack_current(s, p);
+    return cur ? &P->rf[P->stages[cur].last] : NULL;
+}
+
+/* Sum of parameters over stages 0..cur of pane p; non-linearities too. */
+static uint64_t pane_params(const StackScene *s, int p, int *nonlin)
+{
+    const StackPane *P = &s->panes[p];
+    uint64_t sum = 0;
+    int n = 0;
+    for (size_t j = 0; j <= stack_current(s, p); j++) {
+        sum += P->stages[j].params;
+        n += P->stages[j].nonlin;
+    }
+    if (nonlin)
+        *nonlin = n;
+    return sum;
+}
+
+/* ------------------------------------------------------------- panels */
+
+static void draw_header(Ctx *x)
+{
+    const StackScene *s = x->s;
+    const StackLayout *L = x->L;
+    char left[256], right[192], a[48], b[48];
+    if (s->lesson) {
+        size_t n;
+        const Lesson *all = lesson_table(&n);
+        snprintf(left, sizeof left, "lesson %zu of %zu: %s", (size_t)(s->lesson - all) + 1, n,
+                 s->lesson->name);
+    } else {
+        snprintf(left, sizeof left, "layer stack: %s   input %s", s->source,
+                 shape_text(&s->panes[0].stages[0], a, sizeof a));
+    }
+    const RfLayer *r = newest_rf(s, 0);
+    size_t n_layers = s->panes[0].n_stages - 1;
+    snprintf(right, sizeof right, "%zu of %zu layers   rf %s   jump %s", stack_current(s, 0), n_layers,
+             r ? pair_text(r->rf[0], r->rf[1], a, sizeof a) : "1",
+             r ? pair_text(r->jump[0], r->jump[1], b, sizeof b) : "1");
+    int mid = L->header.y + L->header.h / 2;
+    int rw = text(x, right, L->text_px, x->th->text_dim, L->header.x + L->header.w, mid,
+                  TEXT_RIGHT | TEXT_MIDDLE);
+    text_in(x, left, L->text_px, x->th->text, L->header.x, mid, L->header.w - rw - L->text_px,
+            TEXT_LEFT | TEXT_MIDDLE);
+}
+
+static void draw_caption(Ctx *x)
+{
+    const StackLayout *L = x->L;
+    const Lesson *ls = x->s->lesson;
+    if (!ls)
+        return;
+    Rect c = L->caption;
+    text_in(x, ls->question, L->big_px, x->th->accent, c.x, c.y, c.w, TEXT_LEFT | TEXT_TOP);
+    int cw = imax(1, text_char_width(x->tc, L->text_px));
+    int starts[16], lens[16];
+    int n = stack_layout_wrap(ls->caption, c.w / cw, starts, lens, 16);
+    int line_h = (int)lround(L->text_px * 1.35);
+    int y = c.y + (int)lround(L->big_px * 1.5);
+    for (int i = 0; i < n && i < 16; i++) {
+        char line[512];
+        snprintf(line, sizeof line, "%.*s", lens[i], ls->caption + starts[i]);
+        if (y + line_h > c.y + c.h + line_h / 2)
+            break;
+        text(x, line, L->text_px, x->th->text, c.x, y, TEXT_LEFT | TEXT_TOP);
+        y += line_h;
+    }
+}
+
+/* Pane p's title; in the comparison lesson, with its live numbers. */
+static void draw_pane_title(Ctx *x, int p)
+{
+    const StackScene *s = x->s;
+    const StackPane *P = &s->panes[p];
+    Rect t = x->L->pane_title[p];
+    char buf[320], a[48], n[48];
+    if (s->lesson && s->lesson->numbers == LESSON_COMPARE) {
+        int nonlin;
+        uint64_t params = pane_params(s, p, &nonlin);
+        const RfLayer *r = newest_rf(s, p);
+        size_t c = P->stages[0].c;
+        char mult[48] = "";
+        if (c && params % (c * c) == 0)
+            snprintf(mult, sizeof mult, " = %lluC^2 (C = %zu)", (unsigned long long)(params / (c * c)), c);
+        snprintf(buf, sizeof buf, "%s: rf %s, weights %s%s, %d non-linearit%s", P->title,
+                 r ? pair_text(r->rf[0], r->rf[1], a, sizeof a) : "1", count_text(params, n, sizeof n),
+                 mult, nonlin, nonlin == 1 ? "y" : "ies");
+    } else {
+        snprintf(buf, sizeof buf, "%s", P->title);
+    }
+    text_in(x, buf, x->L->small_px, x->th->text_dim, t.x, t.y + t.h / 2, t.w, TEXT_LEFT | TEXT_MIDDLE);
+}
+
+/* The input as a picture (an image or .npy given with -i): values 0-255
+ * (a .npy is scaled from its own range), RGB or grey. */
+static void draw_picture(Ctx *x, Rect dst)
+{
+    const Tensor *in = &x->scene->input;
+    SDL_Texture *tex = SDL_CreateTexture(x->r, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_STATIC,
+                                         (int)in->w, (int)in->h);
+    uint32_t *px = malloc(in->w * in->h * sizeof *px);
+    if (tex && px) {
+        float lo = 0.0f, hi = 255.0f;
+        size_t plane = in->h * in->w;
+        if (!x->scene->image_input) {
+            lo = hi = in->data[0];
+            for (size_t i = 0; i < plane * in->c; i++) {
+                lo = fminf(lo, in->data[i]);
+                hi = fmaxf(hi, in->data[i]);
+            }
+        }
+        float span = hi > lo ? hi - lo : 1.0f;
+        bool rgb = in->c >= 3 && x->scene->image_input;
+        for (size_t i = 0; i < plane; i++) {
+            uint32_t ch[3];
+            for (int c = 0; c < 3; c++) {
+                float v = in->data[(rgb ? (size_t)c : 0) * plane + i];
+                float t = (v - lo) / span * 255.0f;
+                ch[c] = (uint32_t)(t < 0.0f ? 0.0f : t > 255.0f ? 255.0f : t + 0.5f);
+            }
+            px[i] = 0xff000000u | ch[0] << 16 | ch[1] << 8 | ch[2];
+        }
+        SDL_UpdateTexture(tex, NULL, px, (int)(in->w * sizeof *px));
+        SDL_Rect q = {dst.x, dst.y, dst.w, dst.h};
+        SDL_RenderCopy(x->r, tex, NULL, &q);
+    }
+    free(px);
+    if (tex)
+        SDL_DestroyTexture(tex);
+}
+
+/* The rectangle of cells lo..hi (both axes) of box b. */
+static Rect range_rect(const StackBox *b, const CellRange *rg)
+{
+    Rect a = stack_layout_cell(b, rg[0].lo, rg[1].lo), z = stack_layout_cell(b, rg[0].hi, rg[1].hi);
+    return (Rect){a.x, a.y, z.x + z.w - a.x, z.y + z.h - a.y};
+}
+
+static bool rect_visible(Rect a, Rect clip)
+{
+    return a.x < clip.x + clip.w && a.y < clip.y + clip.h && a.x + a.w > clip.x && a.y + a.h > clip.y;
+}
+
+/* One map of pane p: stage j in box b, its lit range rg (NULL: none), f
+ * the focus stage. */
+static void draw_map(Ctx *x, int p, size_t j, const StackBox *b, const CellRange *rg, int focus)
+{
+    const StackPane *P = &x->s->panes[p];
+    const StackStage *g = &P->stages[j];
+    const Theme *th = x->th;
+    Rect front = {(int)floor(b->x), (int)floor(b->y), (int)ceil(b->pitch * (double)g->w),
+                  (int)ceil(b->pitch * (double)g->h)};
+    Rect whole = {front.x, front.y - (int)ceil((b->slices - 1) * b->slice_dx),
+                  front.w + (int)ceil((b->slices - 1) * b->slice_dx), 0};
+    whole.h = front.y + front.h - whole.y;
+    if (!rect_visible(whole, x->L->canvas) && !(rg && rg[0].lo < 0))
+        return;
+    bool lit = rg && rg[0].lo <= rg[0].hi && rg[1].lo <= rg[1].hi;
+    Rect field = lit ? range_rect(b, rg) : (Rect){0, 0, 0, 0};
+    Rgba lit_c = (int)j < focus ? th->window : th->accent;
+    bool outside = lit && (rg[0].lo < 0 || rg[1].lo < 0 || rg[0].hi >= (int)g->h || rg[1].hi >= (int)g->w);
+    /* padding the field reaches into, behind the map */
+    if (outside)
+        fill(x, field, th->pad_hatch);
+    /* the deck: channels behind, the last one first */
+    for (int k = b->slices - 1; k >= 1; k--) {
+        int d = (int)lround(k * b->slice_dx);
+        Rect sl = {front.x + d, front.y - d, front.w, front.h};
+        fill(x, sl, th->panel);
+        outline(x, sl, 1, th->grid_line);
+        if (lit) {
+            Rect f = {field.x + d, field.y - d, field.w, field.h};
+            outline(x, f, 1, alpha(lit_c, 200));
+        }
+    }
+    if (j == 0 && p == 0 && x->s->picture)
+        draw_picture(x, front);
+    else
+        fill(x, front, th->panel);
+    outline(x, front, 1, th->text_dim);
+    if (b->pitch >= 5.0) {
+        Rgba line = alpha(th->grid_line, 255);
+        Rect clip = x->L->canvas;
+        for (size_t i = 0; i <= g->w; i++) {
+            int lx = (int)floor(b->x + (double)i * b->pitch);
+            if (lx >= clip.x && lx < clip.x + clip.w)
+                fill(x, (Rect){lx, front.y, 1, front.h}, line);
+        }
+        for (size_t i = 0; i <= g->h; i++) {
+            int ly = (int)floor(b->y + (double)i * b->pitch);
+            if (ly >= clip.y && ly < clip.y + clip.h)
+                fill(x, (Rect){front.x, ly, front.w, 1}, line);
+        }
+    }
+    if (lit) {
+        int y0 = rg[0].lo < 0 ? 0 : rg[0].lo, x0 = rg[1].lo < 0 ? 0 : rg[1].lo;
+        int y1 = rg[0].hi >= (int)g->h ? (int)g->h - 1 : rg[0].hi;
+        int x1 = rg[1].hi >= (int)g->w ? (int)g->w - 1 : rg[1].hi;
+        if (y0 <= y1 && x0 <= x1) {
+            CellRange in[2] = {{y0, y1}, {x0, x1}};
+            Rect r = range_rect(b, in);
+            fill(x, r, alpha(lit_c, (int)j == focus ? 230 : 120));
+            outline(x, r, thick(x, 2.0), th->halo);
+            outline(x, (Rect){r.x + 1, r.y + 1, r.w - 2, r.h - 2}, thick(x, 1.5), lit_c);
+        }
+        if (outside)
+            outline(x, field, thick(x, 1.5), lit_c);
+    }
+    const StackCell *hv = &x->s->hover;
+    if (hv->pane == p && hv->stage == (int)j)
+        outline(x, stack_layout_cell(b, hv->y, hv->x), 1, th->text);
+    if ((int)j == focus) {
+        const StackCell *sel = &x->s->selected;
+        StackCell f = stack_focus(x->s, p);
+        Rect c = stack_layout_cell(b, f.y, f.x);
+        outline(x, (Rect){c.x - 2, c.y - 2, c.w + 4, c.h + 4}, thick(x, 2.0), sel->pane == p ? th->step : th->halo);
+    }
+    if (b->label) {
+        char shape[48], kind[64];
+        Rect lr = b->label_rect;
+        int lh = (int)lround(x->L->small_px * 1.25);
+        label(x, shape_text(g, shape, sizeof shape), x->L->small_px, (int)j == focus ? th->accent : th->text,
+              lr.x, lr.y, lr.w);
+        stage_short(P, j, kind, sizeof kind);
+        label(x, kind, x->L->small_px, th->text_dim, lr.x, lr.y + lh, lr.w);
+    }
+}
+
+static void draw_pane(Ctx *x, int p, CellRange (*fields)[2])
+{
+    const StackScene *s = x->s;
+    const StackBox *boxes = x->L->boxes[p];
+    draw_pane_title(x, p);
+    if (!boxes)
+        return;
+    StackCell f = stack_focus(s, p);
+    stack_fields(s, p, f, fields);
+    size_t cur = stack_current(s, p);
+    for (size_t j = 0; j <= cur; j++)
+        draw_map(x, p, j, &boxes[j], fields[j], f.stage);
+}
+
+/* The pane the strip and table describe: the clicked cell's, else 0. */
+static int strip_pane(const StackScene *s)
+{
+    return s->selected.pane >= 0 ? s->selected.pane : 0;
+}
+
+static void draw_table(Ctx *x)
+{
+    const StackLayout *L = x->L;
+    if (!x->s->show_table)
+        return;
+    const StackScene *s = x->s;
+    int p = strip_pane(s);
+    const StackPane *P = &s->panes[p];
+    Rect t = L->table;
+    fill(x, t, x->th->panel);
+    int pxs = L->small_px, cw = imax(1, text_char_width(x->tc, pxs));
+    int row_h = (int)lround(pxs * 1.45), pad = pxs / 2;
+    int n_cols = 5;
+    static const char *const heads[] = {"#", "size", "rf", "jump", "pad"};
+    int widths[] = {4, 13, 9, 6, 7};
+    int cols_x[5], xx = t.x + pad;
+    for (int c = 0; c < n_cols; c++) {
+        cols_x[c] = xx;
+        xx += widths[c] * cw;
+    }
+    int y = t.y + pad;
+    for (int c = 0; c < n_cols; c++)
+        text(x, heads[c], pxs, x->th->text_dim, cols_x[c], y, TEXT_LEFT | TEXT_TOP);
+    y += row_h;
+    size_t cur = stack_current(s, p);
+    int rows = imax(1, (t.y + t.h - y - pad) / row_h);
+    StackCell f = stack_focus(s, p);
+    size_t first = 0;
+    if ((int)cur + 1 > rows) {
+        long want = (long)f.stage - rows / 2;
+        long most = (long)cur + 1 - rows;
+        first = (size_t)(want < 0 ? 0 : want > most ? most : want);
+    }
+    for (size_t j = first; j <= cur && (int)(j - first) < rows; j++) {
+        const StackStage *g = &P->stages[j];
+        const RfLayer *r = j ? &P->rf[g->last] : NULL;
+        char c[5][48];
+        snprintf(c[0], sizeof c[0], "%zu", j);
+        shape_text(g, c[1], sizeof c[1]);
+        pair_text(r ? r->rf[0] : 1, r ? r->rf[1] : 1, c[2], sizeof c[2]);
+        pair_text(r ? r->jump[0] : 1, r ? r->jump[1] : 1, c[3], sizeof c[3]);
+        pair_text(r ? r->effective_padding[0] : 0, r ? r->effective_padding[1] : 0, c[4], sizeof c[4]);
+        Rgba col = (int)j == f.stage ? x->th->accent : x->th->text;
+        if ((int)j == f.stage)
+            fill(x, (Rect){t.x, y - 1, t.w, row_h}, alpha(x->th->window, 50));
+        for (int k = 0; k < n_cols; k++)
+            text(x, c[k], pxs, col, cols_x[k], y, TEXT_LEFT | TEXT_TOP);
+        y += row_h;
+    }
+}
+
+/* Line 3 of the strip: what the lesson adds, or the stack's totals. */
+static void strip_numbers(Ctx *x, int p, char *buf, size_t size)
+{
+    const StackScene *s = x->s;
+    const StackPane *P = &s->panes[p];
+    size_t cur = stack_current(s, p);
+    char a[48], b[48], c[48], d[48], e[48];
+    LessonNumbers kind = s->lesson ? s->lesson->numbers : LESSON_PLAIN;
+    const RfLayer *r = newest_rf(s, p);
+    if (kind == LESSON_SIZES) {
+        /* the sizes so far: the first four, "...", then the newest ones that fit */
+        int room = imax(20, x->L->strip.w / imax(1, text_char_width(x->tc, x->L->text_px)) - 48);
+        size_t used = 0;
+        buf[0] = '\0';
+        size_t head = cur + 1 <= 12 ? cur + 1 : 4;
+        size_t tail_from = head;
+        if (cur + 1 > head) {
+            int need = 0;
+            tail_from = cur + 1;
+            while (tail_from > head && need + 5 < room - 24) {
+                tail_from--;
+                need += snprintf(NULL, 0, " %zu", P->stages[tail_from].h);
+            }
+        }
+        for (size_t j = 0; j <= cur && used < size; j++) {
+            if (j >= head && j < tail_from) {
+                used += (size_t)snprintf(buf + used, size - used, " ...");
+                j = tail_from - 1;
+                continue;
+            }
+            used += (size_t)snprintf(buf + used, size - used, "%s%zu", j ? " " : "sizes: ", P->stages[j].h);
+        }
+        if (used < size)
+            snprintf(buf + used, size - used, "   -> %zu layer%s%s", cur, cur == 1 ? "" : "s",
+                     cur + 1 == P->n_stages && r && r->rf[0] >= (double)P->stages[0].h
+                         ? ", and one output sees the whole input"
+                         : "");
+    } else if (kind == LESSON_INIT) {
+        size_t j = (size_t)stack_focus(s, p).stage;
+        const LayerSpec *l = j ? &P->spec.layers[P->stages[j].layer] : NULL;
+        if (!l || (l->type != SPEC_CONV2D && l->type != SPEC_CONV_TRANSPOSE2D)) {
+            snprintf(buf, size, "%s: no weights to initialise (click a convolution, or Right adds one)",
+                     j ? "pooling" : "the input");
+        } else {
+            long cin = l->in_channels / l->conv.groups, kk = (long)l->kernel_h * l->kernel_w;
+            long fan_in = cin * kk, fan_out = (long)l->out_channels / l->conv.groups * kk;
+            snprintf(buf, size,
+                     "fan_in = %ld x %dx%d = %ld:  default b = 1/sqrt(%ld) = %.4f   He std = sqrt(2/%ld) = "
+                     "%.4f   Xavier b = sqrt(6/(%ld + %ld)) = %.4f",
+                     cin, l->kernel_h, l->kernel_w, fan_in, fan_in, 1.0 / sqrt((double)fan_in), fan_in,
+                     sqrt(2.0 / (double)fan_in), fan_in, fan_out, sqrt(6.0 / (double)(fan_in + fan_out)));
+        }
+    } else if (kind == LESSON_TRAINING) {
+        uint64_t all = pane_params(s, p, NULL);
+        snprintf(buf, size, "training adjusts %s numbers (weights and biases of the %zu layer%s shown); "
+                 "the newest layer holds %s", count_text(all, a, sizeof a), cur, cur == 1 ? "" : "s",
+                 count_text(P->stages[cur].params, b, sizeof b));
+    } else if (kind == LESSON_COMPARE) {
+        char first[160], second[160];
+        for (int q = 0; q + 1 < s->n_panes && q < 4; q += 2) {
+            uint64_t p1 = pane_params(s, q, NULL), p2 = pane_params(s, q + 1, NULL);
+            const RfLayer *r1 = newest_rf(s, q), *r2 = newest_rf(s, q + 1);
+            snprintf(q ? second : first, sizeof first, "rf %s vs %s, weights %s vs %s",
+                     r1 ? pair_text(r1->rf[0], r1->rf[1], a, sizeof a) : "1",
+                     r2 ? pair_text(r2->rf[0], r2->rf[1], b, sizeof b) : "1", count_text(p1, c, sizeof c),
+                     count_text(p2, d, sizeof d));
+        }
+        snprintf(buf, size, "%s   |   %s", first, s->n_panes > 2 ? second : "");
+    } else {
+        uint64_t macs = 0, params = 0;
+        for (size_t j = 0; j <= cur; j++) {
+            macs += P->stages[j].macs;
+            params += P->stages[j].params;
+        }
+        snprintf(buf, size, "layers 1-%zu: rf %s, jump %s, effective padding %s, params %s, MACs %s", cur,
+                 r ? pair_text(r->rf[0], r->rf[1], a, sizeof a) : "1",
+                 r ? pair_text(r->jump[0], r->jump[1], b, sizeof b) : "1",
+                 r ? pair_text(r->effective_padding[0], r->effective_padding[1], d, sizeof d) : "0",
+                 count_text(params, c, sizeof c), count_text(macs, e, sizeof e));
+        if (!r)
+            snprintf(buf, size, "the input alone: rf 1, jump 1 (Right adds a layer, Space plays)");
+    }
+}
+
+static void draw_strip(Ctx *x)
+{
+    const StackLayout *L = x->L;
+    const StackScene *s = x->s;
+    int p = strip_pane(s);
+    const StackPane *P = &s->panes[p];
+    StackCell f = stack_focus(s, p);
+    size_t j = (size_t)f.stage;
+    const StackStage *g = &P->stages[j];
+    Rect st = L->strip;
+    fill(x, st, x->th->panel);
+    int line_h = (int)lround(L->text_px * 1.45), pad = L->text_px / 2;
+    char l1[512], l2[720], l3[640], shape[48], a[48], b[48];
+    if (j == 0) {
+        snprintf(l1, sizeof l1, "input %s: each cell sees itself (r = 1, jump = 1)", shape_text(g, shape, sizeof shape));
+        snprintf(l2, sizeof l2, "r_0 = 1, jump_0 = 1; each layer adds (k_eff - 1) x jump to r and multiplies jump by its stride");
+    } else {
+        const LayerSpec *l = &P->spec.layers[g->layer];
+        snprintf(l1, sizeof l1, "layer %zu of %zu: %s%s%s  ->  %s   params %s   MACs %s", j, P->n_stages - 1,
+                 layer_text(l), g->folded[0] ? " + " : "", g->folded, shape_text(g, shape, sizeof shape),
+                 count_text(g->params, a, sizeof a), count_text(g->macs, b, sizeof b));
+        const RfLayer *r = &P->rf[g->layer];
+        const RfLayer *pr = prev_rf(P, j);
+        bool same = r->kernel[0] == r->kernel[1] && r->stride[0] == r->stride[1] &&
+                    r->dilation[0] == r->dilation[1] && (!pr || (pr->rf[0] == pr->rf[1] && pr->jump[0] == pr->jump[1]));
+        char ax[2][300];
+        formula_axis(P, j, 0, ax[0], sizeof ax[0]);
+        formula_axis(P, j, 1, ax[1], sizeof ax[1]);
+        char eff[96];
+        snprintf(eff, sizeof eff, "   padding reached %s", pair_text(r->effective_padding[0], r->effective_padding[1], a, sizeof a));
+        if (same)
+            snprintf(l2, sizeof l2, "%s%s", ax[0], eff);
+        else
+            snprintf(l2, sizeof l2, "rows: %s   cols: %s%s", ax[0], ax[1], eff);
+    }
+    strip_numbers(x, p, l3, sizeof l3);
+    int y = st.y + pad / 2;
+    text_in(x, l1, L->text_px, x->th->text, st.x + pad, y, st.w - 2 * pad, TEXT_LEFT | TEXT_TOP);
+    text_in(x, l2, L->text_px, x->th->accent, st.x + pad, y + line_h, st.w - 2 * pad, TEXT_LEFT | TEXT_TOP);
+    text_in(x, l3, L->text_px, x->th->accent2, st.x + pad, y + 2 * line_h, st.w - 2 * pad, TEXT_LEFT | TEXT_TOP);
+}
+
+static void draw_timeline(Ctx *x)
+{
+    const StackLayout *L = x->L;
+    const StackScene *s = x->s;
+    size_t count = stack_step_count(s), index = stack_step_index(s);
+    char left[160], right[160];
+    snprintf(left, sizeof left, "growth step %zu of %zu (layers added: %zu)%s", index, count - 1, index,
+             x->v->playing ? "   playing" : "");
+    snprintf(right, sizeof right, "%g steps/s   Space plays   L lessons   Tab table   ? keys", x->v->speed);
+    Rect t = L->timeline;
+    int ty = t.y + (L->timeline_bar.y - t.y) / 2;
+    int rw = text(x, right, L->small_px, x->th->text_dim, t.x + t.w, ty, TEXT_RIGHT | TEXT_MIDDLE);
+    text_in(x, left, L->text_px, x->th->text, t.x, ty, t.w - rw - L->text_px, TEXT_LEFT | TEXT_MIDDLE);
+    Rect b = L->timeline_bar;
+    fill(x, b, x->th->panel);
+    int done = count > 1 ? (int)((double)b.w * (double)index / (double)(count - 1)) : b.w;
+    fill(x, (Rect){b.x, b.y, done, b.h}, alpha(x->th->accent, 200));
+    int mark = imax(2, b.h / 2);
+    fill(x, (Rect){b.x + done - mark / 2, b.y - 2, mark, b.h + 4}, x->th->window);
+}
+
+static void draw_status(Ctx *x)
+{
+    const StackLayout *L = x->L;
+    Rect st = L->status;
+    text_in(x, x->v->status, L->small_px, x->v->status_error ? x->th->error : x->th->text_dim, st.x,
+            st.y + st.h / 2, st.w, TEXT_LEFT | TEXT_MIDDLE);
+}
+
+/* The `?` overlay: the keys that apply here. */
+static void draw_help(Ctx *x)
+{
+    const StackLayout *L = x->L;
+    size_t count;
+    const KeyBinding *keys = keys_table(&count);
+    int rows = 0;
+    for (size_t i = 0; i < count; i++)
+        rows += keys[i].label != NULL && stack_key_applies(keys[i].action);
+    Rect p = {L->w / 10, L->h / 10, L->w * 8 / 10, L->h * 8 / 10};
+    fill(x, (Rect){0, 0, L->w, L->h}, alpha(x->th->bg, 140));
+    fill(x, p, x->th->overlay);
+    outline(x, p, thick(x, 2.0), x->th->accent);
+    int pad = imax(4, L->text_px);
+    text(x, "Keys (layer stack; the mouse: click a cell, drag to pan, wheel to zoom)", L->text_px,
+         x->th->accent, p.x + pad, p.y + pad, TEXT_LEFT | TEXT_TOP);
+    int cols = rows > 12 ? 2 : 1, per_col = (rows + cols - 1) / cols;
+    int top = p.y + pad + L->text_px * 2;
+    int line_h = imax(8, (p.y + p.h - pad - top) / imax(per_col, 1));
+    int tpx = line_h * 7 / 10 < L->text_px ? line_h * 7 / 10 : L->text_px;
+    int col_w = (p.w - 2 * pad) / cols, key_w = text_char_width(x->tc, tpx) * 17;
+    int row = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (!keys[i].label || !stack_key_applies(keys[i].action))
+            continue;
+        int cx = p.x + pad + (row / per_col) * col_w, cy = top + (row % per_col) * line_h;
+        text(x, keys[i].label, tpx, x->th->accent2, cx, cy, TEXT_LEFT | TEXT_TOP);
+        text_in(x, keys[i].help ? keys[i].help : "", tpx, x->th->text, cx + key_w, cy, col_w - key_w - pad,
+                TEXT_LEFT | TEXT_TOP);
+        row++;
+    }
+}
+
+/* ------------------------------------------------------------- frame */
+
+void stack_draw_frame(SDL_Renderer *r, TextCache *tc, const Scene *scene, const View *v, int w, int h)
+{
+    const StackScene *s = scene->stack;
+    StackLayout L;
+    stack_layout_compute(s, v->ui_scale, w, h, &L);
+    Ctx x = {r, tc, scene, s, v, theme_get(v->theme), &L};
+
+    SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_BLEND);
+    SDL_SetRenderDrawColor(r, x.th->bg.r, x.th->bg.g, x.th->bg.b, 255);
+    SDL_RenderClear(r);
+    draw_header(&x);
+    draw_caption(&x);
+
+    size_t most = 0;
+    for (int p = 0; p < s->n_panes; p++)
+        if (s->panes[p].n_stages > most)
+            most = s->panes[p].n_stages;
+    CellRange (*fields)[2] = malloc(most * sizeof *fields);
+    if (fields) {
+        SDL_Rect clip = {L.canvas.x, L.canvas.y, L.canvas.w, L.canvas.h};
+        SDL_RenderSetClipRect(r, &clip);
+        for (int p = 0; p < s->n_panes; p++)
+            draw_pane(&x, p, fields);
+        SDL_RenderSetClipRect(r, NULL);
+    }
+    free(fields);
+    draw_table(&x);
+    draw_strip(&x);
+    draw_timeline(&x);
+    draw_status(&x);
+    if (v->show_help)
+        draw_help(&x);
+    stack_layout_free(&L);
+}
