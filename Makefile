@@ -37,6 +37,8 @@ APP_OBJ := $(APP_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/%.o)
 
+.SECONDARY:
+
 .PHONY: all run deps test-deps test unit sanitize fuzz bench install uninstall clean update-goldens FORCE
 
 all: $(BUILD)/convstep
