@@ -407,7 +407,7 @@ static void draw_map(Ctx *x, int p, size_t j, const StackBox *b, const CellRange
         outline(x, (Rect){c.x - 2, c.y - 2, c.w + 4, c.h + 4}, thick(x, 2.0), sel->pane == p ? th->step : th->halo);
     }
     if (b->label) {
-        char shape[48], kind[64];
+        char shape[48], kind[80];
         Rect lr = b->label_rect;
         int lh = (int)lround(x->L->small_px * 1.25);
         label(x, shape_text(g, shape, sizeof shape), x->L->small_px, (int)j == focus ? th->accent : th->text,
