@@ -4,7 +4,9 @@
  * value), then stepping and playback, the layer's settings, presentation,
  * the mouse, typing a weight, files. Every change to the scene goes through
  * scene.h's scene_set_*, which either succeeds or leaves the scene intact;
- * settings() below turns its result into the status line. */
+ * settings() below turns its result into the status line. In the
+ * layer-stack scene (issue 5) stepping, playback, clicks, Escape and files
+ * go to stack_actions.c instead; the window keeps the other keys away. */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 
 #include "actions.h"
+#include "stack_actions.h"
 
 /* Playback speeds in steps per second, slowest first. */
 static const float speed_ladder[] = {0.5f, 1.0f,   2.0f,   4.0f,   8.0f,   15.0f,
@@ -40,6 +43,11 @@ static int cycle_int(int cur, int dir, int lo, int hi)
     if (n < lo)
         return hi;
     return n;
+}
+
+static bool in_stack(const App *app)
+{
+    return app->scene->stack != NULL;
 }
 
 static Stepper *stepper_of(App *app)
@@ -141,6 +149,10 @@ static bool need_conv(App *app, const char *what)
 
 void action_step(App *app, int arg)
 {
+    if (in_stack(app)) {
+        stack_action_step(app, arg);
+        return;
+    }
     app->view.playing = false;
     Stepper *st = stepper_of(app);
     size_t index = stepper_index(st);
@@ -153,6 +165,10 @@ void action_step(App *app, int arg)
 
 void action_step_row(App *app, int arg)
 {
+    if (in_stack(app)) {
+        stack_action_step(app, arg);
+        return;
+    }
     Stepper *st = stepper_of(app);
     size_t oh, ow, maps;
     stepper_output_size(st, &oh, &ow, &maps);
@@ -163,12 +179,20 @@ void action_step_row(App *app, int arg)
 
 void action_step_end(App *app, int arg)
 {
+    if (in_stack(app)) {
+        stack_action_step_end(app, arg);
+        return;
+    }
     app->view.playing = false;
     seek_clamped(app, arg < 0 ? 0 : (long long)stepper_count(stepper_of(app)) - 1);
 }
 
 void action_play_toggle(App *app, int arg)
 {
+    if (in_stack(app)) {
+        stack_action_play_toggle(app, arg);
+        return;
+    }
     View *v = &app->view;
     Stepper *st = stepper_of(app);
     if (v->playing) {
@@ -199,6 +223,10 @@ void action_speed(App *app, int arg)
 
 void action_play_advance(App *app, int steps)
 {
+    if (in_stack(app)) {
+        stack_action_play_advance(app, steps);
+        return;
+    }
     View *v = &app->view;
     if (!v->playing || steps <= 0)
         return;
@@ -434,6 +462,8 @@ void action_help(App *app, int arg)
 void action_escape(App *app, int arg)
 {
     View *v = &app->view;
+    if (in_stack(app) && stack_action_escape(app))
+        return;
     if (v->edit.kind != TARGET_NONE) {
         v->edit.kind = TARGET_NONE;
         v->edit_text[0] = '\0';
@@ -475,6 +505,10 @@ static bool same_target(const Target *a, const Target *b)
 
 void action_click(App *app, Target t)
 {
+    if (in_stack(app)) {
+        stack_action_click(app, t);
+        return;
+    }
     View *v = &app->view;
     Stepper *st = stepper_of(app);
     char name[16];
@@ -523,6 +557,8 @@ void action_click(App *app, Target t)
 
 bool action_hover(App *app, Target t)
 {
+    if (in_stack(app))
+        return stack_action_hover(app, t);
     if (same_target(&app->view.hover, &t))
         return false;
     app->view.hover = t;
@@ -585,8 +621,19 @@ void action_edit_commit(App *app, int arg)
 
 /* ---- files ---- */
 
+/* A text file dropped or opened is a layer spec (stack_actions.c reads it). */
+static bool is_layers_file(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    return dot && (strcmp(dot, ".txt") == 0 || strcmp(dot, ".py") == 0);
+}
+
 void action_open(App *app, const char *path)
 {
+    if (in_stack(app) || is_layers_file(path)) {
+        stack_action_open(app, path);
+        return;
+    }
     Error err;
     if (scene_set_input(app->scene, path, &err) != CS_OK) {
         view_set_status(&app->view, true, "%s", err.message);

@@ -4,6 +4,8 @@
  * size in a 1280x720 window. */
 #include "keys.h"
 
+#include "stack_actions.h"
+
 #define SHIFT KMOD_SHIFT
 #define CTRL KMOD_CTRL
 
@@ -45,6 +47,16 @@ static const KeyBinding bindings[] = {
     {SDLK_o,         0,     action_layer_kind,       +1,  "o, O",            "conv, max pool, average pool"},
     {SDLK_o,         SHIFT, action_layer_kind,       -1,  NULL,              NULL},
     {SDLK_u,         0,     action_ceil_mode,        0,   "u",               "pooling: ceil mode on, off"},
+    {SDLK_l,         0,     action_lesson,           +1,  "l, L",            "next, previous lesson"},
+    {SDLK_l,         SHIFT, action_lesson,           -1,  NULL,              NULL},
+    {SDLK_v,         0,     action_stack_table,      0,   "v",               "stack: table of sizes"},
+    {SDLK_z,         0,     action_stack_zoom,       +1,  "z, Z, w",         "stack: zoom in, out, fit"},
+    {SDLK_z,         SHIFT, action_stack_zoom,       -1,  NULL,              NULL},
+    {SDLK_w,         0,     action_stack_zoom,       0,   NULL,              NULL},
+    {SDLK_RIGHT,     CTRL,  action_stack_pan,        1,   "Ctrl+arrows",     "stack: pan"},
+    {SDLK_LEFT,      CTRL,  action_stack_pan,        2,   NULL,              NULL},
+    {SDLK_DOWN,      CTRL,  action_stack_pan,        3,   NULL,              NULL},
+    {SDLK_UP,        CTRL,  action_stack_pan,        4,   NULL,              NULL},
     {SDLK_c,         0,     action_save_png,         0,   "c",               "save this frame as a PNG"},
     {SDLK_x,         0,     action_export_gif,       0,   "x",               "export every step as a GIF"},
     {SDLK_t,         0,     action_theme,            0,   "t",               "dark, light theme"},

@@ -24,6 +24,8 @@
 #include "export.h"
 #include "keys.h"
 #include "layout.h"
+#include "stack_actions.h"
+#include "stack_layout.h"
 #include "text.h"
 #include "window.h"
 
@@ -39,6 +41,8 @@ typedef struct Window {
     SDL_Renderer *ren;          /* software renderer on the window surface */
     TextCache *tc;
     bool dragging;              /* the left button went down on the timeline */
+    bool panning;               /* layer-stack scene: the canvas is being dragged */
+    int pan_x, pan_y;           /* where the last pan motion ended (pixels) */
     bool fullscreen;            /* the full-screen state applied to win */
     bool dirty;                 /* the state changed since the last frame */
     double clock;               /* playback: fraction of a step due */
@@ -136,13 +140,23 @@ static bool onto_bar(Rect b, int *x, int *y)
 }
 
 /* What is under window point (x, y), from the layout the frame was drawn
- * with; with on_timeline, the point is pulled onto the timeline bar first. */
+ * with (the layer-stack scene has its own); with on_timeline, the point is
+ * pulled onto the timeline bar first. */
 static Target window_hit(Window *w, const App *app, int x, int y, bool on_timeline)
 {
     int pw, ph;
     Target none = {.kind = TARGET_NONE};
     SDL_GetRendererOutputSize(w->ren, &pw, &ph);
     window_to_pixels(w, &x, &y);
+    if (app->scene->stack) {
+        StackLayout sl;
+        stack_layout_compute(app->scene->stack, app->view.ui_scale, pw, ph, &sl);
+        Target t = none;
+        if (!on_timeline || onto_bar(sl.timeline_bar, &x, &y))
+            t = stack_layout_hit(&sl, app->scene->stack, x, y);
+        stack_layout_free(&sl);
+        return t;
+    }
     Layout l;
     layout_compute(app->scene, &app->view, pw, ph, &l);
     if (on_timeline && !onto_bar(l.timeline_bar, &x, &y))
@@ -227,7 +241,12 @@ static void on_key(Window *w, App *app, const SDL_KeyboardEvent *k)
     const KeyBinding *b = keys_find(key, k->keysym.mod);
     if (!b)
         return;
-    b->action(app, b->arg);
+    if (app->scene->stack && !stack_key_applies(b->action) && b->action != action_save_png &&
+        b->action != action_export_gif)
+        view_set_status(&app->view, true, "that key changes a single layer; this is the layer-stack scene "
+                                          "(l goes through the lessons and back)");
+    else
+        b->action(app, b->arg);
     w->dirty = true;
 }
 
@@ -237,22 +256,45 @@ static void on_mouse_down(Window *w, App *app, const SDL_MouseButtonEvent *m)
         return;
     Target t = window_hit(w, app, m->x, m->y, false);
     w->dragging = t.kind == TARGET_TIMELINE;
+    /* In the layer-stack scene, empty canvas under the button drags the view. */
+    w->panning = app->scene->stack && t.kind == TARGET_NONE;
+    w->pan_x = m->x;
+    w->pan_y = m->y;
+    window_to_pixels(w, &w->pan_x, &w->pan_y);
     action_click(app, t);
     w->dirty = true;
 }
 
-/* The wheel steps: down goes forward. */
+/* The wheel steps (down: forward) in the single-layer scene and zooms
+ * about the mouse in the layer-stack scene. */
 static void on_mouse_wheel(Window *w, App *app, const SDL_MouseWheelEvent *e)
 {
     int clicks = e->direction == SDL_MOUSEWHEEL_FLIPPED ? -e->y : e->y;
     if (clicks == 0)
         return;
-    action_step(app, -clicks);
     w->dirty = true;
+    if (!app->scene->stack) {
+        action_step(app, -clicks);
+        return;
+    }
+    int x, y, pw, ph;
+    SDL_GetMouseState(&x, &y);
+    window_to_pixels(w, &x, &y);
+    SDL_GetRendererOutputSize(w->ren, &pw, &ph);
+    stack_action_wheel(app, clicks, x, y, pw, ph);
 }
 
 static void on_mouse_motion(Window *w, App *app, const SDL_MouseMotionEvent *m)
 {
+    if (w->panning && app->scene->stack) {
+        int x = m->x, y = m->y;
+        window_to_pixels(w, &x, &y);
+        stack_action_drag(app, x - w->pan_x, y - w->pan_y);
+        w->pan_x = x;
+        w->pan_y = y;
+        w->dirty = true;
+        return;
+    }
     if (w->dragging) {
         Target t = window_hit(w, app, m->x, m->y, true);
         if (t.kind == TARGET_TIMELINE && t.step != scene_step_index(app->scene)) {
@@ -285,7 +327,7 @@ static void on_event(Window *w, App *app, const SDL_Event *e)
         break;
     case SDL_MOUSEBUTTONUP:
         if (e->button.button == SDL_BUTTON_LEFT)
-            w->dragging = false;
+            w->dragging = w->panning = false;
         break;
     case SDL_MOUSEWHEEL:
         on_mouse_wheel(w, app, &e->wheel);

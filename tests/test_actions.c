@@ -15,6 +15,7 @@
 #include "layout.h"
 #include "npy.h"
 #include "rng.h"
+#include "stack_actions.h"
 
 /* ---- fixtures ---- */
 
@@ -717,6 +718,44 @@ Test(actions, opening_a_npy_input_replaces_the_scene_input)
     app_free(&a);
 }
 
+/* ---- the layer-stack scene (issue 5) takes over what it has its own of ---- */
+
+Test(actions, the_layer_stack_scene_takes_over_stepping_and_files)
+{
+    App a = app_new();
+    action_step(&a, 2);
+    size_t single = index_of(&a);
+    action_lesson(&a, +1);
+    cr_assert_not_null(a.scene->stack, "%s", a.view.status);
+    action_step_end(&a, -1);
+    cr_assert_eq(scene_step_index(a.scene), 0);
+    action_step(&a, +1);
+    cr_assert_eq(scene_step_index(a.scene), 1);
+    action_step_row(&a, +1);
+    cr_assert_eq(scene_step_index(a.scene), 2);
+    action_play_toggle(&a, 0);
+    action_play_advance(&a, 2);
+    cr_assert_eq(scene_step_index(a.scene), 4);
+    action_step_end(&a, +1);
+    cr_assert_eq(scene_step_index(a.scene), scene_step_count(a.scene) - 1);
+    cr_assert_eq(index_of(&a), single, "the single-layer stepper stays where it was");
+    app_free(&a);
+
+    char dir[] = "/tmp/convstep-actions-spec-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char path[128];
+    snprintf(path, sizeof path, "%s/layers.txt", dir);
+    const char spec[] = "Conv2d(3, 4, 3)\nReLU()\nMaxPool2d(2)\n";
+    write_file(path, spec, sizeof spec - 1);
+    App b = app_new();
+    action_open(&b, path);
+    cr_assert_not_null(b.scene->stack, "a .txt file is a layer spec: %s", b.view.status);
+    cr_assert_eq(scene_step_count(b.scene), 3, "the input, Conv2d (its ReLU folded in), MaxPool2d");
+    app_free(&b);
+    remove(path);
+    rmdir(dir);
+}
+
 /* ---- the key table ---- */
 
 Test(keys, table_is_well_formed_without_clashes)
@@ -774,6 +813,7 @@ static void state_full_padding(App *a) { action_padding(a, -1); action_stride(a,
 static void state_help(App *a) { action_help(a, 0); }
 static void state_playing(App *a) { action_play_toggle(a, 0); action_play_advance(a, 4); }
 static void state_selected(App *a) { action_click(a, target(TARGET_INPUT, 0, 1, 3, 3)); }
+static void state_lesson(App *a) { action_lesson(a, +1); action_step(a, 3); }
 static void state_editing(App *a)
 {
     action_click(a, target(TARGET_WEIGHT, 0, 2, 2, 2));
@@ -792,6 +832,7 @@ static const State states[] = {
     {"random 4x4", state_random},     {"full padding", state_full_padding},
     {"help", state_help},             {"playing", state_playing},
     {"selected", state_selected},     {"editing", state_editing},
+    {"lesson (layer stack)", state_lesson},
 };
 
 Test(actions, every_key_from_every_kind_of_state)
