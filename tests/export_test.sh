@@ -250,7 +250,11 @@ no_temp "SIGTERM: no temporary GIF" .
 # A second Ctrl-C ends the process at once, after the same cleanup.
 "$CONVSTEP" export -i big.npy --kernel k3.npy --size 320x180 --gif int2.gif --quiet 2>int.err &
 pid=$!
-sleep 0.5
+# Wait until the export is under way: a background job of a non-interactive
+# shell starts with SIGINT ignored until the program installs its handler.
+n=0
+while [ $n -lt 200 ] && ! ls int2.gif.tmp-* >/dev/null 2>&1; do sleep 0.05; n=$((n + 1)); done
+sleep 0.2
 kill -INT $pid; kill -INT $pid
 wait $pid
 rc=$?
