@@ -37,7 +37,7 @@ APP_OBJ := $(APP_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/%.o)
 
-.SECONDARY:
+.SECONDARY: $(TEST_BIN:%=%.o) $(TEST_SUPPORT_OBJ)
 
 .PHONY: all run deps test-deps test unit sanitize fuzz bench install uninstall clean update-goldens FORCE
 
