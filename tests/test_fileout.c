@@ -10,32 +10,9 @@
 #include <unistd.h>
 
 #include "fileout.h"
+#include "support_tmp.h"
 
-static char tmp_dir[64];
-
-static void make_tmp_dir(void)
-{
-    strcpy(tmp_dir, "/tmp/convstep-fileout-XXXXXX");
-    cr_assert_not_null(mkdtemp(tmp_dir));
-}
-
-static void remove_tmp_dir(void)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_dir);
-    cr_assert_eq(system(cmd), 0);
-}
-
-TestSuite(fileout, .init = make_tmp_dir, .fini = remove_tmp_dir);
-
-static const char *path_in_tmp(const char *name)
-{
-    static char paths[4][128];
-    static int next;
-    char *p = paths[next++ % 4];
-    snprintf(p, 128, "%s/%s", tmp_dir, name);
-    return p;
-}
+TestSuite(fileout, .init = tmp_dir_create, .fini = tmp_dir_remove);
 
 /* Number of entries in the temporary folder (without . and ..). */
 static int files_in_tmp(void)
@@ -83,7 +60,7 @@ Test(fileout, commit_writes_the_file_through_a_temporary_beside_it)
 {
     FileOut fo;
     Error err;
-    const char *path = path_in_tmp("out.npy");
+    const char *path = tmp_path("out.npy");
     cr_assert_eq(fileout_open(&fo, path, false, &err), CS_OK, "%s", err.message);
     const char *temp = fileout_temp_path(&fo);
     cr_expect_eq(strncmp(temp, path, strlen(path)), 0, "temp %s is not beside %s", temp, path);
@@ -103,7 +80,7 @@ Test(fileout, abort_leaves_no_file)
 {
     FileOut fo;
     Error err;
-    cr_assert_eq(fileout_open(&fo, path_in_tmp("out.npy"), false, &err), CS_OK);
+    cr_assert_eq(fileout_open(&fo, tmp_path("out.npy"), false, &err), CS_OK);
     fputs("half a file", fo.stream);
     fileout_abort(&fo);
     cr_expect_eq(files_in_tmp(), 0);
@@ -116,7 +93,7 @@ Test(fileout, an_existing_file_is_refused_and_untouched)
 {
     FileOut fo;
     Error err;
-    const char *path = path_in_tmp("keep.npy");
+    const char *path = tmp_path("keep.npy");
     write_text(path, "precious");
     cr_expect_eq(fileout_open(&fo, path, false, &err), CS_ERR_IO);
     cr_expect(strstr(err.message, path) && strstr(err.message, "already exists"), "%s", err.message);
@@ -130,7 +107,7 @@ Test(fileout, overwrite_replaces_an_existing_file)
 {
     FileOut fo;
     Error err;
-    const char *path = path_in_tmp("old.npy");
+    const char *path = tmp_path("old.npy");
     write_text(path, "old");
     cr_assert_eq(fileout_open(&fo, path, true, &err), CS_OK, "%s", err.message);
     fputs("new", fo.stream);
@@ -144,7 +121,7 @@ Test(fileout, a_name_that_appears_while_writing_is_not_overwritten)
 {
     FileOut fo;
     Error err;
-    const char *path = path_in_tmp("race.npy");
+    const char *path = tmp_path("race.npy");
     cr_assert_eq(fileout_open(&fo, path, false, &err), CS_OK);
     fputs("mine", fo.stream);
     write_text(path, "theirs");
@@ -168,7 +145,7 @@ Test(fileout, a_full_disk_fails_the_commit_and_removes_the_temporary)
 {
     FileOut fo;
     Error err;
-    const char *path = path_in_tmp("full.npy");
+    const char *path = tmp_path("full.npy");
     cr_assert_eq(fileout_open(&fo, path, false, &err), CS_OK);
     fill_disk(&fo);
     cr_expect_eq(fileout_commit(&fo, &err), CS_ERR_IO);
@@ -180,7 +157,7 @@ Test(fileout, a_full_disk_leaves_the_file_being_replaced_untouched)
 {
     FileOut fo;
     Error err;
-    const char *path = path_in_tmp("full.npy");
+    const char *path = tmp_path("full.npy");
     write_text(path, "previous run");
     cr_assert_eq(fileout_open(&fo, path, true, &err), CS_OK);
     fill_disk(&fo);
@@ -206,7 +183,7 @@ Test(fileout, a_directory_is_refused)
     Error err;
     cr_expect_eq(fileout_open(&fo, tmp_dir, true, &err), CS_ERR_IO);
     cr_expect(strstr(err.message, tmp_dir) && strstr(err.message, "is a directory"), "%s", err.message);
-    cr_expect_eq(fileout_open(&fo, path_in_tmp("new-folder/"), false, &err), CS_ERR_IO);
+    cr_expect_eq(fileout_open(&fo, tmp_path("new-folder/"), false, &err), CS_ERR_IO);
     cr_expect(strstr(err.message, "names a folder") != NULL, "%s", err.message);
     cr_expect_eq(files_in_tmp(), 0);
 }
@@ -217,10 +194,10 @@ Test(fileout, a_folder_that_cannot_hold_the_file_is_refused)
     Error err;
     /* Tests may run as root, which writes anywhere: use folders that
      * cannot exist instead of ones without permission. */
-    cr_expect_eq(fileout_open(&fo, path_in_tmp("no/such/folder/out.npy"), false, &err), CS_ERR_IO);
+    cr_expect_eq(fileout_open(&fo, tmp_path("no/such/folder/out.npy"), false, &err), CS_ERR_IO);
     cr_expect(strstr(err.message, "out.npy") && strstr(err.message, "does not exist"), "%s", err.message);
 
-    const char *file = path_in_tmp("plain-file");
+    const char *file = tmp_path("plain-file");
     write_text(file, "x");
     char inside[160];
     snprintf(inside, sizeof inside, "%s/out.npy", file);
@@ -236,7 +213,7 @@ Test(fileout, two_writers_of_one_name_get_separate_temporaries)
 {
     FileOut a, b;
     Error err;
-    const char *path = path_in_tmp("twice.npy");
+    const char *path = tmp_path("twice.npy");
     cr_assert_eq(fileout_open(&a, path, true, &err), CS_OK);
     cr_assert_eq(fileout_open(&b, path, true, &err), CS_OK);
     cr_expect_str_neq(fileout_temp_path(&a), fileout_temp_path(&b));

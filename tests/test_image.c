@@ -13,38 +13,9 @@
 #include "image.h"
 #include "rng.h"
 #include "stb_image_write.h"
+#include "support_tmp.h"
 
-static char tmp_dir[64];
-
-static void make_tmp_dir(void)
-{
-    strcpy(tmp_dir, "/tmp/convstep-image-XXXXXX");
-    cr_assert_not_null(mkdtemp(tmp_dir));
-}
-
-static void remove_tmp_dir(void)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_dir);
-    cr_assert_eq(system(cmd), 0);
-}
-
-TestSuite(image, .init = make_tmp_dir, .fini = remove_tmp_dir);
-
-static const char *path_in_tmp(const char *name)
-{
-    static char path[128];
-    snprintf(path, sizeof path, "%s/%s", tmp_dir, name);
-    return path;
-}
-
-static void write_file(const char *path, const void *data, size_t size)
-{
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f, "cannot create %s", path);
-    cr_assert_eq(fwrite(data, 1, size, f), size);
-    cr_assert_eq(fclose(f), 0);
-}
+TestSuite(image, .init = tmp_dir_create, .fini = tmp_dir_remove);
 
 /* ---- encoded images in memory ------------------------------------------- */
 
@@ -146,8 +117,8 @@ Test(image, grey_grey_alpha_rgb_and_rgba_pngs_keep_their_channels)
         expect_pattern(&t, 3, 2, channels, 0, names[channels]);
         tensor_free(&t);
 
-        const char *path = path_in_tmp("pattern.png");
-        write_file(path, png.data, png.size);
+        const char *path = tmp_path("pattern.png");
+        tmp_write_file(path, png.data, png.size);
         cr_assert_eq(image_load(path, &t, &err), CS_OK, "%s: %s", names[channels], err.message);
         expect_pattern(&t, 3, 2, channels, 0, names[channels]);
         tensor_free(&t);
@@ -189,8 +160,8 @@ Test(image, a_header_claiming_100000x100000_is_refused_at_once, .timeout = 2)
               strstr(err.message, "limit"), "%s", err.message);
     cr_expect_null(t.data);
 
-    const char *path = path_in_tmp("huge.png");
-    write_file(path, png, size);
+    const char *path = tmp_path("huge.png");
+    tmp_write_file(path, png, size);
     cr_expect_eq(image_load(path, &t, &err), CS_ERR_LIMIT);
     cr_expect(strstr(err.message, "huge.png") != NULL, "%s", err.message);
     double seconds = (double)(clock() - start) / CLOCKS_PER_SEC;
@@ -246,12 +217,12 @@ Test(image, a_truncated_png_is_refused)
     cr_expect(strstr(err.message, "cut.png") != NULL, "%s", err.message);
     cr_expect_null(t.data);
 
-    const char *path = path_in_tmp("cut.png");
-    write_file(path, png.data, png.size / 2);
+    const char *path = tmp_path("cut.png");
+    tmp_write_file(path, png.data, png.size / 2);
     cr_expect_eq(image_load(path, &t, &err), CS_ERR_FORMAT);
     cr_expect(strstr(err.message, "cannot decode") && strstr(err.message, "cut.png"), "%s", err.message);
 
-    write_file(path, png.data, 20);   /* inside the IHDR chunk */
+    tmp_write_file(path, png.data, 20);   /* inside the IHDR chunk */
     cr_expect_eq(image_load(path, &t, &err), CS_ERR_FORMAT);
     cr_expect(strstr(err.message, "cut.png") != NULL, "%s", err.message);
     free(png.data);
@@ -270,8 +241,8 @@ Test(image, a_png_chunk_claiming_more_than_the_file_is_refused_without_allocatin
     cr_expect_eq(image_load_memory(png, size, "claims.png", &t, &err), CS_ERR_FORMAT);
     cr_expect(strstr(err.message, "claims.png") && strstr(err.message, "IDAT claims 771751708 bytes"), "%s",
               err.message);
-    write_file(path_in_tmp("claims.png"), png, size);
-    cr_expect_eq(image_load(path_in_tmp("claims.png"), &t, &err), CS_ERR_FORMAT);
+    tmp_write_file(tmp_path("claims.png"), png, size);
+    cr_expect_eq(image_load(tmp_path("claims.png"), &t, &err), CS_ERR_FORMAT);
     cr_expect(strstr(err.message, "truncated") != NULL, "%s", err.message);
 }
 
@@ -297,8 +268,8 @@ Test(image, truncated_raw_formats_are_refused_not_padded)
     cr_assert_eq(image_load_memory(tga.data, tga.size, "whole.tga", &t, &err), CS_OK, "%s", err.message);
     expect_pattern(&t, 8, 8, 4, 0, "tga");
     tensor_free(&t);
-    write_file(path_in_tmp("cut.tga"), tga.data, tga.size - 40);
-    cr_expect_eq(image_load(path_in_tmp("cut.tga"), &t, &err), CS_ERR_FORMAT);
+    tmp_write_file(tmp_path("cut.tga"), tga.data, tga.size - 40);
+    cr_expect_eq(image_load(tmp_path("cut.tga"), &t, &err), CS_ERR_FORMAT);
     cr_expect(strstr(err.message, "cut.tga") && strstr(err.message, "truncated"), "%s", err.message);
     free(tga.data);
     free(px);
@@ -342,10 +313,10 @@ Test(image, a_jpeg_without_its_tables_is_refused_not_made_up)
 Test(image, a_segment_length_past_the_end_does_not_hang, .timeout = 5)
 {
     const unsigned char jpg[] = {0xff, 0xd8, 0xff, 0xe0, 0xff, 0xd8, 0xff, 0x00};
-    write_file(path_in_tmp("skip.jpg"), jpg, sizeof jpg);
+    tmp_write_file(tmp_path("skip.jpg"), jpg, sizeof jpg);
     Tensor t;
     Error err;
-    cr_expect_eq(image_load(path_in_tmp("skip.jpg"), &t, &err), CS_ERR_FORMAT);
+    cr_expect_eq(image_load(tmp_path("skip.jpg"), &t, &err), CS_ERR_FORMAT);
     cr_expect(strstr(err.message, "skip.jpg") != NULL, "%s", err.message);
 }
 
@@ -353,14 +324,14 @@ Test(image, missing_directory_empty_and_random_files_are_refused)
 {
     Tensor t;
     Error err;
-    cr_expect_eq(image_load(path_in_tmp("missing.png"), &t, &err), CS_ERR_IO);
+    cr_expect_eq(image_load(tmp_path("missing.png"), &t, &err), CS_ERR_IO);
     cr_expect(strstr(err.message, "missing.png") && strstr(err.message, "No such file"), "%s", err.message);
 
     cr_expect_eq(image_load(tmp_dir, &t, &err), CS_ERR_IO);
     cr_expect(strstr(err.message, tmp_dir) && strstr(err.message, "is a directory"), "%s", err.message);
 
-    write_file(path_in_tmp("empty.png"), "", 0);
-    cr_expect_eq(image_load(path_in_tmp("empty.png"), &t, &err), CS_ERR_FORMAT);
+    tmp_write_file(tmp_path("empty.png"), "", 0);
+    cr_expect_eq(image_load(tmp_path("empty.png"), &t, &err), CS_ERR_FORMAT);
     cr_expect(strstr(err.message, "empty.png is empty") != NULL, "%s", err.message);
     cr_expect_eq(image_load_memory((const unsigned char *)"", 0, "nothing", &t, &err), CS_ERR_FORMAT);
 
@@ -369,8 +340,8 @@ Test(image, missing_directory_empty_and_random_files_are_refused)
     unsigned char noise[1000];
     for (size_t i = 0; i < sizeof noise; i++)
         noise[i] = (unsigned char)(rng_next(&rng) >> 56);
-    write_file(path_in_tmp("noise.png"), noise, sizeof noise);
-    cr_expect_eq(image_load(path_in_tmp("noise.png"), &t, &err), CS_ERR_FORMAT);
+    tmp_write_file(tmp_path("noise.png"), noise, sizeof noise);
+    cr_expect_eq(image_load(tmp_path("noise.png"), &t, &err), CS_ERR_FORMAT);
     cr_expect(strstr(err.message, "noise.png is not an image") != NULL, "%s", err.message);
     cr_expect_null(t.data);
 }

@@ -10,30 +10,9 @@
 #include "input.h"
 #include "npy.h"
 #include "stb_image_write.h"
+#include "support_tmp.h"
 
-static char tmp_dir[64];
-
-static void make_tmp_dir(void)
-{
-    strcpy(tmp_dir, "/tmp/convstep-input-XXXXXX");
-    cr_assert_not_null(mkdtemp(tmp_dir));
-}
-
-static void remove_tmp_dir(void)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_dir);
-    cr_assert_eq(system(cmd), 0);
-}
-
-TestSuite(input, .init = make_tmp_dir, .fini = remove_tmp_dir);
-
-static const char *path_in_tmp(const char *name)
-{
-    static char path[128];
-    snprintf(path, sizeof path, "%s/%s", tmp_dir, name);
-    return path;
-}
+TestSuite(input, .init = tmp_dir_create, .fini = tmp_dir_remove);
 
 /* Writes an n x c x h x w tensor of rank `rank`, element i = i, as .npy. */
 static void write_npy(const char *path, size_t n, size_t c, size_t h, size_t w, int rank)
@@ -57,7 +36,7 @@ Test(input, npy_shapes_c_h_w_and_1_c_h_w_and_h_w_load_with_their_rank)
         int rank;
     } cases[] = {{1, 3, 4, 5, 3}, {1, 2, 3, 4, 4}, {1, 1, 6, 7, 2}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        const char *path = path_in_tmp("in.npy");
+        const char *path = tmp_path("in.npy");
         write_npy(path, cases[i].n, cases[i].c, cases[i].h, cases[i].w, cases[i].rank);
         Tensor t;
         Error err;
@@ -74,14 +53,14 @@ Test(input, the_bytes_decide_not_the_extension)
 {
     Tensor t;
     Error err;
-    write_npy(path_in_tmp("array.png"), 1, 1, 2, 2, 3);
-    cr_assert_eq(input_load(path_in_tmp("array.png"), &t, &err), CS_OK, "%s", err.message);
+    write_npy(tmp_path("array.png"), 1, 1, 2, 2, 3);
+    cr_assert_eq(input_load(tmp_path("array.png"), &t, &err), CS_OK, "%s", err.message);
     cr_expect(t.c == 1 && t.h == 2 && t.w == 2 && t.data[3] == 3.0f);
     tensor_free(&t);
 
     const unsigned char rgb[2 * 2 * 3] = {255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 30};
-    cr_assert(stbi_write_png(path_in_tmp("picture.npy"), 2, 2, 3, rgb, 6));
-    cr_assert_eq(input_load(path_in_tmp("picture.npy"), &t, &err), CS_OK, "%s", err.message);
+    cr_assert(stbi_write_png(tmp_path("picture.npy"), 2, 2, 3, rgb, 6));
+    cr_assert_eq(input_load(tmp_path("picture.npy"), &t, &err), CS_OK, "%s", err.message);
     cr_expect(t.rank == 3 && t.c == 3 && t.h == 2 && t.w == 2);
     cr_expect_eq(*tensor_at(&t, 0, 0, 0, 0), 255.0f);
     cr_expect_eq(*tensor_at(&t, 0, 2, 1, 1), 30.0f);
@@ -92,14 +71,14 @@ Test(input, a_1d_array_and_a_batch_are_refused)
 {
     Tensor t;
     Error err;
-    write_npy(path_in_tmp("line.npy"), 1, 1, 1, 9, 1);
-    cr_expect_eq(input_load(path_in_tmp("line.npy"), &t, &err), CS_ERR_SHAPE);
+    write_npy(tmp_path("line.npy"), 1, 1, 1, 9, 1);
+    cr_expect_eq(input_load(tmp_path("line.npy"), &t, &err), CS_ERR_SHAPE);
     cr_expect(strstr(err.message, "line.npy") && strstr(err.message, "1-D") && strstr(err.message, "9"), "%s",
               err.message);
     cr_expect_null(t.data);
 
-    write_npy(path_in_tmp("batch.npy"), 2, 3, 4, 4, 4);
-    cr_expect_eq(input_load(path_in_tmp("batch.npy"), &t, &err), CS_ERR_SHAPE);
+    write_npy(tmp_path("batch.npy"), 2, 3, 4, 4, 4);
+    cr_expect_eq(input_load(tmp_path("batch.npy"), &t, &err), CS_ERR_SHAPE);
     cr_expect(strstr(err.message, "batch.npy") && strstr(err.message, "2 images") &&
               strstr(err.message, "2x3x4x4"), "%s", err.message);
     cr_expect_null(t.data);
@@ -109,27 +88,27 @@ Test(input, missing_empty_directory_and_bad_npy_files_say_so)
 {
     Tensor t;
     Error err;
-    cr_expect_eq(input_load(path_in_tmp("missing.png"), &t, &err), CS_ERR_IO);
+    cr_expect_eq(input_load(tmp_path("missing.png"), &t, &err), CS_ERR_IO);
     cr_expect(strstr(err.message, "missing.png") && strstr(err.message, "No such file"), "%s", err.message);
 
     cr_expect_eq(input_load(tmp_dir, &t, &err), CS_ERR_IO);
     cr_expect(strstr(err.message, "is a directory") != NULL, "%s", err.message);
 
-    FILE *f = fopen(path_in_tmp("empty.npy"), "wb");
+    FILE *f = fopen(tmp_path("empty.npy"), "wb");
     fclose(f);
-    cr_expect_eq(input_load(path_in_tmp("empty.npy"), &t, &err), CS_ERR_FORMAT);
+    cr_expect_eq(input_load(tmp_path("empty.npy"), &t, &err), CS_ERR_FORMAT);
     cr_expect(strstr(err.message, "empty.npy is empty") != NULL, "%s", err.message);
 
-    f = fopen(path_in_tmp("bad.npy"), "wb");
+    f = fopen(tmp_path("bad.npy"), "wb");
     fputs("\x93NUMPY\x01\x00\x10\x00{'descr': '<c8'", f);
     fclose(f);
-    cr_expect_eq(input_load(path_in_tmp("bad.npy"), &t, &err), CS_ERR_FORMAT);
+    cr_expect_eq(input_load(tmp_path("bad.npy"), &t, &err), CS_ERR_FORMAT);
     cr_expect(strstr(err.message, "bad.npy") != NULL, "%s", err.message);
 
-    f = fopen(path_in_tmp("text.txt"), "wb");
+    f = fopen(tmp_path("text.txt"), "wb");
     fputs("this is not a picture\n", f);
     fclose(f);
-    cr_expect_eq(input_load(path_in_tmp("text.txt"), &t, &err), CS_ERR_FORMAT);
+    cr_expect_eq(input_load(tmp_path("text.txt"), &t, &err), CS_ERR_FORMAT);
     cr_expect(strstr(err.message, "text.txt is not an image") != NULL, "%s", err.message);
     cr_expect_null(t.data);
 }

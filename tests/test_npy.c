@@ -17,43 +17,13 @@
 #include "npy.h"
 #include "npy_fixtures.h"
 #include "rng.h"
+#include "support_tmp.h"
 
 #define FIXTURE_COUNT (sizeof NPY_FIXTURES / sizeof NPY_FIXTURES[0])
 
 /* ---- helpers ---------------------------------------------------------- */
 
-static char tmp_dir[64];
-
-static void make_tmp_dir(void)
-{
-    strcpy(tmp_dir, "/tmp/convstep-npy-XXXXXX");
-    cr_assert_not_null(mkdtemp(tmp_dir));
-}
-
-static void remove_tmp_dir(void)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_dir);
-    cr_assert_eq(system(cmd), 0);
-}
-
-TestSuite(npy, .init = make_tmp_dir, .fini = remove_tmp_dir);
-
-/* A path inside this test's temporary folder. */
-static const char *tmp_file(const char *name)
-{
-    static char path[128];
-    snprintf(path, sizeof path, "%s/%s", tmp_dir, name);
-    return path;
-}
-
-static void write_file(const char *path, const void *data, size_t size)
-{
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f, "cannot create %s", path);
-    cr_assert_eq(fwrite(data, 1, size, f), size);
-    cr_assert_eq(fclose(f), 0);
-}
+TestSuite(npy, .init = tmp_dir_create, .fini = tmp_dir_remove);
 
 /* A version 1.0 file: magic, the header text as given, then data_len bytes
  * counting up from 0 (byte values). Returns a malloc'd buffer. */
@@ -111,10 +81,10 @@ Test(npy, every_dtype_and_byte_order_from_a_file)
 {
     for (size_t i = 0; i < FIXTURE_COUNT; i++) {
         const NpyFixture *fx = &NPY_FIXTURES[i];
-        const char *path = tmp_file("fixture.npy");
+        const char *path = tmp_path("fixture.npy");
         Tensor t;
         Error err;
-        write_file(path, fx->bytes, fx->size);
+        tmp_write_file(path, fx->bytes, fx->size);
         Status st = npy_read(path, &t, &err);
         cr_assert_eq(st, CS_OK, "%s: %s", fx->descr, err.message);
         expect_fixture_values(&t, fx->values, fx->descr);
@@ -371,35 +341,35 @@ Test(npy, bad_files_on_disk)
     for (size_t i = 0; i < sizeof random_bytes; i++)
         random_bytes[i] = (char)(rng_next(&rng) >> 56);
 
-    cr_expect_eq(npy_read(tmp_file("missing.npy"), &t, &err), CS_ERR_IO);
+    cr_expect_eq(npy_read(tmp_path("missing.npy"), &t, &err), CS_ERR_IO);
     cr_expect(strstr(err.message, "missing.npy") && strstr(err.message, "No such file"), "%s", err.message);
 
     cr_expect_eq(npy_read(tmp_dir, &t, &err), CS_ERR_IO);
     cr_expect(strstr(err.message, "is a directory") != NULL, "%s", err.message);
 
-    write_file(tmp_file("empty.npy"), "", 0);
-    cr_expect_eq(npy_read(tmp_file("empty.npy"), &t, &err), CS_ERR_FORMAT);
+    tmp_write_file(tmp_path("empty.npy"), "", 0);
+    cr_expect_eq(npy_read(tmp_path("empty.npy"), &t, &err), CS_ERR_FORMAT);
     cr_expect(strstr(err.message, "empty.npy is empty") != NULL, "%s", err.message);
 
     cr_expect_eq(npy_read("/dev/null", &t, &err), CS_ERR_FORMAT);
     cr_expect(strstr(err.message, "/dev/null is empty") != NULL, "%s", err.message);
 
-    write_file(tmp_file("random.npy"), random_bytes, sizeof random_bytes);
-    cr_expect_eq(npy_read(tmp_file("random.npy"), &t, &err), CS_ERR_FORMAT);
+    tmp_write_file(tmp_path("random.npy"), random_bytes, sizeof random_bytes);
+    cr_expect_eq(npy_read(tmp_path("random.npy"), &t, &err), CS_ERR_FORMAT);
     cr_expect(strstr(err.message, "random.npy is not a .npy file") != NULL, "%s", err.message);
 
-    write_file(tmp_file("short.npy"), NPY_LE_F8, sizeof NPY_LE_F8 - 1 - 5);
-    cr_expect_eq(npy_read(tmp_file("short.npy"), &t, &err), CS_ERR_FORMAT);
+    tmp_write_file(tmp_path("short.npy"), NPY_LE_F8, sizeof NPY_LE_F8 - 1 - 5);
+    cr_expect_eq(npy_read(tmp_path("short.npy"), &t, &err), CS_ERR_FORMAT);
     cr_expect(strstr(err.message, "short.npy: the data is short") != NULL, "%s", err.message);
 
-    write_file(tmp_file("cut.npy"), NPY_LE_F8, 40);
-    cr_expect_eq(npy_read(tmp_file("cut.npy"), &t, &err), CS_ERR_FORMAT);
+    tmp_write_file(tmp_path("cut.npy"), NPY_LE_F8, 40);
+    cr_expect_eq(npy_read(tmp_path("cut.npy"), &t, &err), CS_ERR_FORMAT);
     cr_expect(strstr(err.message, "cut.npy: the .npy file is truncated") != NULL, "%s", err.message);
 
     char longer[sizeof NPY_LE_F4];
     memcpy(longer, NPY_LE_F4, sizeof NPY_LE_F4);   /* the terminating NUL is one byte too many */
-    write_file(tmp_file("long.npy"), longer, sizeof longer);
-    cr_expect_eq(npy_read(tmp_file("long.npy"), &t, &err), CS_ERR_FORMAT);
+    tmp_write_file(tmp_path("long.npy"), longer, sizeof longer);
+    cr_expect_eq(npy_read(tmp_path("long.npy"), &t, &err), CS_ERR_FORMAT);
     cr_expect(strstr(err.message, "long.npy: unexpected bytes follow the data") != NULL, "%s", err.message);
 }
 
@@ -408,19 +378,19 @@ Test(npy, an_enormous_shape_is_refused_before_allocating, .timeout = 2)
     size_t size;
     unsigned char *buf = build_npy("{'descr': '<f8', 'fortran_order': False, 'shape': (65536, 65536, 3), }\n", 64,
                                    &size);
-    write_file(tmp_file("huge.npy"), buf, size);
+    tmp_write_file(tmp_path("huge.npy"), buf, size);
     free(buf);
     Tensor t;
     Error err;
-    cr_expect_eq(npy_read(tmp_file("huge.npy"), &t, &err), CS_ERR_LIMIT);
+    cr_expect_eq(npy_read(tmp_path("huge.npy"), &t, &err), CS_ERR_LIMIT);
     cr_expect(strstr(err.message, "huge.npy") && strstr(err.message, "limit"), "%s", err.message);
 
     /* Just within the element limit, but the file holds no data: refused
      * from the file size, not after reading 2 GiB. */
     buf = build_npy("{'descr': '<f8', 'fortran_order': False, 'shape': (16384, 16384), }\n", 64, &size);
-    write_file(tmp_file("big.npy"), buf, size);
+    tmp_write_file(tmp_path("big.npy"), buf, size);
     free(buf);
-    cr_expect_eq(npy_read(tmp_file("big.npy"), &t, &err), CS_ERR_FORMAT);
+    cr_expect_eq(npy_read(tmp_path("big.npy"), &t, &err), CS_ERR_FORMAT);
     cr_expect(strstr(err.message, "big.npy: the data is short") != NULL, "%s", err.message);
 }
 
@@ -458,7 +428,7 @@ static void round_trip(size_t n, size_t c, size_t h, size_t w, int rank, uint64_
         t.data[2] = NAN;
         t.data[3] = 1e-45f;
     }
-    const char *path = tmp_file("round.npy");
+    const char *path = tmp_path("round.npy");
     FILE *f = fopen(path, "wb");
     cr_assert_not_null(f);
     cr_assert_eq(npy_write_stream(f, path, &t, &err), CS_OK, "%s", err.message);
