@@ -30,7 +30,14 @@
       "median of its 25 steps (export --frames runs 2 such writers beside the drawing)")     \
     X(bench_gif_ms, "gif_ms", "ms",                                                          \
       "gif_out_add of one 1280x720 frame of the default scene (palette, changed pixels, "    \
-      "LZW) into memory, median of its 25 steps")
+      "LZW) into memory, median of its 25 steps")                                           \
+    X(bench_stack_frame_ms, "stack_frame_ms", "ms",                                          \
+      "draw_frame of a 200-layer stack (3x64x64 input, Conv2d 3x3 padding 1 + ReLU, 16 "      \
+      "channels, 3 with stride 2) at 1280x720 offscreen, middle map's centre cell clicked, " \
+      "median of 51 frames, CPU time (target: under 16.7, i.e. 60 fps)")                     \
+    X(bench_rf_10000_ms, "rf_10000_ms", "ms",                                                \
+      "convstep rf --input-size 224 over 10,000 x Conv2d(1, 1, 3, padding=1): parse, "       \
+      "rf_compute, table into memory, median of 11, CPU time (target: under 10)")
 
 #define BENCH_DECLARE(function, key, unit, what) Status function(double *value, Error *err);
 BENCH_FIGURES(BENCH_DECLARE)

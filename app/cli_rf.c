@@ -2,15 +2,18 @@
  * layers written in PyTorch's notation: one table row (or JSON object) per
  * layer with its kernel, stride, padding, dilation, receptive field, jump,
  * effective padding, and with --input-size its output size, parameters and
- * multiply-adds. The numbers come from core/rf.h. */
+ * multiply-adds. The numbers come from core/rf.h. Also the rf_10000_ms row
+ * of `convstep bench` (bench.h): the same work over 10,000 layers. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "args.h"
+#include "bench.h"
 #include "cli.h"
 #include "cli_common.h"
 #include "rf.h"
@@ -157,7 +160,9 @@ static void rf_row(const LayerSpec *spec, const RfLayer *l, bool sized, char cel
         snprintf(cells[10], RF_CELL, "-");
 }
 
-static void rf_print_table(const LayerStack *stack, const RfLayer *layers, bool sized,
+/* The table of layers (with --input-size: sized) and its totals line into
+ * out. False when out of memory (the message printed). */
+static bool rf_print_table(FILE *out, const LayerStack *stack, const RfLayer *layers, bool sized,
                            size_t in_h, size_t in_w)
 {
     static const char *const heads[RF_COLUMNS] = {
@@ -170,7 +175,7 @@ static void rf_print_table(const LayerStack *stack, const RfLayer *layers, bool 
     char a[48], b[48];
     if (!cells) {
         cli_fail(1, "out of memory");
-        return;
+        return false;
     }
     for (int c = 0; c < RF_COLUMNS; c++)
         width[c] = (int)strlen(heads[c]);
@@ -183,26 +188,27 @@ static void rf_print_table(const LayerStack *stack, const RfLayer *layers, bool 
         macs += layers[i].macs;
     }
     if (sized)
-        printf("input %zux%zu\n", in_h, in_w);
-    printf("%3s  %-*s", "#", width[0], heads[0]);
+        fprintf(out, "input %zux%zu\n", in_h, in_w);
+    fprintf(out, "%3s  %-*s", "#", width[0], heads[0]);
     for (int c = 1; c < RF_COLUMNS; c++)
-        printf("  %*s", width[c], heads[c]);
-    printf("\n");
+        fprintf(out, "  %*s", width[c], heads[c]);
+    fprintf(out, "\n");
     for (size_t i = 0; i < stack->count; i++) {
-        printf("%3zu  %-*s", i + 1, width[0], cells[i][0]);
+        fprintf(out, "%3zu  %-*s", i + 1, width[0], cells[i][0]);
         for (int c = 1; c < RF_COLUMNS; c++)
-            printf("  %*s", width[c], cells[i][c]);
-        printf("\n");
+            fprintf(out, "  %*s", width[c], cells[i][c]);
+        fprintf(out, "\n");
     }
     const RfLayer *last = &layers[stack->count - 1];
-    printf("\nreceptive field %s, jump %s",
-           rf_pair_text(last->rf[0], last->rf[1], a, sizeof a),
-           rf_pair_text(last->jump[0], last->jump[1], b, sizeof b));
-    printf(", parameters %s", rf_count_text(params, a, sizeof a));
+    fprintf(out, "\nreceptive field %s, jump %s",
+            rf_pair_text(last->rf[0], last->rf[1], a, sizeof a),
+            rf_pair_text(last->jump[0], last->jump[1], b, sizeof b));
+    fprintf(out, ", parameters %s", rf_count_text(params, a, sizeof a));
     if (sized)
-        printf(", multiply-adds %s", rf_count_text(macs, a, sizeof a));
-    printf("\n");
+        fprintf(out, ", multiply-adds %s", rf_count_text(macs, a, sizeof a));
+    fprintf(out, "\n");
     free(cells);
+    return true;
 }
 
 /* ---- JSON ---- */
@@ -287,12 +293,85 @@ int cli_rf(int argc, char **argv)
     }
     if (json)
         rf_print_json(&stack, layers, size_text != NULL, (size_t)in_h, (size_t)in_w);
-    else
-        rf_print_table(&stack, layers, size_text != NULL, (size_t)in_h, (size_t)in_w);
+    else if (!rf_print_table(stdout, &stack, layers, size_text != NULL, (size_t)in_h, (size_t)in_w))
+        goto done;
     rc = fflush(stdout) == 0 && !ferror(stdout) ? 0 : cli_fail(1, "cannot write to standard output");
 done:
     free(layers);
     spec_free(&stack);
     free(text);
     return rc;
+}
+
+/* ---- bench: rf_10000_ms ---- */
+
+enum { RF_BENCH_LAYERS = 10000, RF_BENCH_SIDE = 224, RF_BENCH_RUNS = 11 };
+
+static double rf_bench_cpu_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int rf_bench_by_value(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* One `convstep rf --input-size 224 SPEC` without the process around it:
+ * parse, work out every layer, write the table into memory. */
+static Status rf_bench_once(const char *text, Error *err)
+{
+    LayerStack stack = {0};
+    RfLayer *layers = NULL;
+    char *table = NULL;
+    size_t table_size = 0;
+    FILE *out = NULL;
+    Status st = spec_parse(text, &stack, err);
+    if (st == CS_OK && !(layers = calloc(stack.count, sizeof *layers)))
+        st = error_set(err, CS_ERR_NOMEM, "out of memory");
+    if (st == CS_OK)
+        st = rf_compute(&stack, RF_BENCH_SIDE, RF_BENCH_SIDE, 0, layers, err);
+    if (st == CS_OK && !(out = open_memstream(&table, &table_size)))
+        st = error_set(err, CS_ERR_NOMEM, "out of memory");
+    if (st == CS_OK && (!rf_print_table(out, &stack, layers, true, RF_BENCH_SIDE, RF_BENCH_SIDE) ||
+                        fflush(out) != 0))
+        st = error_set(err, CS_ERR_NOMEM, "out of memory");
+    if (out)
+        fclose(out);
+    free(table);
+    free(layers);
+    spec_free(&stack);
+    return st;
+}
+
+/* 10,000 x "Conv2d(1, 1, 3, padding=1)" (224x224 all the way through):
+ * one untimed run, then the median of RF_BENCH_RUNS runs in this thread's
+ * CPU time (other processes on a busy machine do not count). */
+Status bench_rf_10000_ms(double *value, Error *err)
+{
+    static const char layer[] = "Conv2d(1, 1, 3, padding=1)";
+    size_t size = RF_BENCH_LAYERS * (sizeof layer + 1);
+    char *text = malloc(size);
+    if (!text)
+        return error_set(err, CS_ERR_NOMEM, "out of memory");
+    size_t used = 0;
+    for (int i = 0; i < RF_BENCH_LAYERS; i++)
+        used += (size_t)snprintf(text + used, size - used, "%s%s", i ? ", " : "", layer);
+    double ms[RF_BENCH_RUNS];
+    Status st = CS_OK;
+    for (int run = -1; run < RF_BENCH_RUNS && st == CS_OK; run++) {
+        double start = rf_bench_cpu_ms();
+        st = rf_bench_once(text, err);
+        if (run >= 0)
+            ms[run] = rf_bench_cpu_ms() - start;
+    }
+    free(text);
+    if (st != CS_OK)
+        return st;
+    qsort(ms, RF_BENCH_RUNS, sizeof ms[0], rf_bench_by_value);
+    *value = ms[RF_BENCH_RUNS / 2];
+    return CS_OK;
 }

@@ -167,6 +167,8 @@ expect_text "rf table total" 'receptive field 212, jump 32, parameters 14,714,68
 
 expect_status "bench --json" 0 "$CONVSTEP" bench --json conv_ms stepper_steps_per_s
 expect_text "bench conv_ms" '^\{"conv_ms": [0-9]+\.[0-9]+, "stepper_steps_per_s": [0-9]+\.[0-9]+\}$' out
+expect_status "bench --json, issue 5's figures" 0 "$CONVSTEP" bench --json stack_frame_ms rf_10000_ms
+expect_text "bench stack_frame_ms and rf_10000_ms" '^\{"stack_frame_ms": [0-9]+\.[0-9]+, "rf_10000_ms": [0-9]+\.[0-9]+\}$' out
 
 # ---- usage errors (exit 2) ----
 
