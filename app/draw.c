@@ -19,6 +19,7 @@
 
 #include "keys.h"
 #include "layout.h"
+#include "paint.h"
 #include "stack_draw.h"
 #include "theme.h"
 
@@ -55,9 +56,6 @@ static SDL_Color sdl(Rgba c)
     return s;
 }
 
-/* Everything draws in BLEND mode, opaque colours too: this SDL's plain
- * fill streams past the cache (SSE non-temporal stores), which for cell-
- * sized rectangles is three times slower than its blending fill. */
 static void set_color(Ctx *x, Rgba c)
 {
     SDL_SetRenderDrawColor(x->r, c.r, c.g, c.b, c.a);
@@ -65,26 +63,12 @@ static void set_color(Ctx *x, Rgba c)
 
 static void fill(Ctx *x, Rect rc, Rgba c)
 {
-    if (rc.w <= 0 || rc.h <= 0)
-        return;
-    SDL_Rect q = {rc.x, rc.y, rc.w, rc.h};
-    set_color(x, c);
-    SDL_RenderFillRect(x->r, &q);
+    paint_fill(x->r, rc, c);
 }
 
-/* An outline of thickness th drawn inside rc. */
 static void outline(Ctx *x, Rect rc, int th, Rgba c)
 {
-    if (th < 1)
-        th = 1;
-    if (rc.w <= 2 * th || rc.h <= 2 * th) {
-        fill(x, rc, c);
-        return;
-    }
-    fill(x, (Rect){rc.x, rc.y, rc.w, th}, c);
-    fill(x, (Rect){rc.x, rc.y + rc.h - th, rc.w, th}, c);
-    fill(x, (Rect){rc.x, rc.y + th, th, rc.h - 2 * th}, c);
-    fill(x, (Rect){rc.x + rc.w - th, rc.y + th, th, rc.h - 2 * th}, c);
+    paint_outline(x->r, rc, th, c);
 }
 
 static Rect grow(Rect rc, int d)
@@ -100,21 +84,9 @@ static void ring(Ctx *x, Rect rc, int th, Rgba c)
     outline(x, rc, th, c);
 }
 
-/* A dashed outline (dash and gap of length dash) of thickness th. */
 static void dashed(Ctx *x, Rect rc, int th, int dash, Rgba c)
 {
-    if (dash < 2)
-        dash = 2;
-    for (int i = 0; i < rc.w; i += 2 * dash) {
-        int len = rc.w - i < dash ? rc.w - i : dash;
-        fill(x, (Rect){rc.x + i, rc.y, len, th}, c);
-        fill(x, (Rect){rc.x + i, rc.y + rc.h - th, len, th}, c);
-    }
-    for (int i = 0; i < rc.h; i += 2 * dash) {
-        int len = rc.h - i < dash ? rc.h - i : dash;
-        fill(x, (Rect){rc.x, rc.y + i, th, len}, c);
-        fill(x, (Rect){rc.x + rc.w - th, rc.y + i, th, len}, c);
-    }
+    paint_dashed(x->r, rc, th, dash, c);
 }
 
 /* A line th pixels wide. */
@@ -149,18 +121,9 @@ static void arrow(Ctx *x, int x1, int y1, int x2, int y2, int th, int head, Rgba
     }
 }
 
-/* Diagonal hatching over rc, lines every sp pixels. */
 static void hatch(Ctx *x, Rect rc, int sp, Rgba c)
 {
-    set_color(x, c);
-    if (sp < 3)
-        sp = 3;
-    int w = rc.w - 1, h = rc.h - 1;
-    for (int d = sp / 2; d < w + h; d += sp) {
-        int ax = d < h ? 0 : d - h, ay = d < h ? d : h;
-        int bx = d < w ? d : w, by = d < w ? 0 : d - w;
-        SDL_RenderDrawLine(x->r, rc.x + ax, rc.y + ay, rc.x + bx, rc.y + by);
-    }
+    paint_hatch(x->r, rc, sp, c);
 }
 
 static int text(Ctx *x, const char *s, int px, Rgba c, int tx, int ty, int align)

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "keys.h"
+#include "paint.h"
 #include "stack.h"
 #include "stack_actions.h"
 #include "stack_layout.h"
@@ -42,23 +43,12 @@ static Rgba alpha(Rgba c, uint8_t a)
 
 static void fill(Ctx *x, Rect rc, Rgba c)
 {
-    if (rc.w <= 0 || rc.h <= 0)
-        return;
-    SDL_Rect q = {rc.x, rc.y, rc.w, rc.h};
-    SDL_SetRenderDrawColor(x->r, c.r, c.g, c.b, c.a);
-    SDL_RenderFillRect(x->r, &q);
+    paint_fill(x->r, rc, c);
 }
 
 static void outline(Ctx *x, Rect rc, int t, Rgba c)
 {
-    if (rc.w <= 2 * t || rc.h <= 2 * t) {
-        fill(x, rc, c);
-        return;
-    }
-    fill(x, (Rect){rc.x, rc.y, rc.w, t}, c);
-    fill(x, (Rect){rc.x, rc.y + rc.h - t, rc.w, t}, c);
-    fill(x, (Rect){rc.x, rc.y + t, t, rc.h - 2 * t}, c);
-    fill(x, (Rect){rc.x + rc.w - t, rc.y + t, t, rc.h - 2 * t}, c);
+    paint_outline(x->r, rc, t, c);
 }
 
 static int text(Ctx *x, const char *s, int px, Rgba c, int X, int Y, int align)
@@ -347,22 +337,41 @@ static void draw_map(Ctx *x, int p, size_t j, const StackBox *b, const CellRange
     if (!rect_visible(whole, x->L->canvas) && !(rg && rg[0].lo < 0))
         return;
     bool lit = rg && rg[0].lo <= rg[0].hi && rg[1].lo <= rg[1].hi;
-    Rect field = lit ? range_rect(b, rg) : (Rect){0, 0, 0, 0};
     Rgba lit_c = (int)j < focus ? th->window : th->accent;
-    bool outside = lit && (rg[0].lo < 0 || rg[1].lo < 0 || rg[0].hi >= (int)g->h || rg[1].hi >= (int)g->w);
-    /* padding the field reaches into, behind the map */
-    if (outside)
-        fill(x, field, th->pad_hatch);
+    /* the lit cells inside the map, and the lit padding around it (cut at
+     * the b->pad cells of room the layout left) */
+    CellRange inside[2] = {{0, -1}, {0, -1}};
+    bool lit_inside = false, outside = false;
+    Rect padded = {0, 0, 0, 0};
+    if (lit) {
+        int m = (int)lround(b->pad / fmax(b->pitch, 1e-9));
+        CellRange cut[2];
+        for (int a = 0; a < 2; a++) {
+            int n = a == 0 ? (int)g->h : (int)g->w;
+            inside[a] = (CellRange){rg[a].lo < 0 ? 0 : rg[a].lo, rg[a].hi >= n ? n - 1 : rg[a].hi};
+            cut[a] = (CellRange){rg[a].lo < -m ? -m : rg[a].lo, rg[a].hi > n - 1 + m ? n - 1 + m : rg[a].hi};
+            outside = outside || cut[a].lo < inside[a].lo || cut[a].hi > inside[a].hi;
+        }
+        lit_inside = inside[0].lo <= inside[0].hi && inside[1].lo <= inside[1].hi;
+        if (outside)
+            padded = range_rect(b, cut);
+    }
+    Rect field = lit_inside ? range_rect(b, inside) : (Rect){0, 0, 0, 0};
     /* the deck: channels behind, the last one first */
     for (int k = b->slices - 1; k >= 1; k--) {
         int d = (int)lround(k * b->slice_dx);
         Rect sl = {front.x + d, front.y - d, front.w, front.h};
         fill(x, sl, th->panel);
         outline(x, sl, 1, th->grid_line);
-        if (lit) {
+        if (lit_inside) {
             Rect f = {field.x + d, field.y - d, field.w, field.h};
             outline(x, f, 1, alpha(lit_c, 200));
         }
+    }
+    /* padding the field reaches into: hatched cells around the map */
+    if (outside) {
+        fill(x, padded, th->bg);
+        paint_hatch(x->r, padded, imax(4, (int)lround(b->pitch / 2.0)), th->pad_hatch);
     }
     if (j == 0 && p == 0 && x->s->picture)
         draw_picture(x, front);
@@ -383,20 +392,13 @@ static void draw_map(Ctx *x, int p, size_t j, const StackBox *b, const CellRange
                 fill(x, (Rect){front.x, ly, front.w, 1}, line);
         }
     }
-    if (lit) {
-        int y0 = rg[0].lo < 0 ? 0 : rg[0].lo, x0 = rg[1].lo < 0 ? 0 : rg[1].lo;
-        int y1 = rg[0].hi >= (int)g->h ? (int)g->h - 1 : rg[0].hi;
-        int x1 = rg[1].hi >= (int)g->w ? (int)g->w - 1 : rg[1].hi;
-        if (y0 <= y1 && x0 <= x1) {
-            CellRange in[2] = {{y0, y1}, {x0, x1}};
-            Rect r = range_rect(b, in);
-            fill(x, r, alpha(lit_c, (int)j == focus ? 230 : 120));
-            outline(x, r, thick(x, 2.0), th->halo);
-            outline(x, (Rect){r.x + 1, r.y + 1, r.w - 2, r.h - 2}, thick(x, 1.5), lit_c);
-        }
-        if (outside)
-            outline(x, field, thick(x, 1.5), lit_c);
+    if (lit_inside) {
+        fill(x, field, alpha(lit_c, (int)j == focus ? 230 : 120));
+        outline(x, field, thick(x, 2.0), th->halo);
+        outline(x, (Rect){field.x + 1, field.y + 1, field.w - 2, field.h - 2}, thick(x, 1.5), lit_c);
     }
+    if (outside)
+        outline(x, padded, thick(x, 1.5), lit_c);
     const StackCell *hv = &x->s->hover;
     if (hv->pane == p && hv->stage == (int)j)
         outline(x, stack_layout_cell(b, hv->y, hv->x), 1, th->text);

@@ -5,9 +5,12 @@
  * Within a pane the input takes a square of side S on the left (S as large
  * as the pane's height and 40% of the canvas width allow, capped so a tiny
  * input does not become giant tiles). The other maps get sides
- * f * S * side_j / side_input (at least STACK_MIN_SIDE pixels), and f <= 1
- * is the largest factor (a bisection) at which they flow into the room to
- * the right of the input. */
+ * f * S * side_j / side_input (at least STACK_MIN_SIDE pixels, at most S),
+ * and f <= STACK_MAX_GROWTH is the largest factor (a bisection) at which
+ * they flow into the room to the right of the input: f = 1 is the input's
+ * scale, and small maps after a large input (AlexNet's 13x13 after
+ * 224x224) grow to use the room. Every map keeps whole-cell room around it
+ * for the padding a lit field reaches into. */
 #include "stack_layout.h"
 
 #include <math.h>
@@ -16,6 +19,7 @@
 
 #define STACK_MIN_SIDE 6.0      /* smallest map side in pixels (at k = 1) */
 #define STACK_MAX_PITCH 72.0    /* largest cell at k = 1 */
+#define STACK_MAX_GROWTH 8.0    /* largest f: later maps' scale over the input's */
 #define CHAR_W 0.62             /* planned monospace advance per pixel of size */
 
 static int imax(int a, int b)
@@ -59,15 +63,28 @@ int stack_layout_wrap(const char *text, int max_chars, int *starts, int *lens, i
 }
 
 /* The width and height (pixels) a map of stage g takes at pitch p with its
- * deck of slices. */
-static void box_extent(const StackStage *g, double p, double k, StackBox *b, double *w, double *h)
+ * deck of slices and pad cells of room for padding on every side. */
+static void box_extent(const StackStage *g, double p, double k, int pad, StackBox *b, double *w, double *h)
 {
     b->pitch = p;
+    b->pad = pad * p;
     b->slices = g->c > 1 ? (int)(g->c < STACK_MAX_SLICES ? g->c : STACK_MAX_SLICES) : 1;
     double side = p * (double)(g->h > g->w ? g->h : g->w);
     b->slice_dx = b->slices > 1 ? fmin(fmax(side * 0.06, 2.0), 7.0 * k) : 0.0;
-    *w = p * (double)g->w + (b->slices - 1) * b->slice_dx;
-    *h = p * (double)g->h + (b->slices - 1) * b->slice_dx;
+    *w = p * (double)(g->w + 2 * (size_t)pad) + (b->slices - 1) * b->slice_dx;
+    *h = p * (double)(g->h + 2 * (size_t)pad) + (b->slices - 1) * b->slice_dx;
+}
+
+/* The padding cells shown around pane P's maps: its largest layer padding,
+ * at most 2 (a field reaching further is cut at that edge). */
+static int pane_pad_cells(const StackPane *P)
+{
+    int pad = 0;
+    for (size_t i = 0; i < P->spec.count; i++)
+        for (int a = 0; a < 2; a++)
+            if (P->rf[i].padding[a] > pad)
+                pad = P->rf[i].padding[a];
+    return pad < 2 ? pad : 2;
 }
 
 /* Places stages 1.. of pane P in region (x0, y0, rw, rh) at factor f of the
@@ -75,22 +92,23 @@ static void box_extent(const StackStage *g, double p, double k, StackBox *b, dou
 static bool flow(const StackPane *P, StackBox *boxes, double p0, double f, double x0, double y0,
                  double rw, double rh, double gap, double label_h, double k)
 {
+    int pad = pane_pad_cells(P);
     double side0 = (double)(P->stages[0].h > P->stages[0].w ? P->stages[0].h : P->stages[0].w);
     double x = x0, y = y0, line_h = 0.0;
     for (size_t j = 1; j < P->n_stages; j++) {
         const StackStage *g = &P->stages[j];
         double sj = (double)(g->h > g->w ? g->h : g->w);
-        double side = fmax(STACK_MIN_SIDE * k, f * p0 * side0 * (sj / side0));
+        double side = fmax(STACK_MIN_SIDE * k, fmin(f * p0 * sj, p0 * side0));
         double w, h;
-        box_extent(g, side / sj, k, &boxes[j], &w, &h);
+        box_extent(g, side / sj, k, pad, &boxes[j], &w, &h);
         if (x > x0 && x + w > x0 + rw) {
             x = x0;
             y += line_h;
             line_h = 0.0;
         }
         double top = (boxes[j].slices - 1) * boxes[j].slice_dx;
-        boxes[j].x = x;
-        boxes[j].y = y + top;
+        boxes[j].x = x + boxes[j].pad;
+        boxes[j].y = y + top + boxes[j].pad;
         double item_h = h + label_h + gap * 0.5;
         if (item_h > line_h)
             line_h = item_h;
@@ -105,6 +123,7 @@ static void transform(StackBox *b, double cx, double cy, double zoom, double pan
     b->x = cx + (b->x - cx) * zoom + pan_x;
     b->y = cy + (b->y - cy) * zoom + pan_y;
     b->pitch *= zoom;
+    b->pad *= zoom;
     b->slice_dx *= zoom;
 }
 
@@ -121,21 +140,24 @@ static void layout_pane(const StackScene *s, int p, Rect R, StackLayout *L, doub
     double y0 = R.y + title_h, ch = fmax(4.0, R.h - title_h - label_h);
     const StackStage *g0 = &P->stages[0];
     double side0 = (double)(g0->h > g0->w ? g0->h : g0->w);
-    /* the input, with room above for its deck */
+    /* the input, with room above for its deck and around it for padding */
     StackBox probe;
     double w0, h0;
-    box_extent(g0, 1.0, k, &probe, &w0, &h0);
-    /* the deck adds 6% of the side per slice (box_extent) */
-    double S = fmin(ch / (1.0 + (probe.slices - 1) * 0.06), R.w * 0.4);
+    int pad = pane_pad_cells(P);
+    box_extent(g0, 1.0, k, pad, &probe, &w0, &h0);
+    /* the deck adds 6% of the side per slice (box_extent), padding 2 * pad
+     * cells */
+    double padded = 1.0 + 2.0 * pad / side0;
+    double S = fmin(ch / (padded + (probe.slices - 1) * 0.06), R.w * 0.4 / padded);
     S = fmin(S, side0 * STACK_MAX_PITCH * k);
     S = fmax(S, 4.0);
-    box_extent(g0, S / side0, k, &boxes[0], &w0, &h0);
-    boxes[0].x = R.x;
-    boxes[0].y = y0 + (boxes[0].slices - 1) * boxes[0].slice_dx;
+    box_extent(g0, S / side0, k, pad, &boxes[0], &w0, &h0);
+    boxes[0].x = R.x + boxes[0].pad;
+    boxes[0].y = y0 + (boxes[0].slices - 1) * boxes[0].slice_dx + boxes[0].pad;
     double p0 = S / side0;
     double rx = R.x + w0 + gap * 1.5, rw = R.x + R.w - rx;
     /* the largest factor at which the other maps fit */
-    double lo = 0.0, hi = 1.0;
+    double lo = 0.0, hi = STACK_MAX_GROWTH;
     if (!flow(P, boxes, p0, hi, rx, y0, rw, R.h - title_h, gap, label_h, k)) {
         for (int it = 0; it < 24; it++) {
             double mid = 0.5 * (lo + hi);
@@ -163,7 +185,7 @@ static void layout_pane(const StackScene *s, int p, Rect R, StackLayout *L, doub
         const StackStage *g = &P->stages[j];
         double w = b->pitch * (double)g->w + (b->slices - 1) * b->slice_dx;
         double label_w = room ? room[j] * s->zoom - gap * 0.3 : w;
-        b->label_rect = (Rect){px(b->x), px(b->y + b->pitch * (double)g->h + 2.0), px(label_w),
+        b->label_rect = (Rect){px(b->x), px(b->y + b->pitch * (double)g->h + b->pad + 2.0), px(label_w),
                                px(label_h)};
         /* a label needs room for about six characters */
         b->label = label_w >= 6.0 * CHAR_W * L->small_px;

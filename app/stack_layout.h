@@ -33,7 +33,9 @@
  * [x + col * pitch, x + (col + 1) * pitch) horizontally, likewise in y.
  * Slice i (1 .. slices - 1) is drawn i * slice_dx right of and above it. */
 typedef struct StackBox {
-    double x, y, pitch;
+    double x, y, pitch;         /* the front map's top left and cell size */
+    double pad;                 /* room around the map for padding a lit field
+                                   reaches into (pixels, whole cells) */
     int slices;
     double slice_dx;
     bool label;                 /* the label under it fits */

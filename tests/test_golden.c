@@ -10,6 +10,7 @@
  * a faded copy) go to $BUILD/golden/, and the message says how to update:
  * `make update-goldens` (UPDATE_GOLDENS=1) rewrites the committed images. */
 #include <criterion/criterion.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 
 #include "render.h"
 #include "scene.h"
+#include "stack.h"
 #include "view.h"
 
 #define GOLDEN_W 960
@@ -31,16 +33,37 @@ typedef struct GoldenCase {
     const char *name;
     const char *args[12];       /* SCENE OPTIONS, NULL-terminated */
     long step;                  /* step to show; negative counts from the end */
+    int click[3];               /* layer-stack scenes: stage, row, column of pane 0's
+                                   clicked cell; stage 0 with row and column 0: none */
+    bool table;                 /* layer-stack scenes: the table beside the maps */
 } GoldenCase;
 
 static const GoldenCase cases[] = {
-    {"default", {NULL}, 7},
-    {"padding_stride", {"--padding", "1", "--stride", "2", "--padding-mode", "reflect", NULL}, 4},
-    {"dilation", {"--dilation", "2", "--padding", "2", NULL}, 8},
-    {"large_inset", {"--fit", "40,60", NULL}, 130},
-    {"pooling", {"--pool", "max", "--kernel-size", "3", "--stride", "2", NULL}, 5},
-    {"light_theme", {"--theme", "light", "--step", "term", NULL}, 40},
-    {"filters", {"--filters", "3", "--padding", "same", NULL}, 20},
+    {.name = "default", .args = {NULL}, .step = 7},
+    {.name = "padding_stride", .args = {"--padding", "1", "--stride", "2", "--padding-mode", "reflect", NULL}, .step = 4},
+    {.name = "dilation", .args = {"--dilation", "2", "--padding", "2", NULL}, .step = 8},
+    {.name = "large_inset", .args = {"--fit", "40,60", NULL}, .step = 130},
+    {.name = "pooling", .args = {"--pool", "max", "--kernel-size", "3", "--stride", "2", NULL}, .step = 5},
+    {.name = "light_theme", .args = {"--theme", "light", "--step", "term", NULL}, .step = 40},
+    {.name = "filters", .args = {"--filters", "3", "--padding", "same", NULL}, .step = 20},
+    /* Layer stacks: a clicked cell whose field reaches into the padding,
+     * with stride, pooling and dilation on the way; the growth strip
+     * mid-way; the table beside the maps; every lesson at a telling step. */
+    {.name = "stack_clicked",
+     .args = {"--layers", "Conv2d(3, 8, 3, padding=1), ReLU(), MaxPool2d(2), Conv2d(8, 16, 3, dilation=2), "
+      "Conv2d(16, 16, 3, stride=2)", "--input-size", "24", NULL},
+     .step = -1, .click = {4, 0, 0}},
+    {.name = "stack_growth", .args = {"--layers", "Conv2d(1, 4, 3), Conv2d(4, 4, 3, stride=2), Conv2d(4, 4, 3), Conv2d(4, 4, 3)",
+                      "--input-size", "21", NULL}, .step = 2, .table = true},
+    {.name = "lesson_199_to_1", .args = {"--lesson", "199-to-1", NULL}, .step = 60},
+    {.name = "lesson_199_to_1_end", .args = {"--lesson", "199-to-1", NULL}, .step = -1},
+    {.name = "lesson_why_3x3", .args = {"--lesson", "why-3x3", NULL}, .step = -1},
+    {.name = "lesson_shapes", .args = {"--lesson", "shapes", NULL}, .step = 2},
+    {.name = "lesson_stride_padding_pooling", .args = {"--lesson", "stride-padding-pooling", NULL}, .step = -1},
+    {.name = "lesson_alexnet", .args = {"--lesson", "alexnet", NULL}, .step = -1},
+    {.name = "lesson_vgg16", .args = {"--lesson", "vgg16", NULL}, .step = -1},
+    {.name = "lesson_init", .args = {"--lesson", "init", NULL}, .step = -1},
+    {.name = "lesson_training", .args = {"--lesson", "training", NULL}, .step = -1},
 };
 
 /* Renders case c into a fresh RGB buffer (w*h*3 bytes, caller frees). */
@@ -59,8 +82,13 @@ static unsigned char *render_case(const GoldenCase *c)
         cr_assert_eq(scene_options_parse_one(&o, argc, argv, &i, &err), 1, "%s: %s", c->name, err.message);
     Scene *s;
     cr_assert_eq(scene_create(&o, &s, &err), CS_OK, "%s: %s", c->name, err.message);
-    size_t count = stepper_count(s->stepper);
-    stepper_seek(s->stepper, c->step >= 0 ? (size_t)c->step : count - (size_t)(-c->step));
+    size_t count = scene_step_count(s);
+    scene_seek(s, c->step >= 0 ? (size_t)c->step : count - (size_t)(-c->step));
+    if (c->click[0] || c->click[1] || c->click[2])
+        cr_assert(stack_select(s->stack, 0, c->click[0], c->click[1], c->click[2]), "%s: the clicked cell is shown",
+                  c->name);
+    if (s->stack)
+        s->stack->show_table = c->table;
     View v;
     view_init(&v, &o);
     Render *r;
@@ -166,6 +194,17 @@ Test(golden, large_image_with_inset) { check_case(&cases[3]); }
 Test(golden, pooling) { check_case(&cases[4]); }
 Test(golden, light_theme) { check_case(&cases[5]); }
 Test(golden, several_filters) { check_case(&cases[6]); }
+Test(golden, stack_with_clicked_cell) { check_case(&cases[7]); }
+Test(golden, stack_growth_strip) { check_case(&cases[8]); }
+Test(golden, lesson_199_to_1_playing) { check_case(&cases[9]); }
+Test(golden, lesson_199_to_1_end) { check_case(&cases[10]); }
+Test(golden, lesson_why_3x3) { check_case(&cases[11]); }
+Test(golden, lesson_shapes) { check_case(&cases[12]); }
+Test(golden, lesson_stride_padding_pooling) { check_case(&cases[13]); }
+Test(golden, lesson_alexnet) { check_case(&cases[14]); }
+Test(golden, lesson_vgg16) { check_case(&cases[15]); }
+Test(golden, lesson_init) { check_case(&cases[16]); }
+Test(golden, lesson_training) { check_case(&cases[17]); }
 
 /* ---- properties of the offscreen path that the goldens rely on ---- */
 
