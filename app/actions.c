@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "actions.h"
+#include "stack.h"
 #include "stack_actions.h"
 
 /* Playback speeds in steps per second, slowest first. */
@@ -622,15 +623,9 @@ void action_edit_commit(App *app, int arg)
 /* ---- files ---- */
 
 /* A text file dropped or opened is a layer spec (stack_actions.c reads it). */
-static bool is_layers_file(const char *path)
-{
-    const char *dot = strrchr(path, '.');
-    return dot && (strcmp(dot, ".txt") == 0 || strcmp(dot, ".py") == 0);
-}
-
 void action_open(App *app, const char *path)
 {
-    if (in_stack(app) || is_layers_file(path)) {
+    if (in_stack(app) || stack_is_spec_file(path)) {
         stack_action_open(app, path);
         return;
     }

@@ -832,13 +832,20 @@ Status scene_set_input_tensor(Scene *s, const Tensor *input, const char *name, b
     return scene_commit(s, &d, err);
 }
 
+Status scene_read_input(const Scene *s, const char *path, Tensor *in, bool *image, char *name,
+                        size_t name_size, char *note, size_t note_size, Error *err)
+{
+    if (note_size)
+        note[0] = '\0';
+    return load_input(path, s->fit_h, s->fit_w, in, image, name, name_size, note, note_size, err);
+}
+
 Status scene_set_input(Scene *s, const char *path, Error *err)
 {
     Tensor in;
     bool image;
     char name[128], note[160] = "";
-    Status st = load_input(path, s->fit_h, s->fit_w, &in, &image, name, sizeof name, note,
-                           sizeof note, err);
+    Status st = scene_read_input(s, path, &in, &image, name, sizeof name, note, sizeof note, err);
     if (st != CS_OK)
         return st;
     st = scene_set_input_tensor(s, &in, name, image, err);

@@ -180,6 +180,11 @@ Status scene_set_bias(Scene *s, int f, float value, Error *err);
  * kept when their channel count fits, else rebuilt for the new channels
  * from the preset, initialiser or default (mixed for 3 channels). */
 Status scene_set_input(Scene *s, const char *path, Error *err);
+/* Reads the file scene_set_input would take into *in (the caller frees it)
+ * without changing s: image says its channels are colours, name is the
+ * file's label and note says when it was resampled (else ""). */
+Status scene_read_input(const Scene *s, const char *path, Tensor *in, bool *image, char *name,
+                        size_t name_size, char *note, size_t note_size, Error *err);
 /* Same with an input already loaded (1 x C x H x W, copied; name for labels;
  * image says its channels are colour channels). */
 Status scene_set_input_tensor(Scene *s, const Tensor *input, const char *name, bool image,

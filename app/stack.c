@@ -148,8 +148,8 @@ static const char *base_name(const char *path)
 }
 
 /* A lesson pane's layer text: the spec, the model file it names, or its one
- * layer repeated until the output is 1x1. */
-static Status lesson_text(const LessonPane *lp, char **text, Error *err)
+ * layer repeated until an in_h x in_w input comes out 1x1. */
+static Status lesson_text(const LessonPane *lp, size_t in_h, size_t in_w, char **text, Error *err)
 {
     if (lp->spec[0] == '@') {
         char name[256], path[4096];
@@ -167,7 +167,7 @@ static Status lesson_text(const LessonPane *lp, char **text, Error *err)
     LayerStack one = {0};
     RfLayer r;
     Status st = spec_parse(lp->spec, &one, err);
-    size_t h = (size_t)lp->in_h, w = (size_t)lp->in_w, count = 0;
+    size_t h = in_h, w = in_w, count = 0;
     while (st == CS_OK && (h > 1 || w > 1)) {
         st = rf_compute(&one, h, w, (size_t)lp->in_c, &r, err);
         if (st == CS_OK && (r.out_size[0] >= h && r.out_size[1] >= w))
@@ -207,9 +207,9 @@ static Status build_lesson(StackScene *s, const StackSource *src, Error *err)
     for (int i = 0; i < ls->n_panes; i++) {
         const LessonPane *lp = &ls->panes[i];
         char *text = NULL;
-        Status st = lesson_text(lp, &text, err);
         size_t h = src->size_h > 0 ? (size_t)src->size_h : (size_t)lp->in_h;
         size_t w = src->size_w > 0 ? (size_t)src->size_w : (size_t)lp->in_w;
+        Status st = lesson_text(lp, h, w, &text, err);
         if (st == CS_OK)
             st = pane_build(&s->panes[i], text, h, w, (size_t)lp->in_c, err);
         free(text);
@@ -262,6 +262,8 @@ Status stack_create(const StackSource *src, StackScene **out, Error *err)
     Status st;
     if (src->lesson)
         st = build_lesson(s, src, err);
+    else if (src->layers && !(s->layers = strdup(src->layers)))
+        st = error_set(err, CS_ERR_NOMEM, "out of memory");
     else if (src->layers)
         st = build_layers(s, src, err);
     else
@@ -289,6 +291,7 @@ void stack_destroy(StackScene *s)
         return;
     for (int p = 0; p < LESSON_MAX_PANES; p++)
         pane_free(&s->panes[p]);
+    free(s->layers);
     free(s);
 }
 
@@ -358,4 +361,10 @@ bool stack_select(StackScene *s, int p, int stage, int y, int x)
     else
         s->selected = (StackCell){p, stage, y, x};
     return true;
+}
+
+bool stack_is_spec_file(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    return dot && (strcmp(dot, ".txt") == 0 || strcmp(dot, ".py") == 0);
 }

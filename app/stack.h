@@ -71,6 +71,8 @@ typedef struct StackCell {
 
 typedef struct StackScene {
     const Lesson *lesson;       /* NULL: a --layers stack */
+    char *layers;               /* the SPEC or @FILE it was built from (owned), so a
+                                   new input can rebuild it; NULL with a lesson */
     char source[128];           /* "--layers", the @FILE's name, or the lesson's name */
     int n_panes;
     StackPane panes[LESSON_MAX_PANES];
@@ -127,6 +129,10 @@ void stack_fields(const StackScene *s, int p, StackCell f, CellRange (*out)[2]);
  * not shown (false, selection unchanged). Clicking the selected cell again
  * clears the selection. */
 bool stack_select(StackScene *s, int p, int stage, int y, int x);
+
+/* Whether path names a layer-spec file (.txt or .py: pasted model code)
+ * rather than an input (image or .npy). */
+bool stack_is_spec_file(const char *path);
 
 /* Reads a spec argument: text itself, or the file after '@' into a
  * malloc'd string (*text; the caller frees it). Fails with "cannot read

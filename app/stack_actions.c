@@ -278,46 +278,54 @@ void stack_action_drag(App *app, int dx, int dy)
 
 /* ---- files ---- */
 
-static bool is_text_name(const char *path)
-{
-    const char *dot = strrchr(path, '.');
-    return dot && (strcmp(dot, ".txt") == 0 || strcmp(dot, ".py") == 0);
-}
-
 void stack_action_open(App *app, const char *path)
 {
     Scene *sc = app->scene;
     StackScene *cur = sc->stack;
     StackSource src = {NULL, NULL, cur ? cur->home_h : 0, cur ? cur->home_w : 0, 0, 0, 0};
     char arg[4200];
-    if (is_text_name(path)) {
+    Tensor in = {0};
+    bool image = false;
+    char name[128], note[160] = "";
+    Error err;
+    if (stack_is_spec_file(path)) {
         snprintf(arg, sizeof arg, "@%s", path);
         src.layers = arg;
     } else {
-        /* the shared action loads the input (it hands text files and
-           stacks here, so the stack is set aside while it runs) */
-        sc->stack = NULL;
-        action_open(app, path);
-        sc->stack = cur;
-        if (app->view.status_error || !cur)
+        /* a new input for the current stack: read it, build the stack on
+           it, and only when both worked put them in (a failure keeps the
+           input and the stack as they were) */
+        if (!cur)
             return;
-        cur->picture = false;
-        src.layers = cur->lesson ? NULL : sc->layers;
+        if (scene_read_input(sc, path, &in, &image, name, sizeof name, note, sizeof note, &err) != CS_OK) {
+            view_set_status(&app->view, true, "%s", err.message);
+            return;
+        }
+        src.layers = cur->layers;
         src.lesson = cur->lesson ? cur->lesson->name : NULL;
-        src.input_h = sc->input.h;
-        src.input_w = sc->input.w;
-        src.input_c = sc->input.c;
-        if (!src.layers && !src.lesson)
-            return;
+        src.input_h = in.h;
+        src.input_w = in.w;
+        src.input_c = in.c;
     }
     StackScene *made;
-    Error err;
     if (stack_create(&src, &made, &err) != CS_OK) {
-        view_set_status(&app->view, true, "%s", err.message);
+        view_set_status(&app->view, true, "%s: %s", path, err.message);
+        tensor_free(&in);
         return;
     }
-    made->home_h = src.size_h;
-    made->home_w = src.size_w;
+    if (in.data) {
+        /* the stack is set aside while the scene takes the input */
+        sc->stack = NULL;
+        Status st = scene_set_input_tensor(sc, &in, name, image, &err);
+        sc->stack = cur;
+        tensor_free(&in);
+        if (st != CS_OK) {
+            stack_destroy(made);
+            view_set_status(&app->view, true, "%s", err.message);
+            return;
+        }
+        snprintf(sc->note, sizeof sc->note, "%s", note);
+    }
     put_stack(app, made);
     say_step(app);
 }

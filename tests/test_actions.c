@@ -15,6 +15,7 @@
 #include "layout.h"
 #include "npy.h"
 #include "rng.h"
+#include "stack.h"
 #include "stack_actions.h"
 
 /* ---- fixtures ---- */
@@ -753,6 +754,66 @@ Test(actions, the_layer_stack_scene_takes_over_stepping_and_files)
     cr_assert_eq(scene_step_count(b.scene), 3, "the input, Conv2d (its ReLU folded in), MaxPool2d");
     app_free(&b);
     remove(path);
+    rmdir(dir);
+}
+
+/* Writes an h x w one-channel .npy of zeros to path. */
+static void write_npy_grey(const char *path, size_t h, size_t w)
+{
+    Tensor t = {0};
+    Error err = {0};
+    cr_assert_eq(tensor_init(&t, 1, 1, h, w, 3, &err), CS_OK);
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f);
+    cr_assert_eq(npy_write_stream(f, path, &t, &err), CS_OK, "%s", err.message);
+    fclose(f);
+    tensor_free(&t);
+}
+
+/* An input the stack cannot take (7x7 through two 5x5 convolutions is
+ * below 1x1) is refused as a whole: the status names the file and the
+ * layer, and both the input and the stack stay; one it can take replaces
+ * both. */
+Test(actions, an_input_the_stack_cannot_take_keeps_input_and_stack)
+{
+    char dir[] = "/tmp/convstep-actions-drop-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char spec_path[128], small_path[128], large_path[128];
+    snprintf(spec_path, sizeof spec_path, "%s/layers.txt", dir);
+    snprintf(small_path, sizeof small_path, "%s/small.npy", dir);
+    snprintf(large_path, sizeof large_path, "%s/large.npy", dir);
+    const char spec[] = "Conv2d(1, 2, 5), Conv2d(2, 2, 5)";
+    write_file(spec_path, spec, sizeof spec - 1);
+    write_npy_grey(small_path, 7, 7);
+    write_npy_grey(large_path, 12, 10);
+    App a = app_new();
+    action_open(&a, spec_path);
+    cr_assert_not_null(a.scene->stack, "%s", a.view.status);
+    const StackScene *before = a.scene->stack;
+    size_t in_h = a.scene->input.h, in_w = a.scene->input.w;
+    char name[sizeof a.scene->input_name];
+    snprintf(name, sizeof name, "%s", a.scene->input_name);
+
+    action_open(&a, small_path);
+    cr_assert(a.view.status_error, "refused: %s", a.view.status);
+    cr_assert_not_null(strstr(a.view.status, "small.npy"), "names the file: %s", a.view.status);
+    cr_assert_not_null(strstr(a.view.status, "layer 2"), "names the layer: %s", a.view.status);
+    cr_assert_eq(a.scene->stack, before, "the stack stays");
+    cr_assert_eq(a.scene->input.h, in_h, "the input stays");
+    cr_assert_eq(a.scene->input.w, in_w);
+    cr_assert_str_eq(a.scene->input_name, name);
+
+    action_open(&a, large_path);
+    cr_assert_not(a.view.status_error, "%s", a.view.status);
+    cr_assert_eq(a.scene->input.h, 12);
+    cr_assert_eq(a.scene->input.w, 10);
+    cr_assert_eq(a.scene->stack->panes[0].stages[0].h, 12, "the stack starts from the new input");
+    cr_assert_eq(a.scene->stack->panes[0].stages[2].h, 4, "12 - 4 - 4");
+    cr_assert_eq(a.scene->stack->panes[0].stages[2].w, 2, "10 - 4 - 4");
+    app_free(&a);
+    remove(spec_path);
+    remove(small_path);
+    remove(large_path);
     rmdir(dir);
 }
 

@@ -37,19 +37,25 @@ static StackScene *layers_scene(const char *spec, int h, int w)
     return s;
 }
 
-/* The lesson called name, with the assets of this source tree (tests run
- * from the repository root). */
-static StackScene *lesson_scene(const char *name)
+/* The lesson called name on its own input, or on size_h x size_w (as
+ * --input-size) when they are not 0, with the assets of this source tree
+ * (tests run from the repository root). */
+static StackScene *lesson_scene_sized(const char *name, int size_h, int size_w)
 {
     char assets[4096];
     cr_assert(getcwd(assets, sizeof assets - 8));
     strcat(assets, "/assets");
     cr_assert_eq(setenv("CONVSTEP_ASSETS", assets, 1), 0);
-    StackSource src = {.lesson = name};
+    StackSource src = {.lesson = name, .size_h = size_h, .size_w = size_w};
     StackScene *s = NULL;
     Error err = {0};
     cr_assert_eq(stack_create(&src, &s, &err), CS_OK, "%s: %s", name, err.message);
     return s;
+}
+
+static StackScene *lesson_scene(const char *name)
+{
+    return lesson_scene_sized(name, 0, 0);
 }
 
 /* The error stack_create gives for src (it must fail and leave *out NULL). */
@@ -479,6 +485,18 @@ Test(stack, lesson_199_to_1)
               got[0][1].hi);
     /* and on stage k (199 - 2k wide) too: 0 .. 198 - 2k */
     cr_expect(got[50][0].lo == 0 && got[50][0].hi == 98);
+    stack_destroy(s);
+}
+
+/* With --input-size the repeated layer runs until that input is 1x1: 9 ->
+ * 7 -> 5 -> 3 -> 1 is (9 - 1) / 2 = 4 layers, field 1 + 2 * 4 = 9. */
+Test(stack, lesson_199_to_1_counts_layers_for_the_given_input_size)
+{
+    StackScene *s = lesson_scene_sized("199-to-1", 9, 9);
+    const StackPane *p = &s->panes[0];
+    cr_expect_eq(p->spec.count, 4);
+    expect_stage(&p->stages[4], 1, 1, 1, "stage 4");
+    cr_expect_eq(p->rf[3].rf[0], 9.0);
     stack_destroy(s);
 }
 
