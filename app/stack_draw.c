@@ -377,7 +377,6 @@ static void draw_map(Ctx *x, int p, size_t j, const StackBox *b, const CellRange
         draw_picture(x, front);
     else
         fill(x, front, th->panel);
-    outline(x, front, 1, th->text_dim);
     if (b->pitch >= 5.0) {
         Rgba line = alpha(th->grid_line, 255);
         Rect clip = x->L->canvas;
@@ -392,6 +391,8 @@ static void draw_map(Ctx *x, int p, size_t j, const StackBox *b, const CellRange
                 fill(x, (Rect){front.x, ly, front.w, 1}, line);
         }
     }
+    /* the edge over the grid lines, which would cut it into dashes */
+    outline(x, front, 1, th->text_dim);
     if (lit_inside) {
         fill(x, field, alpha(lit_c, (int)j == focus ? 230 : 120));
         outline(x, field, thick(x, 2.0), th->halo);
