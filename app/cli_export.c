@@ -5,6 +5,7 @@
  * parser) and the export options below; Ctrl-C and SIGTERM ask the export
  * to stop after the current frame (it then removes its unfinished file), a
  * second one ends the process at once after the same cleanup. */
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -286,6 +287,13 @@ int cli_export(int argc, char **argv)
     view.playing = true;
     job.stop = &stop_requested;
     catch_signals();
+    /* Every frame's encoder (zlib's state, libpng's rows, the GIF's
+     * buffers) is freed and allocated again; above glibc's default 128 KiB
+     * such blocks come from fresh mmaps, and their page faults, expensive
+     * in a virtual machine, cost about a tenth of an export. A short-lived
+     * process can keep freed memory for the next frame instead. */
+    mallopt(M_MMAP_THRESHOLD, 64 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
     size_t written = 0;
     Status st = export_scene(s, &view, &o, &job, &written, &err);
     scene_destroy(s);

@@ -7,6 +7,7 @@
 #include "text.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fontconfig/fontconfig.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -38,6 +39,8 @@ typedef struct Entry {
 struct TextCache {
     SDL_Renderer *renderer;
     char font_path[4096];
+    void *font_data;                /* the font file, read once (SDL_LoadFile) */
+    size_t font_size;
     TTF_Font *fonts[TEXT_PX_MAX + 1];
     int advance[TEXT_PX_MAX + 1];   /* 0 = not measured yet */
     Entry *buckets[TEXT_BUCKETS];
@@ -119,11 +122,15 @@ static int clamp_px(int px)
     return px < TEXT_PX_MIN ? TEXT_PX_MIN : px > TEXT_PX_MAX ? TEXT_PX_MAX : px;
 }
 
-/* The font at size px, opened on first use; NULL if SDL_ttf fails. */
+/* The font at size px, opened on first use from the file's bytes in
+ * memory (FreeType reading a file seeks before every read: thousands of
+ * system calls per size); NULL if SDL_ttf fails. */
 static TTF_Font *font_at(TextCache *tc, int px)
 {
-    if (!tc->fonts[px])
-        tc->fonts[px] = TTF_OpenFont(tc->font_path, px);
+    if (!tc->fonts[px]) {
+        SDL_RWops *rw = SDL_RWFromConstMem(tc->font_data, (int)tc->font_size);
+        tc->fonts[px] = rw ? TTF_OpenFontRW(rw, 1, px) : NULL;
+    }
     return tc->fonts[px];
 }
 
@@ -137,9 +144,18 @@ Status text_cache_create(SDL_Renderer *r, const char *font_path, TextCache **out
         return error_set(err, CS_ERR_NOMEM, "out of memory");
     tc->renderer = r;
     snprintf(tc->font_path, sizeof tc->font_path, "%s", font_path);
+    tc->font_data = SDL_LoadFile(font_path, &tc->font_size);
+    if (!tc->font_data || tc->font_size > INT_MAX) {
+        Status st = error_set(err, CS_ERR_IO, "font %s: %s", font_path,
+                              tc->font_data ? "too large" : SDL_GetError());
+        SDL_free(tc->font_data);
+        free(tc);
+        return st;
+    }
     TTF_Font *probe = font_at(tc, 16);
     if (!probe) {
         Status st = error_set(err, CS_ERR_FORMAT, "font %s: %s", font_path, TTF_GetError());
+        SDL_free(tc->font_data);
         free(tc);
         return st;
     }
@@ -165,6 +181,7 @@ void text_cache_destroy(TextCache *tc)
     for (int px = 0; px <= TEXT_PX_MAX; px++)
         if (tc->fonts[px])
             TTF_CloseFont(tc->fonts[px]);
+    SDL_free(tc->font_data);
     free(tc);
 }
 
