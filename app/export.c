@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "fileout.h"
+#include "frame_memory.h"
 #include "gif_out.h"
 #include "png_out.h"
 #include "progress.h"
@@ -223,9 +224,9 @@ static Status pool_open(FramePool *p, const char *dir, GifOut *gif, VideoOut *vi
         fw->slot = p->n_writers;
         size_t n = (size_t)w * (size_t)h;
         if (dir)
-            fw->rgb = malloc(3 * n + 1);
+            fw->rgb = frame_memory_alloc(3 * n + 1);
         else
-            fw->pixels = malloc(n * sizeof *fw->pixels);
+            fw->pixels = frame_memory_alloc(n * sizeof *fw->pixels);
         if (!fw->rgb && !fw->pixels)
             break;
         if (pthread_create(&fw->thread, NULL, writer_main, fw) != 0) {

@@ -10,9 +10,11 @@
 
 #include "bench.h"
 #include "draw.h"
+#include "frame_memory.h"
 
 struct Render {
-    SDL_Surface *surface;
+    SDL_Surface *surface;       /* over frame */
+    void *frame;                /* the pixels (frame_memory_alloc) */
     SDL_Renderer *renderer;
     TextCache *text;
     int w, h;
@@ -32,7 +34,9 @@ Status render_open(Render **out, const SceneOptions *o, int w, int h, Error *err
         return error_set(err, CS_ERR_NOMEM, "out of memory");
     r->w = w;
     r->h = h;
-    r->surface = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888);
+    r->frame = frame_memory_alloc((size_t)w * (size_t)h * 4);
+    if (r->frame)
+        r->surface = SDL_CreateRGBSurfaceWithFormatFrom(r->frame, w, h, 32, w * 4, SDL_PIXELFORMAT_ARGB8888);
     if (r->surface)
         r->renderer = SDL_CreateSoftwareRenderer(r->surface);
     if (!r->surface || !r->renderer) {
@@ -72,6 +76,7 @@ void render_close(Render *r)
         SDL_DestroyRenderer(r->renderer);
     if (r->surface)
         SDL_FreeSurface(r->surface);
+    free(r->frame);
     free(r);
 }
 
