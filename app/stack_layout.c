@@ -175,7 +175,9 @@ static void layout_pane(const StackScene *s, int p, Rect R, StackLayout *L, doub
             room[j] = rx - boxes[0].x;
         else if (j + 1 < P->n_stages && boxes[j + 1].x > boxes[j].x)
             room[j] = boxes[j + 1].x - boxes[j].x;
-        else
+        else if (j + 1 < P->n_stages) /* the end of a row: as much as its neighbours */
+            room[j] = boxes[j].pitch * (double)P->stages[j].w + (boxes[j].slices - 1) * boxes[j].slice_dx + gap;
+        else /* the last map: up to the pane's edge, for the output's shape */
             room[j] = rx + rw - boxes[j].x;
     }
     double cx = L->canvas.x + L->canvas.w * 0.5, cy = L->canvas.y + L->canvas.h * 0.5;
