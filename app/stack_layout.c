@@ -9,7 +9,9 @@
  * and f <= STACK_MAX_GROWTH is the largest factor (a bisection) at which
  * they flow into the room to the right of the input: f = 1 is the input's
  * scale, and small maps after a large input (AlexNet's 13x13 after
- * 224x224) grow to use the room. Every map keeps whole-cell room around it
+ * 224x224) grow to use the room, though never to cells larger than the
+ * input's or STACK_GROWN_PITCH, whichever is larger (a 1x1 output stays
+ * one cell). Every map keeps whole-cell room around it
  * for the padding a lit field reaches into. */
 #include "stack_layout.h"
 
@@ -20,6 +22,7 @@
 #define STACK_MIN_SIDE 6.0      /* smallest map side in pixels (at k = 1) */
 #define STACK_MAX_PITCH 72.0    /* largest cell at k = 1 */
 #define STACK_MAX_GROWTH 8.0    /* largest f: later maps' scale over the input's */
+#define STACK_GROWN_PITCH 4.0   /* a grown map's cells stop at the input's or this (k = 1) */
 #define CHAR_W 0.62             /* planned monospace advance per pixel of size */
 
 static int imax(int a, int b)
@@ -98,7 +101,8 @@ static bool flow(const StackPane *P, StackBox *boxes, double p0, double f, doubl
     for (size_t j = 1; j < P->n_stages; j++) {
         const StackStage *g = &P->stages[j];
         double sj = (double)(g->h > g->w ? g->h : g->w);
-        double side = fmax(STACK_MIN_SIDE * k, fmin(f * p0 * sj, p0 * side0));
+        double side = fmin(fmin(f * p0 * sj, p0 * side0), sj * fmax(p0, STACK_GROWN_PITCH * k));
+        side = fmax(STACK_MIN_SIDE * k, side);
         double w, h;
         box_extent(g, side / sj, k, pad, &boxes[j], &w, &h);
         if (x > x0 && x + w > x0 + rw) {
