@@ -625,7 +625,7 @@ static void draw_timeline(Ctx *x)
     char left[160], right[160];
     snprintf(left, sizeof left, "growth step %zu of %zu (layers added: %zu)%s", index, count - 1, index,
              x->v->playing ? "   playing" : "");
-    snprintf(right, sizeof right, "%g steps/s   Space plays   L lessons   Tab table   ? keys", x->v->speed);
+    snprintf(right, sizeof right, "%g steps/s   Space plays   l lessons   v table   ? keys", x->v->speed);
     Rect t = L->timeline;
     int ty = t.y + (L->timeline_bar.y - t.y) / 2;
     int rw = text(x, right, L->small_px, x->th->text_dim, t.x + t.w, ty, TEXT_RIGHT | TEXT_MIDDLE);
