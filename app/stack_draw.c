@@ -94,6 +94,24 @@ static const char *count_text(uint64_t v, char *buf, size_t size)
     return buf;
 }
 
+/* 296, 4.6K, 1.1M, 15.3G: a count short enough for a map's label. */
+static const char *count_short(uint64_t v, char *buf, size_t size)
+{
+    static const char units[] = "KMGTP";
+    if (v < 1000) {
+        snprintf(buf, size, "%llu", (unsigned long long)v);
+        return buf;
+    }
+    double d = (double)v;
+    int u = -1;
+    while (d >= 999.95 && u < 4) {
+        d /= 1000.0;
+        u++;
+    }
+    snprintf(buf, size, d < 9.95 ? "%.1f%c" : "%.0f%c", d, units[u]);
+    return buf;
+}
+
 /* "5" when both axes agree, else "5x3". */
 static const char *pair_text(double h, double w, char *buf, size_t size)
 {
@@ -417,6 +435,15 @@ static void draw_map(Ctx *x, int p, size_t j, const StackBox *b, const CellRange
               lr.x, lr.y, lr.w);
         stage_short(P, j, kind, sizeof kind);
         label(x, kind, x->L->small_px, th->text_dim, lr.x, lr.y + lh, lr.w);
+        if (j > 0) {
+            char params[16], macs[16], cost[64];
+            if (g->params)
+                snprintf(cost, sizeof cost, "%s params, %s MACs", count_short(g->params, params, sizeof params),
+                         count_short(g->macs, macs, sizeof macs));
+            else
+                snprintf(cost, sizeof cost, "no weights");
+            label(x, cost, x->L->small_px, th->text_dim, lr.x, lr.y + 2 * lh, lr.w);
+        }
     }
 }
 
@@ -452,10 +479,10 @@ static void draw_table(Ctx *x)
     fill(x, t, x->th->panel);
     int pxs = L->small_px, cw = imax(1, text_char_width(x->tc, pxs));
     int row_h = (int)lround(pxs * 1.45), pad = pxs / 2;
-    int n_cols = 5;
-    static const char *const heads[] = {"#", "size", "rf", "jump", "pad"};
-    int widths[] = {4, 13, 9, 6, 7};
-    int cols_x[5], xx = t.x + pad;
+    enum { n_cols = 7 };
+    static const char *const heads[n_cols] = {"#", "size", "rf", "jump", "pad", "params", "MACs"};
+    static const int widths[n_cols] = {3, 12, 6, 6, 5, 8, 7}; /* STACK_TABLE_CHARS in all */
+    int cols_x[n_cols], xx = t.x + pad;
     for (int c = 0; c < n_cols; c++) {
         cols_x[c] = xx;
         xx += widths[c] * cw;
@@ -476,12 +503,14 @@ static void draw_table(Ctx *x)
     for (size_t j = first; j <= cur && (int)(j - first) < rows; j++) {
         const StackStage *g = &P->stages[j];
         const RfLayer *r = j ? &P->rf[g->last] : NULL;
-        char c[5][48];
+        char c[n_cols][48];
         snprintf(c[0], sizeof c[0], "%zu", j);
         shape_text(g, c[1], sizeof c[1]);
         pair_text(r ? r->rf[0] : 1, r ? r->rf[1] : 1, c[2], sizeof c[2]);
         pair_text(r ? r->jump[0] : 1, r ? r->jump[1] : 1, c[3], sizeof c[3]);
         pair_text(r ? r->effective_padding[0] : 0, r ? r->effective_padding[1] : 0, c[4], sizeof c[4]);
+        count_short(g->params, c[5], sizeof c[5]);
+        count_short(g->macs, c[6], sizeof c[6]);
         Rgba col = (int)j == f.stage ? x->th->accent : x->th->text;
         if ((int)j == f.stage)
             fill(x, (Rect){t.x, y - 1, t.w, row_h}, alpha(x->th->window, 50));

@@ -139,7 +139,7 @@ static void layout_pane(const StackScene *s, int p, Rect R, StackLayout *L, doub
     int title_h = px(L->small_px * 1.7);
     L->pane[p] = R;
     L->pane_title[p] = (Rect){R.x, R.y, R.w, title_h};
-    double label_h = L->small_px * 2.6;
+    double label_h = L->small_px * 3.85;    /* shape, kind, params and MACs */
     double gap = fmax(4.0, 16.0 * k);
     double y0 = R.y + title_h, ch = fmax(4.0, R.h - title_h - label_h);
     const StackStage *g0 = &P->stages[0];
@@ -237,7 +237,8 @@ void stack_layout_compute(const StackScene *s, float ui_scale, int w, int h, Sta
     L->strip = (Rect){margin, L->timeline.y - strip_h, inner, strip_h};
     L->canvas = (Rect){margin, y + gap / 2, inner, imax(1, L->strip.y - gap / 2 - y - gap / 2)};
     if (s->show_table) {
-        int tw = imax(1, (int)(inner * 0.36));
+        double need = (STACK_TABLE_CHARS + 1) * CHAR_W * L->small_px;
+        int tw = imax(1, (int)fmin(inner * 0.45, fmax(inner * 0.36, need)));
         L->table = (Rect){margin + inner - tw, L->canvas.y, tw, L->canvas.h};
         L->canvas.w = imax(1, L->canvas.w - tw - gap);
     }

@@ -32,6 +32,10 @@
 /* One map on screen. Cell (row, col) of the front slice covers
  * [x + col * pitch, x + (col + 1) * pitch) horizontally, likewise in y.
  * Slice i (1 .. slices - 1) is drawn i * slice_dx right of and above it. */
+/* The table's columns (#, size, rf, jump, pad, params, MACs) in characters:
+ * the layout makes room for them, stack_draw.c fills them. */
+#define STACK_TABLE_CHARS 47
+
 typedef struct StackBox {
     double x, y, pitch;         /* the front map's top left and cell size */
     double pad;                 /* room around the map for padding a lit field
