@@ -4,13 +4,11 @@
  * effective padding, and with --input-size its output size, parameters and
  * multiply-adds. The numbers come from core/rf.h. Also the rf_10000_ms row
  * of `convstep bench` (bench.h): the same work over 10,000 layers. */
-#include <errno.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "args.h"
@@ -19,8 +17,8 @@
 #include "cli_common.h"
 #include "rf.h"
 #include "spec.h"
+#include "stack.h"
 
-#define RF_MAX_SPEC_BYTES (1 << 20)
 
 static const CliCommand cmd = {
     "rf",
@@ -41,54 +39,6 @@ static const CliCommand cmd = {
     "\n"
     "Example: convstep rf --input-size 224 'Conv2d(3, 64, 3, padding=1), ReLU(), MaxPool2d(2)'\n",
 };
-
-/* Reads the spec text: the argument itself, or the file after '@'.
- * Returns a malloc'd string or NULL (error printed). */
-static char *rf_read_spec(const char *arg)
-{
-    if (arg[0] != '@') {
-        char *copy = malloc(strlen(arg) + 1);
-        if (!copy)
-            cli_fail(1, "out of memory");
-        else
-            strcpy(copy, arg);
-        return copy;
-    }
-    const char *path = arg + 1;
-    struct stat st;
-    if (stat(path, &st) != 0) {
-        cli_fail(1, "cannot read %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    if (S_ISDIR(st.st_mode)) {
-        cli_fail(1, "cannot read %s: it is a directory", path);
-        return NULL;
-    }
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        cli_fail(1, "cannot read %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    char *text = malloc(RF_MAX_SPEC_BYTES + 1);
-    size_t n = text ? fread(text, 1, RF_MAX_SPEC_BYTES + 1, f) : 0;
-    bool failed = !text || ferror(f);
-    fclose(f);
-    if (failed) {
-        cli_fail(1, "cannot read %s", path);
-    } else if (n > RF_MAX_SPEC_BYTES) {
-        cli_fail(1, "%s is larger than %d bytes; is it a layer spec?", path, RF_MAX_SPEC_BYTES);
-        failed = true;
-    } else if (memchr(text, '\0', n)) {
-        cli_fail(1, "%s is not a text file", path);
-        failed = true;
-    }
-    if (failed) {
-        free(text);
-        return NULL;
-    }
-    text[n] = '\0';
-    return text;
-}
 
 /* ---- text table ---- */
 
@@ -381,13 +331,15 @@ int cli_rf(int argc, char **argv)
     if (size_text && args_parse_pair("--input-size", size_text, 1, 1 << 24, &in_h, &in_w, &err) != CS_OK)
         return cli_fail(1, "%s", err.message);
 
-    char *text = rf_read_spec(spec_arg);
+    char *text = NULL;
     LayerStack stack = {0};
     RfLayer *layers = NULL;
     const char *where = spec_arg[0] == '@' ? spec_arg + 1 : "layer spec";
     rc = 1;
-    if (!text)
+    if (stack_read_spec(spec_arg, &text, &err) != CS_OK) {
+        cli_fail(1, "%s", err.message);
         goto done;
+    }
     if (spec_parse(text, &stack, &err) != CS_OK) {
         cli_fail(1, "%s: %s", where, err.message);
         goto done;
