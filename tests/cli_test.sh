@@ -12,24 +12,6 @@ export LC_ALL
 
 # ---- fixtures ----
 
-# npy_raw FILE DICT: the .npy magic, version 1.0 and DICT padded with spaces
-# and a newline to a multiple of 64 bytes, as NumPy writes it.
-npy_raw() {
-    len=$(( ${#2} + 1 ))
-    total=$(( (10 + len + 63) / 64 * 64 - 10 ))
-    { printf '\223NUMPY\001\000'
-      printf "\\$(printf %03o $((total % 256)))\\$(printf %03o $((total / 256)))"
-      printf '%s' "$2"
-      printf "%$((total - len))s\n" ''; } >"$1"
-}
-
-# npy_i1 FILE SHAPE V...: an int8 array ('|i1') of shape (SHAPE) holding V...
-npy_i1() {
-    f=$1; shape=$2; shift 2
-    npy_raw "$f" "{'descr': '|i1', 'fortran_order': False, 'shape': ($shape), }"
-    for v in "$@"; do printf "\\$(printf %03o $(( (v + 256) % 256 )))"; done >>"$f"
-}
-
 # npy_values FILE: the float32 data of an output .npy, one value per line.
 npy_values() {
     hl=$(od -A n -t u2 -j 8 -N 2 "$1" | tr -d ' ')

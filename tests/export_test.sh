@@ -12,20 +12,6 @@ export LC_ALL
 
 # ---- fixtures ----
 
-# npy_raw FILE DICT / npy_i1 FILE SHAPE V...: an int8 .npy (as in cli_test.sh).
-npy_raw() {
-    len=$(( ${#2} + 1 ))
-    total=$(( (10 + len + 63) / 64 * 64 - 10 ))
-    { printf '\223NUMPY\001\000'
-      printf "\\$(printf %03o $((total % 256)))\\$(printf %03o $((total / 256)))"
-      printf '%s' "$2"
-      printf "%$((total - len))s\n" ''; } >"$1"
-}
-npy_i1() {
-    f=$1; shape=$2; shift 2
-    npy_raw "$f" "{'descr': '|i1', 'fortran_order': False, 'shape': ($shape), }"
-    for v in "$@"; do printf "\\$(printf %03o $(( (v + 256) % 256 )))"; done >>"$f"
-}
 npy_i1 in5.npy "1, 5, 5" 3 3 2 1 0  0 0 1 3 1  3 1 2 2 3  2 0 0 2 2  2 0 0 0 1
 npy_i1 k3.npy "1, 1, 3, 3" 0 1 2  2 2 0  0 1 2
 # A 40x40 input: 38x38 = 1444 positions, for a long export to interrupt.

@@ -28,3 +28,23 @@ expect_error() {
     elif ! grep -qE -- "$pat" "$TMP/err"; then not_ok "$name" "message does not match /$pat/: $(cat "$TMP/err")"
     else ok "$name"; fi
 }
+
+# ---- .npy fixtures ----
+
+# npy_raw FILE DICT: the .npy magic, version 1.0 and DICT padded with spaces
+# and a newline to a multiple of 64 bytes, as NumPy writes it.
+npy_raw() {
+    len=$(( ${#2} + 1 ))
+    total=$(( (10 + len + 63) / 64 * 64 - 10 ))
+    { printf '\223NUMPY\001\000'
+      printf "\\$(printf %03o $((total % 256)))\\$(printf %03o $((total / 256)))"
+      printf '%s' "$2"
+      printf "%$((total - len))s\n" ''; } >"$1"
+}
+
+# npy_i1 FILE SHAPE V...: an int8 array ('|i1') of shape (SHAPE) holding V...
+npy_i1() {
+    f=$1; shape=$2; shift 2
+    npy_raw "$f" "{'descr': '|i1', 'fortran_order': False, 'shape': ($shape), }"
+    for v in "$@"; do printf "\\$(printf %03o $(( (v + 256) % 256 )))"; done >>"$f"
+}

@@ -15,13 +15,8 @@ export LC_ALL
 # save them (int64, as numpy.array gives them on Linux).
 npy_i8() {
     f=$1; shape=$2; shift 2
-    dict="{'descr': '<i8', 'fortran_order': False, 'shape': ($shape), }"
-    len=$(( ${#dict} + 1 ))
-    total=$(( (10 + len + 63) / 64 * 64 - 10 ))
-    { printf '\223NUMPY\001\000'
-      printf "\\$(printf %03o $((total % 256)))\\$(printf %03o $((total / 256)))"
-      printf '%s' "$dict"; printf "%$((total - len))s\n" ''
-      for v in "$@"; do printf "\\$(printf %03o "$v")\\000\\000\\000\\000\\000\\000\\000"; done; } >"$f"
+    npy_raw "$f" "{'descr': '<i8', 'fortran_order': False, 'shape': ($shape), }"
+    for v in "$@"; do printf "\\$(printf %03o "$v")\\000\\000\\000\\000\\000\\000\\000"; done >>"$f"
 }
 npy_i8 in.npy "5, 5" 3 3 2 1 0 0 0 1 3 1 3 1 2 2 3 2 0 0 2 2 2 0 0 0 1
 npy_i8 k.npy "1, 1, 3, 3" 0 1 2 2 2 0 0 1 2
