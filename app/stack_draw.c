@@ -340,6 +340,21 @@ static bool rect_visible(Rect a, Rect clip)
     return a.x < clip.x + clip.w && a.y < clip.y + clip.h && a.x + a.w > clip.x && a.y + a.h > clip.y;
 }
 
+/* The lit cells' column through every channel of a deck: the field on the
+ * back channel, d pixels up and right, joined to the front one at the
+ * corners, so a 1x1 convolution's column of channels shows. */
+static void draw_column(Ctx *x, Rect f, int d, Rgba c)
+{
+    Rect back = {f.x + d, f.y - d, f.w, f.h};
+    Rgba line = alpha(c, 220);
+    outline(x, back, 1, line);
+    SDL_SetRenderDrawColor(x->r, line.r, line.g, line.b, line.a);
+    int xs[2] = {f.x, f.x + f.w - 1}, ys[2] = {f.y, f.y + f.h - 1};
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 2; j++)
+            SDL_RenderDrawLine(x->r, xs[i], ys[j], xs[i] + d, ys[j] - d);
+}
+
 /* One map of pane p: stage j in box b, its lit range rg (NULL: none), f
  * the focus stage. */
 static void draw_map(Ctx *x, int p, size_t j, const StackBox *b, const CellRange *rg, int focus)
@@ -418,6 +433,8 @@ static void draw_map(Ctx *x, int p, size_t j, const StackBox *b, const CellRange
     }
     if (outside)
         outline(x, padded, thick(x, 1.5), lit_c);
+    if (lit_inside && b->slices > 1)
+        draw_column(x, field, (int)lround((b->slices - 1) * b->slice_dx), lit_c);
     const StackCell *hv = &x->s->hover;
     if (hv->pane == p && hv->stage == (int)j)
         outline(x, stack_layout_cell(b, hv->y, hv->x), 1, th->text);
