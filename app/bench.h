@@ -9,6 +9,8 @@
 #ifndef CONVSTEP_BENCH_H
 #define CONVSTEP_BENCH_H
 
+#include <stddef.h>
+
 #include "error.h"
 
 #define BENCH_FIGURES(X)                                                                     \
@@ -38,6 +40,14 @@
     X(bench_rf_10000_ms, "rf_10000_ms", "ms",                                                \
       "convstep rf --input-size 224 over 10,000 x Conv2d(1, 1, 3, padding=1): parse, "       \
       "rf_compute, table to /dev/null, median of 11, CPU time (target: under 10)")
+
+/* The time in milliseconds on this thread's CPU clock (other processes on
+ * a busy machine do not count). */
+double bench_cpu_ms(void);
+/* The time in milliseconds on the monotonic wall clock. */
+double bench_wall_ms(void);
+/* The median of ms[0..n) (n > 0); sorts ms. */
+double bench_median(double *ms, size_t n);
 
 #define BENCH_DECLARE(function, key, unit, what) Status function(double *value, Error *err);
 BENCH_FIGURES(BENCH_DECLARE)

@@ -48,11 +48,33 @@ static const CliCommand cmd = {
 /* The layer every figure uses: 16 filters of 3x3, stride 1, padding 1. */
 enum { BENCH_FILTERS = 16, BENCH_K = 3, BENCH_RUNS = 7 };
 
-static double bench_now_ms(void)
+static double clock_ms(clockid_t clock)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+    clock_gettime(clock, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+double bench_cpu_ms(void)
+{
+    return clock_ms(CLOCK_THREAD_CPUTIME_ID);
+}
+
+double bench_wall_ms(void)
+{
+    return clock_ms(CLOCK_MONOTONIC);
+}
+
+static int compare_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double bench_median(double *ms, size_t n)
+{
+    qsort(ms, n, sizeof *ms, compare_double);
+    return ms[n / 2];
 }
 
 static void bench_fill(Tensor *t, uint64_t seed, float lo, float hi)
@@ -81,12 +103,6 @@ static Status bench_layer(size_t side, Tensor *input, Tensor *weights, Tensor *b
     return CS_OK;
 }
 
-static int bench_compare_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 Status bench_conv_ms(double *value, Error *err)
 {
     Tensor input = {0}, weights = {0}, bias = {0}, out = {0};
@@ -95,15 +111,14 @@ Status bench_conv_ms(double *value, Error *err)
     Status st = bench_layer(512, &input, &weights, &bias, &p, err);
     /* one warm-up run, then the timed ones */
     for (int run = -1; st == CS_OK && run < BENCH_RUNS; run++) {
-        double start = bench_now_ms();
+        double start = bench_wall_ms();
         st = conv_forward(&input, &weights, &bias, &p, &out, err);
         if (run >= 0)
-            ms[run] = bench_now_ms() - start;
+            ms[run] = bench_wall_ms() - start;
         tensor_free(&out);
     }
     if (st == CS_OK) {
-        qsort(ms, BENCH_RUNS, sizeof ms[0], bench_compare_double);
-        *value = ms[BENCH_RUNS / 2];
+        *value = bench_median(ms, BENCH_RUNS);
     }
     tensor_free(&input);
     tensor_free(&weights);
@@ -128,7 +143,7 @@ Status bench_stepper_steps(double *value, Error *err)
     if (st == CS_OK) {
         /* walk forward (and back from the end) for half a second */
         size_t steps = 0;
-        double start = bench_now_ms(), elapsed = 0;
+        double start = bench_wall_ms(), elapsed = 0;
         volatile float sink = 0;  /* reads every trace, so none is optimised away */
         bool forward = true;
         while (elapsed < 500) {
@@ -138,7 +153,7 @@ Status bench_stepper_steps(double *value, Error *err)
                 sink += stepper_trace(s)->total;
                 steps++;
             }
-            elapsed = bench_now_ms() - start;
+            elapsed = bench_wall_ms() - start;
         }
         *value = steps / (elapsed / 1e3);
     }

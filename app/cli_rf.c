@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "args.h"
 #include "bench.h"
@@ -369,19 +368,6 @@ done:
 
 enum { RF_BENCH_LAYERS = 10000, RF_BENCH_SIDE = 224, RF_BENCH_RUNS = 11 };
 
-static double rf_bench_cpu_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int rf_bench_by_value(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* One `convstep rf --input-size 224 SPEC > /dev/null` without the process
  * around it: parse, work out every layer, write the table to /dev/null
  * through stdio as the command writes it to standard output. */
@@ -422,15 +408,14 @@ Status bench_rf_10000_ms(double *value, Error *err)
     double ms[RF_BENCH_RUNS];
     Status st = CS_OK;
     for (int run = -1; run < RF_BENCH_RUNS && st == CS_OK; run++) {
-        double start = rf_bench_cpu_ms();
+        double start = bench_cpu_ms();
         st = rf_bench_once(text, err);
         if (run >= 0)
-            ms[run] = rf_bench_cpu_ms() - start;
+            ms[run] = bench_cpu_ms() - start;
     }
     free(text);
     if (st != CS_OK)
         return st;
-    qsort(ms, RF_BENCH_RUNS, sizeof ms[0], rf_bench_by_value);
-    *value = ms[RF_BENCH_RUNS / 2];
+    *value = bench_median(ms, RF_BENCH_RUNS);
     return CS_OK;
 }

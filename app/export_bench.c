@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "bench.h"
 #include "gif_out.h"
@@ -15,19 +14,6 @@
 #include "view.h"
 
 enum { BENCH_W = 1280, BENCH_H = 720, BENCH_FRAMES = 25 };
-
-static double bench_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
-static int by_value(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 /* The default scene's first steps at 1280x720, one buffer each (*n of
  * them, caller frees with frames_free). */
@@ -98,18 +84,17 @@ Status bench_png_ms(double *value, Error *err)
             st = error_set(err, CS_ERR_NOMEM, "out of memory");
             break;
         }
-        double t0 = bench_ms();
+        double t0 = bench_wall_ms();
         st = png_out_write(f, frames[i], BENCH_W, BENCH_H, "bench.png", err);
         fflush(f);
-        times[i] = bench_ms() - t0;
+        times[i] = bench_wall_ms() - t0;
         fclose(f);
         free(data);
     }
     frames_free(frames, n);
     if (st != CS_OK)
         return st;
-    qsort(times, n, sizeof *times, by_value);
-    *value = times[n / 2];
+    *value = bench_median(times, n);
     return CS_OK;
 }
 
@@ -130,9 +115,9 @@ Status bench_gif_ms(double *value, Error *err)
         st = gif_out_open(&g, f, BENCH_W, BENCH_H, 4, "bench.gif", err);
     double times[BENCH_FRAMES];
     for (size_t i = 0; i < n && st == CS_OK; i++) {
-        double t0 = bench_ms();
+        double t0 = bench_wall_ms();
         st = gif_out_add(g, frames[i], err);
-        times[i] = bench_ms() - t0;
+        times[i] = bench_wall_ms() - t0;
     }
     gif_out_close(g, NULL);
     if (f)
@@ -143,7 +128,6 @@ Status bench_gif_ms(double *value, Error *err)
         return st;
     /* Frame 1 is the whole picture, the others what changed: the median is
      * a typical animation frame. */
-    qsort(times, n, sizeof *times, by_value);
-    *value = times[n / 2];
+    *value = bench_median(times, n);
     return CS_OK;
 }

@@ -4,7 +4,6 @@
 #include "render.h"
 
 #include <stdlib.h>
-#include <time.h>
 
 #include <SDL.h>
 
@@ -82,19 +81,6 @@ void render_close(Render *r)
 
 /* ---- bench: frame_ms ---- */
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int compare_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* The default scene at 1280x720, one frame per step after a warm-up pass
  * over every step (so the text cache holds what playing would draw), the
  * median of BENCH_FRAMES frames. Timed in this thread's CPU time, so other
@@ -124,15 +110,14 @@ Status bench_frame_ms(double *value, Error *err)
     }
     for (int i = 0; i < BENCH_FRAMES && st == CS_OK; i++) {
         stepper_seek(s->stepper, (size_t)i % count);
-        double t0 = now_ms();
+        double t0 = bench_cpu_ms();
         st = render_frame(r, s, &v, &px, err);
-        t[i] = now_ms() - t0;
+        t[i] = bench_cpu_ms() - t0;
     }
     render_close(r);
     scene_destroy(s);
     if (st != CS_OK)
         return st;
-    qsort(t, BENCH_FRAMES, sizeof t[0], compare_double);
-    *value = t[BENCH_FRAMES / 2];
+    *value = bench_median(t, BENCH_FRAMES);
     return CS_OK;
 }

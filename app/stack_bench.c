@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "bench.h"
 #include "render.h"
@@ -44,19 +43,6 @@ static char *stack_bench_spec(void)
     return text;
 }
 
-static double stack_bench_cpu_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int stack_bench_by_value(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* The stack above with every layer shown and the centre cell of its middle
  * map clicked (so its field is lit on the 100 maps before it and the cells
  * it feeds on the 100 after), drawn at 1280x720: a few untimed frames
@@ -92,17 +78,16 @@ Status bench_stack_frame_ms(double *value, Error *err)
     const uint32_t *px;
     double ms[STACK_BENCH_FRAMES];
     for (int i = -STACK_BENCH_WARMUP; i < STACK_BENCH_FRAMES && st == CS_OK; i++) {
-        double start = stack_bench_cpu_ms();
+        double start = bench_cpu_ms();
         st = render_frame(r, s, &v, &px, err);
         if (i >= 0)
-            ms[i] = stack_bench_cpu_ms() - start;
+            ms[i] = bench_cpu_ms() - start;
     }
     render_close(r);
     scene_destroy(s);
     free(spec);
     if (st != CS_OK)
         return st;
-    qsort(ms, STACK_BENCH_FRAMES, sizeof ms[0], stack_bench_by_value);
-    *value = ms[STACK_BENCH_FRAMES / 2];
+    *value = bench_median(ms, STACK_BENCH_FRAMES);
     return CS_OK;
 }
