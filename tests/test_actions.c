@@ -659,6 +659,19 @@ static void write_file(const char *path, const void *data, size_t size)
     fclose(f);
 }
 
+/* Writes an h x w one-channel .npy of zeros to path. */
+static void write_npy_grey(const char *path, size_t h, size_t w)
+{
+    Tensor t = {0};
+    Error err = {0};
+    cr_assert_eq(tensor_init(&t, 1, 1, h, w, 3, &err), CS_OK);
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f);
+    cr_assert_eq(npy_write_stream(f, path, &t, &err), CS_OK, "%s", err.message);
+    fclose(f);
+    tensor_free(&t);
+}
+
 Test(actions, opening_a_broken_or_enormous_file_keeps_the_scene)
 {
     App a = app_new();
@@ -695,19 +708,11 @@ Test(actions, opening_a_npy_input_replaces_the_scene_input)
 {
     App a = app_new();
     action_click(&a, target(TARGET_INPUT, 0, 2, 6, 6));
-    char path[] = "/tmp/convstep-actions-npy-XXXXXX";
-    int fd = mkstemp(path);
-    cr_assert_geq(fd, 0);
-    FILE *f = fdopen(fd, "wb");
-    Tensor t = {0};
-    Error err = {0};
-    cr_assert_eq(tensor_init(&t, 1, 1, 4, 6, 3, &err), CS_OK);
-    cr_assert_eq(npy_write_stream(f, path, &t, &err), CS_OK);
-    fclose(f);
-    tensor_free(&t);
+    char dir[] = "/tmp/convstep-actions-npy-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
     char npy[64];
-    snprintf(npy, sizeof npy, "%s.npy", path);
-    cr_assert_eq(rename(path, npy), 0);
+    snprintf(npy, sizeof npy, "%s/in.npy", dir);
+    write_npy_grey(npy, 4, 6);
     action_open(&a, npy);
     cr_assert_not(a.view.status_error, "%s", a.view.status);
     cr_assert_eq(a.scene->input.c, 1);
@@ -716,6 +721,7 @@ Test(actions, opening_a_npy_input_replaces_the_scene_input)
     cr_assert_eq(a.view.selected.kind, TARGET_NONE, "the old selection is gone");
     cr_assert(strstr(a.view.status, "1x4x6"), "%s", a.view.status);
     remove(npy);
+    rmdir(dir);
     app_free(&a);
 }
 
@@ -755,19 +761,6 @@ Test(actions, the_layer_stack_scene_takes_over_stepping_and_files)
     app_free(&b);
     remove(path);
     rmdir(dir);
-}
-
-/* Writes an h x w one-channel .npy of zeros to path. */
-static void write_npy_grey(const char *path, size_t h, size_t w)
-{
-    Tensor t = {0};
-    Error err = {0};
-    cr_assert_eq(tensor_init(&t, 1, 1, h, w, 3, &err), CS_OK);
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f);
-    cr_assert_eq(npy_write_stream(f, path, &t, &err), CS_OK, "%s", err.message);
-    fclose(f);
-    tensor_free(&t);
 }
 
 /* An input the stack cannot take (7x7 through two 5x5 convolutions is
