@@ -91,11 +91,11 @@ static int pane_pad_cells(const StackPane *P)
 }
 
 /* Places stages 1.. of pane P in region (x0, y0, rw, rh) at factor f of the
- * input's pitch p0; returns whether they fit. label_h: room under each. */
+ * input's pitch p0; returns whether they fit. label_h: room under each;
+ * pad: padding cells of room around each (pane_pad_cells). */
 static bool flow(const StackPane *P, StackBox *boxes, double p0, double f, double x0, double y0,
-                 double rw, double rh, double gap, double label_h, double k)
+                 double rw, double rh, double gap, double label_h, int pad, double k)
 {
-    int pad = pane_pad_cells(P);
     double side0 = (double)(P->stages[0].h > P->stages[0].w ? P->stages[0].h : P->stages[0].w);
     double x = x0, y = y0, line_h = 0.0;
     for (size_t j = 1; j < P->n_stages; j++) {
@@ -162,15 +162,15 @@ static void layout_pane(const StackScene *s, int p, Rect R, StackLayout *L, doub
     double rx = R.x + w0 + gap * 1.5, rw = R.x + R.w - rx;
     /* the largest factor at which the other maps fit */
     double lo = 0.0, hi = STACK_MAX_GROWTH;
-    if (!flow(P, boxes, p0, hi, rx, y0, rw, R.h - title_h, gap, label_h, k)) {
+    if (!flow(P, boxes, p0, hi, rx, y0, rw, R.h - title_h, gap, label_h, pad, k)) {
         for (int it = 0; it < 24; it++) {
             double mid = 0.5 * (lo + hi);
-            if (flow(P, boxes, p0, mid, rx, y0, rw, R.h - title_h, gap, label_h, k))
+            if (flow(P, boxes, p0, mid, rx, y0, rw, R.h - title_h, gap, label_h, pad, k))
                 lo = mid;
             else
                 hi = mid;
         }
-        flow(P, boxes, p0, lo, rx, y0, rw, R.h - title_h, gap, label_h, k);
+        flow(P, boxes, p0, lo, rx, y0, rw, R.h - title_h, gap, label_h, pad, k);
     }
     /* a label may use the room up to the next map in its row */
     double *room = malloc(P->n_stages * sizeof *room);
