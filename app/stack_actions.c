@@ -212,7 +212,7 @@ void action_stack_table(App *app, int arg)
         return;
     StackScene *s = stack_of(app);
     s->show_table = !s->show_table;
-    view_set_status(&app->view, false, "table of sizes, receptive fields, jumps and padding %s",
+    view_set_status(&app->view, false, "table of sizes, receptive fields, jumps, padding, params and MACs %s",
                     s->show_table ? "shown" : "hidden");
 }
 
