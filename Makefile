@@ -12,28 +12,47 @@ BUILD ?= build
 FUZZ_SECONDS ?= 20
 VERSION := 0.1.0
 
-PKGS_APP := sdl2 SDL2_ttf libpng libgif fontconfig
-WARN := -std=c11 -Wall -Wextra -Wpedantic -Werror -Wshadow -Wno-unused-parameter
-OPT ?= -O2 -g
-CPPFLAGS += -D_POSIX_C_SOURCE=200809L -DCONVSTEP_VERSION='"$(VERSION)"'
+# Flags. The user's CFLAGS, CPPFLAGS and LDFLAGS (command line or
+# environment, e.g. Debian's dpkg-buildflags) are honoured and added to:
+#   CFLAGS   optimisation and debug info, default -O2 -g
+#   WERROR   1 (default): warnings are errors; WERROR=0 keeps them warnings
+CFLAGS ?= -O2 -g
+WERROR ?= 1
+WARN := -std=c11 -Wall -Wextra -Wpedantic -Wshadow
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+DEFINES := -D_POSIX_C_SOURCE=200809L -DCONVSTEP_VERSION='"$(VERSION)"'
+ALL_CPPFLAGS = $(DEFINES) $(CPPFLAGS)
 DATADIR = $(PREFIX)/share/convstep
 MANDIR = $(PREFIX)/share/man/man1
+
+PKGS_APP := sdl2 SDL2_ttf libpng libgif fontconfig
 STB_CFLAGS = $(shell pkg-config --cflags stb)
 STB_LIBS = $(shell pkg-config --libs stb)
-APP_CFLAGS = $(shell pkg-config --cflags $(filter-out libgif,$(PKGS_APP)))
+SDL_CFLAGS = $(shell pkg-config --cflags $(filter-out libgif,$(PKGS_APP)))
 APP_LIBS = $(shell pkg-config --libs $(filter-out libgif,$(PKGS_APP))) -lgif
-# core/ is compiled without SDL's include flags, so a stray SDL include fails.
-CORE_CFLAGS = $(WARN) $(OPT) $(STB_CFLAGS) $(EXTRA_CFLAGS)
-APP_ALL_CFLAGS = $(WARN) $(OPT) -Icore $(APP_CFLAGS) $(STB_CFLAGS) $(EXTRA_CFLAGS)
 LDLIBS_CORE = $(STB_LIBS) -lm
+
+# app/ in rooms (docs/ARCHITECTURE.md). Headers are found by name in every
+# room. The rooms in SDL_FREE_DIRS (and core/) are compiled without SDL's
+# include flags, so a stray SDL include there fails to build.
+APP_DIRS := app/cli app/bench app/scenes app/scenes/layer app/scenes/stack app/toolkit app/ui app/export
+SDL_FREE_DIRS := app/cli app/scenes app/scenes/layer app/scenes/stack app/toolkit
+APP_INCLUDES := -Icore $(APP_DIRS:%=-I%)
+CORE_CFLAGS = $(WARN) $(CFLAGS) $(STB_CFLAGS) $(EXTRA_CFLAGS)
+PURE_APP_CFLAGS = $(WARN) $(CFLAGS) $(APP_INCLUDES) $(STB_CFLAGS) $(EXTRA_CFLAGS)
+SDL_APP_CFLAGS = $(PURE_APP_CFLAGS) $(SDL_CFLAGS)
 LDFLAGS += $(EXTRA_LDFLAGS)
 
 CORE_SRC := $(wildcard core/*.c)
-APP_SRC := $(filter-out app/main.c,$(wildcard app/*.c))
+APP_SRC := $(foreach d,$(APP_DIRS),$(wildcard $(d)/*.c))
+PURE_APP_SRC := $(filter-out %_draw.c %/paint.c,$(foreach d,$(SDL_FREE_DIRS),$(wildcard $(d)/*.c)))
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_SUPPORT := $(wildcard tests/support_*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
 APP_OBJ := $(APP_SRC:%.c=$(BUILD)/%.o)
+PURE_APP_OBJ := $(PURE_APP_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/%.o)
 
@@ -49,27 +68,35 @@ deps:
 test-deps:
 	@scripts/deps.sh test
 
-# The dependency check runs once per build directory (a stamp), before compiling.
-$(BUILD)/.deps-ok: scripts/deps.sh
+# The dependency check runs once per build directory (a stamp), before
+# compiling; it is order-only, so touching deps.sh rebuilds nothing.
+$(BUILD)/.deps-ok:
 	@scripts/deps.sh build
 	@mkdir -p $(BUILD) && touch $@
 
-$(BUILD)/core/%.o: core/%.c $(BUILD)/.deps-ok
-	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CORE_CFLAGS) -MMD -MP -c $< -o $@
+# Every object depends on the flags it was built with: a changed CFLAGS,
+# CPPFLAGS, VERSION or WERROR rebuilds everything.
+FLAGS_TEXT = $(CC) $(ALL_CPPFLAGS) $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) $(SDL_CFLAGS) $(STB_CFLAGS)
+$(BUILD)/.flags: FORCE | $(BUILD)/.deps-ok
+	@echo '$(FLAGS_TEXT)' | cmp -s - $@ || echo '$(FLAGS_TEXT)' >$@
 
-$(BUILD)/app/%.o: app/%.c $(BUILD)/.deps-ok
+$(BUILD)/core/%.o: core/%.c $(BUILD)/.flags | $(BUILD)/.deps-ok
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(APP_ALL_CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(ALL_CPPFLAGS) $(CORE_CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/tests/%.o: tests/%.c $(BUILD)/.deps-ok
+app_folder_cflags = $(if $(filter $(PURE_APP_OBJ),$@),$(PURE_APP_CFLAGS),$(SDL_APP_CFLAGS))
+$(BUILD)/app/%.o: app/%.c $(BUILD)/.flags | $(BUILD)/.deps-ok
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(APP_ALL_CFLAGS) -Iapp -Itests -MMD -MP -c $< -o $@
+	$(CC) $(ALL_CPPFLAGS) $(app_folder_cflags) -MMD -MP -c $< -o $@
 
-# The installed asset folder is compiled into app/paths.c (CONVSTEP_DATADIR);
-# the stamp rebuilds it when PREFIX changes.
-$(BUILD)/app/paths.o: CPPFLAGS += -DCONVSTEP_DATADIR='"$(DATADIR)"'
-$(BUILD)/app/paths.o: $(BUILD)/.datadir
+$(BUILD)/tests/%.o: tests/%.c $(BUILD)/.flags | $(BUILD)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(SDL_APP_CFLAGS) -Itests -MMD -MP -c $< -o $@
+
+# The installed asset folder is compiled into app/scenes/paths.c
+# (CONVSTEP_DATADIR); the stamp rebuilds it when PREFIX changes.
+$(BUILD)/app/scenes/paths.o: ALL_CPPFLAGS += -DCONVSTEP_DATADIR='"$(DATADIR)"'
+$(BUILD)/app/scenes/paths.o: $(BUILD)/.datadir
 $(BUILD)/.datadir: FORCE
 	@mkdir -p $(BUILD) && echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' >$@
 FORCE:
@@ -81,10 +108,10 @@ $(BUILD)/libconvstep_app.a: $(APP_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/convstep: $(BUILD)/app/main.o $(BUILD)/libconvstep_app.a $(BUILD)/libconvstep_core.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(APP_LIBS) $(LDLIBS_CORE)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(APP_LIBS) $(LDLIBS_CORE)
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_SUPPORT_OBJ) $(BUILD)/libconvstep_app.a $(BUILD)/libconvstep_core.a
-	$(CC) $(LDFLAGS) -o $@ $^ -lcriterion $(APP_LIBS) $(LDLIBS_CORE)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcriterion $(APP_LIBS) $(LDLIBS_CORE)
 
 run: $(BUILD)/convstep
 	./$(BUILD)/convstep
@@ -95,7 +122,7 @@ test: test-deps $(BUILD)/convstep $(TEST_BIN)
 	@BUILD=$(BUILD) tests/run.sh
 
 sanitize:
-	$(MAKE) test BUILD=build-san OPT="-O1 -g -fno-omit-frame-pointer" \
+	$(MAKE) test BUILD=build-san CFLAGS="-O1 -g -fno-omit-frame-pointer" \
 	    EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" \
 	    EXTRA_LDFLAGS="-fsanitize=address,undefined"
 
@@ -112,10 +139,10 @@ FUZZ_CORE_OBJ := $(CORE_SRC:%.c=build-fuzz/%.o)
 
 build-fuzz/core/%.o: core/%.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+	$(FUZZ_CC) $(ALL_CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
 
 build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_CORE_OBJ)
-	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Icore -MMD -MP $< $(FUZZ_CORE_OBJ) -o $@ $(LDLIBS_CORE)
+	$(FUZZ_CC) $(ALL_CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Icore -MMD -MP $< $(FUZZ_CORE_OBJ) -o $@ $(LDLIBS_CORE)
 
 fuzz: test-deps $(FUZZ_BIN)
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_BIN)
@@ -144,4 +171,4 @@ update-goldens: $(TEST_BIN)
 clean:
 	rm -rf build build-san build-fuzz
 
--include $(CORE_OBJ:.o=.d) $(APP_OBJ:.o=.d) $(BUILD)/app/main.d $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.d)
+-include $(CORE_OBJ:.o=.d) $(APP_OBJ:.o=.d) $(BUILD)/app/main.d $(TEST_SUPPORT_OBJ:.o=.d) $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.d)

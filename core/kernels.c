@@ -143,11 +143,17 @@ static const char *const INIT_NAMES[] = {
 
 #define INIT_COUNT (sizeof INIT_NAMES / sizeof INIT_NAMES[0])
 
-void kernels_init(Tensor *w, InitKind kind, size_t groups, bool transposed, uint64_t seed)
+void kernels_fans(size_t dim0, size_t dim1, size_t kh, size_t kw, double *fan_in, double *fan_out)
 {
-    double field = (double)w->h * (double)w->w;
-    double fan_in = (double)w->c * field;
-    double fan_out = (double)w->n * field;
+    double field = (double)kh * (double)kw;
+    *fan_in = (double)dim1 * field;
+    *fan_out = (double)dim0 * field;
+}
+
+void kernels_init(Tensor *w, InitKind kind, uint64_t seed)
+{
+    double fan_in, fan_out;
+    kernels_fans(w->n, w->c, w->h, w->w, &fan_in, &fan_out);
     size_t count = tensor_count(w);
     Rng rng;
     rng_seed(&rng, seed);

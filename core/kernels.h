@@ -44,11 +44,17 @@ int kernels_preset_find(const char *name);
  * every (filter, channel) slice. The preset's natural size is used. */
 Status kernels_preset_weights(int index, size_t filters, size_t channels, Tensor *out, Error *err);
 
-/* Fills w (already shaped) with initialiser kind, deterministically from
- * seed, drawing the weights in C order. The fans come from w's shape as above,
- * exactly as PyTorch computes them; groups and transposed say what kind of
- * weights w holds and do not change the fans. */
-void kernels_init(Tensor *w, InitKind kind, size_t groups, bool transposed, uint64_t seed);
+/* The fans of a weight tensor shaped (dim0, dim1, kh, kw), as PyTorch's
+ * _calculate_fan_in_and_fan_out computes them: fan_in = dim1*kh*kw,
+ * fan_out = dim0*kh*kw. For Conv2d dim0 = out and dim1 = in/groups; for a
+ * transposed layer dim0 = in and dim1 = out/groups (the roles swap). */
+void kernels_fans(size_t dim0, size_t dim1, size_t kh, size_t kw, double *fan_in, double *fan_out);
+
+/* Fills w (already shaped, any layer kind) with initialiser kind,
+ * deterministically from seed, drawing the weights in C order. The fans
+ * come from w's shape (kernels_fans), exactly as PyTorch computes them, so
+ * grouped and transposed weights need nothing more. */
+void kernels_init(Tensor *w, InitKind kind, uint64_t seed);
 
 /* "uniform", "xavier-uniform", ...; parse returns false for unknown names. */
 const char *kernels_init_name(InitKind kind);

@@ -12,7 +12,7 @@
 
 #include "actions.h"
 #include "keys.h"
-#include "layout.h"
+#include "layer_layout.h"
 #include "npy.h"
 #include "rng.h"
 #include "stack.h"

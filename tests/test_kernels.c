@@ -209,13 +209,12 @@ static Moments moments_of(const Tensor *t)
 /* Draws kind into an (out, in, 3, 3) tensor and checks the moments against
  * PyTorch's formula: a uniform U(-b, b) has variance b^2/3 and stays inside
  * (-b, b), reaching near both ends; a normal N(0, s^2) has variance s^2. */
-static void check_init(InitKind kind, size_t out, size_t in, size_t groups, bool transposed, double fan_in,
-                       double fan_out)
+static void check_init(InitKind kind, size_t out, size_t in, double fan_in, double fan_out)
 {
     Tensor w;
     Error err;
     cr_assert_eq(tensor_init(&w, out, in, 3, 3, 4, &err), CS_OK);
-    kernels_init(&w, kind, groups, transposed, 2024);
+    kernels_init(&w, kind, 2024);
     Moments m = moments_of(&w);
     const char *name = kernels_init_name(kind);
     double bound = kind == INIT_UNIFORM ? 1.0 / sqrt(fan_in)
@@ -241,7 +240,7 @@ Test(kernels, initialisers_follow_torch_nn_init)
 {
     /* Conv2d(32, 64, 3): weight (64, 32, 3, 3), fan_in 32*9, fan_out 64*9. */
     for (InitKind k = INIT_UNIFORM; k <= INIT_HE_NORMAL; k++)
-        check_init(k, 64, 32, 1, false, 288, 576);
+        check_init(k, 64, 32, 288, 576);
 }
 
 Test(kernels, fans_come_from_the_weight_shape_as_in_torch)
@@ -251,9 +250,14 @@ Test(kernels, fans_come_from_the_weight_shape_as_in_torch)
      * ConvTranspose2d(1024, 8, 3, groups=2): weight (1024, 4, 3, 3), fan_in
      * 4*9 = 36, fan_out 1024*9 = 9216. */
     for (InitKind k = INIT_UNIFORM; k <= INIT_HE_NORMAL; k++) {
-        check_init(k, 1024, 2, 4, false, 18, 9216);
-        check_init(k, 1024, 4, 2, true, 36, 9216);
+        check_init(k, 1024, 2, 18, 9216);
+        check_init(k, 1024, 4, 36, 9216);
     }
+    double fan_in, fan_out;
+    kernels_fans(1024, 8 / 4, 3, 3, &fan_in, &fan_out);
+    cr_expect(fan_in == 18 && fan_out == 9216, "grouped conv fans %g, %g", fan_in, fan_out);
+    kernels_fans(1024, 8 / 2, 3, 3, &fan_in, &fan_out);
+    cr_expect(fan_in == 36 && fan_out == 9216, "grouped transposed fans %g, %g", fan_in, fan_out);
 }
 
 Test(kernels, initialisers_are_deterministic_from_the_seed)
@@ -263,11 +267,11 @@ Test(kernels, initialisers_are_deterministic_from_the_seed)
     cr_assert_eq(tensor_init(&a, 8, 3, 5, 5, 4, &err), CS_OK);
     cr_assert_eq(tensor_init(&b, 8, 3, 5, 5, 4, &err), CS_OK);
     for (InitKind k = INIT_UNIFORM; k <= INIT_HE_NORMAL; k++) {
-        kernels_init(&a, k, 1, false, 99);
-        kernels_init(&b, k, 1, false, 99);
+        kernels_init(&a, k, 99);
+        kernels_init(&b, k, 99);
         cr_expect_arr_eq(a.data, b.data, tensor_count(&a) * sizeof(float), "%s differs for one seed",
                          kernels_init_name(k));
-        kernels_init(&b, k, 1, false, 100);
+        kernels_init(&b, k, 100);
         cr_expect(memcmp(a.data, b.data, tensor_count(&a) * sizeof(float)) != 0, "%s ignores the seed",
                   kernels_init_name(k));
     }
@@ -277,7 +281,7 @@ Test(kernels, initialisers_are_deterministic_from_the_seed)
     rng_seed(&r, 99);
     double u = (double)(rng_next(&r) >> 40) / 16777216.0;
     double b99 = sqrt(6.0 / 75.0);
-    kernels_init(&a, INIT_HE_UNIFORM, 1, false, 99);
+    kernels_init(&a, INIT_HE_UNIFORM, 99);
     cr_expect_float_eq(a.data[0], -b99 + 2 * b99 * u, 1e-6);
     tensor_free(&a);
     tensor_free(&b);

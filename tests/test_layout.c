@@ -3,7 +3,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "layout.h"
+#include "layer_layout.h"
 #include "scene.h"
 #include "view.h"
 

@@ -20,10 +20,10 @@
 
 #include <SDL.h>
 
-#include "draw.h"
+#include "layer_draw.h"
 #include "export.h"
 #include "keys.h"
-#include "layout.h"
+#include "layer_layout.h"
 #include "stack_actions.h"
 #include "stack_layout.h"
 #include "text.h"

@@ -6,7 +6,7 @@
 
 #include <SDL.h>
 
-#include "layout.h"
+#include "layer_layout.h"
 #include "theme.h"
 
 /* Fills rc with c (blended by c's alpha); an empty rc draws nothing.

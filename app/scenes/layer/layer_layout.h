@@ -15,8 +15,8 @@
  *   status line
  * When an input's cells are too small for numbers, each channel grid is a
  * picture and `inset` holds a magnified, numbered view around the window. */
-#ifndef CONVSTEP_LAYOUT_H
-#define CONVSTEP_LAYOUT_H
+#ifndef CONVSTEP_LAYER_LAYOUT_H
+#define CONVSTEP_LAYER_LAYOUT_H
 
 #include <stdbool.h>
 

@@ -60,6 +60,7 @@ void stack_action_step_end(App *app, int arg)
 
 void stack_action_play_toggle(App *app, int arg)
 {
+    (void)arg;
     View *v = &app->view;
     StackScene *s = stack_of(app);
     if (v->playing) {
@@ -208,6 +209,7 @@ static bool need_stack(App *app, const char *what)
 
 void action_stack_table(App *app, int arg)
 {
+    (void)arg;
     if (!need_stack(app, "the table"))
         return;
     StackScene *s = stack_of(app);

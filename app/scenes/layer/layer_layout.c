@@ -4,7 +4,7 @@
  * 1280x720 enlarged, and the grids then take what room is left: cells are
  * as large as the width and height allow, capped so tiny inputs do not
  * become giant tiles. */
-#include "layout.h"
+#include "layer_layout.h"
 #include "stack_layout.h"
 
 #include <math.h>

@@ -3,8 +3,8 @@
  * it, so an exported frame is the frame the window shows. Every number comes
  * from the scene's stepper (its trace, finished output cells and inputs);
  * the layout comes from layout_compute. */
-#ifndef CONVSTEP_DRAW_H
-#define CONVSTEP_DRAW_H
+#ifndef CONVSTEP_LAYER_DRAW_H
+#define CONVSTEP_LAYER_DRAW_H
 
 #include <SDL.h>
 

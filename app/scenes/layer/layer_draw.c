@@ -10,7 +10,7 @@
  * current step, the finished output cells (stepper_cell_done), or the input
  * and weight tensors the stepper reads. Geometry alone (which rows a window
  * reaches, where a padded value comes from) is worked out here. */
-#include "draw.h"
+#include "layer_draw.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "keys.h"
-#include "layout.h"
+#include "layer_layout.h"
 #include "paint.h"
 #include "stack_draw.h"
 #include "theme.h"

@@ -205,7 +205,7 @@ static Status build_random_weights(size_t filters, size_t channels, int kh, int 
 {
     Status st = tensor_init(w, filters, channels, (size_t)kh, (size_t)kw, 4, err);
     if (st == CS_OK)
-        kernels_init(w, kind, 1, false, seed);
+        kernels_init(w, kind, seed);
     return st;
 }
 

@@ -8,7 +8,7 @@
 #include <SDL.h>
 
 #include "bench.h"
-#include "draw.h"
+#include "layer_draw.h"
 #include "frame_memory.h"
 
 struct Render {

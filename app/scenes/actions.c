@@ -369,6 +369,7 @@ static void draw_weights(App *app, InitKind kind, uint64_t seed)
 
 void action_random_weights(App *app, int arg)
 {
+    (void)arg;
     if (!need_conv(app, "random weights"))
         return;
     const Scene *s = app->scene;
@@ -404,6 +405,7 @@ void action_layer_kind(App *app, int arg)
 
 void action_ceil_mode(App *app, int arg)
 {
+    (void)arg;
     if (!is_pool(app)) {
         view_set_status(&app->view, true, "ceil mode applies to pooling (o switches the layer)");
         return;
@@ -433,6 +435,7 @@ void action_activation(App *app, int arg)
 
 void action_theme(App *app, int arg)
 {
+    (void)arg;
     View *v = &app->view;
     v->theme = v->theme == THEME_DARK ? THEME_LIGHT : THEME_DARK;
     view_set_status(v, false, "%s theme", theme_name(v->theme));
@@ -452,16 +455,19 @@ void action_scale(App *app, int arg)
 
 void action_fullscreen(App *app, int arg)
 {
+    (void)arg;
     app->fullscreen = !app->fullscreen;
 }
 
 void action_help(App *app, int arg)
 {
+    (void)arg;
     app->view.show_help = !app->view.show_help;
 }
 
 void action_escape(App *app, int arg)
 {
+    (void)arg;
     View *v = &app->view;
     if (in_stack(app) && stack_action_escape(app))
         return;
@@ -480,16 +486,19 @@ void action_escape(App *app, int arg)
 
 void action_quit(App *app, int arg)
 {
+    (void)arg;
     app->quit = true;
 }
 
 void action_save_png(App *app, int arg)
 {
+    (void)arg;
     app->save_png = true;
 }
 
 void action_export_gif(App *app, int arg)
 {
+    (void)arg;
     app->export_gif = true;
 }
 
@@ -581,6 +590,7 @@ void action_edit_type(App *app, const char *text)
 
 void action_edit_erase(App *app, int arg)
 {
+    (void)arg;
     char *t = app->view.edit_text;
     size_t n = strlen(t);
     /* Drop UTF-8 continuation bytes with their lead byte. */
@@ -593,6 +603,7 @@ void action_edit_erase(App *app, int arg)
 
 void action_edit_commit(App *app, int arg)
 {
+    (void)arg;
     View *v = &app->view;
     if (v->edit.kind == TARGET_NONE)
         return;

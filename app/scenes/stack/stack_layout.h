@@ -23,7 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "layout.h"
+#include "layer_layout.h"
 #include "stack.h"
 
 #define STACK_MAX_SLICES 8      /* channel slices drawn behind a map */
