@@ -12,11 +12,13 @@
 
 #include "actions.h"
 #include "keys.h"
+#include "layer_actions.h"
 #include "layer_layout.h"
 #include "npy.h"
 #include "rng.h"
 #include "stack.h"
 #include "stack_actions.h"
+#include "stack_kind.h"
 
 /* ---- fixtures ---- */
 
@@ -733,7 +735,7 @@ Test(actions, the_layer_stack_scene_takes_over_stepping_and_files)
     action_step(&a, 2);
     size_t single = index_of(&a);
     action_lesson(&a, +1);
-    cr_assert_not_null(a.scene->stack, "%s", a.view.status);
+    cr_assert_not_null(stack_model(a.scene), "%s", a.view.status);
     action_step_end(&a, -1);
     cr_assert_eq(scene_step_index(a.scene), 0);
     action_step(&a, +1);
@@ -756,7 +758,7 @@ Test(actions, the_layer_stack_scene_takes_over_stepping_and_files)
     write_file(path, spec, sizeof spec - 1);
     App b = app_new();
     action_open(&b, path);
-    cr_assert_not_null(b.scene->stack, "a .txt file is a layer spec: %s", b.view.status);
+    cr_assert_not_null(stack_model(b.scene), "a .txt file is a layer spec: %s", b.view.status);
     cr_assert_eq(scene_step_count(b.scene), 3, "the input, Conv2d (its ReLU folded in), MaxPool2d");
     app_free(&b);
     remove(path);
@@ -781,8 +783,8 @@ Test(actions, an_input_the_stack_cannot_take_keeps_input_and_stack)
     write_npy_grey(large_path, 12, 10);
     App a = app_new();
     action_open(&a, spec_path);
-    cr_assert_not_null(a.scene->stack, "%s", a.view.status);
-    const StackScene *before = a.scene->stack;
+    cr_assert_not_null(stack_model(a.scene), "%s", a.view.status);
+    const StackScene *before = stack_model(a.scene);
     size_t in_h = a.scene->input.h, in_w = a.scene->input.w;
     char name[sizeof a.scene->input_name];
     snprintf(name, sizeof name, "%s", a.scene->input_name);
@@ -791,7 +793,7 @@ Test(actions, an_input_the_stack_cannot_take_keeps_input_and_stack)
     cr_assert(a.view.status_error, "refused: %s", a.view.status);
     cr_assert_not_null(strstr(a.view.status, "small.npy"), "names the file: %s", a.view.status);
     cr_assert_not_null(strstr(a.view.status, "layer 2"), "names the layer: %s", a.view.status);
-    cr_assert_eq(a.scene->stack, before, "the stack stays");
+    cr_assert_eq(stack_model(a.scene), before, "the stack stays");
     cr_assert_eq(a.scene->input.h, in_h, "the input stays");
     cr_assert_eq(a.scene->input.w, in_w);
     cr_assert_str_eq(a.scene->input_name, name);
@@ -800,9 +802,9 @@ Test(actions, an_input_the_stack_cannot_take_keeps_input_and_stack)
     cr_assert_not(a.view.status_error, "%s", a.view.status);
     cr_assert_eq(a.scene->input.h, 12);
     cr_assert_eq(a.scene->input.w, 10);
-    cr_assert_eq(a.scene->stack->panes[0].stages[0].h, 12, "the stack starts from the new input");
-    cr_assert_eq(a.scene->stack->panes[0].stages[2].h, 4, "12 - 4 - 4");
-    cr_assert_eq(a.scene->stack->panes[0].stages[2].w, 2, "10 - 4 - 4");
+    cr_assert_eq(stack_model(a.scene)->panes[0].stages[0].h, 12, "the stack starts from the new input");
+    cr_assert_eq(stack_model(a.scene)->panes[0].stages[2].h, 4, "12 - 4 - 4");
+    cr_assert_eq(stack_model(a.scene)->panes[0].stages[2].w, 2, "10 - 4 - 4");
     app_free(&a);
     remove(spec_path);
     remove(small_path);

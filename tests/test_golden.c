@@ -21,7 +21,7 @@
 
 #include "render.h"
 #include "scene.h"
-#include "stack.h"
+#include "stack_kind.h"
 #include "view.h"
 
 #define GOLDEN_W 960
@@ -84,13 +84,14 @@ static unsigned char *render_case(const GoldenCase *c)
     cr_assert_eq(scene_create(&o, &s, &err), CS_OK, "%s: %s", c->name, err.message);
     size_t count = scene_step_count(s);
     scene_seek(s, c->step >= 0 ? (size_t)c->step : count - (size_t)(-c->step));
-    if (c->click[0] || c->click[1] || c->click[2])
-        cr_assert(stack_select(s->stack, 0, c->click[0], c->click[1], c->click[2]), "%s: the clicked cell is shown",
-                  c->name);
-    if (s->stack)
-        s->stack->show_table = c->table;
     View v;
     view_init(&v, &o);
+    if (c->click[0] || c->click[1] || c->click[2]) {
+        StackCell cell = {0, c->click[0], c->click[1], c->click[2]};
+        cr_assert(stack_cell_shown(stack_model(s), cell), "%s: the clicked cell is shown", c->name);
+        v.selected = (Target){.kind = TARGET_STACK_CELL, .c = cell.stage, .y = cell.y, .x = cell.x};
+    }
+    v.show_table = c->table;
     Render *r;
     cr_assert_eq(render_open(&r, &o, GOLDEN_W, GOLDEN_H, &err), CS_OK, "%s", err.message);
     const uint32_t *px;

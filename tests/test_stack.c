@@ -13,7 +13,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "actions.h"
 #include "stack.h"
+#include "stack_kind.h"
 #include "support_tmp.h"
 
 TestSuite(stack, .init = tmp_dir_create, .fini = tmp_dir_remove);
@@ -93,12 +95,39 @@ static void expect_fields(const StackScene *s, StackCell f, const Lit *want, siz
 /* Clicks (stage, y, x) of pane 0 and checks the lit ranges it gives. */
 static void expect_click(StackScene *s, int stage, int y, int x, const Lit *want, size_t n)
 {
-    cr_assert(stack_select(s, 0, stage, y, x), "click stage %d (%d, %d)", stage, y, x);
-    StackCell f = stack_focus(s, 0);
+    StackCell c = {0, stage, y, x};
+    cr_assert(stack_cell_shown(s, c), "click stage %d (%d, %d)", stage, y, x);
+    StackCell f = stack_focus(s, 0, c);
     cr_expect(f.pane == 0 && f.stage == stage && f.y == y && f.x == x, "the click is the focus");
     expect_fields(s, f, want, n);
-    cr_assert(stack_select(s, 0, stage, y, x), "click again");
-    cr_expect_eq(s->selected.pane, -1, "a second click clears");
+}
+
+/* The window's state on the stack spec on an h x w input. */
+static App stack_app(const char *spec, int h, int w)
+{
+    SceneOptions o;
+    scene_options_init(&o);
+    o.layers = spec;
+    o.size_h = h;
+    o.size_w = w;
+    App a;
+    memset(&a, 0, sizeof a);
+    Error err = {0};
+    cr_assert_eq(scene_create(&o, &a.scene, &err), CS_OK, "%s: %s", spec, err.message);
+    view_init(&a.view, &o);
+    return a;
+}
+
+static Target stack_cell(int pane, int stage, int y, int x)
+{
+    return (Target){.kind = TARGET_STACK_CELL, .f = pane, .c = stage, .y = y, .x = x};
+}
+
+/* The view's selection is (stage, y, x) of pane 0. */
+static bool selected_is(const App *a, int stage, int y, int x)
+{
+    const Target *t = &a->view.selected;
+    return t->kind == TARGET_STACK_CELL && t->f == 0 && t->c == stage && t->y == y && t->x == x;
 }
 
 static void expect_stage(const StackStage *g, size_t h, size_t w, size_t c, const char *what)
@@ -366,68 +395,75 @@ Test(stack, activations_and_batchnorm_fold_into_the_stage_before)
 Test(stack, select_refuses_cells_not_shown)
 {
     /* 7x9 -> 5x7 -> 3x5 */
-    StackScene *s = layers_scene("Conv2d(1, 1, 3), Conv2d(1, 1, 3)", 7, 9);
+    App a = stack_app("Conv2d(1, 1, 3), Conv2d(1, 1, 3)", 7, 9);
+    StackScene *s = stack_model(a.scene);
+    cr_assert(s);
     expect_stage(&s->panes[0].stages[2], 3, 5, 1, "stage 2");
-    cr_expect_eq(s->selected.pane, -1, "nothing selected at first");
+    cr_expect_eq(a.view.selected.kind, TARGET_NONE, "nothing selected at first");
     /* outside the 3x5 map, on a stage or pane that does not exist */
-    cr_expect_not(stack_select(s, 0, 2, 3, 0));
-    cr_expect_not(stack_select(s, 0, 2, 0, 5));
-    cr_expect_not(stack_select(s, 0, 2, -1, 0));
-    cr_expect_not(stack_select(s, 0, 2, 0, -1));
-    cr_expect_not(stack_select(s, 0, 3, 0, 0));
-    cr_expect_not(stack_select(s, 0, -1, 0, 0));
-    cr_expect_not(stack_select(s, 1, 0, 0, 0));
-    cr_expect_not(stack_select(s, -1, 0, 0, 0));
-    cr_expect_eq(s->selected.pane, -1, "refusals leave no selection");
+    static const StackCell outside[] = {{0, 2, 3, 0}, {0, 2, 0, 5}, {0, 2, -1, 0}, {0, 2, 0, -1},
+                                        {0, 3, 0, 0}, {0, -1, 0, 0}, {1, 0, 0, 0}, {-1, 0, 0, 0}};
+    for (size_t i = 0; i < sizeof outside / sizeof outside[0]; i++) {
+        StackCell c = outside[i];
+        cr_expect_not(stack_cell_shown(s, c), "cell %zu is not shown", i);
+        action_click(&a, stack_cell(c.pane, c.stage, c.y, c.x));
+        cr_expect_eq(a.view.selected.kind, TARGET_NONE, "refusals leave no selection");
+    }
 
-    /* the last cell of the map is fine; a refusal keeps it */
-    cr_expect(stack_select(s, 0, 2, 2, 4));
-    cr_expect_not(stack_select(s, 0, 2, 3, 4));
-    cr_expect(s->selected.pane == 0 && s->selected.stage == 2 && s->selected.y == 2 &&
-              s->selected.x == 4);
+    /* the last cell of the map is fine; a click elsewhere clears it */
+    action_click(&a, stack_cell(0, 2, 2, 4));
+    cr_expect(selected_is(&a, 2, 2, 4));
+    action_click(&a, stack_cell(0, 2, 3, 4));
+    cr_expect_eq(a.view.selected.kind, TARGET_NONE);
     /* clicking another cell moves the selection; clicking it again clears */
-    cr_expect(stack_select(s, 0, 1, 0, 6));
-    cr_expect(s->selected.stage == 1 && s->selected.y == 0 && s->selected.x == 6);
-    cr_expect(stack_select(s, 0, 1, 0, 6));
-    cr_expect_eq(s->selected.pane, -1);
+    action_click(&a, stack_cell(0, 2, 2, 4));
+    action_click(&a, stack_cell(0, 1, 0, 6));
+    cr_expect(selected_is(&a, 1, 0, 6));
+    action_click(&a, stack_cell(0, 1, 0, 6));
+    cr_expect_eq(a.view.selected.kind, TARGET_NONE);
 
     /* at step 1 stage 2 is not shown: refused; stage 1 is */
-    stack_seek(s, 1);
+    action_step(&a, -1);
     cr_expect_eq(stack_step_index(s), 1);
     cr_expect_eq(stack_current(s, 0), 1);
-    cr_expect_not(stack_select(s, 0, 2, 1, 1));
-    cr_expect(stack_select(s, 0, 1, 4, 6));
-    stack_destroy(s);
+    cr_expect_not(stack_cell_shown(s, (StackCell){0, 2, 1, 1}));
+    action_click(&a, stack_cell(0, 2, 1, 1));
+    cr_expect_eq(a.view.selected.kind, TARGET_NONE);
+    action_click(&a, stack_cell(0, 1, 4, 6));
+    cr_expect(selected_is(&a, 1, 4, 6));
+    scene_destroy(a.scene);
 }
 
 Test(stack, seek_drops_a_selection_no_longer_shown)
 {
-    StackScene *s = layers_scene("Conv2d(1, 1, 3), Conv2d(1, 1, 3)", 7, 7);
+    App a = stack_app("Conv2d(1, 1, 3), Conv2d(1, 1, 3)", 7, 7);
+    StackScene *s = stack_model(a.scene);
     cr_expect_eq(stack_step_count(s), 3);
     /* a selection on stage 1 survives going back to step 1, not to step 0 */
-    cr_assert(stack_select(s, 0, 1, 2, 3));
-    stack_seek(s, 1);
-    cr_expect(s->selected.pane == 0 && s->selected.stage == 1);
-    stack_seek(s, 0);
-    cr_expect_eq(s->selected.pane, -1);
+    action_click(&a, stack_cell(0, 1, 2, 3));
+    action_step(&a, -1);
+    cr_expect(selected_is(&a, 1, 2, 3));
+    action_step(&a, -1);
+    cr_expect_eq(a.view.selected.kind, TARGET_NONE);
     /* a selection on stage 2 is gone at step 1, and stays gone back at step 2 */
-    stack_seek(s, 2);
-    cr_assert(stack_select(s, 0, 2, 0, 0));
-    stack_seek(s, 1);
-    cr_expect_eq(s->selected.pane, -1);
-    stack_seek(s, 2);
-    cr_expect_eq(s->selected.pane, -1);
+    action_step_end(&a, +1);
+    action_click(&a, stack_cell(0, 2, 0, 0));
+    cr_expect(selected_is(&a, 2, 0, 0));
+    action_step(&a, -1);
+    cr_expect_eq(a.view.selected.kind, TARGET_NONE);
+    action_step(&a, +1);
+    cr_expect_eq(a.view.selected.kind, TARGET_NONE);
     /* seeking past the end stops at the last step */
     stack_seek(s, 99);
     cr_expect_eq(stack_step_index(s), 2);
-    stack_destroy(s);
+    scene_destroy(a.scene);
 }
 
 Test(stack, focus_defaults_to_the_centre_of_the_newest_stage)
 {
     /* 7x9 -> 5x7 -> 3x5: centres (1, 2), (2, 3), (3, 4) */
     StackScene *s = layers_scene("Conv2d(1, 1, 3), Conv2d(1, 1, 3)", 7, 9);
-    StackCell f = stack_focus(s, 0);
+    StackCell f = stack_focus(s, 0, (StackCell){-1, 0, 0, 0});
     cr_expect(f.pane == 0 && f.stage == 2 && f.y == 1 && f.x == 2, "got stage %d (%d, %d)",
               f.stage, f.y, f.x);
     /* its field: rows 1..3 then 1..5, cols 2..4 then 2..6 */
@@ -435,21 +471,23 @@ Test(stack, focus_defaults_to_the_centre_of_the_newest_stage)
     expect_fields(s, f, centre, 3);
 
     stack_seek(s, 1);
-    f = stack_focus(s, 0);
+    f = stack_focus(s, 0, (StackCell){-1, 0, 0, 0});
     cr_expect(f.stage == 1 && f.y == 2 && f.x == 3, "got stage %d (%d, %d)", f.stage, f.y, f.x);
     /* only stages 0..1 are lit: rows 2..4, cols 3..5 */
     static const Lit step1[] = {{2, 4, 3, 5}, {2, 2, 3, 3}};
     expect_fields(s, f, step1, 2);
 
     stack_seek(s, 0);
-    f = stack_focus(s, 0);
+    f = stack_focus(s, 0, (StackCell){-1, 0, 0, 0});
     cr_expect(f.stage == 0 && f.y == 3 && f.x == 4, "got stage %d (%d, %d)", f.stage, f.y, f.x);
 
     /* a selected cell is the focus instead */
     stack_seek(s, 2);
-    cr_assert(stack_select(s, 0, 1, 0, 0));
-    f = stack_focus(s, 0);
+    f = stack_focus(s, 0, (StackCell){0, 1, 0, 0});
     cr_expect(f.stage == 1 && f.y == 0 && f.x == 0);
+    /* one in another pane is not */
+    f = stack_focus(s, 0, (StackCell){1, 1, 0, 0});
+    cr_expect(f.stage == 2);
     stack_destroy(s);
 }
 
@@ -475,7 +513,7 @@ Test(stack, lesson_199_to_1)
 
     /* at the end the focus is the single output, and its field is the whole input */
     stack_seek(s, 99);
-    StackCell f = stack_focus(s, 0);
+    StackCell f = stack_focus(s, 0, (StackCell){-1, 0, 0, 0});
     cr_expect(f.stage == 99 && f.y == 0 && f.x == 0);
     static CellRange got[100][2];
     stack_fields(s, 0, f, got);
@@ -526,7 +564,7 @@ Test(stack, lesson_alexnet)
        conv 5 p2: 0..22; pool 3 s2: 0..46; conv 11 s4 p2: 0*4-2 .. 46*4-2+10 =
        -2..192, 195 pixels */
     stack_seek(s, 8);
-    StackCell f = stack_focus(s, 0);
+    StackCell f = stack_focus(s, 0, (StackCell){-1, 0, 0, 0});
     cr_expect(f.stage == 8 && f.y == 2 && f.x == 2);
     static const Lit centre[] = {{-2, 192, -2, 192}, {0, 46, 0, 46}, {0, 22, 0, 22},
                                  {2, 20, 2, 20},     {1, 9, 1, 9},   {2, 8, 2, 8},
@@ -587,11 +625,11 @@ Test(stack, lesson_why_3x3_panes_grow_together)
     cr_expect_eq(stack_current(s, 0), 2);
     cr_expect_eq(stack_current(s, 1), 1);
     cr_expect_eq(stack_current(s, 2), 2);
-    cr_expect_not(stack_select(s, 1, 2, 0, 0));
-    cr_expect_not(stack_select(s, 2, 3, 0, 0));
+    cr_expect_not(stack_cell_shown(s, (StackCell){1, 2, 0, 0}));
+    cr_expect_not(stack_cell_shown(s, (StackCell){2, 3, 0, 0}));
     /* pane 2's focus is the centre of its 3x3 stage 2: (1, 1), reading rows 1..3
        of stage 1 and 1..5 of the 7x7 input */
-    StackCell f = stack_focus(s, 2);
+    StackCell f = stack_focus(s, 2, (StackCell){-1, 0, 0, 0});
     cr_expect(f.pane == 2 && f.stage == 2 && f.y == 1 && f.x == 1);
     CellRange got[4][2];
     stack_fields(s, 2, f, got);
@@ -602,7 +640,7 @@ Test(stack, lesson_why_3x3_panes_grow_together)
     /* at the end every pane's single output sees its whole input: 5x5 or 7x7 */
     stack_seek(s, 3);
     for (int p = 0; p < 4; p++) {
-        f = stack_focus(s, p);
+        f = stack_focus(s, p, (StackCell){-1, 0, 0, 0});
         stack_fields(s, p, f, got);
         cr_expect(got[0][0].lo == 0 && got[0][0].hi == side[p] - 1 && got[0][1].lo == 0 &&
                       got[0][1].hi == side[p] - 1,

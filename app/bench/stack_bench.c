@@ -10,7 +10,7 @@
 #include "bench.h"
 #include "render.h"
 #include "scene.h"
-#include "stack.h"
+#include "stack_kind.h"
 #include "view.h"
 
 /* The stack: a 3x64x64 input, Conv2d(3, 16, 3, padding=1) and ReLU, then
@@ -61,20 +61,22 @@ Status bench_stack_frame_ms(double *value, Error *err)
     Scene *s = NULL;
     Render *r = NULL;
     Status st = scene_create(&o, &s, err);
-    if (st == CS_OK && !s->stack)
+    if (st == CS_OK && !stack_model(s))
         st = error_set(err, CS_ERR_FORMAT, "stack_frame_ms: the scene has no layer stack");
     if (st == CS_OK)
         st = render_open(&r, &o, STACK_BENCH_W, STACK_BENCH_H, err);
-    if (st == CS_OK) {
-        StackScene *stack = s->stack;
-        int middle = (int)(stack->panes[0].n_stages / 2);
-        const StackStage *g = &stack->panes[0].stages[middle];
-        if (stack->panes[0].n_stages != STACK_BENCH_CONVS + 1 ||
-            !stack_select(stack, 0, middle, (int)g->h / 2, (int)g->w / 2))
-            st = error_set(err, CS_ERR_FORMAT, "stack_frame_ms: the stack is not the one meant");
-    }
     View v;
     view_init(&v, &o);
+    if (st == CS_OK) {
+        /* a clicked cell in the middle of the stack */
+        StackScene *stack = stack_model(s);
+        int middle = (int)(stack->panes[0].n_stages / 2);
+        const StackStage *g = &stack->panes[0].stages[middle];
+        StackCell c = {0, middle, (int)g->h / 2, (int)g->w / 2};
+        if (stack->panes[0].n_stages != STACK_BENCH_CONVS + 1 || !stack_cell_shown(stack, c))
+            st = error_set(err, CS_ERR_FORMAT, "stack_frame_ms: the stack is not the one meant");
+        v.selected = (Target){.kind = TARGET_STACK_CELL, .f = c.pane, .c = c.stage, .y = c.y, .x = c.x};
+    }
     const uint32_t *px;
     double ms[STACK_BENCH_FRAMES];
     for (int i = -STACK_BENCH_WARMUP; i < STACK_BENCH_FRAMES && st == CS_OK; i++) {

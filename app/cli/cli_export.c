@@ -222,8 +222,8 @@ static int make_job(const ExportText *t, const Scene *s, ExportJob *job)
 
     const Stepper *st = s->stepper;
     size_t count = scene_step_count(s);
-    if (t->at && s->stack)
-        return cli_fail(1, "--at %s: the layer-stack scene's steps are layers added; use --from N", t->at);
+    if (t->at && s->scene_kind->at_refusal)
+        return cli_fail(1, "--at %s: %s", t->at, s->scene_kind->at_refusal);
     if (t->at) {
         int row, col;
         long f = 0;

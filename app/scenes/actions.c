@@ -1,210 +1,100 @@
-/* actions.c: what keys and clicks do to the App (see actions.h).
- *
- * Reading order: small helpers (status line, moving the stepper, cycling a
- * value), then stepping and playback, the layer's settings, presentation,
- * the mouse, typing a weight, files. Every change to the scene goes through
- * scene.h's scene_set_*, which either succeeds or leaves the scene intact;
- * settings() below turns its result into the status line. In the
- * layer-stack scene (issue 5) stepping, playback, clicks, Escape and files
- * go to stack_actions.c instead; the window keeps the other keys away. */
+/* actions.c: what keys and clicks do to the App in every scene kind (see
+ * actions.h). Reading order: helpers (moving through the steps, the view
+ * after a change), stepping and playback, presentation, the mouse, typing a
+ * weight, files. Where kinds differ, the shown kind's table (kind.h)
+ * decides; the actions only one kind has are in its folder. */
+#include "actions.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "actions.h"
-#include "stack.h"
-#include "stack_actions.h"
+#include "kinds.h"
 
 /* Playback speeds in steps per second, slowest first. */
 static const float speed_ladder[] = {0.5f, 1.0f,   2.0f,   4.0f,   8.0f,   15.0f,
                                      30.0f, 60.0f, 120.0f, 240.0f, 480.0f, 960.0f};
 #define SPEED_COUNT ((int)(sizeof speed_ladder / sizeof speed_ladder[0]))
 
-#define STRIDE_MAX 4
-#define DILATION_MAX 3
-#define KERNEL_MAX 7
 #define SCALE_STEP 1.25f
-
-static const char *const granularity_names[] = {
-    "position (one step per output cell)",
-    "channel (one step per input channel)",
-    "term (one step per multiply)",
-};
 
 /* ---- helpers ---- */
 
-/* Wraps cur + dir into lo..hi (a value outside the range restarts it). */
-static int cycle_int(int cur, int dir, int lo, int hi)
+static const SceneKind *kind_of(const App *app)
 {
-    int n = cur + (dir < 0 ? -1 : 1);
-    if (n > hi)
-        return cur > hi ? hi : lo;
-    if (n < lo)
-        return hi;
-    return n;
+    return app->scene->scene_kind;
 }
 
-static bool in_stack(const App *app)
+/* Drops the selection and the hover when the steps moved past their cells
+ * (a layer-stack stage no longer shown). */
+static void drop_stale_targets(App *app)
 {
-    return app->scene->stack != NULL;
+    View *v = &app->view;
+    const SceneKind *kind = kind_of(app);
+    if (v->selected.kind != TARGET_NONE && !kind->selection_valid(app->scene, &v->selected))
+        v->selected.kind = TARGET_NONE;
+    if (v->hover.kind != TARGET_NONE && !kind->selection_valid(app->scene, &v->hover))
+        v->hover.kind = TARGET_NONE;
 }
 
-static Stepper *stepper_of(App *app)
+void actions_seek(App *app, long long index)
 {
-    return app->scene->stepper;
+    long long last = (long long)scene_step_count(app->scene) - 1;
+    app->view.playing = false;
+    scene_seek(app->scene, (size_t)(index < 0 ? 0 : index > last ? last : index));
+    drop_stale_targets(app);
 }
 
-/* Moves to step index (clamped to the first and last step) and pauses. */
-static void seek_clamped(App *app, long long index)
-{
-    Stepper *st = stepper_of(app);
-    long long last = (long long)stepper_count(st) - 1;
-    if (index < 0)
-        index = 0;
-    if (index > last)
-        index = last;
-    stepper_seek(st, (size_t)index);
-}
-
-/* Whether t names a cell that exists in the scene (layout_hit only gives
- * such targets; the check keeps a stale or made-up target harmless). */
-static bool target_valid(const Scene *s, const Target *t)
-{
-    size_t oh, ow, maps;
-    stepper_output_size(s->stepper, &oh, &ow, &maps);
-    Pad4 pad = stepper_padding(s->stepper);
-    bool conv = s->kind != LAYER_POOL;
-    switch (t->kind) {
-    case TARGET_INPUT:
-        return t->c >= 0 && (size_t)t->c < s->input.c && t->y >= -pad.top &&
-               t->y < (int)s->input.h + pad.bottom && t->x >= -pad.left &&
-               t->x < (int)s->input.w + pad.right;
-    case TARGET_OUTPUT:
-        return t->f >= 0 && (size_t)t->f < maps && t->y >= 0 && (size_t)t->y < oh && t->x >= 0 &&
-               (size_t)t->x < ow;
-    case TARGET_WEIGHT:
-        return conv && t->f >= 0 && (size_t)t->f < s->weights.n && t->c >= 0 &&
-               (size_t)t->c < s->weights.c && t->y >= 0 && (size_t)t->y < s->weights.h &&
-               t->x >= 0 && (size_t)t->x < s->weights.w;
-    case TARGET_BIAS:
-        return conv && t->f >= 0 && (size_t)t->f < s->weights.n;
-    case TARGET_STACK_CELL:     /* the layer-stack scene checks its own (stack_actions.c) */
-        return false;
-    case TARGET_TIMELINE:
-    case TARGET_NONE:
-        return true;
-    }
-    return false;
-}
-
-/* The selection and the weight edit refer to the old scene's cells: drop
- * the edit, and the selection when its cell no longer exists. */
-static void after_scene_change(App *app)
+void actions_after_change(App *app)
 {
     View *v = &app->view;
     v->edit.kind = TARGET_NONE;
     v->edit_text[0] = '\0';
     v->hover.kind = TARGET_NONE;
-    if (!target_valid(app->scene, &v->selected))
+    if (v->selected.kind != TARGET_NONE && !kind_of(app)->selection_valid(app->scene, &v->selected))
         v->selected.kind = TARGET_NONE;
-}
-
-/* The result of a scene_set_* call on the status line: the scene's message
- * in the error colour, or "WHAT -> output OHxOW". */
-static void settings(App *app, Status st, const Error *err, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void settings(App *app, Status st, const Error *err, const char *fmt, ...)
-{
-    if (st != CS_OK) {
-        view_set_status(&app->view, true, "%s", err->message);
-        return;
-    }
-    after_scene_change(app);
-    char what[160];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
-    va_end(ap);
-    size_t oh, ow, maps;
-    stepper_output_size(stepper_of(app), &oh, &ow, &maps);
-    view_set_status(&app->view, false, "%s -> output %zux%zu", what, oh, ow);
-}
-
-static bool is_pool(const App *app)
-{
-    return app->scene->kind == LAYER_POOL;
-}
-
-/* Refuses a convolution-only setting in the pooling scene. */
-static bool need_conv(App *app, const char *what)
-{
-    if (!is_pool(app))
-        return true;
-    view_set_status(&app->view, true, "%s applies to convolution (o switches the layer)", what);
-    return false;
 }
 
 /* ---- stepping and playback ---- */
 
 void action_step(App *app, int arg)
 {
-    if (in_stack(app)) {
-        stack_action_step(app, arg);
-        return;
-    }
-    app->view.playing = false;
-    Stepper *st = stepper_of(app);
-    size_t index = stepper_index(st);
-    if (arg > 0 && index + 1 >= stepper_count(st))
-        view_set_status(&app->view, false, "last step (Home goes back to the first)");
-    else if (arg < 0 && index == 0)
-        view_set_status(&app->view, false, "first step");
-    seek_clamped(app, (long long)index + arg);
+    size_t index = scene_step_index(app->scene), count = scene_step_count(app->scene);
+    StepMoment m = arg > 0 && index + 1 >= count ? STEP_AT_LAST : arg < 0 && index == 0 ? STEP_AT_FIRST : STEP_MOVED;
+    actions_seek(app, (long long)index + arg);
+    kind_of(app)->say_step(app, m);
 }
 
 void action_step_row(App *app, int arg)
 {
-    if (in_stack(app)) {
-        stack_action_step(app, arg);
-        return;
-    }
-    Stepper *st = stepper_of(app);
-    size_t oh, ow, maps;
-    stepper_output_size(st, &oh, &ow, &maps);
-    long long row = (long long)(ow * maps * stepper_steps_per_position(st));
-    app->view.playing = false;
-    seek_clamped(app, (long long)stepper_index(st) + (arg < 0 ? -row : row));
+    long long row = (long long)kind_of(app)->row_steps(app->scene);
+    actions_seek(app, (long long)scene_step_index(app->scene) + (arg < 0 ? -row : row));
+    kind_of(app)->say_step(app, STEP_MOVED);
 }
 
 void action_step_end(App *app, int arg)
 {
-    if (in_stack(app)) {
-        stack_action_step_end(app, arg);
-        return;
-    }
-    app->view.playing = false;
-    seek_clamped(app, arg < 0 ? 0 : (long long)stepper_count(stepper_of(app)) - 1);
+    actions_seek(app, arg < 0 ? 0 : (long long)scene_step_count(app->scene) - 1);
+    kind_of(app)->say_step(app, STEP_MOVED);
 }
 
 void action_play_toggle(App *app, int arg)
 {
-    if (in_stack(app)) {
-        stack_action_play_toggle(app, arg);
-        return;
-    }
+    (void)arg;
     View *v = &app->view;
-    Stepper *st = stepper_of(app);
     if (v->playing) {
         v->playing = false;
         view_set_status(v, false, "paused");
         return;
     }
-    if (stepper_index(st) + 1 >= stepper_count(st))
-        stepper_seek(st, 0);
+    if (scene_step_index(app->scene) + 1 >= scene_step_count(app->scene)) {
+        scene_seek(app->scene, 0);
+        drop_stale_targets(app);
+    }
     v->playing = true;
-    view_set_status(v, false, "playing at %g steps/s (+ and - change the speed)", v->speed);
+    kind_of(app)->say_step(app, STEP_PLAYING);
 }
 
 void action_speed(App *app, int arg)
@@ -224,211 +114,19 @@ void action_speed(App *app, int arg)
 
 void action_play_advance(App *app, int steps)
 {
-    if (in_stack(app)) {
-        stack_action_play_advance(app, steps);
-        return;
-    }
     View *v = &app->view;
     if (!v->playing || steps <= 0)
         return;
-    Stepper *st = stepper_of(app);
-    size_t last = stepper_count(st) - 1;
-    size_t index = stepper_index(st);
+    size_t last = scene_step_count(app->scene) - 1;
+    size_t index = scene_step_index(app->scene);
     if ((size_t)steps >= last - index) {
-        stepper_seek(st, last);
+        scene_seek(app->scene, last);
         v->playing = false;
-        view_set_status(v, false, "finished: %zu steps (Space plays again)", last + 1);
+        kind_of(app)->say_step(app, STEP_FINISHED);
         return;
     }
-    stepper_seek(st, index + (size_t)steps);
-}
-
-void action_granularity(App *app, int arg)
-{
-    StepGranularity g = stepper_granularity(stepper_of(app));
-    g = (StepGranularity)cycle_int((int)g, arg, STEP_POSITION, STEP_TERM);
-    scene_set_granularity(app->scene, g);
-    view_set_status(&app->view, false, "granularity: %s", granularity_names[g]);
-}
-
-/* ---- the layer's settings ---- */
-
-void action_stride(App *app, int arg)
-{
-    const Scene *s = app->scene;
-    int cur = is_pool(app) ? s->pool.stride_h : s->conv.stride_h;
-    int n = cycle_int(cur, arg, 1, STRIDE_MAX);
-    Error err;
-    Status st = scene_set_stride(app->scene, n, n, &err);
-    settings(app, st, &err, "stride %d", n);
-}
-
-/* The padding cycle: explicit 0..3 then the named rules. */
-static const Padding padding_cycle[] = {
-    {PAD_EXPLICIT, 0, 0}, {PAD_EXPLICIT, 1, 1}, {PAD_EXPLICIT, 2, 2}, {PAD_EXPLICIT, 3, 3},
-    {PAD_VALID, 0, 0},    {PAD_SAME, 0, 0},     {PAD_FULL, 0, 0},
-};
-#define POOL_PADDINGS 3     /* pooling: explicit 0, 1, 2 only */
-
-static void padding_text(Padding p, char *buf, size_t size)
-{
-    static const char *const names[] = {"", "valid", "same", "full"};
-    if (p.kind == PAD_EXPLICIT)
-        snprintf(buf, size, "%d", p.h);
-    else
-        snprintf(buf, size, "%s", names[p.kind]);
-}
-
-void action_padding(App *app, int arg)
-{
-    const Scene *s = app->scene;
-    int count = is_pool(app) ? POOL_PADDINGS : (int)(sizeof padding_cycle / sizeof padding_cycle[0]);
-    Padding cur = s->conv.padding;
-    if (is_pool(app)) {
-        cur.kind = PAD_EXPLICIT;
-        cur.h = s->pool.pad_h;
-        cur.w = s->pool.pad_w;
-    }
-    int k = -1;
-    for (int j = 0; j < count && k < 0; j++) {
-        Padding p = padding_cycle[j];
-        if (p.kind == cur.kind && (p.kind != PAD_EXPLICIT || (p.h == cur.h && p.w == cur.w)))
-            k = j;
-    }
-    /* A padding outside the cycle (from the command line) restarts it. */
-    k = k < 0 ? (arg < 0 ? count - 1 : 0) : cycle_int(k, arg, 0, count - 1);
-    char text[16];
-    padding_text(padding_cycle[k], text, sizeof text);
-    Error err;
-    Status st = scene_set_padding(app->scene, padding_cycle[k], &err);
-    settings(app, st, &err, "padding %s", text);
-}
-
-void action_pad_mode(App *app, int arg)
-{
-    if (!need_conv(app, "the padding mode"))
-        return;
-    PadMode m = (PadMode)cycle_int((int)app->scene->conv.pad_mode, arg, PADMODE_ZEROS,
-                                   PADMODE_CIRCULAR);
-    Error err;
-    Status st = scene_set_pad_mode(app->scene, m, &err);
-    settings(app, st, &err, "padding mode %s", geom_pad_mode_name(m));
-}
-
-void action_dilation(App *app, int arg)
-{
-    const Scene *s = app->scene;
-    int cur = is_pool(app) ? s->pool.dilation_h : s->conv.dilation_h;
-    int n = cycle_int(cur, arg, 1, DILATION_MAX);
-    Error err;
-    Status st = scene_set_dilation(app->scene, n, n, &err);
-    settings(app, st, &err, "dilation %d", n);
-}
-
-void action_kernel_size(App *app, int arg)
-{
-    int n = cycle_int(app->scene->kernel_h, arg, 1, KERNEL_MAX);
-    Error err;
-    Status st = scene_set_kernel_size(app->scene, n, &err);
-    settings(app, st, &err, "kernel %dx%d", n, n);
-}
-
-void action_preset(App *app, int arg)
-{
-    if (!need_conv(app, "a kernel preset"))
-        return;
-    const Scene *s = app->scene;
-    /* Slot -1 is the default scene's per-channel filter (3 channels only). */
-    int lo = s->input.c == 3 ? -1 : 0;
-    int hi = kernels_preset_count() - 1;
-    int n;
-    if (s->kernel_source == KERNEL_PRESET)
-        n = cycle_int(s->preset, arg, lo, hi);
-    else if (s->kernel_source == KERNEL_DEFAULT)
-        n = cycle_int(-1, arg, lo, hi);
-    else
-        n = arg < 0 ? hi : lo;      /* random, file or edited weights: start the cycle */
-    Error err;
-    Status st;
-    if (n < 0) {
-        st = scene_set_default_kernel(app->scene, &err);
-        settings(app, st, &err, "kernel: the default per-channel filter");
-    } else {
-        st = scene_set_preset(app->scene, n, &err);
-        settings(app, st, &err, "kernel %s: %s", kernels_preset_name(n), kernels_preset_summary(n));
-    }
-}
-
-static void draw_weights(App *app, InitKind kind, uint64_t seed)
-{
-    Error err;
-    Status st = scene_set_init(app->scene, kind, seed, &err);
-    settings(app, st, &err, "weights %s (seed %llu)", kernels_init_name(kind),
-             (unsigned long long)seed);
-}
-
-void action_random_weights(App *app, int arg)
-{
-    (void)arg;
-    if (!need_conv(app, "random weights"))
-        return;
-    const Scene *s = app->scene;
-    bool random = s->kernel_source == KERNEL_RANDOM;
-    draw_weights(app, random ? s->init : INIT_UNIFORM, random ? s->seed + 1 : s->seed);
-}
-
-void action_initialiser(App *app, int arg)
-{
-    if (!need_conv(app, "the initialiser"))
-        return;
-    const Scene *s = app->scene;
-    InitKind kind;
-    if (s->kernel_source == KERNEL_RANDOM)
-        kind = (InitKind)cycle_int((int)s->init, arg, INIT_UNIFORM, INIT_HE_NORMAL);
-    else
-        kind = arg < 0 ? INIT_HE_NORMAL : INIT_UNIFORM;
-    draw_weights(app, kind, s->seed);
-}
-
-void action_layer_kind(App *app, int arg)
-{
-    static const char *const names[] = {"convolution", "max pooling", "average pooling"};
-    const Scene *s = app->scene;
-    int cur = is_pool(app) ? 1 + (s->pool.mode == POOL_AVG) : 0;
-    int n = cycle_int(cur, arg, 0, 2);
-    Error err;
-    Status st = scene_set_pool(app->scene, n != 0, n == 2 ? POOL_AVG : POOL_MAX, &err);
-    if (st == CS_OK)
-        app->view.selected.kind = TARGET_NONE;
-    settings(app, st, &err, "%s", names[n]);
-}
-
-void action_ceil_mode(App *app, int arg)
-{
-    (void)arg;
-    if (!is_pool(app)) {
-        view_set_status(&app->view, true, "ceil mode applies to pooling (o switches the layer)");
-        return;
-    }
-    bool ceil = !app->scene->pool.ceil_mode;
-    Error err;
-    Status st = scene_set_ceil_mode(app->scene, ceil, &err);
-    settings(app, st, &err, "%s mode", ceil ? "ceil" : "floor");
-}
-
-void action_activation(App *app, int arg)
-{
-    if (!need_conv(app, "the activation"))
-        return;
-    Activation act = app->scene->act;
-    act.kind = (ActKind)cycle_int((int)act.kind, arg, ACT_NONE, ACT_TANH);
-    if (act.kind == ACT_LEAKY_RELU && !(act.slope > 0.0f))
-        act.slope = 0.01f;
-    Error err;
-    Status st = scene_set_activation(app->scene, act, &err);
-    char label[48];
-    act_label(act, label, (int)sizeof label);
-    settings(app, st, &err, "activation %s", label);
+    scene_seek(app->scene, index + (size_t)steps);
+    drop_stale_targets(app);
 }
 
 /* ---- presentation ---- */
@@ -469,8 +167,6 @@ void action_escape(App *app, int arg)
 {
     (void)arg;
     View *v = &app->view;
-    if (in_stack(app) && stack_action_escape(app))
-        return;
     if (v->edit.kind != TARGET_NONE) {
         v->edit.kind = TARGET_NONE;
         v->edit_text[0] = '\0';
@@ -515,64 +211,32 @@ static bool same_target(const Target *a, const Target *b)
 
 void action_click(App *app, Target t)
 {
-    if (in_stack(app)) {
-        stack_action_click(app, t);
-        return;
-    }
-    View *v = &app->view;
-    Stepper *st = stepper_of(app);
-    char name[16];
-    v->edit.kind = TARGET_NONE;
-    v->edit_text[0] = '\0';
-    if (!target_valid(app->scene, &t))
-        t.kind = TARGET_NONE;
-    switch (t.kind) {
-    case TARGET_TIMELINE:
-        seek_clamped(app, (long long)t.step);
-        v->playing = false;
-        break;
-    case TARGET_OUTPUT:
-        v->selected.kind = TARGET_NONE;
-        v->playing = false;
-        stepper_seek(st, stepper_index_of(st, t.y, t.x, t.f));
-        view_set_status(v, false, "output (%d, %d) of map %d", t.y, t.x, t.f);
-        break;
-    case TARGET_INPUT:
-        if (same_target(&v->selected, &t)) {
-            v->selected.kind = TARGET_NONE;
-            view_set_status(v, false, "selection cleared");
-        } else {
-            v->selected = t;
-            view_set_status(v, false, "outputs that read %s (%d, %d) are highlighted; click it again to clear",
-                            scene_channel_name(app->scene, t.c, name, sizeof name), t.y, t.x);
-        }
-        break;
-    case TARGET_WEIGHT:
-    case TARGET_BIAS:
-        v->selected.kind = TARGET_NONE;
-        v->playing = false;
-        v->edit = t;
-        if (t.kind == TARGET_WEIGHT)
-            view_set_status(v, false, "weight [%d, %d, %d, %d]: type a number, Enter sets it, Escape cancels",
-                            t.f, t.c, t.y, t.x);
-        else
-            view_set_status(v, false, "bias of filter %d: type a number, Enter sets it, Escape cancels", t.f);
-        break;
-    case TARGET_STACK_CELL:
-    case TARGET_NONE:
-        v->selected.kind = TARGET_NONE;
-        break;
-    }
+    kind_of(app)->click(app, t);
 }
 
 bool action_hover(App *app, Target t)
 {
-    if (in_stack(app))
-        return stack_action_hover(app, t);
     if (same_target(&app->view.hover, &t))
         return false;
     app->view.hover = t;
     return true;
+}
+
+void action_wheel(App *app, int clicks, int x, int y, int w, int h)
+{
+    if (clicks != 0)
+        kind_of(app)->wheel(app, clicks, x, y, w, h);
+}
+
+bool action_can_drag(const App *app)
+{
+    return kind_of(app)->drag != NULL;
+}
+
+void action_drag(App *app, int dx, int dy)
+{
+    if (kind_of(app)->drag)
+        kind_of(app)->drag(app, dx, dy);
 }
 
 /* ---- typing a weight ---- */
@@ -624,7 +288,7 @@ void action_edit_commit(App *app, int arg)
         view_set_status(v, true, "%s", err.message);
         return;
     }
-    after_scene_change(app);
+    actions_after_change(app);
     if (t.kind == TARGET_WEIGHT)
         view_set_status(v, false, "weight [%d, %d, %d, %d] = %g", t.f, t.c, t.y, t.x, value);
     else
@@ -633,21 +297,14 @@ void action_edit_commit(App *app, int arg)
 
 /* ---- files ---- */
 
-/* A text file dropped or opened is a layer spec (stack_actions.c reads it). */
 void action_open(App *app, const char *path)
 {
-    if (in_stack(app) || stack_is_spec_file(path)) {
-        stack_action_open(app, path);
-        return;
-    }
-    Error err;
-    if (scene_set_input(app->scene, path, &err) != CS_OK) {
-        view_set_status(&app->view, true, "%s", err.message);
-        return;
-    }
-    app->view.selected.kind = TARGET_NONE;
-    after_scene_change(app);
-    const Scene *s = app->scene;
-    view_set_status(&app->view, false, "opened %s (%zux%zux%zu)%s%s", s->input_name, s->input.c,
-                    s->input.h, s->input.w, s->note[0] ? ": " : "", s->note);
+    size_t n;
+    const SceneKind *const *kinds = scene_kinds(&n);
+    for (size_t k = 0; k < n; k++)
+        if (kinds[k]->claims_file && kinds[k]->claims_file(path)) {
+            kinds[k]->open_file(app, path);
+            return;
+        }
+    kind_of(app)->open_input(app, path);
 }

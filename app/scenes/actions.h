@@ -1,12 +1,10 @@
-/* actions.h: everything the keys and the mouse can do to the window's
- * state, as plain functions over the App (the scene, the view and a few
- * requests for the window). They never draw and never call SDL, so the
- * tests drive them without a display.
- *
- * A setting that the scene refuses (scene_set_* fails: output below 1x1,
- * kernel larger than the padded input, ...) leaves the scene as it was and
- * puts the scene's message on the status line in the error colour. Every
- * successful change says what it did on the status line.
+/* actions.h: what the keys and the mouse do to the window's state in every
+ * scene kind, as plain functions over the App (the scene, the view and a
+ * few requests for the window). They never draw and never call SDL, so the
+ * tests drive them without a display. Where the kinds differ (what a click
+ * means, the status line after a step, a dropped file, the wheel) these
+ * call the shown kind's table (kind.h); the actions only one kind has live
+ * in its folder (layer_actions.h, stack_actions.h).
  *
  * Key-table actions share one signature, ActionFn: arg is the direction
  * (+1 forward / -1 backward) or the value the binding names. */
@@ -34,8 +32,9 @@ typedef void (*ActionFn)(App *app, int arg);
 
 /* arg steps forward (negative: back), clamped to the first / last step. */
 void action_step(App *app, int arg);
-/* One output row forward / back (all positions and filters of a row),
- * clamped to the first / last step. */
+/* One row forward / back (the kind's row_steps: all positions and filters
+ * of an output row; one layer in the stack), clamped to the first / last
+ * step. */
 void action_step_row(App *app, int arg);
 /* arg < 0: the first step; arg > 0: the last step. */
 void action_step_end(App *app, int arg);
@@ -47,36 +46,6 @@ void action_speed(App *app, int arg);
 /* Steps the playback clock is due: `steps` steps forward (the window's
  * accumulator decides how many); stops playing at the last step. */
 void action_play_advance(App *app, int steps);
-/* Cycles the granularity position -> channel -> term (arg < 0: back). */
-void action_granularity(App *app, int arg);
-
-/* ---- the layer's settings (cycling through a fixed set of values) ---- */
-
-/* Stride 1, 2, 3, 4 (both axes), wrapping. */
-void action_stride(App *app, int arg);
-/* Padding 0, 1, 2, 3, valid, same, full, wrapping (pooling: 0, 1, 2). */
-void action_padding(App *app, int arg);
-/* Padding mode zeros, reflect, replicate, circular (convolution). */
-void action_pad_mode(App *app, int arg);
-/* Dilation 1, 2, 3, wrapping. */
-void action_dilation(App *app, int arg);
-/* Kernel (or pooling window) size 1..7, wrapping. */
-void action_kernel_size(App *app, int arg);
-/* Next / previous kernel preset (and the default scene's per-channel
- * filter, for 3-channel inputs). Convolution only. */
-void action_preset(App *app, int arg);
-/* New random weights: the current initialiser (uniform if none) with the
- * next seed. Convolution only. */
-void action_random_weights(App *app, int arg);
-/* Next / previous initialiser (uniform, xavier-uniform, xavier-normal,
- * he-uniform, he-normal), drawing weights with the current seed. */
-void action_initialiser(App *app, int arg);
-/* Cycles the layer: convolution -> max pooling -> average pooling. */
-void action_layer_kind(App *app, int arg);
-/* Pooling: toggles ceil mode. */
-void action_ceil_mode(App *app, int arg);
-/* Cycles the activation: none, ReLU, LeakyReLU, sigmoid, tanh. */
-void action_activation(App *app, int arg);
 
 /* ---- presentation ---- */
 
@@ -103,14 +72,23 @@ void action_export_gif(App *app, int arg);
 
 /* ---- the mouse ---- */
 
-/* A click on t (from layout_hit): a timeline step or an output cell jumps
- * there; an input cell selects it (the outputs it feeds are highlighted),
- * clicking it again clears the selection; a weight or the bias starts an
- * edit; anything else clears the selection. */
+/* A click on t (from the kind's hit test): the kind decides (kind.h). In
+ * the single layer a timeline step or an output cell jumps there; an input
+ * cell selects it (the outputs it feeds are highlighted), clicking it again
+ * clears the selection; a weight or the bias starts an edit; anything else
+ * clears the selection. */
 void action_click(App *app, Target t);
 /* The cell under the mouse (TARGET_NONE when none); returns true when the
  * hovered cell changed (a redraw is due). */
 bool action_hover(App *app, Target t);
+/* The wheel turned by clicks (positive: up) at pixel (x, y) of a w x h
+ * window: steps back / forward in the single layer, zooms about (x, y) in
+ * the layer stack. */
+void action_wheel(App *app, int clicks, int x, int y, int w, int h);
+/* Whether a press on empty canvas starts a drag (the kind pans). */
+bool action_can_drag(const App *app);
+/* The empty canvas dragged by (dx, dy) pixels (kinds that pan). */
+void action_drag(App *app, int dx, int dy);
 
 /* ---- typing a weight ---- */
 
@@ -125,9 +103,19 @@ void action_edit_commit(App *app, int arg);
 
 /* ---- files ---- */
 
-/* Opens path (image or .npy) as the new input; a failure (broken, missing
+/* Opens a dropped file: a file some kind claims as a scene of its own (a
+ * layer-spec .txt or .py: the layer stack) opens that kind; any other file
+ * (image or .npy) is the shown kind's new input. A failure (broken, missing
  * or enormous file) leaves the scene as it was, with the message on the
  * status line. */
 void action_open(App *app, const char *path);
+
+/* ---- for the kinds' own actions ---- */
+
+/* Moves to step index (clamped to the first and last step) and pauses. */
+void actions_seek(App *app, long long index);
+/* The view after the scene changed: drops the weight edit and the hover,
+ * and the selection when the kind says its cell is gone. */
+void actions_after_change(App *app);
 
 #endif

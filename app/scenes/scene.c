@@ -16,9 +16,9 @@
 #include "args.h"
 #include "image.h"
 #include "input.h"
+#include "kinds.h"
 #include "npy.h"
 #include "paths.h"
-#include "stack.h"
 #include "view.h"
 
 #define SCENE_MAX_KERNEL 15
@@ -498,6 +498,20 @@ static Status scene_commit(Scene *s, Scene *draft, Error *err)
 
 /* ------------------------------------------------------------ create/destroy */
 
+/* The first kind in the kinds table that o wants, with its model. */
+static Status create_kind(Scene *s, const SceneOptions *o, Error *err)
+{
+    size_t n;
+    const SceneKind *const *kinds = scene_kinds(&n);
+    for (size_t k = 0; k < n; k++) {
+        if (!kinds[k]->wants(o))
+            continue;
+        s->scene_kind = kinds[k];
+        return kinds[k]->create ? kinds[k]->create(s, o, &s->kind_model, err) : CS_OK;
+    }
+    return error_set(err, CS_ERR_RANGE, "no scene kind takes these options");
+}
+
 Status scene_create(const SceneOptions *o, Scene **out, Error *err)
 {
     Status st;
@@ -544,17 +558,8 @@ Status scene_create(const SceneOptions *o, Scene **out, Error *err)
     }
     if (st == CS_OK)
         st = build_stepper(s, o->step, &s->stepper, err);
-    if (st == CS_OK && o->layers && o->lesson)
-        st = error_set(err, CS_ERR_RANGE, "--layers and --lesson: give one of them");
-    if (st == CS_OK && (o->layers || o->lesson)) {
-        StackSource src = {o->layers, o->lesson, o->size_h, o->size_w, 0, 0, 0};
-        if (o->input) {
-            src.input_h = s->input.h;
-            src.input_w = s->input.w;
-            src.input_c = s->input.c;
-        }
-        st = stack_create(&src, &s->stack, err);
-    }
+    if (st == CS_OK)
+        st = create_kind(s, o, err);
     if (st != CS_OK) {
         scene_destroy(s);
         return st;
@@ -572,29 +577,33 @@ void scene_destroy(Scene *s)
     tensor_free(&s->weights);
     tensor_free(&s->bias);
     free(s->layers);
-    stack_destroy(s->stack);
+    if (s->scene_kind && s->scene_kind->destroy)
+        s->scene_kind->destroy(s->kind_model);
     free(s);
+}
+
+void scene_show(Scene *s, const SceneKind *kind, void *model)
+{
+    if (s->scene_kind->destroy)
+        s->scene_kind->destroy(s->kind_model);
+    s->scene_kind = kind;
+    s->kind_model = model;
 }
 
 size_t scene_step_count(const Scene *s)
 {
-    return s->stack ? stack_step_count(s->stack) : stepper_count(s->stepper);
+    return s->scene_kind->step_count(s);
 }
 
 size_t scene_step_index(const Scene *s)
 {
-    return s->stack ? stack_step_index(s->stack) : stepper_index(s->stepper);
+    return s->scene_kind->step_index(s);
 }
 
 void scene_seek(Scene *s, size_t index)
 {
     size_t count = scene_step_count(s);
-    if (index >= count)
-        index = count - 1;
-    if (s->stack)
-        stack_seek(s->stack, index);
-    else
-        stepper_seek(s->stepper, index);
+    s->scene_kind->seek(s, index < count ? index : count - 1);
 }
 
 const char *scene_channel_name(const Scene *s, int c, char *buf, size_t size)

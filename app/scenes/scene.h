@@ -1,5 +1,9 @@
-/* scene.h: what the window (and the exporter) shows: one layer applied to
- * one input, stepped by the core's stepper.
+/* scene.h: what the window (and the exporter) shows. A Scene holds one
+ * layer applied to one input, stepped by the core's stepper (the
+ * single-layer scene, and the input every kind starts from), and the kind
+ * it shows (kind.h): the single layer itself or another kind with a model
+ * of its own (the layer stack). Generic code reaches the kind only through
+ * scene_kind's table.
  *
  * SceneOptions are the SCENE OPTIONS of DESIGN.md, parsed one at a time so
  * the window's and export's command lines share them. A Scene owns the input,
@@ -21,6 +25,7 @@
 
 #include "error.h"
 #include "geom.h"
+#include "kind.h"
 #include "kernels.h"
 #include "stepper.h"
 #include "tensor.h"
@@ -113,9 +118,10 @@ typedef struct Scene {
     char note[160];             /* a remark for the status line ("resampled from
                                    1024x768 to 256x192"), or "" */
     char *layers;               /* --layers SPEC as given, owned; NULL when none */
-    struct StackScene *stack;   /* the layer-stack scene (--layers or --lesson, stack.h),
-                                   owned; NULL: the single-layer scene */
     Stepper *stepper;           /* always valid after scene_create */
+    const SceneKind *scene_kind;/* what is shown (kinds.h); always valid */
+    void *kind_model;           /* that kind's own model, owned (NULL for the single
+                                   layer); only the kind's own files look inside */
 } Scene;
 
 /* Builds the scene o describes (loading files, resampling, building weights
@@ -126,8 +132,12 @@ Status scene_create(const SceneOptions *o, Scene **out, Error *err);
 /* Frees everything. NULL is fine. */
 void scene_destroy(Scene *s);
 
-/* The scene's steps, the same for both scenes: the stepper's, or in the
- * layer-stack scene its growth steps (layers added so far, stack.h). */
+/* Shows kind with its model (owned from now on; NULL for the single layer),
+ * freeing the model of the kind shown before. */
+void scene_show(Scene *s, const SceneKind *kind, void *model);
+
+/* The steps of the kind shown: the stepper's for the single layer, the
+ * growth steps (layers added so far) for the layer stack. */
 size_t scene_step_count(const Scene *s);
 size_t scene_step_index(const Scene *s);
 /* Goes to step index (clamped to the last step). */

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "scene.h"
+
 void view_init(View *v, const SceneOptions *o)
 {
     memset(v, 0, sizeof *v);
@@ -17,7 +19,18 @@ void view_init(View *v, const SceneOptions *o)
     v->selected.kind = TARGET_NONE;
     v->hover.kind = TARGET_NONE;
     v->edit.kind = TARGET_NONE;
+    v->zoom = 1.0f;
     v->speed = 2.0f;
+}
+
+void view_reset_scene(View *v)
+{
+    v->selected.kind = TARGET_NONE;
+    v->hover.kind = TARGET_NONE;
+    v->show_table = false;
+    v->zoom = 1.0f;
+    v->pan_x = v->pan_y = 0.0f;
+    v->playing = false;
 }
 
 void view_set_status(View *v, bool error, const char *fmt, ...)

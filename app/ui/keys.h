@@ -1,6 +1,7 @@
 /* keys.h: the window's key bindings, as one table (in the manner of dwm's
- * config.h): each entry is a key, the modifiers it needs, the action it runs
- * with its argument, and how the `?` overlay and the README name it.
+ * config.h): each entry is a key, the modifiers it needs, the scene kinds
+ * it applies to, the action it runs with its argument, and how the `?`
+ * overlay and the README name it.
  *
  * Matching: Shift, Ctrl and Alt must be exactly the entry's modifiers (Caps
  * Lock, Num Lock and GUI are ignored); when nothing matches and Shift is
@@ -14,10 +15,12 @@
 #include <SDL.h>
 
 #include "actions.h"
+#include "kind.h"
 
 typedef struct KeyBinding {
     SDL_Keycode key;
     Uint16 mod;             /* 0, KMOD_SHIFT, KMOD_CTRL or a combination */
+    unsigned kinds;         /* the SceneKindBits of the kinds it applies to */
     ActionFn action;
     int arg;
     const char *label;      /* the key(s) as the overlay writes them ("s, S");
@@ -31,5 +34,9 @@ const KeyBinding *keys_table(size_t *count);
 /* The binding for key with modifiers mod (SDL_Keymod bits from an event),
  * or NULL. */
 const KeyBinding *keys_find(SDL_Keycode key, Uint16 mod);
+
+/* Runs b's action when it applies to the kind app shows; otherwise says
+ * so on the status line and changes nothing else. */
+void keys_run(App *app, const KeyBinding *b);
 
 #endif

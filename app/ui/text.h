@@ -13,14 +13,11 @@
 #include <SDL.h>
 
 #include "error.h"
+#include "painter.h"
 
 typedef struct TextCache TextCache;
 
-/* Alignment of text_draw's (x, y): combine one horizontal and one vertical. */
-enum {
-    TEXT_LEFT = 0, TEXT_CENTER = 1, TEXT_RIGHT = 2,     /* horizontal */
-    TEXT_TOP = 0, TEXT_MIDDLE = 4, TEXT_BOTTOM = 8      /* vertical */
-};
+/* text_draw's align: painter.h's TEXT_* (one horizontal, one vertical). */
 
 /* Writes the font file to use into buf: override if not NULL (it must be a
  * readable file), else fontconfig's match for "DejaVu Sans Mono" (only if it

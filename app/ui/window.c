@@ -20,12 +20,9 @@
 
 #include <SDL.h>
 
-#include "layer_draw.h"
 #include "export.h"
 #include "keys.h"
-#include "layer_layout.h"
-#include "stack_actions.h"
-#include "stack_layout.h"
+#include "layer_draw.h"
 #include "text.h"
 #include "window.h"
 
@@ -41,7 +38,7 @@ typedef struct Window {
     SDL_Renderer *ren;          /* software renderer on the window surface */
     TextCache *tc;
     bool dragging;              /* the left button went down on the timeline */
-    bool panning;               /* layer-stack scene: the canvas is being dragged */
+    bool panning;               /* the empty canvas is being dragged (kinds that pan) */
     int pan_x, pan_y;           /* where the last pan motion ended (pixels) */
     bool fullscreen;            /* the full-screen state applied to win */
     bool dirty;                 /* the state changed since the last frame */
@@ -139,29 +136,20 @@ static bool onto_bar(Rect b, int *x, int *y)
     return true;
 }
 
-/* What is under window point (x, y), from the layout the frame was drawn
- * with (the layer-stack scene has its own); with on_timeline, the point is
- * pulled onto the timeline bar first. */
+/* What is under window point (x, y), from the shown kind's layout; with
+ * on_timeline, the point is pulled onto the timeline bar first. */
 static Target window_hit(Window *w, const App *app, int x, int y, bool on_timeline)
 {
     int pw, ph;
-    Target none = {.kind = TARGET_NONE};
+    Target t = {.kind = TARGET_NONE};
+    const SceneKind *kind = app->scene->scene_kind;
     SDL_GetRendererOutputSize(w->ren, &pw, &ph);
     window_to_pixels(w, &x, &y);
-    if (app->scene->stack) {
-        StackLayout sl;
-        stack_layout_compute(app->scene->stack, app->view.ui_scale, pw, ph, &sl);
-        Target t = none;
-        if (!on_timeline || onto_bar(sl.timeline_bar, &x, &y))
-            t = stack_layout_hit(&sl, app->scene->stack, x, y);
-        stack_layout_free(&sl);
-        return t;
-    }
-    Layout l;
-    layout_compute(app->scene, &app->view, pw, ph, &l);
-    if (on_timeline && !onto_bar(l.timeline_bar, &x, &y))
-        return none;
-    return layout_hit(&l, app->scene, x, y);
+    void *layout = kind->layout(app->scene, &app->view, pw, ph);
+    if (layout && (!on_timeline || onto_bar(kind->timeline_bar(layout), &x, &y)))
+        t = kind->hit(layout, app->scene, &app->view, x, y);
+    kind->layout_free(layout);
+    return t;
 }
 
 /* ---- saving what the window shows ---- */
@@ -241,12 +229,7 @@ static void on_key(Window *w, App *app, const SDL_KeyboardEvent *k)
     const KeyBinding *b = keys_find(key, k->keysym.mod);
     if (!b)
         return;
-    if (app->scene->stack && !stack_key_applies(b->action) && b->action != action_save_png &&
-        b->action != action_export_gif)
-        view_set_status(&app->view, true, "that key changes a single layer; this is the layer-stack scene "
-                                          "(l goes through the lessons and back)");
-    else
-        b->action(app, b->arg);
+    keys_run(app, b);
     w->dirty = true;
 }
 
@@ -256,8 +239,8 @@ static void on_mouse_down(Window *w, App *app, const SDL_MouseButtonEvent *m)
         return;
     Target t = window_hit(w, app, m->x, m->y, false);
     w->dragging = t.kind == TARGET_TIMELINE;
-    /* In the layer-stack scene, empty canvas under the button drags the view. */
-    w->panning = app->scene->stack && t.kind == TARGET_NONE;
+    /* Empty canvas under the button drags the view, where the kind pans. */
+    w->panning = t.kind == TARGET_NONE && action_can_drag(app);
     w->pan_x = m->x;
     w->pan_y = m->y;
     window_to_pixels(w, &w->pan_x, &w->pan_y);
@@ -265,31 +248,26 @@ static void on_mouse_down(Window *w, App *app, const SDL_MouseButtonEvent *m)
     w->dirty = true;
 }
 
-/* The wheel steps (down: forward) in the single-layer scene and zooms
- * about the mouse in the layer-stack scene. */
+/* The wheel, at the mouse's pixel (the kind decides what it does). */
 static void on_mouse_wheel(Window *w, App *app, const SDL_MouseWheelEvent *e)
 {
     int clicks = e->direction == SDL_MOUSEWHEEL_FLIPPED ? -e->y : e->y;
     if (clicks == 0)
         return;
     w->dirty = true;
-    if (!app->scene->stack) {
-        action_step(app, -clicks);
-        return;
-    }
     int x, y, pw, ph;
     SDL_GetMouseState(&x, &y);
     window_to_pixels(w, &x, &y);
     SDL_GetRendererOutputSize(w->ren, &pw, &ph);
-    stack_action_wheel(app, clicks, x, y, pw, ph);
+    action_wheel(app, clicks, x, y, pw, ph);
 }
 
 static void on_mouse_motion(Window *w, App *app, const SDL_MouseMotionEvent *m)
 {
-    if (w->panning && app->scene->stack) {
+    if (w->panning) {
         int x = m->x, y = m->y;
         window_to_pixels(w, &x, &y);
-        stack_action_drag(app, x - w->pan_x, y - w->pan_y);
+        action_drag(app, x - w->pan_x, y - w->pan_y);
         w->pan_x = x;
         w->pan_y = y;
         w->dirty = true;

@@ -21,6 +21,7 @@
 #include "layer_layout.h"
 #include "paint.h"
 #include "stack_draw.h"
+#include "stack_kind.h"
 #include "theme.h"
 
 #define MAX_TRACKED 2048
@@ -1197,7 +1198,7 @@ static void draw_help(Ctx *x)
     const KeyBinding *keys = keys_table(&count);
     int rows = 0, longest = 0;
     for (size_t i = 0; i < count; i++) {
-        if (!keys[i].label)
+        if (!keys[i].label || !(keys[i].kinds & KIND_LAYER))
             continue;
         rows++;
         int n = 0;
@@ -1220,7 +1221,7 @@ static void draw_help(Ctx *x)
     int key_w = text_char_width(x->tc, px) * (longest + 2);
     int row = 0;
     for (size_t i = 0; i < count; i++) {
-        if (!keys[i].label)
+        if (!keys[i].label || !(keys[i].kinds & KIND_LAYER))
             continue;
         int cx = p.x + pad + (row / per_col) * col_w, cy = top + (row % per_col) * line_h;
         text(x, keys[i].label, px, x->th->accent2, cx, cy, TEXT_LEFT | TEXT_TOP);
@@ -1282,7 +1283,7 @@ static void find_text_sizes(Ctx *x)
 
 void draw_frame(SDL_Renderer *r, TextCache *tc, const Scene *s, const View *v, int w, int h)
 {
-    if (s->stack) {
+    if (stack_model(s)) {
         stack_draw_frame(r, tc, s, v, w, h);    /* the layer-stack scene (issue 5) */
         return;
     }

@@ -5,7 +5,6 @@
  * as large as the width and height allow, capped so tiny inputs do not
  * become giant tiles. */
 #include "layer_layout.h"
-#include "stack_layout.h"
 
 #include <math.h>
 #include <string.h>
@@ -404,15 +403,6 @@ static bool grid_hit(const GridLayout *g, int x, int y, int *my, int *mx)
 
 Target layout_hit(const Layout *l, const Scene *s, int x, int y)
 {
-    if (s->stack) {
-        /* the layer-stack scene lays itself out (stack_layout.h) */
-        float fit = fmaxf(fminf((float)l->w / 1280.0f, (float)l->h / 720.0f), 0.25f);
-        StackLayout sl;
-        stack_layout_compute(s->stack, l->scale / fit, l->w, l->h, &sl);
-        Target t = stack_layout_hit(&sl, s->stack, x, y);
-        stack_layout_free(&sl);
-        return t;
-    }
     Target hit = {TARGET_NONE, 0, 0, 0, 0, 0};
     const Trace *t = stepper_trace(s->stepper);
     int my, mx;

@@ -276,9 +276,6 @@ Status stack_create(const StackSource *src, StackScene **out, Error *err)
         if (s->panes[p].n_stages - 1 > s->max_stage)
             s->max_stage = s->panes[p].n_stages - 1;
     s->shown = s->lesson ? 0 : s->max_stage;
-    s->selected.pane = -1;
-    s->hover.pane = -1;
-    s->zoom = 1.0f;
     s->home_h = src->size_h;
     s->home_w = src->size_w;
     *out = s;
@@ -310,10 +307,6 @@ size_t stack_step_index(const StackScene *s)
 void stack_seek(StackScene *s, size_t index)
 {
     s->shown = index > s->max_stage ? s->max_stage : index;
-    if (s->selected.pane >= 0 && (size_t)s->selected.stage > stack_current(s, s->selected.pane))
-        s->selected.pane = -1;
-    if (s->hover.pane >= 0 && (size_t)s->hover.stage > stack_current(s, s->hover.pane))
-        s->hover.pane = -1;
 }
 
 size_t stack_current(const StackScene *s, int p)
@@ -324,10 +317,10 @@ size_t stack_current(const StackScene *s, int p)
 
 /* ------------------------------------------------------------- fields */
 
-StackCell stack_focus(const StackScene *s, int p)
+StackCell stack_focus(const StackScene *s, int p, StackCell selected)
 {
-    if (s->selected.pane == p)
-        return s->selected;
+    if (selected.pane == p)
+        return selected;
     size_t k = stack_current(s, p);
     const StackStage *g = &s->panes[p].stages[k];
     StackCell c = {p, (int)k, (int)(g->h - 1) / 2, (int)(g->w - 1) / 2};
@@ -348,19 +341,12 @@ void stack_fields(const StackScene *s, int p, StackCell f, CellRange (*out)[2])
             out[k][a] = rf_range_forward(&P->rf[P->stages[k].layer], a, out[k - 1][a]);
 }
 
-bool stack_select(StackScene *s, int p, int stage, int y, int x)
+bool stack_cell_shown(const StackScene *s, StackCell c)
 {
-    if (p < 0 || p >= s->n_panes || stage < 0 || (size_t)stage > stack_current(s, p))
+    if (c.pane < 0 || c.pane >= s->n_panes || c.stage < 0 || (size_t)c.stage > stack_current(s, c.pane))
         return false;
-    const StackStage *g = &s->panes[p].stages[stage];
-    if (y < 0 || x < 0 || (size_t)y >= g->h || (size_t)x >= g->w)
-        return false;
-    const StackCell *c = &s->selected;
-    if (c->pane == p && c->stage == stage && c->y == y && c->x == x)
-        s->selected.pane = -1;
-    else
-        s->selected = (StackCell){p, stage, y, x};
-    return true;
+    const StackStage *g = &s->panes[c.pane].stages[c.stage];
+    return c.y >= 0 && c.x >= 0 && (size_t)c.y < g->h && (size_t)c.x < g->w;
 }
 
 bool stack_is_spec_file(const char *path)

@@ -3,6 +3,10 @@
  * numbers of core/rf.h, and the growth state (how many layers are added so
  * far), the clicked cell and the view's pan, zoom and table switch.
  *
+ * The view state of this scene (the clicked and hovered cells, zoom, pan,
+ * the table switch) lives in View like every kind's (view.h); the model
+ * functions that need the clicked cell take it as an argument.
+ *
  * A pane's maps are its stages: stage 0 is the input, then one stage per
  * spatial layer (Conv2d, ConvTranspose2d, MaxPool2d, AvgPool2d). Layers
  * that keep the shape (activations, BatchNorm2d, Dropout) fold into the
@@ -34,8 +38,6 @@
 #define STACK_LARGE_INPUT 224
 /* A --layers @FILE larger than this is refused. */
 #define STACK_MAX_SPEC_BYTES (1 << 20)
-#define STACK_ZOOM_MIN 0.25f
-#define STACK_ZOOM_MAX 64.0f
 
 /* Where the stack comes from. A zero field means the default in its comment. */
 typedef struct StackSource {
@@ -64,7 +66,8 @@ typedef struct StackPane {
 } StackPane;
 
 /* A cell of one pane's stage; pane < 0 means none. y, x may lie outside
- * the map only for lit fields, never for a clicked cell. */
+ * the map only for lit fields, never for a clicked cell. (In View it is a
+ * Target of kind TARGET_STACK_CELL: f = pane, c = stage, y, x.) */
 typedef struct StackCell {
     int pane, stage, y, x;
 } StackCell;
@@ -78,11 +81,6 @@ typedef struct StackScene {
     StackPane panes[LESSON_MAX_PANES];
     size_t shown;               /* growth: stages added so far, 0..max_stage */
     size_t max_stage;           /* the largest pane's last stage index */
-    StackCell selected;         /* the clicked cell, or pane -1 */
-    StackCell hover;            /* the cell under the mouse, or pane -1 */
-    bool show_table;            /* the size / jump / padding table beside the maps */
-    float zoom;                 /* 1: the whole stack fits the canvas */
-    float pan_x, pan_y;         /* pixels, applied after the zoom */
     bool picture;               /* pane 0's input is the scene's -i input at its own
                                    size: drawn as its picture */
     int home_h, home_w;         /* the --input-size the program started with, kept
@@ -108,16 +106,15 @@ void stack_destroy(StackScene *s);
 size_t stack_step_count(const StackScene *s);
 /* The current step (= shown). */
 size_t stack_step_index(const StackScene *s);
-/* Goes to step index (clamped); a clicked cell on a stage no longer shown
- * is dropped. */
+/* Goes to step index (clamped). */
 void stack_seek(StackScene *s, size_t index);
 
 /* The newest stage shown in pane p: min(shown, its last stage). */
 size_t stack_current(const StackScene *s, int p);
 
-/* The focus of pane p: the clicked cell when it is in p, else the centre
- * cell of p's newest stage. */
-StackCell stack_focus(const StackScene *s, int p);
+/* The focus of pane p: the clicked cell `selected` when it is in p, else
+ * the centre cell of p's newest stage. */
+StackCell stack_focus(const StackScene *s, int p, StackCell selected);
 
 /* The lit range of every stage 0..stack_current(p) of pane p for focus
  * cell f (which must be in p), into out[stage][axis] (axis 0 rows, 1
@@ -125,10 +122,9 @@ StackCell stack_focus(const StackScene *s, int p);
  * hi: none), the cell itself on f's stage. O(stages). */
 void stack_fields(const StackScene *s, int p, StackCell f, CellRange (*out)[2]);
 
-/* Selects cell (y, x) of pane p's stage (true), or refuses a cell that is
- * not shown (false, selection unchanged). Clicking the selected cell again
- * clears the selection. */
-bool stack_select(StackScene *s, int p, int stage, int y, int x);
+/* Whether c is a cell of a stage shown now (a pane, a stage up to
+ * stack_current, a row and column inside its map). */
+bool stack_cell_shown(const StackScene *s, StackCell c);
 
 /* Whether path names a layer-spec file (.txt or .py: pasted model code)
  * rather than an input (image or .npy). */

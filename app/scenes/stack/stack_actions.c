@@ -1,6 +1,7 @@
 /* stack_actions.c: keys and the mouse in the layer-stack scene (see
- * stack_actions.h). Reading order: helpers, growth and playback, clicks,
- * lessons, the view (table, zoom, pan), files, the key filter. */
+ * stack_actions.h). Reading order: helpers, the kind's hooks (status after
+ * a step, clicks, files, wheel and drag), lessons, the view (table, zoom,
+ * pan). */
 #include "stack_actions.h"
 
 #include <math.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kinds.h"
 #include "stack.h"
 
 #define ZOOM_STEP 1.25f
@@ -16,7 +18,15 @@
 
 static StackScene *stack_of(App *app)
 {
-    return app->scene->stack;
+    return stack_model(app->scene);
+}
+
+/* The view's selection as a stack cell (pane -1: none). */
+static StackCell selected_cell(const View *v)
+{
+    const Target *t = &v->selected;
+    StackCell none = {-1, 0, 0, 0};
+    return t->kind == TARGET_STACK_CELL ? (StackCell){t->f, t->c, t->y, t->x} : none;
 }
 
 /* "layer 5 of 99: Conv2d(1, 1, 3) -> 191x191x1, rf 11" for the status line. */
@@ -36,80 +46,38 @@ static void say_step(App *app)
                     r->jump[0]);
 }
 
-static void seek_to(App *app, long long index)
+void stack_say_step(App *app, StepMoment moment)
 {
-    long long last = (long long)stack_step_count(stack_of(app)) - 1;
-    stack_seek(stack_of(app), (size_t)(index < 0 ? 0 : index > last ? last : index));
-}
-
-/* ---- growth and playback ---- */
-
-void stack_action_step(App *app, int arg)
-{
-    app->view.playing = false;
-    seek_to(app, (long long)stack_step_index(stack_of(app)) + arg);
-    say_step(app);
-}
-
-void stack_action_step_end(App *app, int arg)
-{
-    app->view.playing = false;
-    seek_to(app, arg < 0 ? 0 : (long long)stack_step_count(stack_of(app)) - 1);
-    say_step(app);
-}
-
-void stack_action_play_toggle(App *app, int arg)
-{
-    (void)arg;
-    View *v = &app->view;
-    StackScene *s = stack_of(app);
-    if (v->playing) {
-        v->playing = false;
-        view_set_status(v, false, "paused");
-        return;
-    }
-    if (stack_step_index(s) + 1 >= stack_step_count(s))
-        stack_seek(s, 0);
-    v->playing = true;
-    view_set_status(v, false, "growing one layer at a time at %g layers/s (+ and - change the speed)", v->speed);
-}
-
-void stack_action_play_advance(App *app, int steps)
-{
-    View *v = &app->view;
-    StackScene *s = stack_of(app);
-    if (!v->playing || steps <= 0)
-        return;
-    size_t last = stack_step_count(s) - 1, index = stack_step_index(s);
-    if ((size_t)steps >= last - index) {
-        stack_seek(s, last);
-        v->playing = false;
+    if (moment == STEP_PLAYING)
+        view_set_status(&app->view, false, "growing one layer at a time at %g layers/s (+ and - change the speed)",
+                        app->view.speed);
+    else
         say_step(app);
-        return;
-    }
-    stack_seek(s, index + (size_t)steps);
 }
 
 /* ---- the mouse ---- */
 
-void stack_action_click(App *app, Target t)
+void stack_click(App *app, Target t)
 {
     StackScene *s = stack_of(app);
     View *v = &app->view;
     if (t.kind == TARGET_TIMELINE) {
-        v->playing = false;
-        seek_to(app, (long long)t.step);
+        actions_seek(app, (long long)t.step);
         say_step(app);
         return;
     }
-    if (t.kind != TARGET_STACK_CELL || !stack_select(s, t.f, t.c, t.y, t.x)) {
-        s->selected.pane = -1;
+    StackCell c = {t.f, t.c, t.y, t.x};
+    if (t.kind != TARGET_STACK_CELL || !stack_cell_shown(s, c)) {
+        v->selected.kind = TARGET_NONE;
         return;
     }
-    if (s->selected.pane < 0) {
+    StackCell was = selected_cell(v);
+    if (was.pane == c.pane && was.stage == c.stage && was.y == c.y && was.x == c.x) {
+        v->selected.kind = TARGET_NONE;
         view_set_status(v, false, "selection cleared: the newest layer's centre cell is lit");
         return;
     }
+    v->selected = t;
     const StackPane *P = &s->panes[t.f];
     if (t.c == 0) {
         view_set_status(v, false, "input (%d, %d): the cells it feeds are lit on every layer", t.y, t.x);
@@ -120,44 +88,27 @@ void stack_action_click(App *app, Target t)
                     "after it (click again to clear)", t.c, t.y, t.x, r->rf[0], r->rf[1]);
 }
 
-bool stack_action_hover(App *app, Target t)
+bool stack_selection_valid(const Scene *s, const Target *t)
 {
-    StackScene *s = stack_of(app);
-    StackCell c = {-1, 0, 0, 0};
-    if (t.kind == TARGET_STACK_CELL)
-        c = (StackCell){t.f, t.c, t.y, t.x};
-    StackCell *h = &s->hover;
-    if (h->pane == c.pane && (c.pane < 0 || (h->stage == c.stage && h->y == c.y && h->x == c.x)))
-        return false;
-    *h = c;
-    return true;
-}
-
-bool stack_action_escape(App *app)
-{
-    StackScene *s = stack_of(app);
-    if (app->view.show_help || s->selected.pane < 0)
-        return false;
-    s->selected.pane = -1;
-    return true;
+    return t->kind == TARGET_STACK_CELL && stack_cell_shown(stack_model(s), (StackCell){t->f, t->c, t->y, t->x});
 }
 
 /* ---- lessons ---- */
 
-/* Replaces the scene's stack by next (NULL: the single-layer scene). */
+/* Shows next (NULL: the single-layer scene) instead of the scene shown. */
 static void put_stack(App *app, StackScene *next)
 {
-    stack_destroy(app->scene->stack);
-    app->scene->stack = next;
-    app->view.playing = false;
-    app->view.selected.kind = TARGET_NONE;
-    app->view.hover.kind = TARGET_NONE;
+    if (next)
+        scene_show(app->scene, &stack_kind, next);
+    else
+        scene_show(app->scene, &layer_kind, NULL);
+    view_reset_scene(&app->view);
 }
 
 void action_lesson(App *app, int arg)
 {
     Scene *sc = app->scene;
-    StackScene *cur = sc->stack;
+    StackScene *cur = stack_model(sc);
     size_t n;
     const Lesson *all = lesson_table(&n);
     /* positions: -1 = home (the scene started with), 0..n-1 the lessons */
@@ -198,92 +149,71 @@ void action_lesson(App *app, int arg)
 
 /* ---- the view ---- */
 
-/* Refuses a stack-only key in the single-layer scene. */
-static bool need_stack(App *app, const char *what)
-{
-    if (stack_of(app))
-        return true;
-    view_set_status(&app->view, true, "%s applies to the layer-stack scene (L opens a lesson)", what);
-    return false;
-}
-
 void action_stack_table(App *app, int arg)
 {
     (void)arg;
-    if (!need_stack(app, "the table"))
-        return;
-    StackScene *s = stack_of(app);
-    s->show_table = !s->show_table;
-    view_set_status(&app->view, false, "table of sizes, receptive fields, jumps, padding, params and MACs %s",
-                    s->show_table ? "shown" : "hidden");
+    View *v = &app->view;
+    v->show_table = !v->show_table;
+    view_set_status(v, false, "table of sizes, receptive fields, jumps, padding, params and MACs %s",
+                    v->show_table ? "shown" : "hidden");
 }
 
-static void zoom_about(StackScene *s, float factor, double cx, double cy)
+static void zoom_about(View *v, float factor, double cx, double cy)
 {
-    float z = s->zoom * factor;
-    z = z < STACK_ZOOM_MIN ? STACK_ZOOM_MIN : z > STACK_ZOOM_MAX ? STACK_ZOOM_MAX : z;
-    factor = z / s->zoom;
+    float z = v->zoom * factor;
+    z = z < VIEW_ZOOM_MIN ? VIEW_ZOOM_MIN : z > VIEW_ZOOM_MAX ? VIEW_ZOOM_MAX : z;
+    factor = z / v->zoom;
     /* keep the point (cx, cy), given relative to the canvas centre, still */
-    s->pan_x = (float)(cx - (cx - s->pan_x) * factor);
-    s->pan_y = (float)(cy - (cy - s->pan_y) * factor);
-    s->zoom = z;
+    v->pan_x = (float)(cx - (cx - v->pan_x) * factor);
+    v->pan_y = (float)(cy - (cy - v->pan_y) * factor);
+    v->zoom = z;
 }
 
 void action_stack_zoom(App *app, int arg)
 {
-    if (!need_stack(app, "zoom"))
-        return;
-    StackScene *s = stack_of(app);
+    View *v = &app->view;
     if (arg == 0) {
-        s->zoom = 1.0f;
-        s->pan_x = s->pan_y = 0.0f;
+        v->zoom = 1.0f;
+        v->pan_x = v->pan_y = 0.0f;
     } else {
-        zoom_about(s, arg > 0 ? ZOOM_STEP : 1.0f / ZOOM_STEP, 0.0, 0.0);
+        zoom_about(v, arg > 0 ? ZOOM_STEP : 1.0f / ZOOM_STEP, 0.0, 0.0);
     }
-    view_set_status(&app->view, false, "zoom x%.2f (0 fits the whole stack)", s->zoom);
+    view_set_status(v, false, "zoom x%.2f (0 fits the whole stack)", v->zoom);
 }
 
 void action_stack_pan(App *app, int arg)
 {
-    if (!need_stack(app, "panning"))
-        return;
-    StackScene *s = stack_of(app);
+    View *v = &app->view;
     const float step = 128.0f;
     if (arg == 1)
-        s->pan_x -= step;
+        v->pan_x -= step;
     else if (arg == 2)
-        s->pan_x += step;
+        v->pan_x += step;
     else if (arg == 3)
-        s->pan_y -= step;
+        v->pan_y -= step;
     else if (arg == 4)
-        s->pan_y += step;
+        v->pan_y += step;
 }
 
-void stack_action_wheel(App *app, int clicks, int x, int y, int w, int h)
+void stack_wheel(App *app, int clicks, int x, int y, int w, int h)
 {
-    StackScene *s = stack_of(app);
-    if (!s || clicks == 0)
-        return;
     /* about the point under the mouse, relative to the canvas centre (the
        window centre is close enough for the feel of it) */
-    zoom_about(s, powf(ZOOM_STEP, (float)clicks), x - w * 0.5, y - h * 0.5);
+    zoom_about(&app->view, powf(ZOOM_STEP, (float)clicks), x - w * 0.5, y - h * 0.5);
 }
 
-void stack_action_drag(App *app, int dx, int dy)
+void stack_drag(App *app, int dx, int dy)
 {
-    StackScene *s = stack_of(app);
-    if (!s)
-        return;
-    s->pan_x += (float)dx;
-    s->pan_y += (float)dy;
+    app->view.pan_x += (float)dx;
+    app->view.pan_y += (float)dy;
 }
 
 /* ---- files ---- */
 
-void stack_action_open(App *app, const char *path)
+void stack_open(App *app, const char *path)
 {
     Scene *sc = app->scene;
-    StackScene *cur = sc->stack;
+    StackScene *cur = stack_model(sc);
     StackSource src = {NULL, NULL, cur ? cur->home_h : 0, cur ? cur->home_w : 0, 0, 0, 0};
     char arg[4200];
     Tensor in = {0};
@@ -316,10 +246,7 @@ void stack_action_open(App *app, const char *path)
         return;
     }
     if (in.data) {
-        /* the stack is set aside while the scene takes the input */
-        sc->stack = NULL;
         Status st = scene_set_input_tensor(sc, &in, name, image, &err);
-        sc->stack = cur;
         tensor_free(&in);
         if (st != CS_OK) {
             stack_destroy(made);
@@ -330,19 +257,4 @@ void stack_action_open(App *app, const char *path)
     }
     put_stack(app, made);
     say_step(app);
-}
-
-/* ---- which keys apply ---- */
-
-bool stack_key_applies(ActionFn fn)
-{
-    static const ActionFn apply[] = {
-        action_step,      action_step_row,  action_step_end,    action_play_toggle, action_speed,
-        action_theme,     action_scale,     action_fullscreen,  action_help,        action_escape,
-        action_quit,      action_lesson,    action_stack_table, action_stack_zoom,  action_stack_pan,
-    };
-    for (size_t i = 0; i < sizeof apply / sizeof apply[0]; i++)
-        if (apply[i] == fn)
-            return true;
-    return false;
 }

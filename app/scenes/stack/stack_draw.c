@@ -14,7 +14,7 @@
 #include "keys.h"
 #include "paint.h"
 #include "stack.h"
-#include "stack_actions.h"
+#include "stack_kind.h"
 #include "stack_layout.h"
 #include "theme.h"
 
@@ -26,6 +26,7 @@ typedef struct Ctx {
     const View *v;
     const Theme *th;
     const StackLayout *L;
+    StackCell sel, hov;         /* the view's clicked and hovered cells (pane -1: none) */
 } Ctx;
 
 /* ------------------------------------------------------------- primitives */
@@ -435,12 +436,12 @@ static void draw_map(Ctx *x, int p, size_t j, const StackBox *b, const CellRange
         outline(x, padded, thick(x, 1.5), lit_c);
     if (lit_inside && b->slices > 1)
         draw_column(x, field, (int)lround((b->slices - 1) * b->slice_dx), lit_c);
-    const StackCell *hv = &x->s->hover;
+    const StackCell *hv = &x->hov;
     if (hv->pane == p && hv->stage == (int)j)
         outline(x, stack_layout_cell(b, hv->y, hv->x), 1, th->text);
     if ((int)j == focus) {
-        const StackCell *sel = &x->s->selected;
-        StackCell f = stack_focus(x->s, p);
+        const StackCell *sel = &x->sel;
+        StackCell f = stack_focus(x->s, p, x->sel);
         Rect c = stack_layout_cell(b, f.y, f.x);
         outline(x, (Rect){c.x - 2, c.y - 2, c.w + 4, c.h + 4}, thick(x, 2.0), sel->pane == p ? th->step : th->halo);
     }
@@ -471,7 +472,7 @@ static void draw_pane(Ctx *x, int p, CellRange (*fields)[2])
     draw_pane_title(x, p);
     if (!boxes)
         return;
-    StackCell f = stack_focus(s, p);
+    StackCell f = stack_focus(s, p, x->sel);
     stack_fields(s, p, f, fields);
     size_t cur = stack_current(s, p);
     for (size_t j = 0; j <= cur; j++)
@@ -479,18 +480,18 @@ static void draw_pane(Ctx *x, int p, CellRange (*fields)[2])
 }
 
 /* The pane the strip and table describe: the clicked cell's, else 0. */
-static int strip_pane(const StackScene *s)
+static int strip_pane(const Ctx *x)
 {
-    return s->selected.pane >= 0 ? s->selected.pane : 0;
+    return x->sel.pane >= 0 ? x->sel.pane : 0;
 }
 
 static void draw_table(Ctx *x)
 {
     const StackLayout *L = x->L;
-    if (!x->s->show_table)
+    if (!x->v->show_table)
         return;
     const StackScene *s = x->s;
-    int p = strip_pane(s);
+    int p = strip_pane(x);
     const StackPane *P = &s->panes[p];
     Rect t = L->table;
     fill(x, t, x->th->panel);
@@ -510,7 +511,7 @@ static void draw_table(Ctx *x)
     y += row_h;
     size_t cur = stack_current(s, p);
     int rows = imax(1, (t.y + t.h - y - pad) / row_h);
-    StackCell f = stack_focus(s, p);
+    StackCell f = stack_focus(s, p, x->sel);
     size_t first = 0;
     if ((int)cur + 1 > rows) {
         long want = (long)f.stage - rows / 2;
@@ -575,7 +576,7 @@ static void strip_numbers(Ctx *x, int p, char *buf, size_t size)
                          ? ", and one output sees the whole input"
                          : "");
     } else if (kind == LESSON_INIT) {
-        size_t j = (size_t)stack_focus(s, p).stage;
+        size_t j = (size_t)stack_focus(s, p, x->sel).stage;
         const LayerSpec *l = j ? &P->spec.layers[P->stages[j].layer] : NULL;
         if (!l || (l->type != SPEC_CONV2D && l->type != SPEC_CONV_TRANSPOSE2D)) {
             snprintf(buf, size, "%s: no weights to initialise (click a convolution, or Right adds one)",
@@ -625,9 +626,9 @@ static void draw_strip(Ctx *x)
 {
     const StackLayout *L = x->L;
     const StackScene *s = x->s;
-    int p = strip_pane(s);
+    int p = strip_pane(x);
     const StackPane *P = &s->panes[p];
-    StackCell f = stack_focus(s, p);
+    StackCell f = stack_focus(s, p, x->sel);
     size_t j = (size_t)f.stage;
     const StackStage *g = &P->stages[j];
     Rect st = L->strip;
@@ -700,7 +701,7 @@ static void draw_help(Ctx *x)
     const KeyBinding *keys = keys_table(&count);
     int rows = 0;
     for (size_t i = 0; i < count; i++)
-        rows += keys[i].label != NULL && stack_key_applies(keys[i].action);
+        rows += keys[i].label != NULL && (keys[i].kinds & KIND_STACK);
     Rect p = {L->w / 10, L->h / 10, L->w * 8 / 10, L->h * 8 / 10};
     fill(x, (Rect){0, 0, L->w, L->h}, alpha(x->th->bg, 140));
     fill(x, p, x->th->overlay);
@@ -715,7 +716,7 @@ static void draw_help(Ctx *x)
     int col_w = (p.w - 2 * pad) / cols, key_w = text_char_width(x->tc, tpx) * 17;
     int row = 0;
     for (size_t i = 0; i < count; i++) {
-        if (!keys[i].label || !stack_key_applies(keys[i].action))
+        if (!keys[i].label || !(keys[i].kinds & KIND_STACK))
             continue;
         int cx = p.x + pad + (row / per_col) * col_w, cy = top + (row % per_col) * line_h;
         text(x, keys[i].label, tpx, x->th->accent2, cx, cy, TEXT_LEFT | TEXT_TOP);
@@ -727,12 +728,19 @@ static void draw_help(Ctx *x)
 
 /* ------------------------------------------------------------- frame */
 
+/* A view target as a stack cell (pane -1 unless it is one). */
+static StackCell cell_of(const Target *t)
+{
+    StackCell none = {-1, 0, 0, 0};
+    return t->kind == TARGET_STACK_CELL ? (StackCell){t->f, t->c, t->y, t->x} : none;
+}
+
 void stack_draw_frame(SDL_Renderer *r, TextCache *tc, const Scene *scene, const View *v, int w, int h)
 {
-    const StackScene *s = scene->stack;
+    const StackScene *s = stack_model(scene);
     StackLayout L;
-    stack_layout_compute(s, v->ui_scale, w, h, &L);
-    Ctx x = {r, tc, scene, s, v, theme_get(v->theme), &L};
+    stack_layout_compute(s, v, w, h, &L);
+    Ctx x = {r, tc, scene, s, v, theme_get(v->theme), &L, cell_of(&v->selected), cell_of(&v->hover)};
 
     SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_BLEND);
     SDL_SetRenderDrawColor(r, x.th->bg.r, x.th->bg.g, x.th->bg.b, 255);

@@ -187,10 +187,10 @@ static void layout_pane(const StackScene *s, int p, Rect R, StackLayout *L, doub
     double cx = L->canvas.x + L->canvas.w * 0.5, cy = L->canvas.y + L->canvas.h * 0.5;
     for (size_t j = 0; j < P->n_stages; j++) {
         StackBox *b = &boxes[j];
-        transform(b, cx, cy, s->zoom, s->pan_x, s->pan_y);
+        transform(b, cx, cy, L->zoom, L->pan_x, L->pan_y);
         const StackStage *g = &P->stages[j];
         double w = b->pitch * (double)g->w + (b->slices - 1) * b->slice_dx;
-        double label_w = room ? room[j] * s->zoom - gap * 0.3 : w;
+        double label_w = room ? room[j] * L->zoom - gap * 0.3 : w;
         b->label_rect = (Rect){px(b->x), px(b->y + b->pitch * (double)g->h + b->pad + 2.0), px(label_w),
                                px(label_h)};
         /* a label needs room for about six characters */
@@ -199,9 +199,13 @@ static void layout_pane(const StackScene *s, int p, Rect R, StackLayout *L, doub
     free(room);
 }
 
-void stack_layout_compute(const StackScene *s, float ui_scale, int w, int h, StackLayout *L)
+void stack_layout_compute(const StackScene *s, const View *v, int w, int h, StackLayout *L)
 {
     memset(L, 0, sizeof *L);
+    float ui_scale = v->ui_scale;
+    L->zoom = v->zoom > 0.0f ? v->zoom : 1.0f;
+    L->pan_x = v->pan_x;
+    L->pan_y = v->pan_y;
     w = imax(w, 1);
     h = imax(h, 1);
     L->w = w;
@@ -236,7 +240,7 @@ void stack_layout_compute(const StackScene *s, float ui_scale, int w, int h, Sta
     int strip_h = px(L->text_px * 1.45) * STACK_STRIP_LINES + gap / 2;
     L->strip = (Rect){margin, L->timeline.y - strip_h, inner, strip_h};
     L->canvas = (Rect){margin, y + gap / 2, inner, imax(1, L->strip.y - gap / 2 - y - gap / 2)};
-    if (s->show_table) {
+    if (v->show_table) {
         double need = (STACK_TABLE_CHARS + 1) * CHAR_W * L->small_px;
         int tw = imax(1, (int)fmin(inner * 0.45, fmax(inner * 0.36, need)));
         L->table = (Rect){margin + inner - tw, L->canvas.y, tw, L->canvas.h};

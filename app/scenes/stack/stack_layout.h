@@ -16,15 +16,16 @@
  *   timeline    growth step k of N
  *   status line
  * The canvas content is scaled so everything fits at zoom 1, then zoomed
- * about the canvas centre and panned (StackScene's zoom, pan_x, pan_y). */
+ * about the canvas centre and panned (the view's zoom, pan_x, pan_y). */
 #ifndef CONVSTEP_STACK_LAYOUT_H
 #define CONVSTEP_STACK_LAYOUT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "layer_layout.h"
+#include "painter.h"
 #include "stack.h"
+#include "view.h"
 
 #define STACK_MAX_SLICES 8      /* channel slices drawn behind a map */
 #define STACK_STRIP_LINES 3
@@ -48,7 +49,8 @@ typedef struct StackBox {
 
 typedef struct StackLayout {
     int w, h;
-    float scale;                /* min(w/1280, h/720) * ui scale, as layout.c */
+    float scale;                /* min(w/1280, h/720) * ui scale, as layer_layout.c */
+    float zoom, pan_x, pan_y;   /* the view's, when laid out */
     int text_px, small_px, big_px;
     Rect header, caption, canvas, table, strip, timeline, timeline_bar, status;
     int caption_chars;          /* characters per caption line the layout planned */
@@ -57,10 +59,11 @@ typedef struct StackLayout {
                                            placed too); owned */
 } StackLayout;
 
-/* Lays s out for a w x h window at UI scale ui_scale (0: 1). Allocates the
- * boxes (stack_layout_free frees them); on allocation failure the boxes
- * are NULL and nothing is placed in the canvas. */
-void stack_layout_compute(const StackScene *s, float ui_scale, int w, int h, StackLayout *out);
+/* Lays s out for a w x h window as v shows it (UI scale, zoom, pan, the
+ * table). Allocates the boxes (stack_layout_free frees them); on
+ * allocation failure the boxes are NULL and nothing is placed in the
+ * canvas. */
+void stack_layout_compute(const StackScene *s, const View *v, int w, int h, StackLayout *out);
 
 void stack_layout_free(StackLayout *l);
 

@@ -1,0 +1,14 @@
+/* kinds.c: the table of scene kinds (see kinds.h). A new kind is one line
+ * here, before the single layer. */
+#include "kinds.h"
+
+static const SceneKind *const kinds[] = {
+    &stack_kind,
+    &layer_kind,
+};
+
+const SceneKind *const *scene_kinds(size_t *count)
+{
+    *count = sizeof kinds / sizeof kinds[0];
+    return kinds;
+}
