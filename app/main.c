@@ -1,6 +1,11 @@
 /* main.c: the entry point. The first argument names a command (the table
  * below); anything else (no arguments, scene options, an IMAGE) opens the
- * window. Each command lives in app/cli_<name>.c. */
+ * window. Each command lives in app/cli/cli_<name>.c.
+ *
+ * Start reading here, then docs/ARCHITECTURE.md. The window: cli/cli_window.c
+ * builds the Scene (scenes/scene.h) and runs ui/window.c's loop: events ->
+ * the key table (ui/keys.c) -> actions (scenes/actions.c, then the kind's
+ * own: scenes/layer/, scenes/stack/) -> the kind's layout and drawing. */
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>

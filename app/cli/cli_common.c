@@ -235,10 +235,20 @@ static void cli_on_signal(int sig)
     raise(sig);
 }
 
+void cli_on_stop_signals(void (*handler)(int))
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = handler;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
 int cli_output_open(FileOut *fo, const char *path, bool force)
 {
     Error err = {0};
-    struct sigaction sa;
     struct stat st;
     if (fileout_open(fo, path, force, &err) != CS_OK) {
         if (!force && stat(path, &st) == 0 && S_ISREG(st.st_mode))
@@ -246,12 +256,7 @@ int cli_output_open(FileOut *fo, const char *path, bool force)
         return cli_fail(1, "%s", err.message);
     }
     cli_temp_path = fileout_temp_path(fo);
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = cli_on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
+    cli_on_stop_signals(cli_on_signal);
     return CLI_CONTINUE;
 }
 

@@ -105,6 +105,10 @@ int cli_load_weights(const char *path, size_t channels, int groups, bool transpo
 /* Loads an optional bias .npy (path NULL leaves *out empty). */
 int cli_load_bias(const char *path, Tensor *out);
 
+/* Runs handler on SIGINT, SIGTERM and SIGHUP (the signals that end a
+ * command at a terminal or from a script). */
+void cli_on_stop_signals(void (*handler)(int));
+
 /* Opens the output through fileout (a temporary file beside path; an
  * existing path is refused unless force) and arranges for Ctrl-C and
  * SIGTERM to remove the temporary file. Returns CLI_CONTINUE or 1. */

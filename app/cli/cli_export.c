@@ -76,17 +76,6 @@ static void on_signal(int sig)
     stop_requested = sig;
 }
 
-static void catch_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-}
-
 /* ---- options ---- */
 
 /* The export options' texts, before parsing. */
@@ -286,7 +275,7 @@ int cli_export(int argc, char **argv)
     view.speed = (float)(job.fps ? job.fps : EXPORT_DEFAULT_FPS);
     view.playing = true;
     job.stop = &stop_requested;
-    catch_signals();
+    cli_on_stop_signals(on_signal);
     /* Every frame's encoder (zlib's state, libpng's rows, the GIF's
      * buffers) is freed and allocated again; above glibc's default 128 KiB
      * such blocks come from fresh mmaps, and their page faults, expensive
