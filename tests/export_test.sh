@@ -296,6 +296,29 @@ if command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1; then
     if grep -ls 'int\.mp4\.tmp' /proc/[0-9]*/cmdline | grep -qv "/proc/$$/"; then
         not_ok "Ctrl-C video" "ffmpeg still running"
     else ok "Ctrl-C: ffmpeg stopped"; fi
+    # A full disk: ffmpeg 5.1 reports "Error writing trailer ...: No space
+    # left on device" and still exits 0, leaving an MP4 without its moov box,
+    # when the frames fit and the trailer does not. The 100 frames of
+    # 1280x720 take 669 KB; 600 KB holds a.mp4 (the 320x180 video above,
+    # about 30 KB) and most of them.
+    if [ $can_mount = yes ]; then
+        mkdir vfull
+        mount -t tmpfs -o size=600k tmpfs vfull
+        cp a.mp4 vfull/good.mp4
+        expect_error "full disk, video" 1 "cannot write vfull/new\.mp4: No space left on device" \
+            "$CONVSTEP" export --step term --to 100 --video vfull/new.mp4 --quiet
+        [ ! -e vfull/new.mp4 ] && ok "full disk, video: nothing under the final name" \
+            || not_ok "full disk, video" "vfull/new.mp4 exists"
+        rm -f vfull/new.mp4
+        expect_error "full disk, video --force" 1 "cannot write vfull/good\.mp4: No space left on device" \
+            "$CONVSTEP" export --step term --to 100 --video vfull/good.mp4 --force --quiet
+        cmp -s a.mp4 vfull/good.mp4 && ok "full disk, video --force: the existing file is kept byte for byte" \
+            || not_ok "full disk, video --force" "vfull/good.mp4 was changed"
+        no_temp "full disk, video: no temporary file" vfull
+        umount vfull
+    else
+        echo "ok full disk, video # skip mount not permitted here"
+    fi
 else
     echo "ok # skip video: ffmpeg is not installed"
 fi
