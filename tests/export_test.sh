@@ -187,6 +187,17 @@ if [ $can_mount = yes ]; then
     rm -rf full/frames
     expect_error "full disk, GIF" 1 "No space left" "$CONVSTEP" export --gif full/a.gif
     [ -z "$(ls -A full)" ] && ok "full disk, GIF: nothing left" || not_ok "full disk, GIF" "$(ls -A full)"
+    # 8 KB left: no 1280x720 PNG or GIF of the default scene fits.
+    printf 'keep' >full/keep.png
+    printf 'keep' >full/keep.gif
+    dd if=/dev/zero of=full/fill bs=1k count=188 2>/dev/null
+    expect_error "full disk, PNG" 1 "full/a.png.*No space left" "$CONVSTEP" export --png full/a.png
+    [ ! -e full/a.png ] && ok "full disk, PNG: nothing under the final name" || not_ok "full disk, PNG" "a.png exists"
+    expect_error "full disk, PNG --force" 1 "No space left" "$CONVSTEP" export --png full/keep.png --force
+    expect_error "full disk, GIF --force" 1 "No space left" "$CONVSTEP" export --gif full/keep.gif --force
+    [ "$(cat full/keep.png full/keep.gif)" = keepkeep ] && ok "full disk, --force: existing PNG and GIF kept" \
+        || not_ok "full disk, --force" "keep.png or keep.gif changed"
+    no_temp "full disk, PNG and GIF: no temporary file" full
     umount full
 else
     echo "ok # skip read-only and full tmpfs targets: mount not permitted here"
