@@ -286,6 +286,13 @@ expect_error "bad --size" 1 "--size" "$CONVSTEP" export --size 12 --gif x.gif
 expect_error "GIF over 50 fps" 1 "50 frames per second" "$CONVSTEP" export --fps 60 --gif x.gif
 expect_error "bad scene option" 1 "stride" "$CONVSTEP" export --stride 0 --gif x.gif
 [ ! -e x.gif ] && [ ! -e x ] && ok "usage errors write nothing" || not_ok "usage errors" "files appeared"
+# The padded input and the output are capped at 1024x1024 (the default input
+# is 7x7: padding 5000 gives 10007 and 10005); refused at once, before a
+# frame is drawn (it used to take 8 s and 1.2 GB; 1048576 asked calloc for TBs).
+expect_error "huge padding" 1 "padding 5000 makes a 10007x10007 padded input and a 10005x10005 output; the window shows up to 1024x1024" \
+    timeout 10 "$CONVSTEP" export --padding 5000 --png p.png
+expect_error "enormous padding" 1 "padding 1048576 makes" timeout 10 "$CONVSTEP" export --padding 1048576 --gif p.gif
+[ ! -e p.png ] && [ ! -e p.gif ] && ok "huge padding writes nothing" || not_ok "huge padding" "files appeared"
 expect_status "--help" 0 "$CONVSTEP" export --help
 
 # ---- video ----
