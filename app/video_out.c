@@ -196,7 +196,8 @@ Status video_out_open(VideoOut **out, const char *path, bool overwrite, int w, i
         dup2(fileno(v->log), STDERR_FILENO);
         signal(SIGPIPE, SIG_DFL);
         execvp("ffmpeg", (char *const *)argv);
-        dprintf(STDERR_FILENO, "cannot run ffmpeg: %s\n", strerror(errno));
+        /* Not "...: <system words>", which ffmpeg_reason would take for a write error. */
+        dprintf(STDERR_FILENO, "cannot run ffmpeg (%s)\n", strerror(errno));
         _exit(127);
     }
     close(fds[0]);
