@@ -1,6 +1,8 @@
 /* act.c: element-wise activations (see act.h).
  *   relu(x) = max(0, x); leaky_relu(x) = x >= 0 ? x : slope*x;
- *   sigmoid(x) = 1 / (1 + exp(-x)); tanh(x). */
+ *   sigmoid(x) = 1 / (1 + exp(-x)); tanh(x).
+ * As in PyTorch, each turns NaN into NaN; at +-inf they give relu 0 and inf,
+ * leaky_relu -inf and inf, sigmoid 0 and 1, tanh -1 and 1. */
 #include "act.h"
 
 #include <math.h>
@@ -16,7 +18,8 @@ float act_apply(Activation act, float x)
     case ACT_NONE:
         return x;
     case ACT_RELU:
-        return x > 0.0f ? x : 0.0f;
+        /* NaN stays NaN, as PyTorch's relu (a plain x > 0 test makes it 0). */
+        return x > 0.0f || isnan(x) ? x : 0.0f;
     case ACT_LEAKY_RELU:
         return x >= 0.0f ? x : act.slope * x;
     case ACT_SIGMOID:

@@ -1,6 +1,8 @@
 /* act.h: element-wise activations.
  *   relu(x) = max(0, x); leaky_relu(x) = x >= 0 ? x : slope*x;
- *   sigmoid(x) = 1 / (1 + exp(-x)); tanh(x). */
+ *   sigmoid(x) = 1 / (1 + exp(-x)); tanh(x).
+ * As in PyTorch, each turns NaN into NaN; at +-inf they give relu 0 and inf,
+ * leaky_relu -inf and inf, sigmoid 0 and 1, tanh -1 and 1. */
 #ifndef CONVSTEP_ACT_H
 #define CONVSTEP_ACT_H
 

@@ -99,6 +99,30 @@ expect_values "pool avg values" pa.npy "1.5 1.666667 1.25 1 1.222222 2.166667 1 
 expect_status "pool avg include pad" 0 "$CONVSTEP" pool -i in5.npy --mode avg --kernel 3 --stride 2 --padding 1 -o pi.npy
 expect_values "pool avg include-pad values" pi.npy "0.666667 1.111111 0.555556 0.666667 1.222222 1.444444 0.444444 0.222222 0.555556"
 
+# NaN and infinities pass through as in PyTorch (F.conv2d with a 2x2 kernel
+# of ones, F.max_pool2d and F.avg_pool2d with kernel 2) over the float32
+#     1  nan    3  0
+#  -inf -inf  inf  2
+# (little-endian bytes: 1 = 00 00 80 3f, nan = 00 00 c0 7f, 3 = 00 00 40 40,
+# -inf = 00 00 80 ff, inf = 00 00 80 7f, 2 = 00 00 00 40). od prints a NaN
+# with its sign bit as "-nan"; PyTorch's nan is any NaN.
+npy_raw naninf.npy "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2, 4), }"
+printf '\000\000\200\077\000\000\300\177\000\000\100\100\000\000\000\000' >>naninf.npy
+printf '\000\000\200\377\000\000\200\377\000\000\200\177\000\000\000\100' >>naninf.npy
+npy_i1 ones2.npy "1, 1, 2, 2" 1 1 1 1
+# expect_special NAME FILE "V1 V2 ...": FILE's values print (od -t f4) as these.
+expect_special() {
+    hl=$(od -A n -t u2 -j 8 -N 2 "$2" | tr -d ' ')
+    got=$(od -A n -v -t f4 -j $((10 + hl)) "$2" | tr -s ' \n' '  ' | sed 's/-nan/nan/g; s/^ //; s/ $//')
+    if [ "$got" = "$3" ]; then ok "$1"; else not_ok "$1" "got [$got], wanted [$3]"; fi
+}
+expect_status "conv of NaN and inf" 0 "$CONVSTEP" conv -i naninf.npy -w ones2.npy -o cn.npy
+expect_special "conv keeps NaN and inf" cn.npy "nan nan inf"
+expect_status "max pool of NaN and inf" 0 "$CONVSTEP" pool -i naninf.npy --mode max --kernel 2 -o pmn.npy
+expect_special "max pool keeps NaN and inf" pmn.npy "nan inf"
+expect_status "avg pool of NaN and inf" 0 "$CONVSTEP" pool -i naninf.npy --mode avg --kernel 2 -o pan.npy
+expect_special "avg pool keeps NaN and inf" pan.npy "nan inf"
+
 # ---- trace ----
 
 expect_status "trace text" 0 "$CONVSTEP" trace -i in5.npy -w k3.npy --at 1,2

@@ -187,6 +187,17 @@ if [ $can_mount = yes ]; then
     rm -rf full/frames
     expect_error "full disk, GIF" 1 "No space left" "$CONVSTEP" export --gif full/a.gif
     [ -z "$(ls -A full)" ] && ok "full disk, GIF: nothing left" || not_ok "full disk, GIF" "$(ls -A full)"
+    # 8 KB left: no 1280x720 PNG or GIF of the default scene fits.
+    printf 'keep' >full/keep.png
+    printf 'keep' >full/keep.gif
+    dd if=/dev/zero of=full/fill bs=1k count=188 2>/dev/null
+    expect_error "full disk, PNG" 1 "full/a.png.*No space left" "$CONVSTEP" export --png full/a.png
+    [ ! -e full/a.png ] && ok "full disk, PNG: nothing under the final name" || not_ok "full disk, PNG" "a.png exists"
+    expect_error "full disk, PNG --force" 1 "No space left" "$CONVSTEP" export --png full/keep.png --force
+    expect_error "full disk, GIF --force" 1 "No space left" "$CONVSTEP" export --gif full/keep.gif --force
+    [ "$(cat full/keep.png full/keep.gif)" = keepkeep ] && ok "full disk, --force: existing PNG and GIF kept" \
+        || not_ok "full disk, --force" "keep.png or keep.gif changed"
+    no_temp "full disk, PNG and GIF: no temporary file" full
     umount full
 else
     echo "ok # skip read-only and full tmpfs targets: mount not permitted here"
@@ -275,6 +286,13 @@ expect_error "bad --size" 1 "--size" "$CONVSTEP" export --size 12 --gif x.gif
 expect_error "GIF over 50 fps" 1 "50 frames per second" "$CONVSTEP" export --fps 60 --gif x.gif
 expect_error "bad scene option" 1 "stride" "$CONVSTEP" export --stride 0 --gif x.gif
 [ ! -e x.gif ] && [ ! -e x ] && ok "usage errors write nothing" || not_ok "usage errors" "files appeared"
+# The padded input and the output are capped at 1024x1024 (the default input
+# is 7x7: padding 5000 gives 10007 and 10005); refused at once, before a
+# frame is drawn (it used to take 8 s and 1.2 GB; 1048576 asked calloc for TBs).
+expect_error "huge padding" 1 "padding 5000 makes a 10007x10007 padded input and a 10005x10005 output; the window shows up to 1024x1024" \
+    timeout 10 "$CONVSTEP" export --padding 5000 --png p.png
+expect_error "enormous padding" 1 "padding 1048576 makes" timeout 10 "$CONVSTEP" export --padding 1048576 --gif p.gif
+[ ! -e p.png ] && [ ! -e p.gif ] && ok "huge padding writes nothing" || not_ok "huge padding" "files appeared"
 expect_status "--help" 0 "$CONVSTEP" export --help
 
 # ---- video ----
@@ -296,6 +314,29 @@ if command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1; then
     if grep -ls 'int\.mp4\.tmp' /proc/[0-9]*/cmdline | grep -qv "/proc/$$/"; then
         not_ok "Ctrl-C video" "ffmpeg still running"
     else ok "Ctrl-C: ffmpeg stopped"; fi
+    # A full disk: ffmpeg 5.1 reports "Error writing trailer ...: No space
+    # left on device" and still exits 0, leaving an MP4 without its moov box,
+    # when the frames fit and the trailer does not. The 100 frames of
+    # 1280x720 take 669 KB; 600 KB holds a.mp4 (the 320x180 video above,
+    # about 30 KB) and most of them.
+    if [ $can_mount = yes ]; then
+        mkdir vfull
+        mount -t tmpfs -o size=600k tmpfs vfull
+        cp a.mp4 vfull/good.mp4
+        expect_error "full disk, video" 1 "cannot write vfull/new\.mp4: No space left on device" \
+            "$CONVSTEP" export --step term --to 100 --video vfull/new.mp4 --quiet
+        [ ! -e vfull/new.mp4 ] && ok "full disk, video: nothing under the final name" \
+            || not_ok "full disk, video" "vfull/new.mp4 exists"
+        rm -f vfull/new.mp4
+        expect_error "full disk, video --force" 1 "cannot write vfull/good\.mp4: No space left on device" \
+            "$CONVSTEP" export --step term --to 100 --video vfull/good.mp4 --force --quiet
+        cmp -s a.mp4 vfull/good.mp4 && ok "full disk, video --force: the existing file is kept byte for byte" \
+            || not_ok "full disk, video --force" "vfull/good.mp4 was changed"
+        no_temp "full disk, video: no temporary file" vfull
+        umount vfull
+    else
+        echo "ok full disk, video # skip mount not permitted here"
+    fi
 else
     echo "ok # skip video: ffmpeg is not installed"
 fi

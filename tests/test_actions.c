@@ -727,6 +727,43 @@ Test(actions, opening_a_npy_input_replaces_the_scene_input)
     app_free(&a);
 }
 
+/* Padding 508 on the default 7x7 input pads it to 1023x1023, under the
+ * window's cap of SCENE_MAX_GRID (1024) a side; a 9x9 input under the same
+ * padding would be 1025x1025: opening it is refused on the status line and
+ * the scene stays. So is the padding key's full padding with a 15x15 kernel
+ * at dilation 64 (896 a side). */
+Test(actions, a_change_past_the_grid_cap_shows_on_the_status_line_and_keeps_the_scene)
+{
+    App a = app_new();
+    Error err = {0};
+    cr_assert_eq(scene_set_padding(a.scene, (Padding){PAD_EXPLICIT, 508, 508}, &err), CS_OK, "%s",
+                 err.message);
+    char dir[] = "/tmp/convstep-actions-cap-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char npy[64];
+    snprintf(npy, sizeof npy, "%s/in.npy", dir);
+    write_npy_grey(npy, 9, 9);
+    Snapshot before;
+    snapshot(&a, &before);
+    action_open(&a, npy);
+    cr_assert(a.view.status_error, "%s", a.view.status);
+    cr_assert(strstr(a.view.status, "1025x1025 padded input") && strstr(a.view.status, "up to 1024x1024"),
+              "%s", a.view.status);
+    check_unchanged(&a, &before, "9x9 input under padding 508");
+    remove(npy);
+    rmdir(dir);
+
+    cr_assert_eq(scene_set_padding(a.scene, (Padding){PAD_SAME, 0, 0}, &err), CS_OK, "%s", err.message);
+    cr_assert_eq(scene_set_dilation(a.scene, 64, 64, &err), CS_OK, "%s", err.message);
+    cr_assert_eq(scene_set_kernel_size(a.scene, 15, &err), CS_OK, "%s", err.message);
+    snapshot(&a, &before);
+    action_padding(&a, +1);         /* same -> full: 7 + 2*896 = 1799 */
+    cr_assert(a.view.status_error, "%s", a.view.status);
+    cr_assert(strstr(a.view.status, "padding full makes a 1799x1799 padded input"), "%s", a.view.status);
+    check_unchanged(&a, &before, "full padding at dilation 64");
+    app_free(&a);
+}
+
 /* ---- the layer-stack scene (issue 5) takes over what it has its own of ---- */
 
 Test(actions, the_layer_stack_scene_takes_over_stepping_and_files)

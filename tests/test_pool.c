@@ -167,6 +167,38 @@ Test(pool, max_propagates_nan)
     expect_pool(&p, 1, 1, 4, row, 1, 2, want, "NaN");
 }
 
+/* PyTorch 1.13, F.max_pool2d / F.avg_pool2d(x, 2) over
+ *     1  nan    3  0
+ *  -inf -inf  inf  2
+ * max: nan, inf; avg: nan, inf. */
+Test(pool, nan_and_infinities_as_pytorch)
+{
+    static const float grid[] = {1, NAN, 3, 0, -INFINITY, -INFINITY, INFINITY, 2};
+    static const float want[] = {NAN, INFINITY};
+    PoolParams p = geom_pool_defaults(POOL_MAX, 2, 2);
+    expect_pool(&p, 1, 2, 4, grid, 1, 2, want, "max with NaN and inf");
+    p = geom_pool_defaults(POOL_AVG, 2, 2);
+    expect_pool(&p, 1, 2, 4, grid, 1, 2, want, "avg with NaN and inf");
+    /* -inf + inf in one window is NaN for the average (PyTorch: nan). */
+    static const float mixed[] = {-INFINITY, INFINITY};
+    static const float nan_want[] = {NAN};
+    p = geom_pool_defaults(POOL_AVG, 1, 2);
+    expect_pool(&p, 1, 1, 2, mixed, 1, 1, nan_want, "avg of -inf and inf");
+}
+
+/* An input of -inf everywhere, 2x2 windows at stride 1 and padding 1:
+ * every window holds -inf cells and padding, and gives -inf (PyTorch too). */
+Test(pool, max_of_minus_infinity_cells_is_minus_infinity)
+{
+    static const float neg[] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
+    static const float want[] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY,
+                                 -INFINITY, -INFINITY, -INFINITY, -INFINITY};
+    PoolParams p = geom_pool_defaults(POOL_MAX, 2, 2);
+    p.stride_h = p.stride_w = 1;
+    p.pad_h = p.pad_w = 1;
+    expect_pool(&p, 1, 2, 2, neg, 3, 3, want, "all -inf");
+}
+
 Test(pool, channels_pool_separately)
 {
     static const float in[] = {1, 2, 3, 4, 40, 30, 20, 10};

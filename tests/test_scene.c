@@ -208,3 +208,60 @@ Test(scene, missing_input_file_is_an_error)
     cr_assert_null(s);
     cr_assert(strstr(err.message, "/nonexistent/cat.png"), "%s", err.message);
 }
+
+/* The window draws the padded input and the output cell by cell, so both are
+ * capped at SCENE_MAX_GRID a side, checked before anything is allocated.
+ * The default input is 7x7 with a 3x3 kernel: padding p gives a padded
+ * input of 7 + 2p and an output of 5 + 2p. */
+Test(scene, padding_past_the_grid_cap_is_refused_and_changes_nothing)
+{
+    cr_assert_eq(SCENE_MAX_GRID, 1024);
+    Scene *s = default_scene();
+    Error err = {0};
+    stepper_seek(s->stepper, 7);
+    Stepper *before = s->stepper;
+    Padding p = {PAD_EXPLICIT, 509, 509};       /* 1025x1025 padded, 1023x1023 output */
+    cr_assert_neq(scene_set_padding(s, p, &err), CS_OK);
+    cr_assert_eq(err.status, CS_ERR_LIMIT);
+    cr_assert_str_eq(err.message, "padding 509 makes a 1025x1025 padded input and a 1023x1023 output; "
+                     "the window shows up to 1024x1024", "%s", err.message);
+    cr_assert_eq(s->stepper, before);
+    cr_assert_eq(s->conv.padding.h, 0);
+    cr_assert_eq(stepper_index(s->stepper), 7);
+    p.h = 1048576;
+    p.w = 2;
+    cr_assert_neq(scene_set_padding(s, p, &err), CS_OK);
+    cr_assert(strstr(err.message, "padding 1048576,2 makes a 2097159x11 padded input"), "%s", err.message);
+    p.h = p.w = 508;                            /* 1023x1023 padded: allowed */
+    cr_assert_eq(scene_set_padding(s, p, &err), CS_OK, "%s", err.message);
+    cr_assert_eq(stepper_count(s->stepper), (size_t)1021 * 1021);
+    /* A larger input under that padding is refused the same way. */
+    Tensor big;
+    cr_assert_eq(tensor_init(&big, 1, 1, 9, 9, 3, &err), CS_OK);
+    cr_assert_neq(scene_set_input_tensor(s, &big, "big", false, &err), CS_OK);
+    cr_assert(strstr(err.message, "padding 508 makes a 1025x1025 padded input"), "%s", err.message);
+    cr_assert_eq(s->input.h, 7);
+    tensor_free(&big);
+    /* full padding: dilation*(k-1) a side; at dilation 64 a 15x15 kernel
+     * pads 896 a side. */
+    p = (Padding){PAD_FULL, 0, 0};
+    cr_assert_eq(scene_set_padding(s, p, &err), CS_OK, "%s", err.message);
+    cr_assert_eq(scene_set_dilation(s, 64, 64, &err), CS_OK, "%s", err.message);
+    cr_assert_neq(scene_set_kernel_size(s, 15, &err), CS_OK);
+    cr_assert(strstr(err.message, "padding full makes a 1799x1799 padded input"), "%s", err.message);
+    cr_assert_eq(s->weights.h, 3);
+    scene_destroy(s);
+}
+
+Test(scene, create_refuses_huge_padding_before_allocating)
+{
+    SceneOptions o;
+    Scene *s = NULL;
+    Error err = {0};
+    scene_options_init(&o);
+    o.padding = (Padding){PAD_EXPLICIT, 1048576, 1048576};
+    cr_assert_neq(scene_create(&o, &s, &err), CS_OK);
+    cr_assert_null(s);
+    cr_assert_str_eq(err.message, "padding 1048576 makes a 2097159x2097159 padded input and a 2097157x2097157 "
+                     "output; the window shows up to 1024x1024");
+}

@@ -688,6 +688,96 @@ Test(stepper, max_pool_index)
     tensor_free(&in);
 }
 
+/* NaN and infinities in the pooling trace, as PyTorch 1.13's
+ * F.max_pool2d(x, 2, return_indices=True) and F.avg_pool2d(x, 2) give them:
+ *     1  nan    3  0
+ *  -inf -inf  inf  2
+ * max: nan at cell 1, inf at cell 2; avg: nan, inf. Over nan 5 / 7 nan the
+ * last NaN wins (cell 3). Over -inf everywhere with padding 1 and stride 1,
+ * each window gives -inf at its first cell inside the input. */
+Test(stepper, pool_trace_nan_and_infinities)
+{
+    static const float grid[8] = {1, NAN, 3, 0, -INFINITY, -INFINITY, INFINITY, 2};
+    Tensor in;
+    tensor_values(&in, 1, 2, 4, grid);
+    Stepper *s = make(&(StepperConfig){.kind = LAYER_POOL, .input = &in,
+                                       .pool = geom_pool_defaults(POOL_MAX, 2, 2)});
+    const Trace *t = stepper_trace(s);
+    cr_expect(isnan(t->pool_result) && t->max_cell == 1, "max window 0: %g at cell %d",
+              (double)t->pool_result, t->max_cell);
+    cr_expect(isnan(*tensor_at(stepper_output(s), 0, 0, 0, 0)));
+    stepper_next(s);
+    cr_expect(t->pool_result == INFINITY && t->max_cell == 2, "max window 1: %g at cell %d",
+              (double)t->pool_result, t->max_cell);
+    stepper_destroy(s);
+
+    s = make(&(StepperConfig){.kind = LAYER_POOL, .input = &in, .pool = geom_pool_defaults(POOL_AVG, 2, 2)});
+    t = stepper_trace(s);
+    cr_expect(isnan(t->pool_result) && isnan(t->pool_sum), "avg window 0: %g", (double)t->pool_result);
+    stepper_next(s);
+    cr_expect(t->pool_result == INFINITY, "avg window 1: %g", (double)t->pool_result);
+    stepper_destroy(s);
+    tensor_free(&in);
+
+    static const float two_nans[4] = {NAN, 5, 7, NAN};
+    tensor_values(&in, 1, 2, 2, two_nans);
+    s = make(&(StepperConfig){.kind = LAYER_POOL, .input = &in, .pool = geom_pool_defaults(POOL_MAX, 2, 2)});
+    t = stepper_trace(s);
+    cr_expect(isnan(t->pool_result) && t->max_cell == 3, "two NaNs: %g at cell %d", (double)t->pool_result,
+              t->max_cell);
+    stepper_destroy(s);
+    tensor_free(&in);
+
+    static const float neg[4] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
+    tensor_values(&in, 1, 2, 2, neg);
+    PoolParams p = geom_pool_defaults(POOL_MAX, 2, 2);
+    p.stride_h = p.stride_w = 1;
+    p.pad_h = p.pad_w = 1;
+    s = make(&(StepperConfig){.kind = LAYER_POOL, .input = &in, .pool = p});
+    /* Window (oy, ox) starts at input (oy-1, ox-1): its first cell inside. */
+    static const int first_inside[3][3] = {{3, 2, 2}, {1, 0, 0}, {1, 0, 0}};
+    for (int oy = 0; oy < 3; oy++)
+        for (int ox = 0; ox < 3; ox++) {
+            stepper_seek(s, stepper_index_of(s, oy, ox, 0));
+            t = stepper_trace(s);
+            cr_expect(t->pool_result == -INFINITY && t->max_cell == first_inside[oy][ox],
+                      "all -inf (%d,%d): %g at cell %d", oy, ox, (double)t->pool_result, t->max_cell);
+        }
+    stepper_destroy(s);
+    tensor_free(&in);
+}
+
+/* A 1x1 convolution of weight 1 with ReLU over nan, -inf, inf, -2: the
+ * trace's activation and the output map are nan, 0, inf, 0 (torch.relu). */
+Test(stepper, relu_keeps_nan_in_trace_and_output)
+{
+    static const float values[4] = {NAN, -INFINITY, INFINITY, -2};
+    Tensor in, w;
+    tensor_values(&in, 1, 1, 4, values);
+    cr_assert_eq(tensor_init(&w, 1, 1, 1, 1, 4, NULL), CS_OK);
+    w.data[0] = 1.0f;
+    StepperConfig cfg = conv_config(&in, &w, NULL);
+    cfg.act.kind = ACT_RELU;
+    Stepper *s = make(&cfg);
+    for (int x = 0; x < 4; x++) {
+        stepper_seek(s, stepper_index_of(s, 0, x, 0));
+        const Trace *t = stepper_trace(s);
+        float out = *tensor_at(stepper_output(s), 0, 0, 0, (size_t)x);
+        if (x == 0) {
+            cr_expect(isnan(t->total) && isnan(t->activated), "relu(nan) in the trace is %g",
+                      (double)t->activated);
+            cr_expect(isnan(out), "relu(nan) in the output is %g", (double)out);
+        } else {
+            float want = x == 2 ? INFINITY : 0.0f;
+            cr_expect(t->activated == want && out == want, "relu(%g): trace %g, output %g", (double)values[x],
+                      (double)t->activated, (double)out);
+        }
+    }
+    stepper_destroy(s);
+    tensor_free(&in);
+    tensor_free(&w);
+}
+
 /* Pooling at term granularity over 1 2 / 3 4 (2x2 window): the running
  * sum 1, 3, 6, 10 (avg) or running max 1, 2, 3, 4 (max) fills in; the
  * result is the same at every sub-step and the cell finishes at the last. */

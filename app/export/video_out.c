@@ -3,8 +3,10 @@
  * fileout_open reserves the temporary name beside the final one and checks
  * the target; ffmpeg (a child in its own process group, so a Ctrl-C at the
  * terminal reaches only us and we decide what happens to the file) reads raw
- * frames on its stdin and overwrites that temporary file; fileout_commit
- * then syncs and renames it, exactly as for the files we write ourselves. */
+ * frames on its stdin and overwrites that temporary file. When it ends, its
+ * exit status, its log (empty unless something failed) and the file itself
+ * (a complete MP4, core/mp4.h) must all be right before fileout_commit syncs
+ * and renames it, exactly as for the files we write ourselves. */
 #include "video_out.h"
 
 #include <errno.h>
@@ -19,6 +21,7 @@
 #include <unistd.h>
 
 #include "fileout.h"
+#include "mp4.h"
 
 struct VideoOut {
     FileOut fo;
@@ -51,11 +54,31 @@ bool video_out_available(void)
     return false;
 }
 
-/* The last non-empty line ffmpeg printed, into buf. */
-static void last_log_line(FILE *log, char *buf, size_t size)
+/* True when line ends with ": " and the system's words for an error that
+ * means the file could not be written (ffmpeg prints them so: "Error
+ * writing trailer of F: No space left on device"); *why is then those words. */
+static bool write_errno_text(const char *line, const char **why)
+{
+    static const int codes[] = {ENOSPC, EDQUOT, EFBIG, EIO, EROFS, EACCES};
+    size_t len = strlen(line);
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+        const char *text = strerror(codes[i]);
+        size_t n = strlen(text);
+        if (len >= n + 2 && strcmp(line + len - n, text) == 0 && memcmp(line + len - n - 2, ": ", 2) == 0) {
+            *why = line + len - n;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Why ffmpeg failed, from the end of its log, into buf: the system's words
+ * when a line names a write error ("No space left on device"), otherwise
+ * "ffmpeg: " and its last line, otherwise "" when it printed nothing. */
+static void ffmpeg_reason(FILE *log, char *buf, size_t size)
 {
     char text[4096];
-    snprintf(buf, size, "it exited without a message");
+    buf[0] = '\0';
     if (!log || fflush(log) != 0 || fseek(log, 0, SEEK_END) != 0)
         return;
     long end = ftell(log);
@@ -64,17 +87,33 @@ static void last_log_line(FILE *log, char *buf, size_t size)
         return;
     size_t n = fread(text, 1, (size_t)(end - start), log);
     text[n] = '\0';
-    while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r' || text[n - 1] == ' '))
-        text[--n] = '\0';
-    if (n == 0)
-        return;
-    char *line = strrchr(text, '\n');
-    line = line ? line + 1 : text;
-    size_t len = strlen(line);
-    if (len >= size)
-        len = size - 1;
-    memcpy(buf, line, len);
-    buf[len] = '\0';
+    const char *last = NULL;
+    char *save = NULL;
+    for (char *line = strtok_r(text, "\r\n", &save); line; line = strtok_r(NULL, "\r\n", &save)) {
+        size_t len = strlen(line);
+        while (len > 0 && line[len - 1] == ' ')
+            line[--len] = '\0';
+        const char *why;
+        if (write_errno_text(line, &why)) {
+            snprintf(buf, size, "%s", why);
+            return;
+        }
+        /* "    Last message repeated 47 times" says nothing new. */
+        if (len > 0 && !strstr(line, "Last message repeated"))
+            last = line;
+    }
+    if (last)
+        snprintf(buf, size, "ffmpeg: %s", last);
+}
+
+/* The error for a failed ffmpeg: "cannot write FILE: WHY". */
+static Status ffmpeg_failed(VideoOut *v, Error *err)
+{
+    char why[256];
+    ffmpeg_reason(v->log, why, sizeof why);
+    if (!why[0])
+        snprintf(why, sizeof why, "ffmpeg exited without a message");
+    return error_set(err, CS_ERR_IO, "cannot write %s: %s", v->fo.final_path, why);
 }
 
 static void video_free(VideoOut *v)
@@ -157,7 +196,8 @@ Status video_out_open(VideoOut **out, const char *path, bool overwrite, int w, i
         dup2(fileno(v->log), STDERR_FILENO);
         signal(SIGPIPE, SIG_DFL);
         execvp("ffmpeg", (char *const *)argv);
-        dprintf(STDERR_FILENO, "cannot run ffmpeg: %s\n", strerror(errno));
+        /* Not "...: <system words>", which ffmpeg_reason would take for a write error. */
+        dprintf(STDERR_FILENO, "cannot run ffmpeg (%s)\n", strerror(errno));
         _exit(127);
     }
     close(fds[0]);
@@ -187,13 +227,11 @@ Status video_out_add(VideoOut *v, const uint32_t *pixels, Error *err)
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
-            char why[256];
             close(v->pipe_fd);
             v->pipe_fd = -1;
             wait_child(v->pid);
             v->pid = -1;
-            last_log_line(v->log, why, sizeof why);
-            return error_set(err, CS_ERR_IO, "ffmpeg failed writing %s: %s", v->fo.final_path, why);
+            return ffmpeg_failed(v, err);
         }
         p += n;
         left -= (size_t)n;
@@ -207,11 +245,16 @@ Status video_out_commit(VideoOut *v, Error *err)
     v->pipe_fd = -1;
     int code = wait_child(v->pid);
     v->pid = -1;
+    /* ffmpeg's exit status is not enough: 5.1 exits 0 after "Error writing
+     * trailer ...: No space left on device". With -loglevel error any line
+     * it printed is an error, and the file must be a whole MP4. */
+    char why[256];
+    ffmpeg_reason(v->log, why, sizeof why);
     Status st;
-    if (code != 0) {
-        char why[256];
-        last_log_line(v->log, why, sizeof why);
-        st = error_set(err, CS_ERR_IO, "ffmpeg failed writing %s: %s", v->fo.final_path, why);
+    if (code != 0 || why[0]) {
+        st = ffmpeg_failed(v, err);
+        fileout_abort(&v->fo);
+    } else if ((st = mp4_check_complete(fileout_temp_path(&v->fo), v->fo.final_path, err)) != CS_OK) {
         fileout_abort(&v->fo);
     } else {
         st = fileout_commit(&v->fo, err);

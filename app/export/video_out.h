@@ -4,8 +4,8 @@
  *
  * ffmpeg writes the temporary file of a core/fileout.h output (so the final
  * name appears only when the video is complete, and an existing one is
- * refused unless overwrite); its messages go to a private log, and the last
- * of them is the error when it fails. The stream is bit-exact (no encoder
+ * refused unless overwrite); its messages go to a private log that says
+ * why when it fails ("cannot write a.mp4: No space left on device"). The stream is bit-exact (no encoder
  * version or time stamps), so the same frames give the same file with the
  * same ffmpeg. */
 #ifndef CONVSTEP_VIDEO_OUT_H
@@ -29,8 +29,11 @@ Status video_out_open(VideoOut **out, const char *path, bool overwrite, int w, i
 /* Sends one frame (w*h ARGB8888 values, row stride w) to ffmpeg. */
 Status video_out_add(VideoOut *v, const uint32_t *pixels, Error *err);
 
-/* Ends the stream, waits for ffmpeg and, when it succeeded, renames the
- * file into place; otherwise removes it. Frees v either way. */
+/* Ends the stream, waits for ffmpeg and, when it exited 0 without printing
+ * an error and left a complete MP4 (core/mp4.h), syncs and renames the file
+ * into place; otherwise removes it and fails with CS_ERR_IO (ffmpeg's
+ * reason) or CS_ERR_FORMAT (what is missing from the file). Frees v either
+ * way. */
 Status video_out_commit(VideoOut *v, Error *err);
 
 /* Stops ffmpeg, removes the temporary file and frees v. NULL is fine. */

@@ -441,8 +441,56 @@ static Status load_input(const char *path, int fit_h, int fit_w, Tensor *in, boo
 
 /* ------------------------------------------------------------------ stepper */
 
+/* p as the command line writes it: "5000", "5000,2", "valid", "same", "full". */
+static void padding_words(Padding p, char *buf, size_t size)
+{
+    static const char *const names[] = {[PAD_VALID] = "valid", [PAD_SAME] = "same", [PAD_FULL] = "full"};
+    if (p.kind != PAD_EXPLICIT)
+        snprintf(buf, size, "%s", names[p.kind]);
+    else if (p.h == p.w)
+        snprintf(buf, size, "%d", p.h);
+    else
+        snprintf(buf, size, "%d,%d", p.h, p.w);
+}
+
+/* Refuses a layer whose padded input or output has a side past
+ * SCENE_MAX_GRID, before the stepper allocates them: the window draws both
+ * cell by cell (--padding 5000 took 8 s and 1.2 GB a frame, 1048576 asked
+ * calloc for 17.6 TB). Only padding makes them grow past the input, so the
+ * message names it. A geometry that does not work at all is left to
+ * stepper_create, which says why. */
+static Status check_grid(const Scene *s, Error *err)
+{
+    Pad4 pad;
+    Padding shown;
+    size_t oh, ow;
+    if (s->kind == LAYER_POOL) {
+        if (geom_pool_output(&s->pool, s->input.h, s->input.w, &oh, &ow, NULL) != CS_OK)
+            return CS_OK;
+        pad = (Pad4){s->pool.pad_h, s->pool.pad_h, s->pool.pad_w, s->pool.pad_w};
+        shown = (Padding){PAD_EXPLICIT, s->pool.pad_h, s->pool.pad_w};
+    } else {
+        if (geom_conv_padding(&s->conv, s->input.h, s->input.w, s->weights.h, s->weights.w, &pad, NULL) != CS_OK ||
+            geom_conv_output(&s->conv, s->input.h, s->input.w, s->weights.h, s->weights.w, &oh, &ow, NULL) != CS_OK)
+            return CS_OK;
+        shown = s->conv.padding;
+    }
+    size_t ph = s->input.h + (size_t)pad.top + (size_t)pad.bottom;
+    size_t pw = s->input.w + (size_t)pad.left + (size_t)pad.right;
+    if (ph <= SCENE_MAX_GRID && pw <= SCENE_MAX_GRID && oh <= SCENE_MAX_GRID && ow <= SCENE_MAX_GRID)
+        return CS_OK;
+    char text[32];
+    padding_words(shown, text, sizeof text);
+    return error_set(err, CS_ERR_LIMIT, "padding %s makes a %zux%zu padded input and a %zux%zu output; "
+                     "the window shows up to %dx%d", text, ph, pw, oh, ow, SCENE_MAX_GRID, SCENE_MAX_GRID);
+}
+
+/* Builds the stepper for s, within the grid cap (check_grid). */
 static Status build_stepper(Scene *s, StepGranularity g, Stepper **out, Error *err)
 {
+    Status st = check_grid(s, err);
+    if (st != CS_OK)
+        return st;
     StepperConfig cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.kind = s->kind;

@@ -35,6 +35,12 @@
  * resampled to fit (area averaging) and the scene says so in its note. */
 #define SCENE_MAX_SIDE 256
 
+/* The largest padded input and output side the scene builds (the window
+ * draws both cell by cell): 4 x SCENE_MAX_SIDE, so the largest input keeps
+ * room for padding 384 a side, or full padding at dilation 64 up to a 7x7
+ * kernel. Every scene_create and scene_set_* refuses a setting past it. */
+#define SCENE_MAX_GRID 1024
+
 /* Filters shown at most (--filters). */
 #define SCENE_MAX_FILTERS 8
 
