@@ -124,45 +124,11 @@ static void video_free(VideoOut *v)
     free(v);
 }
 
-Status video_out_open(VideoOut **out, const char *path, bool overwrite, int w, int h, int fps, Error *err)
+/* Starts ffmpeg reading w x h frames at fps on the pipe fds[0] and writing
+ * v's temporary file, its messages into v->log. Returns the child's pid, or
+ * -1 with errno set when fork fails. */
+static pid_t start_ffmpeg(VideoOut *v, const int fds[2], int w, int h, int fps)
 {
-    *out = NULL;
-    if (!video_out_available())
-        return error_set(err, CS_ERR_IO, "cannot write %s: --video needs ffmpeg, which is not on PATH "
-                         "(Debian: apt-get install ffmpeg), or use --frames DIR or --gif FILE", path);
-    if (w % 2 != 0 || h % 2 != 0)
-        return error_set(err, CS_ERR_RANGE, "cannot write %s: H.264 video (yuv420p) needs an even width and "
-                         "height, not %dx%d (use --size %dx%d)", path, w, h, w + w % 2, h + h % 2);
-    if (fps < 1 || fps > 240)
-        return error_set(err, CS_ERR_RANGE, "cannot write %s: --fps must be 1..240 for video, not %d", path, fps);
-    VideoOut *v = calloc(1, sizeof *v);
-    if (!v)
-        return error_set(err, CS_ERR_NOMEM, "cannot write %s: out of memory", path);
-    v->pid = -1;
-    v->pipe_fd = -1;
-    v->frame_bytes = (size_t)w * (size_t)h * 4;
-    /* A dead ffmpeg must turn our next write into EPIPE, not kill us. */
-    struct sigaction ign;
-    memset(&ign, 0, sizeof ign);
-    ign.sa_handler = SIG_IGN;
-    sigemptyset(&ign.sa_mask);
-    sigaction(SIGPIPE, &ign, &v->old_pipe);
-
-    Status st = fileout_open(&v->fo, path, overwrite, err);
-    if (st != CS_OK) {
-        video_free(v);
-        return st;
-    }
-    v->log = tmpfile();
-    int fds[2];
-    if (!v->log || pipe(fds) != 0) {
-        int e = errno;
-        fileout_abort(&v->fo);
-        video_free(v);
-        return error_set(err, CS_ERR_IO, "cannot start ffmpeg for %s: %s", path, strerror(e));
-    }
-    fcntl(fds[1], F_SETFD, FD_CLOEXEC);
-
     char size[32], rate[16];
     snprintf(size, sizeof size, "%dx%d", w, h);
     snprintf(rate, sizeof rate, "%d", fps);
@@ -179,26 +145,74 @@ Status video_out_open(VideoOut **out, const char *path, bool overwrite, int w, i
     };
     fflush(NULL);
     pid_t pid = fork();
+    if (pid != 0)
+        return pid;
+    setpgid(0, 0);
+    int null = open("/dev/null", O_WRONLY);
+    dup2(fds[0], STDIN_FILENO);
+    if (null >= 0)
+        dup2(null, STDOUT_FILENO);
+    dup2(fileno(v->log), STDERR_FILENO);
+    signal(SIGPIPE, SIG_DFL);
+    execvp("ffmpeg", (char *const *)argv);
+    /* Not "...: <system words>", which ffmpeg_reason would take for a write error. */
+    dprintf(STDERR_FILENO, "cannot run ffmpeg (%s)\n", strerror(errno));
+    _exit(127);
+}
+
+/* Why a video of w x h at fps cannot be written to path, or CS_OK. */
+static Status check_video_request(const char *path, int w, int h, int fps, Error *err)
+{
+    if (!video_out_available())
+        return error_set(err, CS_ERR_IO, "cannot write %s: --video needs ffmpeg, which is not on PATH "
+                         "(Debian: apt-get install ffmpeg), or use --frames DIR or --gif FILE", path);
+    if (w % 2 != 0 || h % 2 != 0)
+        return error_set(err, CS_ERR_RANGE, "cannot write %s: H.264 video (yuv420p) needs an even width and "
+                         "height, not %dx%d (use --size %dx%d)", path, w, h, w + w % 2, h + h % 2);
+    if (fps < 1 || fps > 240)
+        return error_set(err, CS_ERR_RANGE, "cannot write %s: --fps must be 1..240 for video, not %d", path, fps);
+    return CS_OK;
+}
+
+Status video_out_open(VideoOut **out, const char *path, bool overwrite, int w, int h, int fps, Error *err)
+{
+    *out = NULL;
+    Status st = check_video_request(path, w, h, fps, err);
+    if (st != CS_OK)
+        return st;
+    VideoOut *v = calloc(1, sizeof *v);
+    if (!v)
+        return error_set(err, CS_ERR_NOMEM, "cannot write %s: out of memory", path);
+    v->pid = -1;
+    v->pipe_fd = -1;
+    v->frame_bytes = (size_t)w * (size_t)h * 4;
+    /* A dead ffmpeg must turn our next write into EPIPE, not kill us. */
+    struct sigaction ign;
+    memset(&ign, 0, sizeof ign);
+    ign.sa_handler = SIG_IGN;
+    sigemptyset(&ign.sa_mask);
+    sigaction(SIGPIPE, &ign, &v->old_pipe);
+
+    if ((st = fileout_open(&v->fo, path, overwrite, err)) != CS_OK) {
+        video_free(v);
+        return st;
+    }
+    v->log = tmpfile();
+    int fds[2] = {-1, -1};
+    pid_t pid = -1;
+    if (v->log && pipe(fds) == 0) {
+        fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+        pid = start_ffmpeg(v, fds, w, h, fps);
+    }
     if (pid < 0) {
         int e = errno;
-        close(fds[0]);
-        close(fds[1]);
+        if (fds[0] >= 0) {
+            close(fds[0]);
+            close(fds[1]);
+        }
         fileout_abort(&v->fo);
         video_free(v);
         return error_set(err, CS_ERR_IO, "cannot start ffmpeg for %s: %s", path, strerror(e));
-    }
-    if (pid == 0) {
-        setpgid(0, 0);
-        int null = open("/dev/null", O_WRONLY);
-        dup2(fds[0], STDIN_FILENO);
-        if (null >= 0)
-            dup2(null, STDOUT_FILENO);
-        dup2(fileno(v->log), STDERR_FILENO);
-        signal(SIGPIPE, SIG_DFL);
-        execvp("ffmpeg", (char *const *)argv);
-        /* Not "...: <system words>", which ffmpeg_reason would take for a write error. */
-        dprintf(STDERR_FILENO, "cannot run ffmpeg (%s)\n", strerror(errno));
-        _exit(127);
     }
     close(fds[0]);
     v->pid = pid;
