@@ -1,5 +1,6 @@
-/* geom.c: layer geometry (see geom.h): padding resolution, output sizes and
- * the output-size arithmetic written out in live numbers.
+/* geom.c: layer geometry (see geom.h): padding resolution, output sizes,
+ * the output-size arithmetic written out in live numbers, padding sources
+ * and the coordinates a window reads.
  *
  *   conv:       out = floor((n + pad_before + pad_after - d*(k-1) - 1) / s) + 1
  *   transposed: out = (n-1)*s - pad_before - pad_after + d*(k-1) + output_padding + 1
@@ -396,6 +397,54 @@ int geom_pad_source(PadMode mode, int i, int n)
     }
     }
     return -1;
+}
+
+/* ---- which coordinates a window reads ---- */
+
+bool geom_window_reads(const WindowAxis *a, int o, int i)
+{
+    /* long long: o*stride and k*dilation may exceed an int for any o, i */
+    if (a->transposed) {
+        if (i < 0 || i >= a->size)
+            return false;
+        long long k_span = (long long)o + a->pad - (long long)i * a->stride; /* = k*dilation */
+        return k_span >= 0 && k_span % a->dilation == 0 && k_span / a->dilation < a->taps;
+    }
+    long long k_span = (long long)i + a->pad - (long long)o * a->stride;
+    return k_span >= 0 && k_span % a->dilation == 0 && k_span / a->dilation < a->taps;
+}
+
+/* For each tap k, the one output whose tap k lands on i, if it is whole
+ * and in range. */
+bool geom_window_reached(const WindowAxis *a, int outputs, int i)
+{
+    for (long long k = 0; k < a->taps; k++) {
+        long long o;
+        if (a->transposed) {
+            if (i < 0 || i >= a->size)
+                return false;
+            o = (long long)i * a->stride - a->pad + k * a->dilation;
+        } else {
+            long long start = (long long)i + a->pad - k * a->dilation; /* = o*stride */
+            if (start < 0 || start % a->stride != 0)
+                continue;
+            o = start / a->stride;
+        }
+        if (o >= 0 && o < outputs)
+            return true;
+    }
+    return false;
+}
+
+int geom_window_unreached(const WindowAxis *a, int outputs, int lo, int hi, bool *unread, size_t n)
+{
+    int count = 0;
+    for (long long i = lo; i <= hi && (size_t)(i - lo) < n; i++) {
+        bool u = !geom_window_reached(a, outputs, (int)i);
+        unread[i - lo] = u;
+        count += u;
+    }
+    return count;
 }
 
 static const char *const pad_mode_names[] = {"zeros", "reflect", "replicate", "circular"};

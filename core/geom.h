@@ -1,5 +1,6 @@
-/* geom.h: the geometry of one layer: parameters, padding resolution and
- * output sizes, following PyTorch (see DESIGN.md "Semantics").
+/* geom.h: the geometry of one layer: parameters, padding resolution,
+ * output sizes, where a padded value comes from and which coordinates a
+ * window reads, following PyTorch (see DESIGN.md "Semantics").
  *
  *   conv:       out = floor((n + pad_before + pad_after - d*(k-1) - 1) / s) + 1
  *   transposed: out = (n-1)*s - pad_before - pad_after + d*(k-1) + output_padding + 1
@@ -9,7 +10,9 @@
  *               max((out-1)*s + d*(k-1) + 1 - n, 0), the odd extra at the
  *               bottom/right (for s = 1 this is PyTorch's padding="same").
  *   "full":     d*(k-1) on every side.
- *   "valid":    no padding. */
+ *   "valid":    no padding.
+ *   window:     output o reads i = o*s - pad_before + k*d, k = 0..k-1
+ *               (transposed: gathers i where o = i*s - pad_before + k*d). */
 #ifndef CONVSTEP_GEOM_H
 #define CONVSTEP_GEOM_H
 
@@ -112,6 +115,40 @@ Status geom_pool_explain(const PoolParams *p, size_t in_h, size_t in_w,
  * the source cell its value comes from under mode, or -1 for zero padding
  * (PADMODE_ZEROS outside [0, n)). Inside [0, n) it returns i. */
 int geom_pad_source(PadMode mode, int i, int n);
+
+/* One axis of a layer's sliding window, and which coordinates it reads:
+ *   convolution, pooling: output o reads the padded-input coordinates
+ *                         i = o*stride - pad + k*dilation, k = 0 .. taps-1
+ *                         (i < 0 or i >= size is padding, or past it the
+ *                         overhang of a ceil_mode pooling window);
+ *   transposed:           output o gathers input i (0 <= i < size) when
+ *                         o = i*stride - pad + k*dilation for some tap k
+ *                         (its other taps fall in stride gaps).
+ * E.g. kernel 3, stride 2, padding 1, dilation 1 over 6 inputs: output 0
+ * reads -1..1, output 1 reads 1..3, output 2 reads 3..5. */
+typedef struct WindowAxis {
+    int size;               /* input length along the axis, >= 1 */
+    int taps;               /* kernel (pooling window) length, >= 1 */
+    int stride, dilation;   /* >= 1 */
+    int pad;                /* padding before the input (top or left), >= 0 */
+    bool transposed;
+} WindowAxis;
+
+/* True when output o's window on axis a reads coordinate i, as above. Any
+ * o and i are accepted; an o outside the output is the caller's to
+ * exclude (geom_window_unreached only asks about outputs 0 .. outputs-1). */
+bool geom_window_reads(const WindowAxis *a, int o, int i);
+
+/* True when some output o in [0, outputs) reads coordinate i. O(taps). */
+bool geom_window_reached(const WindowAxis *a, int outputs, int i);
+
+/* For the coordinates lo .. hi: unread[i - lo] is set true when no output
+ * o in [0, outputs) reads i, false otherwise. At most n entries are
+ * written; coordinates from lo + n on are neither written nor counted.
+ * Returns how many were set true. E.g. 6 inputs, kernel 3, stride 2, no
+ * padding, 2 outputs: the windows read 0..2 and 2..4, so over 0..5 only
+ * coordinate 5 is unread and the result is 1. O(taps) per coordinate. */
+int geom_window_unreached(const WindowAxis *a, int outputs, int lo, int hi, bool *unread, size_t n);
 
 /* Short names used by the command line and the window: "zeros", "reflect",
  * "replicate", "circular"; returns false for an unknown name. */

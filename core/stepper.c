@@ -764,3 +764,95 @@ void stepper_output_size(const Stepper *s, size_t *out_h, size_t *out_w, size_t 
     *out_w = (size_t)s->out_w;
     *filters = (size_t)s->filters;
 }
+
+/* ---- geometry and values for a picture of the layer ---- */
+
+/* Axis 0 (rows) or 1 (columns) of the layer's window. */
+static WindowAxis window_axis(const Stepper *s, int axis)
+{
+    WindowAxis a;
+    a.size = axis == 0 ? s->in_h : s->in_w;
+    a.taps = axis == 0 ? s->kh : s->kw;
+    a.stride = axis == 0 ? s->sh : s->sw;
+    a.dilation = axis == 0 ? s->dh : s->dw;
+    a.pad = axis == 0 ? s->pad.top : s->pad.left;
+    a.transposed = s->kind == LAYER_CONV_TRANSPOSED;
+    return a;
+}
+
+bool stepper_window_reads(const Stepper *s, int oy, int ox, int iy, int ix)
+{
+    WindowAxis rows = window_axis(s, 0), cols = window_axis(s, 1);
+    if (oy < 0 || oy >= s->out_h || ox < 0 || ox >= s->out_w)
+        return false;
+    return geom_window_reads(&rows, oy, iy) && geom_window_reads(&cols, ox, ix);
+}
+
+/* Whether any output reads any coordinate of the axis. Always true for a
+ * convolution or pooling (every window starts in the padded input); a
+ * transposed convolution cropped hard can leave every output of an axis
+ * in stride gaps, and then no cell at all is read. */
+static bool axis_reads_any(const Stepper *s, int axis)
+{
+    WindowAxis a = window_axis(s, axis);
+    for (int i = 0; i < a.size; i++)
+        if (geom_window_reached(&a, axis == 0 ? s->out_h : s->out_w, i))
+            return true;
+    return s->kind != LAYER_CONV_TRANSPOSED;
+}
+
+int stepper_unreached(const Stepper *s, int axis, bool *unread, size_t n)
+{
+    WindowAxis a = window_axis(s, axis);
+    int before = axis == 0 ? s->pad.top : s->pad.left;
+    int after = axis == 0 ? s->pad.bottom : s->pad.right;
+    int count;
+    if (s->kind == LAYER_CONV_TRANSPOSED)
+        before = after = 0;
+    count = geom_window_unreached(&a, axis == 0 ? s->out_h : s->out_w, -before, a.size + after - 1, unread, n);
+    if (!axis_reads_any(s, 1 - axis)) {
+        /* a cell is read only where a read row meets a read column */
+        size_t length = (size_t)before + (size_t)a.size + (size_t)after;
+        count = 0;
+        for (size_t j = 0; j < n && j < length; j++, count++)
+            unread[j] = true;
+    }
+    return count;
+}
+
+float stepper_input_value(const Stepper *s, int c, int iy, int ix)
+{
+    const float *plane = input_plane(s, c);
+    int sy, sx;
+    if (iy >= 0 && iy < s->in_h && ix >= 0 && ix < s->in_w)
+        return plane[(size_t)iy * (size_t)s->in_w + (size_t)ix];
+    if (s->kind == LAYER_POOL)
+        return s->pool.mode == POOL_MAX ? -INFINITY : 0.0f;
+    if (s->kind == LAYER_CONV_TRANSPOSED)
+        return 0.0f;
+    sy = geom_pad_source(s->conv.pad_mode, iy, s->in_h);
+    sx = geom_pad_source(s->conv.pad_mode, ix, s->in_w);
+    if (sy < 0 || sx < 0)
+        return 0.0f;
+    return plane[(size_t)sy * (size_t)s->in_w + (size_t)sx];
+}
+
+void stepper_input_extent(const Stepper *s, int *y0, int *x0, int *rows, int *cols)
+{
+    if (s->kind == LAYER_CONV_TRANSPOSED) {
+        *y0 = *x0 = 0;
+        *rows = s->in_h;
+        *cols = s->in_w;
+        return;
+    }
+    /* the last window ends (out-1)*stride + dilation*(k-1) + 1 cells after
+     * the first padded cell */
+    long long reach_h = (long long)(s->out_h - 1) * s->sh + (long long)s->dh * (s->kh - 1) + 1;
+    long long reach_w = (long long)(s->out_w - 1) * s->sw + (long long)s->dw * (s->kw - 1) + 1;
+    long long padded_h = (long long)s->in_h + s->pad.top + s->pad.bottom;
+    long long padded_w = (long long)s->in_w + s->pad.left + s->pad.right;
+    *y0 = -s->pad.top;
+    *x0 = -s->pad.left;
+    *rows = (int)(padded_h > reach_h ? padded_h : reach_h);
+    *cols = (int)(padded_w > reach_w ? padded_w : reach_w);
+}

@@ -150,4 +150,47 @@ bool stepper_cell_done(const Stepper *s, int oy, int ox, int f);
 Pad4 stepper_padding(const Stepper *s);
 void stepper_output_size(const Stepper *s, size_t *out_h, size_t *out_w, size_t *filters);
 
+/* ---- the geometry and values a picture of the layer shows ----
+ * Answered from the layer's parameters alone (no trace is moved), and in
+ * agreement with every trace: tests/test_stepper.c checks them against
+ * the cells of the trace at every position of random layers. */
+
+/* True when the window of output cell (oy, ox) reads input coordinate
+ * (iy, ix), for every filter (pooling: every channel): exactly when that
+ * position's trace has a cell at (iy, ix) that is not CELL_SKIP. Padding
+ * cells and a ceil_mode pooling window's overhang count; a transposed
+ * convolution's stride gaps do not. False for an (oy, ox) outside the
+ * output. E.g. kernel 3, stride 2, padding 1: output (1, 0) reads rows
+ * 1..3 and columns -1..1. See geom_window_reads. */
+bool stepper_window_reads(const Stepper *s, int oy, int ox, int iy, int ix);
+
+/* Marks the rows (axis 0) or columns (axis 1) of the padded input that no
+ * output's window reads: unread[j] is about row j - pad.top (column
+ * j - pad.left), j = 0 .. H + pad.top + pad.bottom - 1 (W and left/right
+ * for columns); a transposed convolution's input has no padding, so there
+ * j is the row itself, j < H (and when a hard crop leaves every output
+ * column in stride gaps, no row is read at all). A ceil_mode overhang is
+ * not part of the padded input. At most n entries are written, later ones
+ * are neither written nor counted. Returns the number marked. E.g. a 6x6 input,
+ * kernel 3, stride 2, no padding: the last row and column (j = 5). */
+int stepper_unreached(const Stepper *s, int axis, bool *unread, size_t n);
+
+/* The value the layer reads at coordinate (iy, ix) of input channel c
+ * (0 <= c < C; any iy, ix): the input cell inside the input; outside it
+ * the padding value: for a convolution the cell geom_pad_source names
+ * (the reflected, replicated or wrapped cell) or 0 under zeros padding;
+ * for max pooling -inf, for average pooling 0; for a transposed
+ * convolution 0. Equal to the value of every trace cell at (iy, ix) of
+ * channel c that is not CELL_SKIP. */
+float stepper_input_value(const Stepper *s, int c, int iy, int ix);
+
+/* The input coordinates a picture of the layer shows, as the first row and
+ * column and the number of rows and columns: the input and its padding
+ * (from -pad.top, -pad.left), extended at the bottom and right as far as a
+ * ceil_mode pooling window overhangs the padding; a transposed
+ * convolution's input alone (from 0, 0). E.g. a 5x5 input, max pooling 2,
+ * stride 2, ceil_mode: 3x3 outputs whose last windows reach row and column
+ * 5, so rows = cols = 6 from y0 = x0 = 0. */
+void stepper_input_extent(const Stepper *s, int *y0, int *x0, int *rows, int *cols);
+
 #endif

@@ -1,6 +1,7 @@
 /* test_geom.c: layer geometry (output sizes for every padding kind, the
  * conv_arithmetic relationships, pooling ceil_mode, the live arithmetic
- * text, padding modes, refusals) and the activations. */
+ * text, padding modes, which coordinates a window reads, refusals) and
+ * the activations. */
 #include <criterion/criterion.h>
 #include <limits.h>
 #include <math.h>
@@ -8,6 +9,7 @@
 
 #include "act.h"
 #include "geom.h"
+#include "rng.h"
 
 /* ---- convolution output sizes ---- */
 
@@ -286,6 +288,140 @@ Test(geom, pad_source_always_in_range)
                 int s = geom_pad_source((PadMode)mode, i, n);
                 cr_assert(s >= 0 && s < n, "mode %d n %d i %d gives %d", mode, n, i, s);
             }
+}
+
+/* ---- which coordinates a window reads ---- */
+
+static WindowAxis window_axis(int size, int taps, int stride, int dilation, int pad, bool transposed)
+{
+    WindowAxis a = {size, taps, stride, dilation, pad, transposed};
+    return a;
+}
+
+/* Kernel 3, stride 2, padding 1 over 6 inputs (3 outputs):
+ *   output 0 reads -1 0 1, output 1 reads 1 2 3, output 2 reads 3 4 5;
+ * the bottom padding row 6 is read by none. */
+Test(geom, window_reads_stride_and_padding)
+{
+    WindowAxis a = window_axis(6, 3, 2, 1, 1, false);
+    static const int first[] = {-1, 1, 3};
+    for (int o = 0; o < 3; o++)
+        for (int i = -3; i <= 8; i++)
+            cr_expect_eq(geom_window_reads(&a, o, i), i >= first[o] && i <= first[o] + 2, "o %d i %d", o, i);
+    bool unread[8];
+    cr_expect_eq(geom_window_unreached(&a, 3, -1, 6, unread, 8), 1);
+    for (int j = 0; j < 8; j++)
+        cr_expect_eq(unread[j], j == 7, "coordinate %d", j - 1);
+}
+
+/* Kernel 3, dilation 2, stride 2 over 7 inputs (2 outputs): output 0 reads
+ * 0 2 4, output 1 reads 2 4 6; the odd coordinates fall in the gaps. */
+Test(geom, window_reads_dilation_gaps)
+{
+    WindowAxis a = window_axis(7, 3, 2, 2, 0, false);
+    for (int i = 0; i < 7; i++) {
+        cr_expect_eq(geom_window_reads(&a, 0, i), i % 2 == 0 && i <= 4, "o 0 i %d", i);
+        cr_expect_eq(geom_window_reads(&a, 1, i), i % 2 == 0 && i >= 2, "o 1 i %d", i);
+    }
+    bool unread[7];
+    cr_expect_eq(geom_window_unreached(&a, 2, 0, 6, unread, 7), 3);
+    for (int i = 0; i < 7; i++)
+        cr_expect_eq(unread[i], i % 2 == 1, "coordinate %d", i);
+}
+
+/* Stride larger than the kernel: kernel 2, stride 3 over 7 inputs (2
+ * outputs) reads 0 1 and 3 4; 2, 5 and 6 are unread. A buffer of 3 entries
+ * sees only 0..2, so it counts one. */
+Test(geom, window_unreached_stride_gaps_and_short_buffer)
+{
+    WindowAxis a = window_axis(7, 2, 3, 1, 0, false);
+    bool unread[7], few[4] = {false, false, false, true};
+    cr_expect_eq(geom_window_unreached(&a, 2, 0, 6, unread, 7), 3);
+    for (int i = 0; i < 7; i++)
+        cr_expect_eq(unread[i], i == 2 || i == 5 || i == 6, "coordinate %d", i);
+    cr_expect_eq(geom_window_unreached(&a, 2, 0, 6, few, 3), 1);
+    cr_expect(!few[0] && !few[1] && few[2] && few[3], "the 4th entry must stay untouched");
+}
+
+/* Pooling 2, stride 2, ceil_mode over 5 inputs: 3 outputs, the last window
+ * 4 5 overhangs the input; every coordinate 0..4 is read. */
+Test(geom, window_reads_ceil_mode_overhang)
+{
+    WindowAxis a = window_axis(5, 2, 2, 1, 0, false);
+    cr_expect(geom_window_reads(&a, 2, 4));
+    cr_expect(geom_window_reads(&a, 2, 5));
+    cr_expect(!geom_window_reads(&a, 2, 3));
+    bool unread[5];
+    cr_expect_eq(geom_window_unreached(&a, 3, 0, 4, unread, 5), 0);
+}
+
+/* Transposed, kernel 3, stride 2, padding 1 over 3 inputs (5 outputs):
+ * input i lands on outputs o = 2i - 1 + k, k = 0..2, so output 2 gathers
+ * i = 1 (k = 1) only, output 1 gathers i = 0 (k = 2) and i = 1 (k = 0). */
+Test(geom, window_reads_transposed)
+{
+    WindowAxis a = window_axis(3, 3, 2, 1, 1, true);
+    cr_expect(geom_window_reads(&a, 2, 1));
+    cr_expect(!geom_window_reads(&a, 2, 0));
+    cr_expect(!geom_window_reads(&a, 2, 2));
+    cr_expect(geom_window_reads(&a, 1, 0));
+    cr_expect(geom_window_reads(&a, 1, 1));
+    cr_expect(!geom_window_reads(&a, 0, -1), "a transposed convolution reads no padding");
+    bool unread[3];
+    cr_expect_eq(geom_window_unreached(&a, 5, 0, 2, unread, 3), 0);
+    /* Cropped to one output (output 0 gathers only input 0, at tap 1). */
+    cr_expect_eq(geom_window_unreached(&a, 1, 0, 2, unread, 3), 2);
+    cr_expect(!unread[0] && unread[1] && unread[2]);
+}
+
+static int rand_between(Rng *r, int lo, int hi)
+{
+    return lo + (int)(rng_next(r) % (uint64_t)(hi - lo + 1));
+}
+
+/* Brute force: every output's every tap, as the stepper walks them. */
+static bool brute_reads(const WindowAxis *a, int o, int i)
+{
+    for (int k = 0; k < a->taps; k++) {
+        if (a->transposed) {
+            if (i >= 0 && i < a->size && o == i * a->stride - a->pad + k * a->dilation)
+                return true;
+        } else if (i == o * a->stride - a->pad + k * a->dilation) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Random axes, both kinds: reads equals the brute force for every (o, i)
+ * around the input, and unreached marks exactly the coordinates no output
+ * in range reads (the brute force over every window). */
+Test(geom, window_reads_match_brute_force)
+{
+    Rng r;
+    rng_seed(&r, 91);
+    for (int round = 0; round < 2000; round++) {
+        WindowAxis a = window_axis(rand_between(&r, 1, 9), rand_between(&r, 1, 4), rand_between(&r, 1, 4),
+                                   rand_between(&r, 1, 3), rand_between(&r, 0, 3), rng_next(&r) % 2);
+        int outputs = rand_between(&r, 1, 8);
+        int lo = -a.pad - 2, hi = a.size + a.pad + 2;
+        bool unread[32], want[32];
+        for (int i = lo; i <= hi; i++) {
+            want[i - lo] = true;
+            for (int o = -2; o < outputs + 2; o++) {
+                bool got = geom_window_reads(&a, o, i);
+                cr_assert_eq(got, brute_reads(&a, o, i), "round %d: o %d i %d", round, o, i);
+                if (got && o >= 0 && o < outputs)
+                    want[i - lo] = false;
+            }
+        }
+        int n = geom_window_unreached(&a, outputs, lo, hi, unread, 32), count = 0;
+        for (int i = lo; i <= hi; i++) {
+            cr_assert_eq(unread[i - lo], want[i - lo], "round %d: coordinate %d", round, i);
+            count += want[i - lo];
+        }
+        cr_assert_eq(n, count, "round %d", round);
+    }
 }
 
 Test(geom, pad_mode_names)

@@ -1003,3 +1003,320 @@ Test(stepper, megapixel_input)
     tensor_free(&w);
     tensor_free(&b);
 }
+
+/* ---- the geometry and values a picture of the layer shows ---- */
+
+/* 5x5 input, 3x3 kernel, stride 2, padding 1: output 3x3, window (oy, ox)
+ * covers rows 2*oy-1 .. 2*oy+1 and likewise columns. Input (2, 0) is read
+ * only by output (1, 0) (rows: 2 = 2*1-1+1; columns: 0 = 2*0-1+1); the
+ * padding corner (-1, -1) only by (0, 0); every row and column of the
+ * padded input -1..5 is read. */
+Test(stepper, window_reads_stride_two_padding_one)
+{
+    Rng r;
+    Tensor in, w;
+    rng_seed(&r, 5);
+    tensor_random(&in, 1, 1, 5, 5, 3, &r);
+    tensor_random(&w, 1, 1, 3, 3, 4, &r);
+    StepperConfig cfg = conv_config(&in, &w, NULL);
+    cfg.conv.stride_h = cfg.conv.stride_w = 2;
+    cfg.conv.padding.h = cfg.conv.padding.w = 1;
+    Stepper *s = make(&cfg);
+    for (int oy = 0; oy < 3; oy++)
+        for (int ox = 0; ox < 3; ox++) {
+            cr_expect_eq(stepper_window_reads(s, oy, ox, 2, 0), oy == 1 && ox == 0, "(%d,%d)", oy, ox);
+            cr_expect_eq(stepper_window_reads(s, oy, ox, -1, -1), oy == 0 && ox == 0, "(%d,%d)", oy, ox);
+        }
+    cr_expect(stepper_window_reads(s, 1, 0, 3, 1));
+    cr_expect(!stepper_window_reads(s, 1, 0, 4, 1));
+    cr_expect(!stepper_window_reads(s, 3, 0, 5, 0), "output row 3 does not exist");
+    bool unread[7];
+    cr_expect_eq(stepper_unreached(s, 0, unread, 7), 0);
+    cr_expect_eq(stepper_unreached(s, 1, unread, 7), 0);
+    int y0, x0, rows, cols;
+    stepper_input_extent(s, &y0, &x0, &rows, &cols);
+    cr_expect(y0 == -1 && x0 == -1 && rows == 7 && cols == 7);
+    stepper_destroy(s);
+    tensor_free(&in);
+    tensor_free(&w);
+}
+
+/* A 6x4 input, 3x3 kernel, stride 2, no padding: output 2x1. Rows: the
+ * windows cover 0..2 and 2..4, so row 5 is unread; columns: the one
+ * window covers 0..2, so column 3 is unread. With padding 1 (output 3x2)
+ * the windows cover rows -1..5 and columns -1..3, and only the bottom
+ * padding row 6 (j = 7) and the right padding column 4 (j = 5) are
+ * unread. */
+Test(stepper, unreached_rows_and_columns)
+{
+    Rng r;
+    Tensor in, w;
+    rng_seed(&r, 6);
+    tensor_random(&in, 1, 1, 6, 4, 3, &r);
+    tensor_random(&w, 1, 1, 3, 3, 4, &r);
+    StepperConfig cfg = conv_config(&in, &w, NULL);
+    cfg.conv.stride_h = cfg.conv.stride_w = 2;
+    Stepper *s = make(&cfg);
+    bool unread[8];
+    cr_expect_eq(stepper_unreached(s, 0, unread, 8), 1);
+    for (int j = 0; j < 6; j++)
+        cr_expect_eq(unread[j], j == 5, "row %d", j);
+    cr_expect_eq(stepper_unreached(s, 1, unread, 8), 1);
+    for (int j = 0; j < 4; j++)
+        cr_expect_eq(unread[j], j == 3, "column %d", j);
+    stepper_destroy(s);
+    cfg.conv.padding.h = cfg.conv.padding.w = 1;
+    s = make(&cfg);
+    cr_expect_eq(stepper_unreached(s, 0, unread, 8), 1);
+    for (int j = 0; j < 8; j++)
+        cr_expect_eq(unread[j], j == 7, "padded row %d", j - 1);
+    cr_expect_eq(stepper_unreached(s, 1, unread, 8), 1);
+    for (int j = 0; j < 6; j++)
+        cr_expect_eq(unread[j], j == 5, "padded column %d", j - 1);
+    /* A short buffer: rows -1..2 only, all read. */
+    cr_expect_eq(stepper_unreached(s, 0, unread, 4), 0);
+    stepper_destroy(s);
+    tensor_free(&in);
+    tensor_free(&w);
+}
+
+/* 7x7 input, 3x3 kernel, dilation 2, stride 2 (output 2x2): the windows
+ * read rows and columns 0 2 4 and 2 4 6, so the odd ones fall in the
+ * gaps: input (3, 3) feeds no output, three rows and three columns are
+ * unread. */
+Test(stepper, window_reads_dilation_gaps)
+{
+    Rng r;
+    Tensor in, w;
+    rng_seed(&r, 7);
+    tensor_random(&in, 1, 1, 7, 7, 3, &r);
+    tensor_random(&w, 1, 1, 3, 3, 4, &r);
+    StepperConfig cfg = conv_config(&in, &w, NULL);
+    cfg.conv.dilation_h = cfg.conv.dilation_w = 2;
+    cfg.conv.stride_h = cfg.conv.stride_w = 2;
+    Stepper *s = make(&cfg);
+    for (int oy = 0; oy < 2; oy++)
+        for (int ox = 0; ox < 2; ox++) {
+            cr_expect(!stepper_window_reads(s, oy, ox, 3, 3));
+            cr_expect(stepper_window_reads(s, oy, ox, 4, 4));
+        }
+    cr_expect(stepper_window_reads(s, 1, 0, 6, 0));
+    cr_expect(!stepper_window_reads(s, 0, 0, 6, 0));
+    bool unread[7];
+    cr_expect_eq(stepper_unreached(s, 0, unread, 7), 3);
+    for (int j = 0; j < 7; j++)
+        cr_expect_eq(unread[j], j % 2 == 1, "row %d", j);
+    stepper_destroy(s);
+    tensor_free(&in);
+    tensor_free(&w);
+}
+
+/* 3x3 input 1..9, padding 1, the value read at each padding cell:
+ *                 (-1,-1)  (-1,0)  (3,1)  (1,3)
+ *   zeros            0       0      0      0
+ *   reflect          5       4      5      5     (mirror about the edge)
+ *   replicate        1       1      8      6     (the edge repeated)
+ *   circular         9       7      2      4     (wrapped to the far side) */
+Test(stepper, input_value_by_padding_mode)
+{
+    static const float in_values[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+    static const struct {
+        PadMode mode;
+        float corner, top, below, right;
+    } cases[] = {
+        {PADMODE_ZEROS, 0, 0, 0, 0},
+        {PADMODE_REFLECT, 5, 4, 5, 5},
+        {PADMODE_REPLICATE, 1, 1, 8, 6},
+        {PADMODE_CIRCULAR, 9, 7, 2, 4},
+    };
+    Rng r;
+    Tensor in, w;
+    rng_seed(&r, 8);
+    tensor_values(&in, 1, 3, 3, in_values);
+    tensor_random(&w, 1, 1, 3, 3, 4, &r);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        StepperConfig cfg = conv_config(&in, &w, NULL);
+        cfg.conv.padding.h = cfg.conv.padding.w = 1;
+        cfg.conv.pad_mode = cases[i].mode;
+        Stepper *s = make(&cfg);
+        cr_expect_eq(stepper_input_value(s, 0, -1, -1), cases[i].corner, "mode %zu", i);
+        cr_expect_eq(stepper_input_value(s, 0, -1, 0), cases[i].top, "mode %zu", i);
+        cr_expect_eq(stepper_input_value(s, 0, 3, 1), cases[i].below, "mode %zu", i);
+        cr_expect_eq(stepper_input_value(s, 0, 1, 3), cases[i].right, "mode %zu", i);
+        cr_expect_eq(stepper_input_value(s, 0, 1, 2), 6.0f, "inside: the input, mode %zu", i);
+        stepper_destroy(s);
+    }
+    tensor_free(&in);
+    tensor_free(&w);
+}
+
+/* 5x5 input, 2x2 pooling, stride 2, ceil_mode: output 3x3, the last row
+ * and column of windows overhang to row/column 5, so the picture shows 6x6
+ * cells; output (2, 2) reads (4, 4) and the overhang (5, 5); every input
+ * row is read. The overhang's value is -inf for max pooling, 0 for avg;
+ * with padding 1 (avg) the padding cell (-1, -1) reads 0. */
+Test(stepper, pool_ceil_mode_extent_and_values)
+{
+    Rng r;
+    Tensor in;
+    rng_seed(&r, 9);
+    tensor_random(&in, 1, 2, 5, 5, 3, &r);
+    PoolParams p = geom_pool_defaults(POOL_MAX, 2, 2);
+    p.ceil_mode = true;
+    Stepper *s = make(&(StepperConfig){.kind = LAYER_POOL, .input = &in, .pool = p});
+    int y0, x0, rows, cols;
+    stepper_input_extent(s, &y0, &x0, &rows, &cols);
+    cr_expect(y0 == 0 && x0 == 0 && rows == 6 && cols == 6, "%d %d %d %d", y0, x0, rows, cols);
+    cr_expect(stepper_window_reads(s, 2, 2, 4, 4));
+    cr_expect(stepper_window_reads(s, 2, 2, 5, 5));
+    cr_expect(!stepper_window_reads(s, 1, 1, 4, 4));
+    bool unread[5];
+    cr_expect_eq(stepper_unreached(s, 0, unread, 5), 0);
+    cr_expect_eq(stepper_input_value(s, 1, 5, 5), -INFINITY);
+    cr_expect_eq(stepper_input_value(s, 1, 4, 3), *tensor_at(&in, 0, 1, 4, 3));
+    stepper_destroy(s);
+    p = geom_pool_defaults(POOL_AVG, 3, 3);
+    p.pad_h = p.pad_w = 1;
+    p.stride_h = p.stride_w = 2;
+    s = make(&(StepperConfig){.kind = LAYER_POOL, .input = &in, .pool = p});
+    cr_expect_eq(stepper_input_value(s, 0, -1, -1), 0.0f);
+    stepper_input_extent(s, &y0, &x0, &rows, &cols);
+    cr_expect(y0 == -1 && x0 == -1 && rows == 7 && cols == 7);
+    stepper_destroy(s);
+    tensor_free(&in);
+}
+
+/* Transposed, 2x2 input, 3x3 kernel, stride 2 (output 5x5): output (2, 2)
+ * gathers all four inputs, output (1, 1) only input (0, 0) (at tap (1, 1)),
+ * output (1, 2) inputs (0, 0) and (0, 1). The input has no padding. */
+Test(stepper, window_reads_transposed)
+{
+    Rng r;
+    Tensor in, w;
+    rng_seed(&r, 10);
+    tensor_random(&in, 1, 1, 2, 2, 3, &r);
+    tensor_random(&w, 1, 1, 3, 3, 4, &r);
+    StepperConfig cfg = conv_config(&in, &w, NULL);
+    cfg.kind = LAYER_CONV_TRANSPOSED;
+    cfg.conv.transposed = true;
+    cfg.conv.stride_h = cfg.conv.stride_w = 2;
+    Stepper *s = make(&cfg);
+    for (int iy = 0; iy < 2; iy++)
+        for (int ix = 0; ix < 2; ix++) {
+            cr_expect(stepper_window_reads(s, 2, 2, iy, ix));
+            cr_expect_eq(stepper_window_reads(s, 1, 1, iy, ix), iy == 0 && ix == 0);
+            cr_expect_eq(stepper_window_reads(s, 1, 2, iy, ix), iy == 0);
+        }
+    int y0, x0, rows, cols;
+    stepper_input_extent(s, &y0, &x0, &rows, &cols);
+    cr_expect(y0 == 0 && x0 == 0 && rows == 2 && cols == 2);
+    bool unread[2];
+    cr_expect_eq(stepper_unreached(s, 0, unread, 2), 0);
+    stepper_destroy(s);
+    tensor_free(&in);
+    tensor_free(&w);
+}
+
+/* For random layers of every kind, against the traces themselves (the
+ * brute force over every output cell's window): at every position, a
+ * coordinate around the picture is read exactly when the trace has a cell
+ * there that is not CELL_SKIP, each such cell's value is
+ * stepper_input_value's, a row or column is unreached exactly when no
+ * position's trace touches it, and the picture's extent is the padded
+ * input grown to the farthest trace cell. */
+static void check_geometry_against_traces(LayerKind kind, uint64_t seed, int rounds)
+{
+    enum { MARGIN = 2, MAX_SIDE = 40 };
+    Rng r;
+    int valid = 0;
+    rng_seed(&r, seed);
+    for (int round = 0; round < rounds; round++) {
+        Layer l;
+        Stepper *s = NULL;
+        layer_random(&l, kind, &r);
+        if (stepper_create(&l.cfg, &s, NULL) != CS_OK) {
+            layer_free(&l);
+            continue;
+        }
+        valid++;
+        size_t oh, ow, nf;
+        int y0, x0, rows, cols;
+        stepper_output_size(s, &oh, &ow, &nf);
+        stepper_input_extent(s, &y0, &x0, &rows, &cols);
+        cr_assert(rows + 2 * MARGIN <= MAX_SIDE && cols + 2 * MARGIN <= MAX_SIDE);
+        Pad4 pad = stepper_padding(s);
+        bool transposed = kind == LAYER_CONV_TRANSPOSED;
+        int top = transposed ? 0 : pad.top, left = transposed ? 0 : pad.left;
+        int padded_h = (int)l.in.h + (transposed ? 0 : pad.top + pad.bottom);
+        int padded_w = (int)l.in.w + (transposed ? 0 : pad.left + pad.right);
+        int far_y = y0 + padded_h - 1, far_x = x0 + padded_w - 1;
+        bool row_read[MAX_SIDE] = {false}, col_read[MAX_SIDE] = {false};
+        for (int oy = 0; oy < (int)oh; oy++)
+            for (int ox = 0; ox < (int)ow; ox++) {
+                bool in_window[MAX_SIDE][MAX_SIDE] = {{false}};
+                for (int f = 0; f < (int)nf; f++) {
+                    stepper_seek(s, stepper_index_of(s, oy, ox, f));
+                    const Trace *t = stepper_trace(s);
+                    for (int c = 0; c < t->n_channels; c++)
+                        for (int k = 0; k < t->kh * t->kw; k++) {
+                            const TraceCell *cell = &t->channels[c].cells[k];
+                            if (cell->flags & CELL_SKIP)
+                                continue;
+                            cr_assert(same_bits(stepper_input_value(s, t->channels[c].channel, cell->iy, cell->ix),
+                                                cell->value),
+                                      "round %d (%d,%d,%d): value at (%d,%d)", round, oy, ox, f, cell->iy, cell->ix);
+                            int wy = cell->iy - y0 + MARGIN, wx = cell->ix - x0 + MARGIN;
+                            cr_assert(wy >= MARGIN && wx >= MARGIN && wy < rows + MARGIN && wx < cols + MARGIN,
+                                      "round %d: trace cell (%d,%d) outside the extent", round, cell->iy, cell->ix);
+                            in_window[wy][wx] = true;
+                            far_y = cell->iy > far_y ? cell->iy : far_y;
+                            far_x = cell->ix > far_x ? cell->ix : far_x;
+                            if (cell->iy - y0 < padded_h)
+                                row_read[cell->iy - y0] = true;
+                            if (cell->ix - x0 < padded_w)
+                                col_read[cell->ix - x0] = true;
+                        }
+                }
+                for (int wy = 0; wy < rows + 2 * MARGIN; wy++)
+                    for (int wx = 0; wx < cols + 2 * MARGIN; wx++)
+                        cr_assert_eq(stepper_window_reads(s, oy, ox, wy + y0 - MARGIN, wx + x0 - MARGIN),
+                                     in_window[wy][wx], "round %d: output (%d,%d), input (%d,%d)", round, oy,
+                                     ox, wy + y0 - MARGIN, wx + x0 - MARGIN);
+            }
+        cr_assert(y0 == -top && x0 == -left, "round %d: extent origin", round);
+        cr_assert(rows == far_y - y0 + 1 && cols == far_x - x0 + 1, "round %d: extent %dx%d", round, rows, cols);
+        bool unread[MAX_SIDE];
+        int n = stepper_unreached(s, 0, unread, MAX_SIDE), count = 0;
+        for (int j = 0; j < padded_h; j++) {
+            cr_assert_eq(unread[j], !row_read[j], "round %d: row %d", round, j + y0);
+            count += !row_read[j];
+        }
+        cr_assert_eq(n, count, "round %d", round);
+        n = stepper_unreached(s, 1, unread, MAX_SIDE);
+        count = 0;
+        for (int j = 0; j < padded_w; j++) {
+            cr_assert_eq(unread[j], !col_read[j], "round %d: column %d", round, j + x0);
+            count += !col_read[j];
+        }
+        cr_assert_eq(n, count, "round %d", round);
+        cr_assert(!stepper_window_reads(s, -1, 0, y0, x0) && !stepper_window_reads(s, (int)oh, 0, y0, x0));
+        stepper_destroy(s);
+        layer_free(&l);
+    }
+    cr_assert_gt(valid, rounds / 3, "only %d of %d random layers were valid", valid, rounds);
+}
+
+Test(stepper, conv_geometry_matches_traces)
+{
+    check_geometry_against_traces(LAYER_CONV, 21, 300);
+}
+
+Test(stepper, transposed_geometry_matches_traces)
+{
+    check_geometry_against_traces(LAYER_CONV_TRANSPOSED, 22, 300);
+}
+
+Test(stepper, pool_geometry_matches_traces)
+{
+    check_geometry_against_traces(LAYER_POOL, 23, 300);
+}
