@@ -13,14 +13,9 @@
 #include <SDL.h>
 
 #include "error.h"
+#include "painter.h"  /* TEXT_LEFT..TEXT_BOTTOM, text_draw's align */
 
 typedef struct TextCache TextCache;
-
-/* Alignment of text_draw's (x, y): combine one horizontal and one vertical. */
-enum {
-    TEXT_LEFT = 0, TEXT_CENTER = 1, TEXT_RIGHT = 2,     /* horizontal */
-    TEXT_TOP = 0, TEXT_MIDDLE = 4, TEXT_BOTTOM = 8      /* vertical */
-};
 
 /* Writes the font file to use into buf: override if not NULL (it must be a
  * readable file), else fontconfig's match for "DejaVu Sans Mono" (only if it

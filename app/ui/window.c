@@ -20,7 +20,7 @@
 
 #include <SDL.h>
 
-#include "layer_draw.h"
+#include "frame.h"
 #include "export.h"
 #include "keys.h"
 #include "layer_layout.h"

@@ -20,15 +20,12 @@
 
 #include <stdbool.h>
 
+#include "painter.h"
 #include "scene.h"
 #include "view.h"
 
 #define LAYOUT_MAX_CHANNELS 8   /* input channels drawn (more: the first ones, noted) */
 #define LAYOUT_MAX_MAPS 8       /* output maps drawn */
-
-typedef struct Rect {
-    int x, y, w, h;
-} Rect;
 
 /* A grid of cells: cell (row, col) covers
  *   x = rect.x + col * pitch, y = rect.y + row * pitch, size cell x cell,

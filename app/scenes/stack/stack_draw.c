@@ -2,8 +2,9 @@
  * stack_draw_frame at the bottom: it lays the scene out, then paints the
  * header, the lesson's caption, each pane's maps (decks of channels, the
  * lit field of the focus cell, padding the field reaches into, labels),
- * the table, the growth strip, the timeline, the status line and the key
- * overlay. Numbers come from the stack's RfLayer records. */
+ * the table, the growth strip, the timeline and the status line, through
+ * the toolkit (paint.h) on a Painter. Numbers come from the stack's RfLayer
+ * records. */
 #include "stack_draw.h"
 
 #include <math.h>
@@ -11,16 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "keys.h"
+#include "format.h"
 #include "paint.h"
 #include "stack.h"
-#include "stack_actions.h"
 #include "stack_layout.h"
 #include "theme.h"
 
 typedef struct Ctx {
-    SDL_Renderer *r;
-    TextCache *tc;
+    Painter *p;
     const Scene *scene;
     const StackScene *s;
     const View *v;
@@ -35,92 +34,12 @@ static int imax(int a, int b)
     return a > b ? a : b;
 }
 
-static Rgba alpha(Rgba c, uint8_t a)
-{
-    c.a = a;
-    return c;
-}
-
-static void fill(Ctx *x, Rect rc, Rgba c)
-{
-    paint_fill(x->r, rc, c);
-}
-
-static void outline(Ctx *x, Rect rc, int t, Rgba c)
-{
-    paint_outline(x->r, rc, t, c);
-}
-
-static int text(Ctx *x, const char *s, int px, Rgba c, int X, int Y, int align)
-{
-    SDL_Color sc = {c.r, c.g, c.b, c.a};
-    return text_draw(x->tc, s, px, sc, X, Y, align);
-}
-
-/* Text at px, or a little smaller to fit max_w; nothing when it would
- * have to shrink below three quarters of px. */
-static void label(Ctx *x, const char *s, int px, Rgba c, int X, int Y, int max_w)
-{
-    int fit = text_fit(x->tc, s, px, max_w);
-    if (fit * 4 >= px * 3)
-        text(x, s, fit, c, X, Y, TEXT_LEFT | TEXT_TOP);
-}
-
-/* Text shrunk to fit max_w (down to 6 px). */
-static void text_in(Ctx *x, const char *s, int px, Rgba c, int X, int Y, int max_w, int align)
-{
-    text(x, s, text_fit(x->tc, s, px, max_w), c, X, Y, align);
-}
-
 static int thick(const Ctx *x, double v)
 {
     return imax(1, (int)lround(v * x->L->scale));
 }
 
 /* ------------------------------------------------------------- numbers */
-
-/* 1234567 as "1,234,567". */
-static const char *count_text(uint64_t v, char *buf, size_t size)
-{
-    char digits[48];
-    int n = snprintf(digits, sizeof digits, "%llu", (unsigned long long)v);
-    size_t j = 0;
-    for (int i = 0; i < n && j + 2 < size; i++) {
-        if (i > 0 && (n - i) % 3 == 0)
-            buf[j++] = ',';
-        buf[j++] = digits[i];
-    }
-    buf[j] = '\0';
-    return buf;
-}
-
-/* 296, 4.6K, 1.1M, 15.3G: a count short enough for a map's label. */
-static const char *count_short(uint64_t v, char *buf, size_t size)
-{
-    static const char units[] = "KMGTP";
-    if (v < 1000) {
-        snprintf(buf, size, "%llu", (unsigned long long)v);
-        return buf;
-    }
-    double d = (double)v;
-    int u = -1;
-    while (d >= 999.95 && u < 4) {
-        d /= 1000.0;
-        u++;
-    }
-    snprintf(buf, size, d < 9.95 ? "%.1f%c" : "%.0f%c", d, units[u]);
-    return buf;
-}
-
-/* "5" when both axes agree, else "5x3". */
-static const char *pair_text(double h, double w, char *buf, size_t size)
-{
-    if (h == w)
-        snprintf(buf, size, "%.10g", h);
-    else
-        snprintf(buf, size, "%.10gx%.10g", h, w);
-    return buf;
-}
 
 static const char *shape_text(const StackStage *g, char *buf, size_t size)
 {
@@ -234,12 +153,12 @@ static void draw_header(Ctx *x)
     const RfLayer *r = newest_rf(s, 0);
     size_t n_layers = s->panes[0].n_stages - 1;
     snprintf(right, sizeof right, "%zu of %zu layers   rf %s   jump %s", stack_current(s, 0), n_layers,
-             r ? pair_text(r->rf[0], r->rf[1], a, sizeof a) : "1",
-             r ? pair_text(r->jump[0], r->jump[1], b, sizeof b) : "1");
+             r ? format_pair(r->rf[0], r->rf[1], a, sizeof a) : "1",
+             r ? format_pair(r->jump[0], r->jump[1], b, sizeof b) : "1");
     int mid = L->header.y + L->header.h / 2;
-    int rw = text(x, right, L->text_px, x->th->text_dim, L->header.x + L->header.w, mid,
+    int rw = painter_text(x->p, right, L->text_px, x->th->text_dim, L->header.x + L->header.w, mid,
                   TEXT_RIGHT | TEXT_MIDDLE);
-    text_in(x, left, L->text_px, x->th->text, L->header.x, mid, L->header.w - rw - L->text_px,
+    paint_text_shrunk(x->p, left, L->text_px, x->th->text, L->header.x, mid, L->header.w - rw - L->text_px,
             TEXT_LEFT | TEXT_MIDDLE);
 }
 
@@ -250,8 +169,8 @@ static void draw_caption(Ctx *x)
     if (!ls)
         return;
     Rect c = L->caption;
-    text_in(x, ls->question, L->big_px, x->th->accent, c.x, c.y, c.w, TEXT_LEFT | TEXT_TOP);
-    int cw = imax(1, text_char_width(x->tc, L->text_px));
+    paint_text_shrunk(x->p, ls->question, L->big_px, x->th->accent, c.x, c.y, c.w, TEXT_LEFT | TEXT_TOP);
+    int cw = imax(1, paint_char_width(x->p, L->text_px));
     int starts[16], lens[16];
     int n = stack_layout_wrap(ls->caption, c.w / cw, starts, lens, 16);
     int line_h = (int)lround(L->text_px * 1.35);
@@ -261,7 +180,7 @@ static void draw_caption(Ctx *x)
         snprintf(line, sizeof line, "%.*s", lens[i], ls->caption + starts[i]);
         if (y + line_h > c.y + c.h + line_h / 2)
             break;
-        text(x, line, L->text_px, x->th->text, c.x, y, TEXT_LEFT | TEXT_TOP);
+        painter_text(x->p, line, L->text_px, x->th->text, c.x, y, TEXT_LEFT | TEXT_TOP);
         y += line_h;
     }
 }
@@ -282,12 +201,12 @@ static void draw_pane_title(Ctx *x, int p)
         if (c && params % (c * c) == 0)
             snprintf(mult, sizeof mult, " = %lluC^2 (C = %zu)", (unsigned long long)(params / (c * c)), c);
         snprintf(buf, sizeof buf, "%s: rf %s, weights %s%s, %d non-linearit%s", P->title,
-                 r ? pair_text(r->rf[0], r->rf[1], a, sizeof a) : "1", count_text(params, n, sizeof n),
+                 r ? format_pair(r->rf[0], r->rf[1], a, sizeof a) : "1", format_count(params, n, sizeof n),
                  mult, nonlin, nonlin == 1 ? "y" : "ies");
     } else {
         snprintf(buf, sizeof buf, "%s", P->title);
     }
-    text_in(x, buf, x->L->small_px, x->th->text_dim, t.x, t.y + t.h / 2, t.w, TEXT_LEFT | TEXT_MIDDLE);
+    paint_text_shrunk(x->p, buf, x->L->small_px, x->th->text_dim, t.x, t.y + t.h / 2, t.w, TEXT_LEFT | TEXT_MIDDLE);
 }
 
 /* The input as a picture (an image or .npy given with -i): values 0-255
@@ -295,37 +214,31 @@ static void draw_pane_title(Ctx *x, int p)
 static void draw_picture(Ctx *x, Rect dst)
 {
     const Tensor *in = &x->scene->input;
-    SDL_Texture *tex = SDL_CreateTexture(x->r, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_STATIC,
-                                         (int)in->w, (int)in->h);
     uint32_t *px = malloc(in->w * in->h * sizeof *px);
-    if (tex && px) {
-        float lo = 0.0f, hi = 255.0f;
-        size_t plane = in->h * in->w;
-        if (!x->scene->image_input) {
-            lo = hi = in->data[0];
-            for (size_t i = 0; i < plane * in->c; i++) {
-                lo = fminf(lo, in->data[i]);
-                hi = fmaxf(hi, in->data[i]);
-            }
+    if (!px)
+        return;
+    float lo = 0.0f, hi = 255.0f;
+    size_t plane = in->h * in->w;
+    if (!x->scene->image_input) {
+        lo = hi = in->data[0];
+        for (size_t i = 0; i < plane * in->c; i++) {
+            lo = fminf(lo, in->data[i]);
+            hi = fmaxf(hi, in->data[i]);
         }
-        float span = hi > lo ? hi - lo : 1.0f;
-        bool rgb = in->c >= 3 && x->scene->image_input;
-        for (size_t i = 0; i < plane; i++) {
-            uint32_t ch[3];
-            for (int c = 0; c < 3; c++) {
-                float v = in->data[(rgb ? (size_t)c : 0) * plane + i];
-                float t = (v - lo) / span * 255.0f;
-                ch[c] = (uint32_t)(t < 0.0f ? 0.0f : t > 255.0f ? 255.0f : t + 0.5f);
-            }
-            px[i] = 0xff000000u | ch[0] << 16 | ch[1] << 8 | ch[2];
-        }
-        SDL_UpdateTexture(tex, NULL, px, (int)(in->w * sizeof *px));
-        SDL_Rect q = {dst.x, dst.y, dst.w, dst.h};
-        SDL_RenderCopy(x->r, tex, NULL, &q);
     }
+    float span = hi > lo ? hi - lo : 1.0f;
+    bool rgb = in->c >= 3 && x->scene->image_input;
+    for (size_t i = 0; i < plane; i++) {
+        uint32_t ch[3];
+        for (int c = 0; c < 3; c++) {
+            float v = in->data[(rgb ? (size_t)c : 0) * plane + i];
+            float t = (v - lo) / span * 255.0f;
+            ch[c] = (uint32_t)(t < 0.0f ? 0.0f : t > 255.0f ? 255.0f : t + 0.5f);
+        }
+        px[i] = 0xff000000u | ch[0] << 16 | ch[1] << 8 | ch[2];
+    }
+    painter_image(x->p, dst, px, (int)in->w, (int)in->h);
     free(px);
-    if (tex)
-        SDL_DestroyTexture(tex);
 }
 
 /* The rectangle of cells lo..hi (both axes) of box b. */
@@ -346,13 +259,14 @@ static bool rect_visible(Rect a, Rect clip)
 static void draw_column(Ctx *x, Rect f, int d, Rgba c)
 {
     Rect back = {f.x + d, f.y - d, f.w, f.h};
-    Rgba line = alpha(c, 220);
-    outline(x, back, 1, line);
-    SDL_SetRenderDrawColor(x->r, line.r, line.g, line.b, line.a);
+    Rgba line = paint_with_alpha(c, 220);
+    paint_outline(x->p, back, 1, line);
+    if (d < 1)
+        return;     /* no depth: the corners are joined already */
     int xs[2] = {f.x, f.x + f.w - 1}, ys[2] = {f.y, f.y + f.h - 1};
     for (int i = 0; i < 2; i++)
         for (int j = 0; j < 2; j++)
-            SDL_RenderDrawLine(x->r, xs[i], ys[j], xs[i] + d, ys[j] - d);
+            painter_line(x->p, xs[i], ys[j], xs[i] + d, ys[j] - d, line);
 }
 
 /* One map of pane p: stage j in box b, its lit range rg (NULL: none), f
@@ -394,72 +308,72 @@ static void draw_map(Ctx *x, int p, size_t j, const StackBox *b, const CellRange
     for (int k = b->slices - 1; k >= 1; k--) {
         int d = (int)lround(k * b->slice_dx);
         Rect sl = {front.x + d, front.y - d, front.w, front.h};
-        fill(x, sl, th->panel);
-        outline(x, sl, 1, th->grid_line);
+        painter_fill(x->p, sl, th->panel);
+        paint_outline(x->p, sl, 1, th->grid_line);
         if (lit_inside) {
             Rect f = {field.x + d, field.y - d, field.w, field.h};
-            outline(x, f, 1, alpha(lit_c, 200));
+            paint_outline(x->p, f, 1, paint_with_alpha(lit_c, 200));
         }
     }
     /* padding the field reaches into: hatched cells around the map */
     if (outside) {
-        fill(x, padded, th->bg);
-        paint_hatch(x->r, padded, imax(4, (int)lround(b->pitch / 2.0)), th->pad_hatch);
+        painter_fill(x->p, padded, th->bg);
+        paint_hatch(x->p, padded, imax(4, (int)lround(b->pitch / 2.0)), th->pad_hatch);
     }
     if (j == 0 && p == 0 && x->s->picture)
         draw_picture(x, front);
     else
-        fill(x, front, th->panel);
+        painter_fill(x->p, front, th->panel);
     if (b->pitch >= 5.0) {
-        Rgba line = alpha(th->grid_line, 255);
+        Rgba line = paint_with_alpha(th->grid_line, 255);
         Rect clip = x->L->canvas;
         for (size_t i = 0; i <= g->w; i++) {
             int lx = (int)floor(b->x + (double)i * b->pitch);
             if (lx >= clip.x && lx < clip.x + clip.w)
-                fill(x, (Rect){lx, front.y, 1, front.h}, line);
+                painter_fill(x->p, (Rect){lx, front.y, 1, front.h}, line);
         }
         for (size_t i = 0; i <= g->h; i++) {
             int ly = (int)floor(b->y + (double)i * b->pitch);
             if (ly >= clip.y && ly < clip.y + clip.h)
-                fill(x, (Rect){front.x, ly, front.w, 1}, line);
+                painter_fill(x->p, (Rect){front.x, ly, front.w, 1}, line);
         }
     }
     /* the edge over the grid lines, which would cut it into dashes */
-    outline(x, front, 1, th->text_dim);
+    paint_outline(x->p, front, 1, th->text_dim);
     if (lit_inside) {
-        fill(x, field, alpha(lit_c, (int)j == focus ? 230 : 120));
-        outline(x, field, thick(x, 2.0), th->halo);
-        outline(x, (Rect){field.x + 1, field.y + 1, field.w - 2, field.h - 2}, thick(x, 1.5), lit_c);
+        painter_fill(x->p, field, paint_with_alpha(lit_c, (int)j == focus ? 230 : 120));
+        paint_outline(x->p, field, thick(x, 2.0), th->halo);
+        paint_outline(x->p, (Rect){field.x + 1, field.y + 1, field.w - 2, field.h - 2}, thick(x, 1.5), lit_c);
     }
     if (outside)
-        outline(x, padded, thick(x, 1.5), lit_c);
+        paint_outline(x->p, padded, thick(x, 1.5), lit_c);
     if (lit_inside && b->slices > 1)
         draw_column(x, field, (int)lround((b->slices - 1) * b->slice_dx), lit_c);
     const StackCell *hv = &x->s->hover;
     if (hv->pane == p && hv->stage == (int)j)
-        outline(x, stack_layout_cell(b, hv->y, hv->x), 1, th->text);
+        paint_outline(x->p, stack_layout_cell(b, hv->y, hv->x), 1, th->text);
     if ((int)j == focus) {
         const StackCell *sel = &x->s->selected;
         StackCell f = stack_focus(x->s, p);
         Rect c = stack_layout_cell(b, f.y, f.x);
-        outline(x, (Rect){c.x - 2, c.y - 2, c.w + 4, c.h + 4}, thick(x, 2.0), sel->pane == p ? th->step : th->halo);
+        paint_outline(x->p, (Rect){c.x - 2, c.y - 2, c.w + 4, c.h + 4}, thick(x, 2.0), sel->pane == p ? th->step : th->halo);
     }
     if (b->label) {
         char shape[48], kind[80];
         Rect lr = b->label_rect;
         int lh = (int)lround(x->L->small_px * 1.25);
-        label(x, shape_text(g, shape, sizeof shape), x->L->small_px, (int)j == focus ? th->accent : th->text,
+        paint_label(x->p, shape_text(g, shape, sizeof shape), x->L->small_px, (int)j == focus ? th->accent : th->text,
               lr.x, lr.y, lr.w);
         stage_short(P, j, kind, sizeof kind);
-        label(x, kind, x->L->small_px, th->text_dim, lr.x, lr.y + lh, lr.w);
+        paint_label(x->p, kind, x->L->small_px, th->text_dim, lr.x, lr.y + lh, lr.w);
         if (j > 0) {
             char params[16], macs[16], cost[64];
             if (g->params)
-                snprintf(cost, sizeof cost, "%s params, %s MACs", count_short(g->params, params, sizeof params),
-                         count_short(g->macs, macs, sizeof macs));
+                snprintf(cost, sizeof cost, "%s params, %s MACs", format_count_short(g->params, params, sizeof params),
+                         format_count_short(g->macs, macs, sizeof macs));
             else
                 snprintf(cost, sizeof cost, "no weights");
-            label(x, cost, x->L->small_px, th->text_dim, lr.x, lr.y + 2 * lh, lr.w);
+            paint_label(x->p, cost, x->L->small_px, th->text_dim, lr.x, lr.y + 2 * lh, lr.w);
         }
     }
 }
@@ -493,8 +407,8 @@ static void draw_table(Ctx *x)
     int p = strip_pane(s);
     const StackPane *P = &s->panes[p];
     Rect t = L->table;
-    fill(x, t, x->th->panel);
-    int pxs = L->small_px, cw = imax(1, text_char_width(x->tc, pxs));
+    painter_fill(x->p, t, x->th->panel);
+    int pxs = L->small_px, cw = imax(1, paint_char_width(x->p, pxs));
     int row_h = (int)lround(pxs * 1.45), pad = pxs / 2;
     enum { n_cols = 7 };
     static const char *const heads[n_cols] = {"#", "size", "rf", "jump", "pad", "params", "MACs"};
@@ -506,7 +420,7 @@ static void draw_table(Ctx *x)
     }
     int y = t.y + pad;
     for (int c = 0; c < n_cols; c++)
-        text(x, heads[c], pxs, x->th->text_dim, cols_x[c], y, TEXT_LEFT | TEXT_TOP);
+        painter_text(x->p, heads[c], pxs, x->th->text_dim, cols_x[c], y, TEXT_LEFT | TEXT_TOP);
     y += row_h;
     size_t cur = stack_current(s, p);
     int rows = imax(1, (t.y + t.h - y - pad) / row_h);
@@ -523,16 +437,16 @@ static void draw_table(Ctx *x)
         char c[n_cols][48];
         snprintf(c[0], sizeof c[0], "%zu", j);
         shape_text(g, c[1], sizeof c[1]);
-        pair_text(r ? r->rf[0] : 1, r ? r->rf[1] : 1, c[2], sizeof c[2]);
-        pair_text(r ? r->jump[0] : 1, r ? r->jump[1] : 1, c[3], sizeof c[3]);
-        pair_text(r ? r->effective_padding[0] : 0, r ? r->effective_padding[1] : 0, c[4], sizeof c[4]);
-        count_short(g->params, c[5], sizeof c[5]);
-        count_short(g->macs, c[6], sizeof c[6]);
+        format_pair(r ? r->rf[0] : 1, r ? r->rf[1] : 1, c[2], sizeof c[2]);
+        format_pair(r ? r->jump[0] : 1, r ? r->jump[1] : 1, c[3], sizeof c[3]);
+        format_pair(r ? r->effective_padding[0] : 0, r ? r->effective_padding[1] : 0, c[4], sizeof c[4]);
+        format_count_short(g->params, c[5], sizeof c[5]);
+        format_count_short(g->macs, c[6], sizeof c[6]);
         Rgba col = (int)j == f.stage ? x->th->accent : x->th->text;
         if ((int)j == f.stage)
-            fill(x, (Rect){t.x, y - 1, t.w, row_h}, alpha(x->th->window, 50));
+            painter_fill(x->p, (Rect){t.x, y - 1, t.w, row_h}, paint_with_alpha(x->th->window, 50));
         for (int k = 0; k < n_cols; k++)
-            text(x, c[k], pxs, col, cols_x[k], y, TEXT_LEFT | TEXT_TOP);
+            painter_text(x->p, c[k], pxs, col, cols_x[k], y, TEXT_LEFT | TEXT_TOP);
         y += row_h;
     }
 }
@@ -548,7 +462,7 @@ static void strip_numbers(Ctx *x, int p, char *buf, size_t size)
     const RfLayer *r = newest_rf(s, p);
     if (kind == LESSON_SIZES) {
         /* the sizes so far: the first four, "...", then the newest ones that fit */
-        int room = imax(20, x->L->strip.w / imax(1, text_char_width(x->tc, x->L->text_px)) - 48);
+        int room = imax(20, x->L->strip.w / imax(1, paint_char_width(x->p, x->L->text_px)) - 48);
         size_t used = 0;
         buf[0] = '\0';
         size_t head = cur + 1 <= 12 ? cur + 1 : 4;
@@ -592,17 +506,17 @@ static void strip_numbers(Ctx *x, int p, char *buf, size_t size)
     } else if (kind == LESSON_TRAINING) {
         uint64_t all = pane_params(s, p, NULL);
         snprintf(buf, size, "training adjusts %s numbers (weights and biases of the %zu layer%s shown); "
-                 "the newest layer holds %s", count_text(all, a, sizeof a), cur, cur == 1 ? "" : "s",
-                 count_text(P->stages[cur].params, b, sizeof b));
+                 "the newest layer holds %s", format_count(all, a, sizeof a), cur, cur == 1 ? "" : "s",
+                 format_count(P->stages[cur].params, b, sizeof b));
     } else if (kind == LESSON_COMPARE) {
         char first[160], second[160];
         for (int q = 0; q + 1 < s->n_panes && q < 4; q += 2) {
             uint64_t p1 = pane_params(s, q, NULL), p2 = pane_params(s, q + 1, NULL);
             const RfLayer *r1 = newest_rf(s, q), *r2 = newest_rf(s, q + 1);
             snprintf(q ? second : first, sizeof first, "rf %s vs %s, weights %s vs %s",
-                     r1 ? pair_text(r1->rf[0], r1->rf[1], a, sizeof a) : "1",
-                     r2 ? pair_text(r2->rf[0], r2->rf[1], b, sizeof b) : "1", count_text(p1, c, sizeof c),
-                     count_text(p2, d, sizeof d));
+                     r1 ? format_pair(r1->rf[0], r1->rf[1], a, sizeof a) : "1",
+                     r2 ? format_pair(r2->rf[0], r2->rf[1], b, sizeof b) : "1", format_count(p1, c, sizeof c),
+                     format_count(p2, d, sizeof d));
         }
         snprintf(buf, size, "%s   |   %s", first, s->n_panes > 2 ? second : "");
     } else {
@@ -612,10 +526,10 @@ static void strip_numbers(Ctx *x, int p, char *buf, size_t size)
             params += P->stages[j].params;
         }
         snprintf(buf, size, "layers 1-%zu: rf %s, jump %s, effective padding %s, params %s, MACs %s", cur,
-                 r ? pair_text(r->rf[0], r->rf[1], a, sizeof a) : "1",
-                 r ? pair_text(r->jump[0], r->jump[1], b, sizeof b) : "1",
-                 r ? pair_text(r->effective_padding[0], r->effective_padding[1], d, sizeof d) : "0",
-                 count_text(params, c, sizeof c), count_text(macs, e, sizeof e));
+                 r ? format_pair(r->rf[0], r->rf[1], a, sizeof a) : "1",
+                 r ? format_pair(r->jump[0], r->jump[1], b, sizeof b) : "1",
+                 r ? format_pair(r->effective_padding[0], r->effective_padding[1], d, sizeof d) : "0",
+                 format_count(params, c, sizeof c), format_count(macs, e, sizeof e));
         if (!r)
             snprintf(buf, size, "the input alone: rf 1, jump 1 (Right adds a layer, Space plays)");
     }
@@ -631,7 +545,7 @@ static void draw_strip(Ctx *x)
     size_t j = (size_t)f.stage;
     const StackStage *g = &P->stages[j];
     Rect st = L->strip;
-    fill(x, st, x->th->panel);
+    painter_fill(x->p, st, x->th->panel);
     int line_h = (int)lround(L->text_px * 1.45), pad = L->text_px / 2;
     char l1[512], l2[720], l3[640], shape[48], a[48], b[48];
     if (j == 0) {
@@ -641,7 +555,7 @@ static void draw_strip(Ctx *x)
         const LayerSpec *l = &P->spec.layers[g->layer];
         snprintf(l1, sizeof l1, "layer %zu of %zu: %s%s%s  ->  %s   params %s   MACs %s", j, P->n_stages - 1,
                  layer_text(l), g->folded[0] ? " + " : "", g->folded, shape_text(g, shape, sizeof shape),
-                 count_text(g->params, a, sizeof a), count_text(g->macs, b, sizeof b));
+                 format_count(g->params, a, sizeof a), format_count(g->macs, b, sizeof b));
         const RfLayer *r = &P->rf[g->layer];
         const RfLayer *pr = prev_rf(P, j);
         bool same = r->kernel[0] == r->kernel[1] && r->stride[0] == r->stride[1] &&
@@ -650,7 +564,7 @@ static void draw_strip(Ctx *x)
         formula_axis(P, j, 0, ax[0], sizeof ax[0]);
         formula_axis(P, j, 1, ax[1], sizeof ax[1]);
         char eff[96];
-        snprintf(eff, sizeof eff, "   padding reached %s", pair_text(r->effective_padding[0], r->effective_padding[1], a, sizeof a));
+        snprintf(eff, sizeof eff, "   padding reached %s", format_pair(r->effective_padding[0], r->effective_padding[1], a, sizeof a));
         if (same)
             snprintf(l2, sizeof l2, "%s%s", ax[0], eff);
         else
@@ -658,9 +572,9 @@ static void draw_strip(Ctx *x)
     }
     strip_numbers(x, p, l3, sizeof l3);
     int y = st.y + pad / 2;
-    text_in(x, l1, L->text_px, x->th->text, st.x + pad, y, st.w - 2 * pad, TEXT_LEFT | TEXT_TOP);
-    text_in(x, l2, L->text_px, x->th->accent, st.x + pad, y + line_h, st.w - 2 * pad, TEXT_LEFT | TEXT_TOP);
-    text_in(x, l3, L->text_px, x->th->accent2, st.x + pad, y + 2 * line_h, st.w - 2 * pad, TEXT_LEFT | TEXT_TOP);
+    paint_text_shrunk(x->p, l1, L->text_px, x->th->text, st.x + pad, y, st.w - 2 * pad, TEXT_LEFT | TEXT_TOP);
+    paint_text_shrunk(x->p, l2, L->text_px, x->th->accent, st.x + pad, y + line_h, st.w - 2 * pad, TEXT_LEFT | TEXT_TOP);
+    paint_text_shrunk(x->p, l3, L->text_px, x->th->accent2, st.x + pad, y + 2 * line_h, st.w - 2 * pad, TEXT_LEFT | TEXT_TOP);
 }
 
 static void draw_timeline(Ctx *x)
@@ -674,69 +588,34 @@ static void draw_timeline(Ctx *x)
     snprintf(right, sizeof right, "%g steps/s   Space plays   l lessons   v table   ? keys", x->v->speed);
     Rect t = L->timeline;
     int ty = t.y + (L->timeline_bar.y - t.y) / 2;
-    int rw = text(x, right, L->small_px, x->th->text_dim, t.x + t.w, ty, TEXT_RIGHT | TEXT_MIDDLE);
-    text_in(x, left, L->text_px, x->th->text, t.x, ty, t.w - rw - L->text_px, TEXT_LEFT | TEXT_MIDDLE);
+    int rw = painter_text(x->p, right, L->small_px, x->th->text_dim, t.x + t.w, ty, TEXT_RIGHT | TEXT_MIDDLE);
+    paint_text_shrunk(x->p, left, L->text_px, x->th->text, t.x, ty, t.w - rw - L->text_px, TEXT_LEFT | TEXT_MIDDLE);
     Rect b = L->timeline_bar;
-    fill(x, b, x->th->panel);
+    painter_fill(x->p, b, x->th->panel);
     int done = count > 1 ? (int)((double)b.w * (double)index / (double)(count - 1)) : b.w;
-    fill(x, (Rect){b.x, b.y, done, b.h}, alpha(x->th->accent, 200));
+    painter_fill(x->p, (Rect){b.x, b.y, done, b.h}, paint_with_alpha(x->th->accent, 200));
     int mark = imax(2, b.h / 2);
-    fill(x, (Rect){b.x + done - mark / 2, b.y - 2, mark, b.h + 4}, x->th->window);
+    painter_fill(x->p, (Rect){b.x + done - mark / 2, b.y - 2, mark, b.h + 4}, x->th->window);
 }
 
 static void draw_status(Ctx *x)
 {
     const StackLayout *L = x->L;
     Rect st = L->status;
-    text_in(x, x->v->status, L->small_px, x->v->status_error ? x->th->error : x->th->text_dim, st.x,
+    paint_text_shrunk(x->p, x->v->status, L->small_px, x->v->status_error ? x->th->error : x->th->text_dim, st.x,
             st.y + st.h / 2, st.w, TEXT_LEFT | TEXT_MIDDLE);
-}
-
-/* The `?` overlay: the keys that apply here. */
-static void draw_help(Ctx *x)
-{
-    const StackLayout *L = x->L;
-    size_t count;
-    const KeyBinding *keys = keys_table(&count);
-    int rows = 0;
-    for (size_t i = 0; i < count; i++)
-        rows += keys[i].label != NULL && stack_key_applies(keys[i].action);
-    Rect p = {L->w / 10, L->h / 10, L->w * 8 / 10, L->h * 8 / 10};
-    fill(x, (Rect){0, 0, L->w, L->h}, alpha(x->th->bg, 140));
-    fill(x, p, x->th->overlay);
-    outline(x, p, thick(x, 2.0), x->th->accent);
-    int pad = imax(4, L->text_px);
-    text(x, "Keys (layer stack; the mouse: click a cell, drag to pan, wheel to zoom)", L->text_px,
-         x->th->accent, p.x + pad, p.y + pad, TEXT_LEFT | TEXT_TOP);
-    int cols = rows > 12 ? 2 : 1, per_col = (rows + cols - 1) / cols;
-    int top = p.y + pad + L->text_px * 2;
-    int line_h = imax(8, (p.y + p.h - pad - top) / imax(per_col, 1));
-    int tpx = line_h * 7 / 10 < L->text_px ? line_h * 7 / 10 : L->text_px;
-    int col_w = (p.w - 2 * pad) / cols, key_w = text_char_width(x->tc, tpx) * 17;
-    int row = 0;
-    for (size_t i = 0; i < count; i++) {
-        if (!keys[i].label || !stack_key_applies(keys[i].action))
-            continue;
-        int cx = p.x + pad + (row / per_col) * col_w, cy = top + (row % per_col) * line_h;
-        text(x, keys[i].label, tpx, x->th->accent2, cx, cy, TEXT_LEFT | TEXT_TOP);
-        text_in(x, keys[i].help ? keys[i].help : "", tpx, x->th->text, cx + key_w, cy, col_w - key_w - pad,
-                TEXT_LEFT | TEXT_TOP);
-        row++;
-    }
 }
 
 /* ------------------------------------------------------------- frame */
 
-void stack_draw_frame(SDL_Renderer *r, TextCache *tc, const Scene *scene, const View *v, int w, int h)
+void stack_draw_frame(Painter *painter, const Scene *scene, const View *v, int w, int h)
 {
     const StackScene *s = scene->stack;
     StackLayout L;
     stack_layout_compute(s, v->ui_scale, w, h, &L);
-    Ctx x = {r, tc, scene, s, v, theme_get(v->theme), &L};
+    Ctx x = {painter, scene, s, v, theme_get(v->theme), &L};
 
-    SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_BLEND);
-    SDL_SetRenderDrawColor(r, x.th->bg.r, x.th->bg.g, x.th->bg.b, 255);
-    SDL_RenderClear(r);
+    painter_clear(painter, x.th->bg);
     draw_header(&x);
     draw_caption(&x);
 
@@ -746,18 +625,15 @@ void stack_draw_frame(SDL_Renderer *r, TextCache *tc, const Scene *scene, const 
             most = s->panes[p].n_stages;
     CellRange (*fields)[2] = malloc(most * sizeof *fields);
     if (fields) {
-        SDL_Rect clip = {L.canvas.x, L.canvas.y, L.canvas.w, L.canvas.h};
-        SDL_RenderSetClipRect(r, &clip);
+        painter_clip(painter, &L.canvas);
         for (int p = 0; p < s->n_panes; p++)
             draw_pane(&x, p, fields);
-        SDL_RenderSetClipRect(r, NULL);
+        painter_clip(painter, NULL);
     }
     free(fields);
     draw_table(&x);
     draw_strip(&x);
     draw_timeline(&x);
     draw_status(&x);
-    if (v->show_help)
-        draw_help(&x);
     stack_layout_free(&L);
 }
