@@ -58,7 +58,7 @@ void overlay_draw(Painter *p, const Theme *th, const char *title, const HelpRow 
     int longest = 0;
     for (int i = 0; i < n; i++)
         longest = imax(longest, char_count(rows[i].keys));
-    int key_w = paint_char_width(p, size) * (longest + 2);
+    int key_w = painter_char_width(p, size) * (longest + 2);
     for (int i = 0; i < n; i++) {
         int x = panel.x + pad + (i / per_col) * col_w, y = top + (i % per_col) * line_h;
         const char *help = rows[i].help ? rows[i].help : "";

@@ -1,9 +1,9 @@
 /* paint.c: the drawing toolkit (see paint.h). Shapes are built from the
- * painter's fills and one-pixel lines; text sizes from its measure. */
+ * painter's fills and one-pixel lines; text sizes from its character
+ * width. */
 #include "paint.h"
 
 #include <math.h>
-#include <stddef.h>
 
 /* The text sizes backends draw (ui/text.c clamps to the same range). */
 #define PAINT_TEXT_PX_MIN 6
@@ -104,23 +104,13 @@ static int clamp_px(int px)
     return px < PAINT_TEXT_PX_MIN ? PAINT_TEXT_PX_MIN : px > PAINT_TEXT_PX_MAX ? PAINT_TEXT_PX_MAX : px;
 }
 
-int paint_char_width(Painter *p, int px)
-{
-    /* the advance is what a second character adds: a lone glyph's box can
-     * be wider or narrower than its advance (italics, side bearings) */
-    int one, two;
-    painter_measure(p, "0", px, &one, NULL);
-    painter_measure(p, "00", px, &two, NULL);
-    return two - one > 0 ? two - one : 1;
-}
-
 int paint_text_fit(Painter *p, const char *text, int px, int max_w)
 {
     int n = 0;
     for (const unsigned char *c = (const unsigned char *)text; *c; c++)
         n += (*c & 0xC0) != 0x80;   /* UTF-8 characters: the font is monospace */
     px = clamp_px(px);
-    while (px > PAINT_TEXT_PX_MIN && n * paint_char_width(p, px) > max_w)
+    while (px > PAINT_TEXT_PX_MIN && n * painter_char_width(p, px) > max_w)
         px--;
     return px;
 }

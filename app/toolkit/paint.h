@@ -42,9 +42,6 @@ void paint_arrow(Painter *p, int x1, int y1, int x2, int y2, int th, int head, R
 
 /* ---- text (the font is monospace) ---- */
 
-/* The advance of one character at size px. */
-int paint_char_width(Painter *p, int px);
-
 /* The largest size <= px (at most 400) at which text's characters fit in
  * max_w pixels, at least 6. */
 int paint_text_fit(Painter *p, const char *text, int px, int max_w);

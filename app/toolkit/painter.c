@@ -38,3 +38,8 @@ void painter_measure(Painter *p, const char *text, int px, int *w, int *h)
 {
     p->ops->measure(p->ctx, text, px, w, h);
 }
+
+int painter_char_width(Painter *p, int px)
+{
+    return p->ops->char_width(p->ctx, px);
+}

@@ -43,6 +43,10 @@ typedef struct PainterOps {
     /* Width and height text takes at size px, without drawing it; w or h
      * may be NULL. */
     void (*measure)(void *ctx, const char *text, int px, int *w, int *h);
+    /* The advance of one character at size px (the font is monospace).
+     * measure could tell it, but text fitting asks for it for every number
+     * drawn, and the backend can keep it per size. */
+    int (*char_width)(void *ctx, int px);
 } PainterOps;
 
 typedef struct Painter {
@@ -58,5 +62,6 @@ void painter_clip(Painter *p, const Rect *rc);
 void painter_image(Painter *p, Rect dst, const uint32_t *argb, int w, int h);
 int painter_text(Painter *p, const char *text, int px, Rgba c, int x, int y, int align);
 void painter_measure(Painter *p, const char *text, int px, int *w, int *h);
+int painter_char_width(Painter *p, int px);
 
 #endif

@@ -72,8 +72,21 @@ static void raster_measure(void *ctx, const char *text, int px, int *w, int *h)
     text_measure(rs->text, text, px, w, h);
 }
 
+static int raster_char_width(void *ctx, int px)
+{
+    Raster *rs = ctx;
+    return text_char_width(rs->text, px);
+}
+
 static const PainterOps raster_ops = {
-    raster_clear, raster_fill, raster_line, raster_clip, raster_image, raster_text, raster_measure,
+    .clear = raster_clear,
+    .fill = raster_fill,
+    .line = raster_line,
+    .clip = raster_clip,
+    .image = raster_image,
+    .text = raster_text,
+    .measure = raster_measure,
+    .char_width = raster_char_width,
 };
 
 Painter raster_painter(Raster *rs)

@@ -67,7 +67,7 @@ static bool tinted(const Ctx *x)
  * pixels at 1280x720), the smallest that reads from a distance. */
 static int grid_chars(Ctx *x, const GridLayout *g)
 {
-    int chars = (g->cell - 2) / paint_char_width(x->p, x->L->text_px * 2 / 3);
+    int chars = (g->cell - 2) / painter_char_width(x->p, x->L->text_px * 2 / 3);
     return chars < 3 ? 3 : chars > 6 ? 6 : chars;
 }
 
@@ -86,7 +86,7 @@ static void note_value(Ctx *x, const GridLayout *g, float v, int *longest)
 static void grid_text_size(Ctx *x, const GridLayout *g, int longest)
 {
     int size = g->text_px;
-    while (size > 6 && longest * paint_char_width(x->p, size) > g->cell - 2)
+    while (size > 6 && longest * painter_char_width(x->p, size) > g->cell - 2)
         size--;
     x->cell_px = size;
 }

@@ -274,8 +274,6 @@ void layout_compute(const Scene *s, const View *v, int w, int h, Layout *L)
     float ch = ((float)(main_h - 2 * label_h - sum_h - gap)) / (float)(rows_in + kh);
     float c = fminf(fminf(cw, ch), max_cell);
     bool pictures = c < numbers_min_cell(fit);
-    int hw = imin(w - 2 * margin, px(1100.0f * k)), hh = imin(h - 2 * margin, px(640.0f * k));
-    L->help = (Rect){(w - hw) / 2, (h - hh) / 2, hw, hh};
     if (pool) {
         PoolGeometry pg = {main_top, main_h, main_w, margin, gap, label_h, sum_h, rows_in, cols_in, y0, x0,
                            (int)oh, (int)ow, kh, kw};

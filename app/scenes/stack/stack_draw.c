@@ -170,7 +170,7 @@ static void draw_caption(Ctx *x)
         return;
     Rect c = L->caption;
     paint_text_shrunk(x->p, ls->question, L->big_px, x->th->accent, c.x, c.y, c.w, TEXT_LEFT | TEXT_TOP);
-    int cw = imax(1, paint_char_width(x->p, L->text_px));
+    int cw = imax(1, painter_char_width(x->p, L->text_px));
     int starts[16], lens[16];
     int n = stack_layout_wrap(ls->caption, c.w / cw, starts, lens, 16);
     int line_h = (int)lround(L->text_px * 1.35);
@@ -408,7 +408,7 @@ static void draw_table(Ctx *x)
     const StackPane *P = &s->panes[p];
     Rect t = L->table;
     painter_fill(x->p, t, x->th->panel);
-    int pxs = L->small_px, cw = imax(1, paint_char_width(x->p, pxs));
+    int pxs = L->small_px, cw = imax(1, painter_char_width(x->p, pxs));
     int row_h = (int)lround(pxs * 1.45), pad = pxs / 2;
     enum { n_cols = 7 };
     static const char *const heads[n_cols] = {"#", "size", "rf", "jump", "pad", "params", "MACs"};
@@ -462,7 +462,7 @@ static void strip_numbers(Ctx *x, int p, char *buf, size_t size)
     const RfLayer *r = newest_rf(s, p);
     if (kind == LESSON_SIZES) {
         /* the sizes so far: the first four, "...", then the newest ones that fit */
-        int room = imax(20, x->L->strip.w / imax(1, paint_char_width(x->p, x->L->text_px)) - 48);
+        int room = imax(20, x->L->strip.w / imax(1, painter_char_width(x->p, x->L->text_px)) - 48);
         size_t used = 0;
         buf[0] = '\0';
         size_t head = cur + 1 <= 12 ? cur + 1 : 4;
