@@ -13,6 +13,7 @@
 #include "layer_draw.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -549,6 +550,28 @@ static void draw_edit_box(Ctx *x, Rect cr, int px)
     paint_text_in(x->p, buf, px, x->th->text, box);
 }
 
+/* Channel tc's sum (named name) under its products: whole, so far, or
+ * still to come; while stepping by multiply, the multiply itself and the
+ * running sum. */
+static void conv_sum_text(Ctx *x, const TraceChannel *tc, bool current, const char *name, char *buf, size_t size)
+{
+    const Trace *t = x->t;
+    char num[32], num2[32];
+    if (t->channel_step < 0 || tc->done) {
+        snprintf(buf, size, "sum %s = %s", name, format_value(tc->sum, num, sizeof num, 9));
+    } else if (current && t->term_step >= 0) {
+        const TraceCell *cell = &tc->cells[t->term_step];
+        char v[32], w[32];
+        snprintf(buf, size, "%s \xc3\x97 %s = %s, sum %s", format_value(cell->value, v, sizeof v, 9),
+                 format_value(cell->weight, w, sizeof w, 9), format_value(cell->product, num, sizeof num, 9),
+                 format_value(tc->partial, num2, sizeof num2, 9));
+    } else if (current) {
+        snprintf(buf, size, "sum %s so far = %s", name, format_value(tc->partial, num, sizeof num, 9));
+    } else {
+        snprintf(buf, size, "sum %s = ...", name);
+    }
+}
+
 /* Channel c's weights, its products and its sum (convolution). */
 static void draw_conv_arithmetic(Ctx *x, int slot)
 {
@@ -559,7 +582,7 @@ static void draw_conv_arithmetic(Ctx *x, int slot)
     if (!tc)
         return;
     const GridLayout *kg = &L->kernel[slot], *pg = &L->product[slot];
-    char name[16], buf[128], num[32], num2[32];
+    char name[16], buf[128];
     scene_channel_name(x->s, c, name, sizeof name);
     Rgba ccol = theme_channel_color(x->th, c, tinted(x));
     bool current = t->channel_step >= 0 && tc == &t->channels[t->channel_step];
@@ -612,21 +635,7 @@ static void draw_conv_arithmetic(Ctx *x, int slot)
     Rect op = L->op_times[slot];
     paint_text_in(x->p, "\xe2\x86\x92", L->text_px, x->th->text_dim, op);
 
-    /* the channel's sum: whole, so far, or still to come */
-    if (t->channel_step < 0 || tc->done) {
-        snprintf(buf, sizeof buf, "sum %s = %s", name, format_value(tc->sum, num, sizeof num, 9));
-    } else if (current && t->term_step >= 0) {
-        /* one multiply at a time: write it out, then the running sum */
-        const TraceCell *cell = &tc->cells[t->term_step];
-        char v[32], w[32];
-        snprintf(buf, sizeof buf, "%s \xc3\x97 %s = %s, sum %s", format_value(cell->value, v, sizeof v, 9),
-                 format_value(cell->weight, w, sizeof w, 9), format_value(cell->product, num, sizeof num, 9),
-                 format_value(tc->partial, num2, sizeof num2, 9));
-    } else if (current) {
-        snprintf(buf, sizeof buf, "sum %s so far = %s", name, format_value(tc->partial, num, sizeof num, 9));
-    } else {
-        snprintf(buf, sizeof buf, "sum %s = ...", name);
-    }
+    conv_sum_text(x, tc, current, name, buf, sizeof buf);
     Rect sr = L->channel_sum[slot];
     int size = paint_text_fit(x->p, buf, L->text_px, sr.w);
     painter_text(x->p, buf, size, current ? x->th->accent2 : ccol, sr.x + sr.w / 2, sr.y + sr.h / 2,
@@ -815,108 +824,139 @@ static void append(char *buf, size_t size, size_t *len, const char *fmt, const c
         *len = size - 1;
 }
 
-/* "R 12 + G -3.5 + B 4 + bias 0.5 = 13 -> ReLU -> 13", coloured per term,
- * centred and shrunk to fit; pooling writes its own line. */
+/* The sum line's pieces, each in its own colour. */
+typedef struct SumLine {
+    char seg[LAYOUT_MAX_CHANNELS + 5][64];
+    Rgba col[LAYOUT_MAX_CHANNELS + 5];
+    int n;
+} SumLine;
+
+/* Adds a piece in colour c (printf style). */
+__attribute__((format(printf, 3, 4))) static void sum_add(SumLine *sl, Rgba c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sl->seg[sl->n], sizeof sl->seg[sl->n], fmt, ap);
+    va_end(ap);
+    sl->col[sl->n++] = c;
+}
+
+/* The pooling window as the sum line writes it: "max(107, 121, 93, 122)"
+ * or "(107 + 121 + 93 + 122) / 4" when the window is small enough to read,
+ * else "max of 25 values" or "2710 / 25". */
+static void pool_window_text(Ctx *x, char *buf, size_t size)
+{
+    const Trace *t = x->t;
+    const TraceChannel *tc = &t->channels[0];
+    bool is_max = x->s->pool.mode == POOL_MAX;
+    int cells = t->kh * t->kw;
+    char num[32];
+    if (cells > 9) {
+        if (is_max)
+            snprintf(buf, size, "max of %d values", cells);
+        else
+            snprintf(buf, size, "%s / %d", format_value(t->pool_sum, num, sizeof num, 9), t->pool_divisor);
+        return;
+    }
+    size_t len = 0;
+    buf[0] = '\0';
+    append(buf, size, &len, "%s", is_max ? "max(" : "(");
+    int listed = 0;
+    for (int k = 0; k < cells; k++) {
+        if (tc->cells[k].flags & CELL_OUTSIDE)
+            continue;
+        if (!is_max && (tc->cells[k].flags & CELL_PAD) && !x->s->pool.count_include_pad)
+            continue;
+        append(buf, size, &len, "%s", listed++ ? (is_max ? ", " : " + ") : "");
+        append(buf, size, &len, "%s", format_value(tc->cells[k].value, num, sizeof num, 9));
+    }
+    append(buf, size, &len, "%s", ")");
+    if (!is_max) {
+        snprintf(num, sizeof num, " / %d", t->pool_divisor);
+        append(buf, size, &len, "%s", num);
+    }
+}
+
+/* "R max(107, 121, 93, 122) = 122": the channel, its window, the result. */
+static void sum_line_pool(Ctx *x, SumLine *sl)
+{
+    const Trace *t = x->t;
+    char name[16], window[64], num[32];
+    scene_channel_name(x->s, t->filter, name, sizeof name);
+    sum_add(sl, theme_channel_color(x->th, t->filter, tinted(x)), "%s ", name);
+    pool_window_text(x, window, sizeof window);
+    sum_add(sl, x->th->text, "%s", window);
+    sum_add(sl, x->th->accent, " = %s", format_value(t->pool_result, num, sizeof num, 9));
+}
+
+/* Channel i's term: "+ G -3.5 " when summed, "+ G -1.25.. " while being
+ * summed, "+ G ? " before; false unless summed. */
+static bool sum_channel_term(Ctx *x, SumLine *sl, int i)
+{
+    const Trace *t = x->t;
+    const TraceChannel *tc = &t->channels[i];
+    char name[16], num[32];
+    scene_channel_name(x->s, tc->channel, name, sizeof name);
+    const char *plus = i > 0 ? "+ " : "";
+    Rgba c = theme_channel_color(x->th, tc->channel, tinted(x));
+    if (t->channel_step < 0 || tc->done) {
+        sum_add(sl, c, "%s%s %s ", plus, name, format_value(tc->sum, num, sizeof num, 9));
+        return true;
+    }
+    if (i == t->channel_step)
+        sum_add(sl, c, "%s%s %s.. ", plus, name, format_value(tc->partial, num, sizeof num, 9));
+    else
+        sum_add(sl, c, "%s%s ? ", plus, name);
+    return false;
+}
+
+/* "R 12 + G -3.5 + B 4 + bias 0.5 = 13 -> ReLU -> 13", or "= 8.5 so far"
+ * while channels are still being summed. */
+static void sum_line_conv(Ctx *x, SumLine *sl)
+{
+    const Trace *t = x->t;
+    char num[32], num2[32], act[48];
+    int shown = imin(t->n_channels, LAYOUT_MAX_CHANNELS);
+    bool finished = true;
+    if (x->nf > 1)
+        sum_add(sl, x->th->text_dim, "filter %d: ", t->filter);
+    for (int i = 0; i < shown; i++)
+        if (!sum_channel_term(x, sl, i))
+            finished = false;
+    if (t->n_channels > shown)
+        sum_add(sl, x->th->text_dim, "+ (%d more) ", t->n_channels - shown);
+    if (t->has_bias)
+        sum_add(sl, x->th->text, "+ bias %s ", format_value(t->bias, num, sizeof num, 9));
+    act_label(t->act, act, sizeof act);
+    if (!finished)
+        sum_add(sl, x->th->text_dim, "= %s so far", format_value(t->partial_total, num, sizeof num, 9));
+    else if (t->act.kind == ACT_NONE)
+        sum_add(sl, x->th->accent, "= %s", format_value(t->total, num, sizeof num, 9));
+    else
+        sum_add(sl, x->th->accent, "= %s \xe2\x86\x92 %s \xe2\x86\x92 %s", format_value(t->total, num, sizeof num, 9),
+                act, format_value(t->activated, num2, sizeof num2, 9));
+}
+
+/* The sum line, coloured per piece, centred and shrunk to fit. */
 static void draw_sum_line(Ctx *x)
 {
     const Layout *L = x->L;
-    const Trace *t = x->t;
-    char seg[LAYOUT_MAX_CHANNELS + 5][64];
-    Rgba col[LAYOUT_MAX_CHANNELS + 5];
-    int n = 0;
-    char num[32], num2[32], name[16], act[48];
-    bool finished = true;
-    if (x->s->kind == LAYER_POOL) {
-        /* max(107, 121, 93, 122) = 122, or (107 + 121 + 93 + 122) / 4 = 110.75,
-         * listing the values when the window is small enough to read */
-        bool is_max = x->s->pool.mode == POOL_MAX;
-        const TraceChannel *tc = &t->channels[0];
-        int cells = t->kh * t->kw;
-        size_t len = 0;
-        scene_channel_name(x->s, t->filter, name, sizeof name);
-        snprintf(seg[n], sizeof seg[n], "%s ", name);
-        col[n++] = theme_channel_color(x->th, t->filter, tinted(x));
-        if (cells <= 9) {
-            seg[n][0] = '\0';
-            append(seg[n], sizeof seg[n], &len, "%s", is_max ? "max(" : "(");
-            int listed = 0;
-            for (int k = 0; k < cells; k++) {
-                if (tc->cells[k].flags & CELL_OUTSIDE)
-                    continue;
-                if (!is_max && (tc->cells[k].flags & CELL_PAD) && !x->s->pool.count_include_pad)
-                    continue;
-                append(seg[n], sizeof seg[n], &len, "%s", listed++ ? (is_max ? ", " : " + ") : "");
-                append(seg[n], sizeof seg[n], &len, "%s", format_value(tc->cells[k].value, num, sizeof num, 9));
-            }
-            append(seg[n], sizeof seg[n], &len, "%s", ")");
-            if (!is_max) {
-                snprintf(num, sizeof num, " / %d", t->pool_divisor);
-                append(seg[n], sizeof seg[n], &len, "%s", num);
-            }
-        } else if (is_max) {
-            snprintf(seg[n], sizeof seg[n], "max of %d values", cells);
-        } else {
-            snprintf(seg[n], sizeof seg[n], "%s / %d", format_value(t->pool_sum, num, sizeof num, 9),
-                     t->pool_divisor);
-        }
-        col[n++] = x->th->text;
-        snprintf(seg[n], sizeof seg[n], " = %s", format_value(t->pool_result, num2, sizeof num2, 9));
-        col[n++] = x->th->accent;
-    } else {
-        int shown = imin(t->n_channels, LAYOUT_MAX_CHANNELS);
-        if (x->nf > 1) {
-            snprintf(seg[n], sizeof seg[n], "filter %d: ", t->filter);
-            col[n++] = x->th->text_dim;
-        }
-        for (int i = 0; i < shown; i++) {
-            const TraceChannel *tc = &t->channels[i];
-            scene_channel_name(x->s, tc->channel, name, sizeof name);
-            const char *plus = i > 0 ? "+ " : "";
-            if (t->channel_step < 0 || tc->done) {
-                snprintf(seg[n], sizeof seg[n], "%s%s %s ", plus, name, format_value(tc->sum, num, sizeof num, 9));
-            } else if (i == t->channel_step) {
-                snprintf(seg[n], sizeof seg[n], "%s%s %s.. ", plus, name,
-                         format_value(tc->partial, num, sizeof num, 9));
-                finished = false;
-            } else {
-                snprintf(seg[n], sizeof seg[n], "%s%s ? ", plus, name);
-                finished = false;
-            }
-            col[n++] = theme_channel_color(x->th, tc->channel, tinted(x));
-        }
-        if (t->n_channels > shown) {
-            snprintf(seg[n], sizeof seg[n], "+ (%d more) ", t->n_channels - shown);
-            col[n++] = x->th->text_dim;
-        }
-        if (t->has_bias) {
-            snprintf(seg[n], sizeof seg[n], "+ bias %s ", format_value(t->bias, num, sizeof num, 9));
-            col[n++] = x->th->text;
-        }
-        act_label(t->act, act, sizeof act);
-        if (finished) {
-            if (t->act.kind == ACT_NONE)
-                snprintf(seg[n], sizeof seg[n], "= %s", format_value(t->total, num, sizeof num, 9));
-            else
-                snprintf(seg[n], sizeof seg[n], "= %s \xe2\x86\x92 %s \xe2\x86\x92 %s",
-                         format_value(t->total, num, sizeof num, 9), act,
-                         format_value(t->activated, num2, sizeof num2, 9));
-            col[n++] = x->th->accent;
-        } else {
-            snprintf(seg[n], sizeof seg[n], "= %s so far", format_value(t->partial_total, num, sizeof num, 9));
-            col[n++] = x->th->text_dim;
-        }
-    }
+    SumLine sl = {.n = 0};
+    if (x->s->kind == LAYER_POOL)
+        sum_line_pool(x, &sl);
+    else
+        sum_line_conv(x, &sl);
     char whole[LAYOUT_MAX_CHANNELS * 64 + 256];
     size_t len = 0;
     whole[0] = '\0';
-    for (int i = 0; i < n; i++)
-        append(whole, sizeof whole, &len, "%s", seg[i]);
+    for (int i = 0; i < sl.n; i++)
+        append(whole, sizeof whole, &len, "%s", sl.seg[i]);
     int px = paint_text_fit(x->p, whole, L->big_px, L->sum_line.w);
     int total_w, h;
     painter_measure(x->p, whole, px, &total_w, &h);
     int cx = L->sum_line.x + (L->sum_line.w - total_w) / 2, cy = L->sum_line.y + L->sum_line.h / 2;
-    for (int i = 0; i < n; i++)
-        cx += painter_text(x->p, seg[i], px, col[i], cx, cy, TEXT_LEFT | TEXT_MIDDLE);
+    for (int i = 0; i < sl.n; i++)
+        cx += painter_text(x->p, sl.seg[i], px, sl.col[i], cx, cy, TEXT_LEFT | TEXT_MIDDLE);
 }
 
 /* The output-size arithmetic for both axes, and which rows and columns no

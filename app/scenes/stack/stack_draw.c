@@ -269,8 +269,114 @@ static void draw_column(Ctx *x, Rect f, int d, Rgba c)
             painter_line(x->p, xs[i], ys[j], xs[i] + d, ys[j] - d, line);
 }
 
-/* One map of pane p: stage j in box b, its lit range rg (NULL: none), f
- * the focus stage. */
+/* Where a map's lit range falls: the cells inside the map, and the
+ * padding around it that the range reaches into. */
+typedef struct MapLit {
+    bool inside;            /* some lit cells lie inside the map: field */
+    bool outside;           /* the range reaches into the padding: padded */
+    Rect field;             /* the lit cells inside the map */
+    Rect padded;            /* the whole lit range, cut at the room the layout left */
+} MapLit;
+
+/* The lit range rg (NULL: none) of stage g in box b, cut at the b->pad
+ * cells of room the layout left around the map. */
+static MapLit map_lit(const StackBox *b, const StackStage *g, const CellRange *rg)
+{
+    MapLit lit = {false, false, {0, 0, 0, 0}, {0, 0, 0, 0}};
+    if (!rg || rg[0].lo > rg[0].hi || rg[1].lo > rg[1].hi)
+        return lit;
+    int m = (int)lround(b->pad / fmax(b->pitch, 1e-9));
+    CellRange inside[2], cut[2];
+    for (int a = 0; a < 2; a++) {
+        int n = a == 0 ? (int)g->h : (int)g->w;
+        inside[a] = (CellRange){rg[a].lo < 0 ? 0 : rg[a].lo, rg[a].hi >= n ? n - 1 : rg[a].hi};
+        cut[a] = (CellRange){rg[a].lo < -m ? -m : rg[a].lo, rg[a].hi > n - 1 + m ? n - 1 + m : rg[a].hi};
+        lit.outside = lit.outside || cut[a].lo < inside[a].lo || cut[a].hi > inside[a].hi;
+    }
+    lit.inside = inside[0].lo <= inside[0].hi && inside[1].lo <= inside[1].hi;
+    if (lit.outside)
+        lit.padded = range_rect(b, cut);
+    if (lit.inside)
+        lit.field = range_rect(b, inside);
+    return lit;
+}
+
+/* The deck behind the front map: one slice per channel, the last one
+ * first, each with the lit field's outline in lit_c. */
+static void draw_deck(Ctx *x, const StackBox *b, Rect front, const MapLit *lit, Rgba lit_c)
+{
+    for (int k = b->slices - 1; k >= 1; k--) {
+        int d = (int)lround(k * b->slice_dx);
+        Rect sl = {front.x + d, front.y - d, front.w, front.h};
+        painter_fill(x->p, sl, x->th->panel);
+        paint_outline(x->p, sl, 1, x->th->grid_line);
+        if (lit->inside) {
+            Rect f = {lit->field.x + d, lit->field.y - d, lit->field.w, lit->field.h};
+            paint_outline(x->p, f, 1, paint_with_alpha(lit_c, 200));
+        }
+    }
+}
+
+/* Lines between the cells of stage g in box b, when cells are big enough
+ * to tell apart (only those inside the canvas). */
+static void draw_grid_lines(Ctx *x, const StackBox *b, const StackStage *g, Rect front)
+{
+    if (b->pitch < 5.0)
+        return;
+    Rgba line = paint_with_alpha(x->th->grid_line, 255);
+    Rect clip = x->L->canvas;
+    for (size_t i = 0; i <= g->w; i++) {
+        int lx = (int)floor(b->x + (double)i * b->pitch);
+        if (lx >= clip.x && lx < clip.x + clip.w)
+            painter_fill(x->p, (Rect){lx, front.y, 1, front.h}, line);
+    }
+    for (size_t i = 0; i <= g->h; i++) {
+        int ly = (int)floor(b->y + (double)i * b->pitch);
+        if (ly >= clip.y && ly < clip.y + clip.h)
+            painter_fill(x->p, (Rect){front.x, ly, front.w, 1}, line);
+    }
+}
+
+/* The hovered cell of stage j of pane p, and on the focus stage the focus
+ * cell (in the selection colour when this pane holds the click). */
+static void draw_map_marks(Ctx *x, int p, size_t j, const StackBox *b, int focus)
+{
+    const StackCell *hv = &x->s->hover;
+    if (hv->pane == p && hv->stage == (int)j)
+        paint_outline(x->p, stack_layout_cell(b, hv->y, hv->x), 1, x->th->text);
+    if ((int)j == focus) {
+        StackCell f = stack_focus(x->s, p);
+        Rect c = stack_layout_cell(b, f.y, f.x);
+        paint_outline(x->p, (Rect){c.x - 2, c.y - 2, c.w + 4, c.h + 4}, thick(x, 2.0),
+                      x->s->selected.pane == p ? x->th->step : x->th->halo);
+    }
+}
+
+/* The label beside stage j's map: its shape, its kind, and (after the
+ * input) its parameters and multiply-adds. */
+static void draw_map_label(Ctx *x, const StackPane *P, size_t j, const StackBox *b, int focus)
+{
+    const StackStage *g = &P->stages[j];
+    char shape[48], kind[80];
+    Rect lr = b->label_rect;
+    int px = x->L->small_px, lh = (int)lround(px * 1.25);
+    paint_label(x->p, shape_text(g, shape, sizeof shape), px, (int)j == focus ? x->th->accent : x->th->text, lr.x,
+                lr.y, lr.w);
+    stage_short(P, j, kind, sizeof kind);
+    paint_label(x->p, kind, px, x->th->text_dim, lr.x, lr.y + lh, lr.w);
+    if (j == 0)
+        return;
+    char params[16], macs[16], cost[64];
+    if (g->params)
+        snprintf(cost, sizeof cost, "%s params, %s MACs", format_count_short(g->params, params, sizeof params),
+                 format_count_short(g->macs, macs, sizeof macs));
+    else
+        snprintf(cost, sizeof cost, "no weights");
+    paint_label(x->p, cost, px, x->th->text_dim, lr.x, lr.y + 2 * lh, lr.w);
+}
+
+/* One map of pane p: stage j in box b, its lit range rg (NULL: none),
+ * focus the focus stage. */
 static void draw_map(Ctx *x, int p, size_t j, const StackBox *b, const CellRange *rg, int focus)
 {
     const StackPane *P = &x->s->panes[p];
@@ -283,99 +389,34 @@ static void draw_map(Ctx *x, int p, size_t j, const StackBox *b, const CellRange
     whole.h = front.y + front.h - whole.y;
     if (!rect_visible(whole, x->L->canvas) && !(rg && rg[0].lo < 0))
         return;
-    bool lit = rg && rg[0].lo <= rg[0].hi && rg[1].lo <= rg[1].hi;
+    MapLit lit = map_lit(b, g, rg);
     Rgba lit_c = (int)j < focus ? th->window : th->accent;
-    /* the lit cells inside the map, and the lit padding around it (cut at
-     * the b->pad cells of room the layout left) */
-    CellRange inside[2] = {{0, -1}, {0, -1}};
-    bool lit_inside = false, outside = false;
-    Rect padded = {0, 0, 0, 0};
-    if (lit) {
-        int m = (int)lround(b->pad / fmax(b->pitch, 1e-9));
-        CellRange cut[2];
-        for (int a = 0; a < 2; a++) {
-            int n = a == 0 ? (int)g->h : (int)g->w;
-            inside[a] = (CellRange){rg[a].lo < 0 ? 0 : rg[a].lo, rg[a].hi >= n ? n - 1 : rg[a].hi};
-            cut[a] = (CellRange){rg[a].lo < -m ? -m : rg[a].lo, rg[a].hi > n - 1 + m ? n - 1 + m : rg[a].hi};
-            outside = outside || cut[a].lo < inside[a].lo || cut[a].hi > inside[a].hi;
-        }
-        lit_inside = inside[0].lo <= inside[0].hi && inside[1].lo <= inside[1].hi;
-        if (outside)
-            padded = range_rect(b, cut);
-    }
-    Rect field = lit_inside ? range_rect(b, inside) : (Rect){0, 0, 0, 0};
-    /* the deck: channels behind, the last one first */
-    for (int k = b->slices - 1; k >= 1; k--) {
-        int d = (int)lround(k * b->slice_dx);
-        Rect sl = {front.x + d, front.y - d, front.w, front.h};
-        painter_fill(x->p, sl, th->panel);
-        paint_outline(x->p, sl, 1, th->grid_line);
-        if (lit_inside) {
-            Rect f = {field.x + d, field.y - d, field.w, field.h};
-            paint_outline(x->p, f, 1, paint_with_alpha(lit_c, 200));
-        }
-    }
+    draw_deck(x, b, front, &lit, lit_c);
     /* padding the field reaches into: hatched cells around the map */
-    if (outside) {
-        painter_fill(x->p, padded, th->bg);
-        paint_hatch(x->p, padded, imax(4, (int)lround(b->pitch / 2.0)), th->pad_hatch);
+    if (lit.outside) {
+        painter_fill(x->p, lit.padded, th->bg);
+        paint_hatch(x->p, lit.padded, imax(4, (int)lround(b->pitch / 2.0)), th->pad_hatch);
     }
     if (j == 0 && p == 0 && x->s->picture)
         draw_picture(x, front);
     else
         painter_fill(x->p, front, th->panel);
-    if (b->pitch >= 5.0) {
-        Rgba line = paint_with_alpha(th->grid_line, 255);
-        Rect clip = x->L->canvas;
-        for (size_t i = 0; i <= g->w; i++) {
-            int lx = (int)floor(b->x + (double)i * b->pitch);
-            if (lx >= clip.x && lx < clip.x + clip.w)
-                painter_fill(x->p, (Rect){lx, front.y, 1, front.h}, line);
-        }
-        for (size_t i = 0; i <= g->h; i++) {
-            int ly = (int)floor(b->y + (double)i * b->pitch);
-            if (ly >= clip.y && ly < clip.y + clip.h)
-                painter_fill(x->p, (Rect){front.x, ly, front.w, 1}, line);
-        }
-    }
+    draw_grid_lines(x, b, g, front);
     /* the edge over the grid lines, which would cut it into dashes */
     paint_outline(x->p, front, 1, th->text_dim);
-    if (lit_inside) {
-        painter_fill(x->p, field, paint_with_alpha(lit_c, (int)j == focus ? 230 : 120));
-        paint_outline(x->p, field, thick(x, 2.0), th->halo);
-        paint_outline(x->p, (Rect){field.x + 1, field.y + 1, field.w - 2, field.h - 2}, thick(x, 1.5), lit_c);
+    if (lit.inside) {
+        Rect f = lit.field;
+        painter_fill(x->p, f, paint_with_alpha(lit_c, (int)j == focus ? 230 : 120));
+        paint_outline(x->p, f, thick(x, 2.0), th->halo);
+        paint_outline(x->p, (Rect){f.x + 1, f.y + 1, f.w - 2, f.h - 2}, thick(x, 1.5), lit_c);
     }
-    if (outside)
-        paint_outline(x->p, padded, thick(x, 1.5), lit_c);
-    if (lit_inside && b->slices > 1)
-        draw_column(x, field, (int)lround((b->slices - 1) * b->slice_dx), lit_c);
-    const StackCell *hv = &x->s->hover;
-    if (hv->pane == p && hv->stage == (int)j)
-        paint_outline(x->p, stack_layout_cell(b, hv->y, hv->x), 1, th->text);
-    if ((int)j == focus) {
-        const StackCell *sel = &x->s->selected;
-        StackCell f = stack_focus(x->s, p);
-        Rect c = stack_layout_cell(b, f.y, f.x);
-        paint_outline(x->p, (Rect){c.x - 2, c.y - 2, c.w + 4, c.h + 4}, thick(x, 2.0), sel->pane == p ? th->step : th->halo);
-    }
-    if (b->label) {
-        char shape[48], kind[80];
-        Rect lr = b->label_rect;
-        int lh = (int)lround(x->L->small_px * 1.25);
-        paint_label(x->p, shape_text(g, shape, sizeof shape), x->L->small_px, (int)j == focus ? th->accent : th->text,
-              lr.x, lr.y, lr.w);
-        stage_short(P, j, kind, sizeof kind);
-        paint_label(x->p, kind, x->L->small_px, th->text_dim, lr.x, lr.y + lh, lr.w);
-        if (j > 0) {
-            char params[16], macs[16], cost[64];
-            if (g->params)
-                snprintf(cost, sizeof cost, "%s params, %s MACs", format_count_short(g->params, params, sizeof params),
-                         format_count_short(g->macs, macs, sizeof macs));
-            else
-                snprintf(cost, sizeof cost, "no weights");
-            paint_label(x->p, cost, x->L->small_px, th->text_dim, lr.x, lr.y + 2 * lh, lr.w);
-        }
-    }
+    if (lit.outside)
+        paint_outline(x->p, lit.padded, thick(x, 1.5), lit_c);
+    if (lit.inside && b->slices > 1)
+        draw_column(x, lit.field, (int)lround((b->slices - 1) * b->slice_dx), lit_c);
+    draw_map_marks(x, p, j, b, focus);
+    if (b->label)
+        draw_map_label(x, P, j, b, focus);
 }
 
 static void draw_pane(Ctx *x, int p, CellRange (*fields)[2])
@@ -451,87 +492,135 @@ static void draw_table(Ctx *x)
     }
 }
 
-/* Line 3 of the strip: what the lesson adds, or the stack's totals. */
-static void strip_numbers(Ctx *x, int p, char *buf, size_t size)
+/* The sizes lesson's line: the sizes so far (the first four, "...", then
+ * the newest ones that fit), the layer count, and whether one output sees
+ * the whole input. */
+static void strip_sizes(Ctx *x, int p, char *buf, size_t size)
 {
     const StackScene *s = x->s;
     const StackPane *P = &s->panes[p];
     size_t cur = stack_current(s, p);
-    char a[48], b[48], c[48], d[48], e[48];
-    LessonNumbers kind = s->lesson ? s->lesson->numbers : LESSON_PLAIN;
     const RfLayer *r = newest_rf(s, p);
-    if (kind == LESSON_SIZES) {
-        /* the sizes so far: the first four, "...", then the newest ones that fit */
-        int room = imax(20, x->L->strip.w / imax(1, painter_char_width(x->p, x->L->text_px)) - 48);
-        size_t used = 0;
-        buf[0] = '\0';
-        size_t head = cur + 1 <= 12 ? cur + 1 : 4;
-        size_t tail_from = head;
-        if (cur + 1 > head) {
-            int need = 0;
-            tail_from = cur + 1;
-            while (tail_from > head && need + 5 < room - 24) {
-                tail_from--;
-                need += snprintf(NULL, 0, " %zu", P->stages[tail_from].h);
-            }
+    int room = imax(20, x->L->strip.w / imax(1, painter_char_width(x->p, x->L->text_px)) - 48);
+    size_t used = 0;
+    buf[0] = '\0';
+    size_t head = cur + 1 <= 12 ? cur + 1 : 4;
+    size_t tail_from = head;
+    if (cur + 1 > head) {
+        int need = 0;
+        tail_from = cur + 1;
+        while (tail_from > head && need + 5 < room - 24) {
+            tail_from--;
+            need += snprintf(NULL, 0, " %zu", P->stages[tail_from].h);
         }
-        for (size_t j = 0; j <= cur && used < size; j++) {
-            if (j >= head && j < tail_from) {
-                used += (size_t)snprintf(buf + used, size - used, " ...");
-                j = tail_from - 1;
-                continue;
-            }
-            used += (size_t)snprintf(buf + used, size - used, "%s%zu", j ? " " : "sizes: ", P->stages[j].h);
+    }
+    for (size_t j = 0; j <= cur && used < size; j++) {
+        if (j >= head && j < tail_from) {
+            used += (size_t)snprintf(buf + used, size - used, " ...");
+            j = tail_from - 1;
+            continue;
         }
-        if (used < size)
-            snprintf(buf + used, size - used, "   -> %zu layer%s%s", cur, cur == 1 ? "" : "s",
-                     cur + 1 == P->n_stages && r && r->rf[0] >= (double)P->stages[0].h
-                         ? ", and one output sees the whole input"
-                         : "");
-    } else if (kind == LESSON_INIT) {
-        size_t j = (size_t)stack_focus(s, p).stage;
-        const LayerSpec *l = j ? &P->spec.layers[P->stages[j].layer] : NULL;
-        if (!l || (l->type != SPEC_CONV2D && l->type != SPEC_CONV_TRANSPOSE2D)) {
-            snprintf(buf, size, "%s: no weights to initialise (click a convolution, or Right adds one)",
-                     j ? "pooling" : "the input");
-        } else {
-            long cin = l->in_channels / l->conv.groups, kk = (long)l->kernel_h * l->kernel_w;
-            long fan_in = cin * kk, fan_out = (long)l->out_channels / l->conv.groups * kk;
-            snprintf(buf, size,
-                     "fan_in = %ld x %dx%d = %ld:  default b = 1/sqrt(%ld) = %.4f   He std = sqrt(2/%ld) = "
-                     "%.4f   Xavier b = sqrt(6/(%ld + %ld)) = %.4f",
-                     cin, l->kernel_h, l->kernel_w, fan_in, fan_in, 1.0 / sqrt((double)fan_in), fan_in,
-                     sqrt(2.0 / (double)fan_in), fan_in, fan_out, sqrt(6.0 / (double)(fan_in + fan_out)));
-        }
-    } else if (kind == LESSON_TRAINING) {
-        uint64_t all = pane_params(s, p, NULL);
-        snprintf(buf, size, "training adjusts %s numbers (weights and biases of the %zu layer%s shown); "
-                 "the newest layer holds %s", format_count(all, a, sizeof a), cur, cur == 1 ? "" : "s",
-                 format_count(P->stages[cur].params, b, sizeof b));
-    } else if (kind == LESSON_COMPARE) {
-        char first[160], second[160];
-        for (int q = 0; q + 1 < s->n_panes && q < 4; q += 2) {
-            uint64_t p1 = pane_params(s, q, NULL), p2 = pane_params(s, q + 1, NULL);
-            const RfLayer *r1 = newest_rf(s, q), *r2 = newest_rf(s, q + 1);
-            snprintf(q ? second : first, sizeof first, "rf %s vs %s, weights %s vs %s",
-                     r1 ? format_pair(r1->rf[0], r1->rf[1], a, sizeof a) : "1",
-                     r2 ? format_pair(r2->rf[0], r2->rf[1], b, sizeof b) : "1", format_count(p1, c, sizeof c),
-                     format_count(p2, d, sizeof d));
-        }
-        snprintf(buf, size, "%s   |   %s", first, s->n_panes > 2 ? second : "");
-    } else {
-        uint64_t macs = 0, params = 0;
-        for (size_t j = 0; j <= cur; j++) {
-            macs += P->stages[j].macs;
-            params += P->stages[j].params;
-        }
-        snprintf(buf, size, "layers 1-%zu: rf %s, jump %s, effective padding %s, params %s, MACs %s", cur,
-                 r ? format_pair(r->rf[0], r->rf[1], a, sizeof a) : "1",
-                 r ? format_pair(r->jump[0], r->jump[1], b, sizeof b) : "1",
-                 r ? format_pair(r->effective_padding[0], r->effective_padding[1], d, sizeof d) : "0",
-                 format_count(params, c, sizeof c), format_count(macs, e, sizeof e));
-        if (!r)
-            snprintf(buf, size, "the input alone: rf 1, jump 1 (Right adds a layer, Space plays)");
+        used += (size_t)snprintf(buf + used, size - used, "%s%zu", j ? " " : "sizes: ", P->stages[j].h);
+    }
+    if (used < size)
+        snprintf(buf + used, size - used, "   -> %zu layer%s%s", cur, cur == 1 ? "" : "s",
+                 cur + 1 == P->n_stages && r && r->rf[0] >= (double)P->stages[0].h
+                     ? ", and one output sees the whole input"
+                     : "");
+}
+
+/* The initialisation lesson's line: the focus layer's fan-in and the
+ * bounds and deviation each initialiser draws from. */
+static void strip_init(Ctx *x, int p, char *buf, size_t size)
+{
+    const StackPane *P = &x->s->panes[p];
+    size_t j = (size_t)stack_focus(x->s, p).stage;
+    const LayerSpec *l = j ? &P->spec.layers[P->stages[j].layer] : NULL;
+    if (!l || (l->type != SPEC_CONV2D && l->type != SPEC_CONV_TRANSPOSE2D)) {
+        snprintf(buf, size, "%s: no weights to initialise (click a convolution, or Right adds one)",
+                 j ? "pooling" : "the input");
+        return;
+    }
+    long cin = l->in_channels / l->conv.groups, kk = (long)l->kernel_h * l->kernel_w;
+    long fan_in = cin * kk, fan_out = (long)l->out_channels / l->conv.groups * kk;
+    snprintf(buf, size,
+             "fan_in = %ld x %dx%d = %ld:  default b = 1/sqrt(%ld) = %.4f   He std = sqrt(2/%ld) = "
+             "%.4f   Xavier b = sqrt(6/(%ld + %ld)) = %.4f",
+             cin, l->kernel_h, l->kernel_w, fan_in, fan_in, 1.0 / sqrt((double)fan_in), fan_in,
+             sqrt(2.0 / (double)fan_in), fan_in, fan_out, sqrt(6.0 / (double)(fan_in + fan_out)));
+}
+
+/* The training lesson's line: how many numbers training adjusts. */
+static void strip_training(Ctx *x, int p, char *buf, size_t size)
+{
+    const StackPane *P = &x->s->panes[p];
+    size_t cur = stack_current(x->s, p);
+    char all[48], newest[48];
+    snprintf(buf, size,
+             "training adjusts %s numbers (weights and biases of the %zu layer%s shown); the newest layer holds %s",
+             format_count(pane_params(x->s, p, NULL), all, sizeof all), cur, cur == 1 ? "" : "s",
+             format_count(P->stages[cur].params, newest, sizeof newest));
+}
+
+/* The comparison lesson's line: rf and weights of each pair of panes. */
+static void strip_compare(Ctx *x, char *buf, size_t size)
+{
+    const StackScene *s = x->s;
+    char pairs[2][160] = {"", ""};
+    for (int q = 0; q + 1 < s->n_panes && q < 4; q += 2) {
+        const RfLayer *r1 = newest_rf(s, q), *r2 = newest_rf(s, q + 1);
+        char rf1[48], rf2[48], w1[48], w2[48];
+        snprintf(pairs[q / 2], sizeof pairs[q / 2], "rf %s vs %s, weights %s vs %s",
+                 r1 ? format_pair(r1->rf[0], r1->rf[1], rf1, sizeof rf1) : "1",
+                 r2 ? format_pair(r2->rf[0], r2->rf[1], rf2, sizeof rf2) : "1",
+                 format_count(pane_params(s, q, NULL), w1, sizeof w1),
+                 format_count(pane_params(s, q + 1, NULL), w2, sizeof w2));
+    }
+    snprintf(buf, size, "%s   |   %s", pairs[0], s->n_panes > 2 ? pairs[1] : "");
+}
+
+/* The plain line: rf, jump and effective padding of pane p's stack so far,
+ * and its parameters and multiply-adds. */
+static void strip_totals(Ctx *x, int p, char *buf, size_t size)
+{
+    const StackPane *P = &x->s->panes[p];
+    size_t cur = stack_current(x->s, p);
+    const RfLayer *r = newest_rf(x->s, p);
+    if (!r) {
+        snprintf(buf, size, "the input alone: rf 1, jump 1 (Right adds a layer, Space plays)");
+        return;
+    }
+    uint64_t macs = 0, params = 0;
+    for (size_t j = 0; j <= cur; j++) {
+        macs += P->stages[j].macs;
+        params += P->stages[j].params;
+    }
+    char rf[48], jump[48], pad[48], params_text[48], macs_text[48];
+    snprintf(buf, size, "layers 1-%zu: rf %s, jump %s, effective padding %s, params %s, MACs %s", cur,
+             format_pair(r->rf[0], r->rf[1], rf, sizeof rf), format_pair(r->jump[0], r->jump[1], jump, sizeof jump),
+             format_pair(r->effective_padding[0], r->effective_padding[1], pad, sizeof pad),
+             format_count(params, params_text, sizeof params_text), format_count(macs, macs_text, sizeof macs_text));
+}
+
+/* Line 3 of the strip: what the lesson adds, or the stack's totals. */
+static void strip_numbers(Ctx *x, int p, char *buf, size_t size)
+{
+    switch (x->s->lesson ? x->s->lesson->numbers : LESSON_PLAIN) {
+    case LESSON_SIZES:
+        strip_sizes(x, p, buf, size);
+        break;
+    case LESSON_INIT:
+        strip_init(x, p, buf, size);
+        break;
+    case LESSON_TRAINING:
+        strip_training(x, p, buf, size);
+        break;
+    case LESSON_COMPARE:
+        strip_compare(x, buf, size);
+        break;
+    default:
+        strip_totals(x, p, buf, size);
+        break;
     }
 }
 
