@@ -446,7 +446,7 @@ static void draw_stride_ghost(Ctx *x, const GridLayout *g, const TraceChannel *t
             painter_measure(x->p, buf, x->L->small_px, &tw, &th_text);
             if (x->label_used + tw + x->L->small_px <= label.w)
                 painter_text(x->p, buf, x->L->small_px, x->th->accent, label.x + label.w, label.y + label.h / 2,
-                     TEXT_RIGHT | TEXT_MIDDLE);
+                             TEXT_RIGHT | TEXT_MIDDLE);
         }
     }
 }
@@ -461,7 +461,7 @@ static void draw_channel_label(Ctx *x, int c, Rect rc, bool current)
     int w = painter_text(x->p, name, px, col, rc.x, rc.y + rc.h / 2, TEXT_LEFT | TEXT_MIDDLE);
     snprintf(buf, sizeof buf, "  channel %d%s", c, current ? "  <" : "");
     w += painter_text(x->p, buf, x->L->small_px, current ? x->th->accent2 : x->th->text_dim, rc.x + w,
-              rc.y + rc.h / 2, TEXT_LEFT | TEXT_MIDDLE);
+                      rc.y + rc.h / 2, TEXT_LEFT | TEXT_MIDDLE);
     x->label_used = w;
 }
 
@@ -594,10 +594,10 @@ static void draw_conv_arithmetic(Ctx *x, int slot)
     snprintf(buf, sizeof buf, "%s window \xc3\x97 weights", name);
     draw_small_label(x, buf, x->th->text_dim, pg->rect.x + pg->rect.w / 2, pg->rect.y,
                      pg->rect.w + L->op_times[slot].w);
-    if (current)
-        paint_outline(x->p, grow((Rect){kg->rect.x, kg->rect.y, pg->rect.x + pg->rect.w - kg->rect.x, kg->rect.h},
-                        thick(x, 6.0f)),
-                thick(x, 2.0f), x->th->step);
+    if (current) {
+        Rect both = {kg->rect.x, kg->rect.y, pg->rect.x + pg->rect.w - kg->rect.x, kg->rect.h};
+        paint_outline(x->p, grow(both, thick(x, 6.0f)), thick(x, 2.0f), x->th->step);
+    }
 
     for (int ky = 0; ky < t->kh; ky++) {
         for (int kx = 0; kx < t->kw; kx++) {
@@ -639,7 +639,7 @@ static void draw_conv_arithmetic(Ctx *x, int slot)
     Rect sr = L->channel_sum[slot];
     int size = paint_text_fit(x->p, buf, L->text_px, sr.w);
     painter_text(x->p, buf, size, current ? x->th->accent2 : ccol, sr.x + sr.w / 2, sr.y + sr.h / 2,
-         TEXT_CENTER | TEXT_MIDDLE);
+                 TEXT_CENTER | TEXT_MIDDLE);
 }
 
 /* The pooling window's values, the chosen cell (max) or every counted cell
@@ -723,7 +723,7 @@ static void draw_output_map(Ctx *x, int slot)
     }
     int size = paint_text_fit(x->p, buf, L->small_px, room);
     painter_text(x->p, buf, size, f == x->t->filter ? x->th->accent : x->th->text_dim, lr.x, lr.y + lr.h / 2,
-         TEXT_LEFT | TEXT_MIDDLE);
+                 TEXT_LEFT | TEXT_MIDDLE);
     float span = x->out_hi - x->out_lo;
     x->cell_px = x->output_px;
     bool sel = x->v->selected.kind == TARGET_INPUT && (x->s->kind != LAYER_POOL || x->v->selected.c == f);
@@ -980,8 +980,8 @@ static void draw_formula(Ctx *x)
                  x->n_unreached_rows, x->n_unreached_rows == 1 ? "" : "s", x->n_unreached_cols,
                  x->n_unreached_cols == 1 ? "" : "s");
     int px = paint_text_fit(x->p, line_text, L->small_px, L->formula.w);
-    painter_text(x->p, line_text, px, x->th->text_dim, L->formula.x + L->formula.w / 2, L->formula.y + L->formula.h / 2,
-         TEXT_CENTER | TEXT_MIDDLE);
+    painter_text(x->p, line_text, px, x->th->text_dim, L->formula.x + L->formula.w / 2,
+                 L->formula.y + L->formula.h / 2, TEXT_CENTER | TEXT_MIDDLE);
 }
 
 static const char *granularity_name(StepGranularity g)
@@ -1065,7 +1065,7 @@ static void draw_header(Ctx *x)
                  s->has_bias ? "" : ", bias=False");
     }
     int w = painter_text(x->p, layer, L->text_px, x->th->text, L->header.x, L->header.y + L->header.h / 2,
-                 TEXT_LEFT | TEXT_MIDDLE);
+                         TEXT_LEFT | TEXT_MIDDLE);
     if (s->kind == LAYER_POOL)
         snprintf(buf, sizeof buf, "   input %s %zux%zux%zu -> %zux%zux%zu", s->input_name, s->input.c, s->input.h,
                  s->input.w, s->input.c, oh, ow);
@@ -1084,7 +1084,7 @@ static void draw_header(Ctx *x)
     }
     if (px >= L->small_px * 8 / 10)
         painter_text(x->p, buf, px, x->th->text_dim, L->header.x + w, L->header.y + L->header.h / 2,
-             TEXT_LEFT | TEXT_MIDDLE);
+                     TEXT_LEFT | TEXT_MIDDLE);
 }
 
 static void draw_status(Ctx *x)

@@ -27,7 +27,7 @@ typedef struct Ctx {
     const StackLayout *L;
 } Ctx;
 
-/* ------------------------------------------------------------- primitives */
+/* ------------------------------------------------------------- helpers */
 
 static int imax(int a, int b)
 {
@@ -157,9 +157,9 @@ static void draw_header(Ctx *x)
              r ? format_pair(r->jump[0], r->jump[1], b, sizeof b) : "1");
     int mid = L->header.y + L->header.h / 2;
     int rw = painter_text(x->p, right, L->text_px, x->th->text_dim, L->header.x + L->header.w, mid,
-                  TEXT_RIGHT | TEXT_MIDDLE);
+                          TEXT_RIGHT | TEXT_MIDDLE);
     paint_text_shrunk(x->p, left, L->text_px, x->th->text, L->header.x, mid, L->header.w - rw - L->text_px,
-            TEXT_LEFT | TEXT_MIDDLE);
+                      TEXT_LEFT | TEXT_MIDDLE);
 }
 
 static void draw_caption(Ctx *x)
@@ -638,8 +638,10 @@ static void draw_strip(Ctx *x)
     int line_h = (int)lround(L->text_px * 1.45), pad = L->text_px / 2;
     char l1[512], l2[720], l3[640], shape[48], a[48], b[48];
     if (j == 0) {
-        snprintf(l1, sizeof l1, "input %s: each cell sees itself (r = 1, jump = 1)", shape_text(g, shape, sizeof shape));
-        snprintf(l2, sizeof l2, "r_0 = 1, jump_0 = 1; each layer adds (k_eff - 1) x jump to r and multiplies jump by its stride");
+        snprintf(l1, sizeof l1, "input %s: each cell sees itself (r = 1, jump = 1)",
+                 shape_text(g, shape, sizeof shape));
+        snprintf(l2, sizeof l2,
+                 "r_0 = 1, jump_0 = 1; each layer adds (k_eff - 1) x jump to r and multiplies jump by its stride");
     } else {
         const LayerSpec *l = &P->spec.layers[g->layer];
         snprintf(l1, sizeof l1, "layer %zu of %zu: %s%s%s  ->  %s   params %s   MACs %s", j, P->n_stages - 1,
@@ -653,17 +655,18 @@ static void draw_strip(Ctx *x)
         formula_axis(P, j, 0, ax[0], sizeof ax[0]);
         formula_axis(P, j, 1, ax[1], sizeof ax[1]);
         char eff[96];
-        snprintf(eff, sizeof eff, "   padding reached %s", format_pair(r->effective_padding[0], r->effective_padding[1], a, sizeof a));
+        snprintf(eff, sizeof eff, "   padding reached %s",
+                 format_pair(r->effective_padding[0], r->effective_padding[1], a, sizeof a));
         if (same)
             snprintf(l2, sizeof l2, "%s%s", ax[0], eff);
         else
             snprintf(l2, sizeof l2, "rows: %s   cols: %s%s", ax[0], ax[1], eff);
     }
     strip_numbers(x, p, l3, sizeof l3);
-    int y = st.y + pad / 2;
-    paint_text_shrunk(x->p, l1, L->text_px, x->th->text, st.x + pad, y, st.w - 2 * pad, TEXT_LEFT | TEXT_TOP);
-    paint_text_shrunk(x->p, l2, L->text_px, x->th->accent, st.x + pad, y + line_h, st.w - 2 * pad, TEXT_LEFT | TEXT_TOP);
-    paint_text_shrunk(x->p, l3, L->text_px, x->th->accent2, st.x + pad, y + 2 * line_h, st.w - 2 * pad, TEXT_LEFT | TEXT_TOP);
+    int x0 = st.x + pad, y = st.y + pad / 2, w = st.w - 2 * pad;
+    paint_text_shrunk(x->p, l1, L->text_px, x->th->text, x0, y, w, TEXT_LEFT | TEXT_TOP);
+    paint_text_shrunk(x->p, l2, L->text_px, x->th->accent, x0, y + line_h, w, TEXT_LEFT | TEXT_TOP);
+    paint_text_shrunk(x->p, l3, L->text_px, x->th->accent2, x0, y + 2 * line_h, w, TEXT_LEFT | TEXT_TOP);
 }
 
 static void draw_timeline(Ctx *x)
@@ -692,7 +695,7 @@ static void draw_status(Ctx *x)
     const StackLayout *L = x->L;
     Rect st = L->status;
     paint_text_shrunk(x->p, x->v->status, L->small_px, x->v->status_error ? x->th->error : x->th->text_dim, st.x,
-            st.y + st.h / 2, st.w, TEXT_LEFT | TEXT_MIDDLE);
+                      st.y + st.h / 2, st.w, TEXT_LEFT | TEXT_MIDDLE);
 }
 
 /* ------------------------------------------------------------- frame */
