@@ -47,7 +47,7 @@ LDFLAGS += $(EXTRA_LDFLAGS)
 
 CORE_SRC := $(wildcard core/*.c)
 APP_SRC := $(foreach d,$(APP_DIRS),$(wildcard $(d)/*.c))
-PURE_APP_SRC := $(filter-out %_draw.c %/paint.c,$(foreach d,$(SDL_FREE_DIRS),$(wildcard $(d)/*.c)))
+PURE_APP_SRC := $(foreach d,$(SDL_FREE_DIRS),$(wildcard $(d)/*.c))
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_SUPPORT := $(wildcard tests/support_*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)

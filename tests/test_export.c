@@ -26,7 +26,7 @@
 
 #include <SDL.h>
 
-#include "layer_draw.h"
+#include "frame.h"
 #include "export.h"
 #include "gif_out.h"
 #include "png_out.h"

@@ -102,8 +102,11 @@ typedef struct SceneKind {
     struct Target (*hit)(const void *layout, const struct Scene *s, const struct View *v, int x, int y);
     /* The timeline bar of that layout (a drag on it seeks). */
     Rect (*timeline_bar)(const void *layout);
-    /* Paints the whole frame of s as v shows it with that layout. */
+    /* Paints the whole frame of s as v shows it with that layout, through
+     * the toolkit only (the `?` overlay is drawn over it by the caller). */
     void (*draw)(Painter *p, const struct Scene *s, const struct View *v, const void *layout);
+    /* The `?` overlay's title: the kind's keys and what the mouse does. */
+    const char *help_title;
 } SceneKind;
 
 #endif

@@ -29,7 +29,8 @@ typedef struct PainterOps {
     void (*clear)(void *ctx, Rgba c);
     /* Fills rc (w, h > 0) with c. */
     void (*fill)(void *ctx, Rect rc, Rgba c);
-    /* A one-pixel line from (x1, y1) to (x2, y2), both ends included. */
+    /* A one-pixel line from (x1, y1) to (x2, y2), both ends included (ends
+     * that coincide: one pixel). */
     void (*line)(void *ctx, int x1, int y1, int x2, int y2, Rgba c);
     /* Restricts drawing to rc, or lifts the restriction (rc NULL). */
     void (*clip)(void *ctx, const Rect *rc);
@@ -39,8 +40,13 @@ typedef struct PainterOps {
     /* Draws UTF-8 text at pixel size px in c, aligned at (x, y); returns the
      * drawn width. */
     int (*text)(void *ctx, const char *text, int px, Rgba c, int x, int y, int align);
-    /* Width and height text takes at size px, without drawing it. */
+    /* Width and height text takes at size px, without drawing it; w or h
+     * may be NULL. */
     void (*measure)(void *ctx, const char *text, int px, int *w, int *h);
+    /* The advance of one character at size px (the font is monospace).
+     * measure could tell it, but text fitting asks for it for every number
+     * drawn, and the backend can keep it per size. */
+    int (*char_width)(void *ctx, int px);
 } PainterOps;
 
 typedef struct Painter {
@@ -56,5 +62,6 @@ void painter_clip(Painter *p, const Rect *rc);
 void painter_image(Painter *p, Rect dst, const uint32_t *argb, int w, int h);
 int painter_text(Painter *p, const char *text, int px, Rgba c, int x, int y, int align);
 void painter_measure(Painter *p, const char *text, int px, int *w, int *h);
+int painter_char_width(Painter *p, int px);
 
 #endif

@@ -8,7 +8,7 @@
 #include <SDL.h>
 
 #include "bench.h"
-#include "layer_draw.h"
+#include "frame.h"
 #include "frame_memory.h"
 
 struct Render {

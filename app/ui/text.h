@@ -13,11 +13,9 @@
 #include <SDL.h>
 
 #include "error.h"
-#include "painter.h"
+#include "painter.h"  /* TEXT_LEFT..TEXT_BOTTOM, text_draw's align */
 
 typedef struct TextCache TextCache;
-
-/* text_draw's align: painter.h's TEXT_* (one horizontal, one vertical). */
 
 /* Writes the font file to use into buf: override if not NULL (it must be a
  * readable file), else fontconfig's match for "DejaVu Sans Mono" (only if it

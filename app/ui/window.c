@@ -21,8 +21,8 @@
 #include <SDL.h>
 
 #include "export.h"
+#include "frame.h"
 #include "keys.h"
-#include "layer_draw.h"
 #include "text.h"
 #include "window.h"
 
@@ -37,6 +37,8 @@ typedef struct Window {
     SDL_Window *win;
     SDL_Renderer *ren;          /* software renderer on the window surface */
     TextCache *tc;
+    void *layout;               /* the layout the last frame was drawn with (hit tests use it) */
+    const SceneKind *layout_kind;   /* the kind that made it */
     bool dragging;              /* the left button went down on the timeline */
     bool panning;               /* the empty canvas is being dragged (kinds that pan) */
     int pan_x, pan_y;           /* where the last pan motion ended (pixels) */
@@ -89,8 +91,18 @@ static Status window_open(Window *w, const SceneOptions *o, Error *err)
     return text_cache_create(w->ren, font, &w->tc, err);
 }
 
+/* Forgets the last frame's layout. */
+static void drop_layout(Window *w)
+{
+    if (w->layout_kind)
+        w->layout_kind->layout_free(w->layout);
+    w->layout = NULL;
+    w->layout_kind = NULL;
+}
+
 static void window_close(Window *w)
 {
+    drop_layout(w);
     text_cache_destroy(w->tc);
     if (w->ren)
         SDL_DestroyRenderer(w->ren);
@@ -101,11 +113,19 @@ static void window_close(Window *w)
 
 /* ---- drawing ---- */
 
+/* Lays out and draws the frame, keeping its layout for the hit tests until
+ * the next frame. */
 static void window_draw(Window *w, const App *app)
 {
     int width, height;
+    const SceneKind *kind = app->scene->scene_kind;
     SDL_GetRendererOutputSize(w->ren, &width, &height);
-    draw_frame(w->ren, w->tc, app->scene, &app->view, width, height);
+    drop_layout(w);
+    w->layout = kind->layout(app->scene, &app->view, width, height);
+    if (w->layout) {
+        w->layout_kind = kind;
+        frame_draw(w->ren, w->tc, app->scene, &app->view, w->layout, width, height);
+    }
     SDL_RenderPresent(w->ren);
     w->dirty = false;
     w->last_frame = SDL_GetTicks64();
@@ -136,19 +156,19 @@ static bool onto_bar(Rect b, int *x, int *y)
     return true;
 }
 
-/* What is under window point (x, y), from the shown kind's layout; with
- * on_timeline, the point is pulled onto the timeline bar first. */
+/* What is under window point (x, y) in the frame on screen (the layout it
+ * was drawn with; nothing before the first frame or while a new kind waits
+ * for its first); with on_timeline, the point is pulled onto the timeline
+ * bar first. */
 static Target window_hit(Window *w, const App *app, int x, int y, bool on_timeline)
 {
-    int pw, ph;
     Target t = {.kind = TARGET_NONE};
     const SceneKind *kind = app->scene->scene_kind;
-    SDL_GetRendererOutputSize(w->ren, &pw, &ph);
+    if (!w->layout || w->layout_kind != kind)
+        return t;
     window_to_pixels(w, &x, &y);
-    void *layout = kind->layout(app->scene, &app->view, pw, ph);
-    if (layout && (!on_timeline || onto_bar(kind->timeline_bar(layout), &x, &y)))
-        t = kind->hit(layout, app->scene, &app->view, x, y);
-    kind->layout_free(layout);
+    if (!on_timeline || onto_bar(kind->timeline_bar(w->layout), &x, &y))
+        t = kind->hit(w->layout, app->scene, &app->view, x, y);
     return t;
 }
 

@@ -1,10 +1,10 @@
-/* draw.c: the one drawing path (see draw.h). Start at draw_frame at the
- * bottom: it computes the layout, then paints, in order, the header, each
- * input channel (cells, padding, unreached rows, the window, the stride
- * ghost), the arithmetic row (weights, products, channel sums, or the
+/* layer_draw.c: the single-layer scene's frame (see layer_draw.h). Start
+ * at layer_draw_frame at the bottom: it computes the layout, then paints,
+ * in order, the header, each input channel (cells, padding, unreached
+ * rows, the window, the stride ghost), the arithmetic row (weights, products, channel sums, or the
  * pooling window), the output maps and the link from the current cell to
- * its window, the sum line, the formula strip, the timeline, the status
- * line and the `?` overlay.
+ * its window, the sum line, the formula strip, the timeline and the status
+ * line. Everything is drawn through the toolkit (paint.h) on a Painter.
  *
  * Every number drawn comes from the scene's stepper: the trace of the
  * current step, the finished output cells (stepper_cell_done), or the input
@@ -13,22 +13,20 @@
 #include "layer_draw.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "keys.h"
+#include "format.h"
 #include "layer_layout.h"
 #include "paint.h"
-#include "stack_draw.h"
-#include "stack_kind.h"
 #include "theme.h"
 
 #define MAX_TRACKED 2048
 
 typedef struct Ctx {
-    SDL_Renderer *r;
-    TextCache *tc;
+    Painter *p;
     const Scene *s;
     const View *v;
     const Theme *th;
@@ -49,100 +47,11 @@ typedef struct Ctx {
     int input_px, inset_px, weight_px, product_px, output_px;
 } Ctx;
 
-/* ------------------------------------------------------------- primitives */
-
-static SDL_Color sdl(Rgba c)
-{
-    SDL_Color s = {c.r, c.g, c.b, c.a};
-    return s;
-}
-
-static void set_color(Ctx *x, Rgba c)
-{
-    SDL_SetRenderDrawColor(x->r, c.r, c.g, c.b, c.a);
-}
-
-static void fill(Ctx *x, Rect rc, Rgba c)
-{
-    paint_fill(x->r, rc, c);
-}
-
-static void outline(Ctx *x, Rect rc, int th, Rgba c)
-{
-    paint_outline(x->r, rc, th, c);
-}
+/* ------------------------------------------------------------- helpers */
 
 static Rect grow(Rect rc, int d)
 {
     return (Rect){rc.x - d, rc.y - d, rc.w + 2 * d, rc.h + 2 * d};
-}
-
-/* An outline of thickness th in c with a one-pixel halo on both sides, so
- * it reads on any cell colour. */
-static void ring(Ctx *x, Rect rc, int th, Rgba c)
-{
-    outline(x, grow(rc, 1), th + 2, x->th->halo);
-    outline(x, rc, th, c);
-}
-
-static void dashed(Ctx *x, Rect rc, int th, int dash, Rgba c)
-{
-    paint_dashed(x->r, rc, th, dash, c);
-}
-
-/* A line th pixels wide. */
-static void line(Ctx *x, int x1, int y1, int x2, int y2, int th, Rgba c)
-{
-    set_color(x, c);
-    double dx = x2 - x1, dy = y2 - y1, len = sqrt(dx * dx + dy * dy);
-    if (len < 1e-9) {
-        SDL_RenderDrawPoint(x->r, x1, y1);
-        return;
-    }
-    double nx = -dy / len, ny = dx / len;
-    for (int i = 0; i < th; i++) {
-        double o = i - (th - 1) / 2.0;
-        SDL_RenderDrawLine(x->r, x1 + (int)lround(nx * o), y1 + (int)lround(ny * o),
-                           x2 + (int)lround(nx * o), y2 + (int)lround(ny * o));
-    }
-}
-
-/* A line with an arrow head at (x2, y2). */
-static void arrow(Ctx *x, int x1, int y1, int x2, int y2, int th, int head, Rgba c)
-{
-    double dx = x2 - x1, dy = y2 - y1, len = sqrt(dx * dx + dy * dy);
-    line(x, x1, y1, x2, y2, th, c);
-    if (len < 1e-9)
-        return;
-    double ux = dx / len, uy = dy / len;
-    for (int side = -1; side <= 1; side += 2) {
-        double ax = x2 - head * (ux * 0.87 - side * uy * 0.5);
-        double ay = y2 - head * (uy * 0.87 + side * ux * 0.5);
-        line(x, x2, y2, (int)lround(ax), (int)lround(ay), th, c);
-    }
-}
-
-static void hatch(Ctx *x, Rect rc, int sp, Rgba c)
-{
-    paint_hatch(x->r, rc, sp, c);
-}
-
-static int text(Ctx *x, const char *s, int px, Rgba c, int tx, int ty, int align)
-{
-    return text_draw(x->tc, s, px, sdl(c), tx, ty, align);
-}
-
-/* Text centred in rc, shrunk to fit its width. */
-static void text_in(Ctx *x, const char *s, int px, Rgba c, Rect rc)
-{
-    int size = text_fit(x->tc, s, px, rc.w - 2);
-    text(x, s, size, c, rc.x + rc.w / 2, rc.y + rc.h / 2, TEXT_CENTER | TEXT_MIDDLE);
-}
-
-static Rgba with_alpha(Rgba c, uint8_t a)
-{
-    c.a = a;
-    return c;
 }
 
 /* Whether channels wear their colour: R, G, B of a colour image. Grey
@@ -154,46 +63,12 @@ static bool tinted(const Ctx *x)
 
 /* ------------------------------------------------------------- numbers */
 
-/* A value as short as it reads well: whole numbers without a point, others
- * with up to two decimals (fewer for large values), trailing zeros dropped;
- * then shortened to fit max_chars. */
-static const char *format_value(float v, char *buf, size_t size, int max_chars)
-{
-    if (isinf(v)) {
-        snprintf(buf, size, "%s", v < 0 ? "-\xe2\x88\x9e" : "\xe2\x88\x9e");
-        return buf;
-    }
-    if (v != v) {
-        snprintf(buf, size, "nan");
-        return buf;
-    }
-    double a = fabs((double)v);
-    int decimals = a < 10.0 ? 2 : a < 1000.0 ? 1 : 0;
-    for (; decimals >= 0; decimals--) {
-        snprintf(buf, size, "%.*f", decimals, (double)v);
-        if (strchr(buf, '.')) {
-            char *end = buf + strlen(buf) - 1;
-            while (*end == '0')
-                *end-- = '\0';
-            if (*end == '.')
-                *end = '\0';
-        }
-        if (strcmp(buf, "-0") == 0)
-            snprintf(buf, size, "0");
-        if ((int)strlen(buf) <= max_chars)
-            return buf;
-    }
-    if (a >= 1e4)
-        snprintf(buf, size, "%.0e", (double)v);
-    return buf;
-}
-
 /* How many characters a value may take in g's cells: decimals are dropped
  * rather than the text shrunk below two thirds of the body text size (12
  * pixels at 1280x720), the smallest that reads from a distance. */
 static int grid_chars(Ctx *x, const GridLayout *g)
 {
-    int chars = (g->cell - 2) / text_char_width(x->tc, x->L->text_px * 2 / 3);
+    int chars = (g->cell - 2) / painter_char_width(x->p, x->L->text_px * 2 / 3);
     return chars < 3 ? 3 : chars > 6 ? 6 : chars;
 }
 
@@ -212,7 +87,7 @@ static void note_value(Ctx *x, const GridLayout *g, float v, int *longest)
 static void grid_text_size(Ctx *x, const GridLayout *g, int longest)
 {
     int size = g->text_px;
-    while (size > 6 && longest * text_char_width(x->tc, size) > g->cell - 2)
+    while (size > 6 && longest * painter_char_width(x->p, size) > g->cell - 2)
         size--;
     x->cell_px = size;
 }
@@ -224,8 +99,8 @@ static void cell_value(Ctx *x, const GridLayout *g, Rect cr, float v, Rgba c)
     if (!g->numbers)
         return;
     format_value(v, buf, sizeof buf, grid_chars(x, g));
-    int size = text_fit(x->tc, buf, x->cell_px > 0 ? x->cell_px : g->text_px, cr.w - 2);
-    text(x, buf, size, c, cr.x + cr.w / 2, cr.y + cr.h / 2, TEXT_CENTER | TEXT_MIDDLE);
+    int size = paint_text_fit(x->p, buf, x->cell_px > 0 ? x->cell_px : g->text_px, cr.w - 2);
+    painter_text(x->p, buf, size, c, cr.x + cr.w / 2, cr.y + cr.h / 2, TEXT_CENTER | TEXT_MIDDLE);
 }
 
 /* ------------------------------------------------------------- geometry */
@@ -404,8 +279,8 @@ static void draw_source_arrow(Ctx *x, Rect rc, int iy, int ix, int sy, int sx)
         return;
     int size = imax(7, rc.h * 9 / 25);
     Rect box = {rc.x + 1, rc.y + 1, size, size};
-    fill(x, box, with_alpha(x->th->halo, 200));
-    text(x, glyph, size, x->th->step, box.x + box.w / 2, box.y + box.h / 2, TEXT_CENTER | TEXT_MIDDLE);
+    painter_fill(x->p, box, paint_with_alpha(x->th->halo, 200));
+    painter_text(x->p, glyph, size, x->th->step, box.x + box.w / 2, box.y + box.h / 2, TEXT_CENTER | TEXT_MIDDLE);
 }
 
 /* One input cell: colour by value, padding hatched, value printed when the
@@ -417,56 +292,50 @@ static void draw_input_cell(Ctx *x, int c, const GridLayout *g, int row, int col
     if (inside_input(x, iy, ix)) {
         float v = input_value(x, c, iy, ix);
         Rgba bg = theme_tint(c, tinted(x), input_level(x, c, v));
-        fill(x, cr, bg);
+        painter_fill(x->p, cr, bg);
         if (g->numbers)
             cell_value(x, g, cr, v, theme_text_on(bg));
     } else if (inside_padding(x, iy, ix)) {
-        fill(x, cr, x->th->pad_fill);
-        hatch(x, cr, imax(5, g->cell / 5), x->th->pad_hatch);
+        painter_fill(x->p, cr, x->th->pad_fill);
+        paint_hatch(x->p, cr, imax(5, g->cell / 5), x->th->pad_hatch);
         if (g->numbers) {
             char buf[32];
             float v = input_value(x, c, iy, ix);
             format_value(v, buf, sizeof buf, grid_chars(x, g));
-            int size = text_fit(x->tc, buf, (x->cell_px > 0 ? x->cell_px : g->text_px) * 9 / 10, cr.w - 4);
+            int size = paint_text_fit(x->p, buf, (x->cell_px > 0 ? x->cell_px : g->text_px) * 9 / 10, cr.w - 4);
             Rect box = {cr.x + cr.w / 2, cr.y + cr.h / 2, 0, 0};
-            text(x, buf, size, x->th->text, box.x, box.y, TEXT_CENTER | TEXT_MIDDLE);
+            painter_text(x->p, buf, size, x->th->text, box.x, box.y, TEXT_CENTER | TEXT_MIDDLE);
             const Scene *s = x->s;
             if (s->kind != LAYER_POOL && s->conv.pad_mode != PADMODE_ZEROS)
                 draw_source_arrow(x, cr, iy, ix, geom_pad_source(s->conv.pad_mode, iy, (int)s->input.h),
                                   geom_pad_source(s->conv.pad_mode, ix, (int)s->input.w));
         }
     } else {
-        dashed(x, cr, 1, imax(2, g->cell / 6), x->th->pad_hatch);
+        paint_dashed(x->p, cr, 1, imax(2, g->cell / 6), x->th->pad_hatch);
     }
 }
 
-/* A picture of channel c: one pixel per cell into a texture, scaled up. */
+/* A picture of channel c: one pixel per cell, scaled up. */
 static void draw_input_picture(Ctx *x, int c, const GridLayout *g)
 {
-    SDL_Texture *tex = SDL_CreateTexture(x->r, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_STREAMING,
-                                         g->cols, g->rows);
-    if (!tex)
+    uint32_t *argb = malloc((size_t)g->rows * (size_t)g->cols * sizeof *argb);
+    if (!argb)
         return;
-    void *pixels;
-    int pitch;
-    if (SDL_LockTexture(tex, NULL, &pixels, &pitch) == 0) {
-        for (int row = 0; row < g->rows; row++) {
-            uint32_t *p = (uint32_t *)((char *)pixels + (size_t)row * (size_t)pitch);
-            for (int col = 0; col < g->cols; col++) {
-                int iy = g->y0 + row, ix = g->x0 + col;
-                Rgba k;
-                if (inside_input(x, iy, ix))
-                    k = theme_tint(c, tinted(x), input_level(x, c, input_value(x, c, iy, ix)));
-                else
-                    k = inside_padding(x, iy, ix) ? x->th->pad_hatch : x->th->bg;
-                p[col] = 0xFF000000u | (uint32_t)k.r << 16 | (uint32_t)k.g << 8 | k.b;
-            }
+    for (int row = 0; row < g->rows; row++) {
+        for (int col = 0; col < g->cols; col++) {
+            int iy = g->y0 + row, ix = g->x0 + col;
+            Rgba k;
+            if (inside_input(x, iy, ix))
+                k = theme_tint(c, tinted(x), input_level(x, c, input_value(x, c, iy, ix)));
+            else
+                k = inside_padding(x, iy, ix) ? x->th->pad_hatch : x->th->bg;
+            argb[(size_t)row * (size_t)g->cols + (size_t)col] =
+                0xFF000000u | (uint32_t)k.r << 16 | (uint32_t)k.g << 8 | k.b;
         }
-        SDL_UnlockTexture(tex);
-        SDL_Rect dst = {g->rect.x, g->rect.y, g->cols * g->pitch, g->rows * g->pitch};
-        SDL_RenderCopy(x->r, tex, NULL, &dst);
     }
-    SDL_DestroyTexture(tex);
+    painter_image(x->p, (Rect){g->rect.x, g->rect.y, g->cols * g->pitch, g->rows * g->pitch}, argb, g->cols,
+                  g->rows);
+    free(argb);
 }
 
 /* Veils the rows and columns (input and padding) that no window reads. */
@@ -477,7 +346,7 @@ static void draw_unreached(Ctx *x, const GridLayout *g)
     for (int iy = top; iy <= bottom && iy - top < MAX_TRACKED; iy++) {
         Rect rc;
         if (x->unreached_rows[iy - top] && span_rect(g, iy, left, iy, right, &rc))
-            fill(x, rc, x->th->unreached);
+            painter_fill(x->p, rc, x->th->unreached);
     }
     for (int ix = left; ix <= right && ix - left < MAX_TRACKED; ix++) {
         if (!x->unreached_cols[ix - left])
@@ -485,7 +354,7 @@ static void draw_unreached(Ctx *x, const GridLayout *g)
         for (int iy = top; iy <= bottom && iy - top < MAX_TRACKED; iy++) {
             Rect cell;
             if (!x->unreached_rows[iy - top] && span_rect(g, iy, ix, iy, ix, &cell))
-                fill(x, cell, x->th->unreached);
+                painter_fill(x->p, cell, x->th->unreached);
         }
     }
 }
@@ -503,10 +372,10 @@ static void draw_source_line(Ctx *x, const GridLayout *g, int iy, int ix)
     if (sy < 0 || sx < 0 || !span_rect(g, iy, ix, iy, ix, &a) || !span_rect(g, sy, sx, sy, sx, &b))
         return;
     int th = imax(2, thick(x, 2.0f)), r = imax(3, g->cell / 8);
-    line(x, a.x + a.w / 2, a.y + a.h / 2, b.x + b.w / 2, b.y + b.h / 2, th + 2, x->th->halo);
-    line(x, a.x + a.w / 2, a.y + a.h / 2, b.x + b.w / 2, b.y + b.h / 2, th, x->th->step);
-    ring(x, grow(b, thick(x, 3.0f)), thick(x, 3.0f), x->th->step);
-    ring(x, (Rect){a.x + a.w / 2 - r, a.y + a.h / 2 - r, 2 * r, 2 * r}, r, x->th->step);
+    paint_line(x->p, a.x + a.w / 2, a.y + a.h / 2, b.x + b.w / 2, b.y + b.h / 2, th + 2, x->th->halo);
+    paint_line(x->p, a.x + a.w / 2, a.y + a.h / 2, b.x + b.w / 2, b.y + b.h / 2, th, x->th->step);
+    paint_ring(x->p, grow(b, thick(x, 3.0f)), thick(x, 3.0f), x->th->step, x->th->halo);
+    paint_ring(x->p, (Rect){a.x + a.w / 2 - r, a.y + a.h / 2 - r, 2 * r, 2 * r}, r, x->th->step, x->th->halo);
 }
 
 /* The window of trace channel tc on grid g: its span outlined, each tapped
@@ -524,21 +393,21 @@ static void draw_window(Ctx *x, const GridLayout *g, const TraceChannel *tc, boo
         for (int k = 0; k < n; k++) {
             Rect rc;
             if (span_rect(g, tc->cells[k].iy, tc->cells[k].ix, tc->cells[k].iy, tc->cells[k].ix, &rc))
-                ring(x, grow(rc, g->pitch - g->cell > 0 ? 1 : 0), imax(2, th - 1), x->th->window);
+                paint_ring(x->p, grow(rc, g->pitch - g->cell > 0 ? 1 : 0), imax(2, th - 1), x->th->window, x->th->halo);
         }
     }
     if (span_rect(g, first->iy, first->ix, last->iy, last->ix, &span)) {
         Rect o = grow(span, imax(1, (g->pitch - g->cell + 1) / 2) + th);
         if (dilated)
-            dashed(x, o, imax(1, th / 2), imax(4, g->pitch / 3), x->th->window);
+            paint_dashed(x->p, o, imax(1, th / 2), imax(4, g->pitch / 3), x->th->window);
         else
-            ring(x, o, th, x->th->window);
+            paint_ring(x->p, o, th, x->th->window, x->th->halo);
     }
     if (current_channel && t->term_step >= 0) {
         const TraceCell *cell = &tc->cells[t->term_step];
         Rect rc;
         if (span_rect(g, cell->iy, cell->ix, cell->iy, cell->ix, &rc))
-            ring(x, rc, th, x->th->step);
+            paint_ring(x->p, rc, th, x->th->step, x->th->halo);
     }
 }
 
@@ -565,19 +434,19 @@ static void draw_stride_ghost(Ctx *x, const GridLayout *g, const TraceChannel *t
                    &now))
         return;
     int th = imax(1, thick(x, 2.0f));
-    dashed(x, grow(ghost, th), th, imax(3, g->pitch / 4), x->th->ghost);
+    paint_dashed(x->p, grow(ghost, th), th, imax(3, g->pitch / 4), x->th->ghost);
     if (g->pitch >= 8) {
         int ax = ghost.x + g->cell / 3, ay = ghost.y + g->cell / 3;
         int bx = now.x + g->cell / 3, by = now.y + g->cell / 3;
-        arrow(x, ax, ay, bx, by, th, imax(5, g->pitch / 4), x->th->ghost);
+        paint_arrow(x->p, ax, ay, bx, by, th, imax(5, g->pitch / 4), x->th->ghost);
         if (t->stride_h > 1 || t->stride_w > 1) {
             char buf[48];
             int tw, th_text;
             snprintf(buf, sizeof buf, "stride %d", t->out_x > 0 ? t->stride_w : t->stride_h);
-            text_measure(x->tc, buf, x->L->small_px, &tw, &th_text);
+            painter_measure(x->p, buf, x->L->small_px, &tw, &th_text);
             if (x->label_used + tw + x->L->small_px <= label.w)
-                text(x, buf, x->L->small_px, x->th->accent, label.x + label.w, label.y + label.h / 2,
-                     TEXT_RIGHT | TEXT_MIDDLE);
+                painter_text(x->p, buf, x->L->small_px, x->th->accent, label.x + label.w, label.y + label.h / 2,
+                             TEXT_RIGHT | TEXT_MIDDLE);
         }
     }
 }
@@ -589,10 +458,10 @@ static void draw_channel_label(Ctx *x, int c, Rect rc, bool current)
     scene_channel_name(x->s, c, name, sizeof name);
     Rgba col = theme_channel_color(x->th, c, tinted(x));
     int px = x->L->text_px;
-    int w = text(x, name, px, col, rc.x, rc.y + rc.h / 2, TEXT_LEFT | TEXT_MIDDLE);
+    int w = painter_text(x->p, name, px, col, rc.x, rc.y + rc.h / 2, TEXT_LEFT | TEXT_MIDDLE);
     snprintf(buf, sizeof buf, "  channel %d%s", c, current ? "  <" : "");
-    w += text(x, buf, x->L->small_px, current ? x->th->accent2 : x->th->text_dim, rc.x + w,
-              rc.y + rc.h / 2, TEXT_LEFT | TEXT_MIDDLE);
+    w += painter_text(x->p, buf, x->L->small_px, current ? x->th->accent2 : x->th->text_dim, rc.x + w,
+                      rc.y + rc.h / 2, TEXT_LEFT | TEXT_MIDDLE);
     x->label_used = w;
 }
 
@@ -617,12 +486,12 @@ static void draw_input_channel(Ctx *x, int slot)
     if (x->v->selected.kind == TARGET_INPUT && x->v->selected.c == c) {
         Rect rc;
         if (span_rect(g, x->v->selected.y, x->v->selected.x, x->v->selected.y, x->v->selected.x, &rc))
-            ring(x, rc, thick(x, 3.0f), x->th->step);
+            paint_ring(x->p, rc, thick(x, 3.0f), x->th->step, x->th->halo);
     }
     if (x->v->hover.kind == TARGET_INPUT && x->v->hover.c == c) {
         Rect rc;
         if (span_rect(g, x->v->hover.y, x->v->hover.x, x->v->hover.y, x->v->hover.x, &rc))
-            outline(x, grow(rc, 1), 1, x->th->text);
+            paint_outline(x->p, grow(rc, 1), 1, x->th->text);
         if (g->numbers)
             draw_source_line(x, g, x->v->hover.y, x->v->hover.x);
     }
@@ -639,10 +508,10 @@ static void draw_input_channel(Ctx *x, int slot)
                 draw_input_cell(x, c, in, row, col);
         draw_window(x, in, tc, current);
         if (span_rect(g, in->y0, in->x0, in->y0 + in->rows - 1, in->x0 + in->cols - 1, &cover)) {
-            Rgba lc = with_alpha(x->th->text_dim, 200);
-            outline(x, grow(cover, 1), 1, lc);
-            line(x, cover.x, cover.y + cover.h, in->rect.x, in->rect.y, 1, lc);
-            line(x, cover.x + cover.w, cover.y + cover.h, in->rect.x + in->rect.w, in->rect.y, 1, lc);
+            Rgba lc = paint_with_alpha(x->th->text_dim, 200);
+            paint_outline(x->p, grow(cover, 1), 1, lc);
+            paint_line(x->p, cover.x, cover.y + cover.h, in->rect.x, in->rect.y, 1, lc);
+            paint_line(x->p, cover.x + cover.w, cover.y + cover.h, in->rect.x + in->rect.w, in->rect.y, 1, lc);
         }
     }
 }
@@ -652,8 +521,8 @@ static void draw_input_channel(Ctx *x, int slot)
 /* A label centred at cx above y_bottom, shrunk to max_w pixels. */
 static void draw_small_label(Ctx *x, const char *s, Rgba c, int cx, int y_bottom, int max_w)
 {
-    int size = text_fit(x->tc, s, x->L->small_px, max_w);
-    text(x, s, size, c, cx, y_bottom - x->L->small_px / 3, TEXT_CENTER | TEXT_BOTTOM);
+    int size = paint_text_fit(x->p, s, x->L->small_px, max_w);
+    painter_text(x->p, s, size, c, cx, y_bottom - x->L->small_px / 3, TEXT_CENTER | TEXT_BOTTOM);
 }
 
 /* Whether the edit target is this weight or bias. */
@@ -670,15 +539,37 @@ static void draw_edit_box(Ctx *x, Rect cr, int px)
     char buf[40];
     int tw, th;
     snprintf(buf, sizeof buf, "%s_", x->v->edit_text);
-    text_measure(x->tc, buf, px, &tw, &th);
+    painter_measure(x->p, buf, px, &tw, &th);
     Rect box = cr;
     if (tw + px / 2 > box.w) {
         box.x -= (tw + px / 2 - box.w) / 2;
         box.w = tw + px / 2;
     }
-    fill(x, box, x->th->bg);
-    ring(x, box, thick(x, 3.0f), x->th->step);
-    text_in(x, buf, px, x->th->text, box);
+    painter_fill(x->p, box, x->th->bg);
+    paint_ring(x->p, box, thick(x, 3.0f), x->th->step, x->th->halo);
+    paint_text_in(x->p, buf, px, x->th->text, box);
+}
+
+/* Channel tc's sum (named name) under its products: whole, so far, or
+ * still to come; while stepping by multiply, the multiply itself and the
+ * running sum. */
+static void conv_sum_text(Ctx *x, const TraceChannel *tc, bool current, const char *name, char *buf, size_t size)
+{
+    const Trace *t = x->t;
+    char num[32], num2[32];
+    if (t->channel_step < 0 || tc->done) {
+        snprintf(buf, size, "sum %s = %s", name, format_value(tc->sum, num, sizeof num, 9));
+    } else if (current && t->term_step >= 0) {
+        const TraceCell *cell = &tc->cells[t->term_step];
+        char v[32], w[32];
+        snprintf(buf, size, "%s \xc3\x97 %s = %s, sum %s", format_value(cell->value, v, sizeof v, 9),
+                 format_value(cell->weight, w, sizeof w, 9), format_value(cell->product, num, sizeof num, 9),
+                 format_value(tc->partial, num2, sizeof num2, 9));
+    } else if (current) {
+        snprintf(buf, size, "sum %s so far = %s", name, format_value(tc->partial, num, sizeof num, 9));
+    } else {
+        snprintf(buf, size, "sum %s = ...", name);
+    }
 }
 
 /* Channel c's weights, its products and its sum (convolution). */
@@ -691,22 +582,22 @@ static void draw_conv_arithmetic(Ctx *x, int slot)
     if (!tc)
         return;
     const GridLayout *kg = &L->kernel[slot], *pg = &L->product[slot];
-    char name[16], buf[128], num[32], num2[32];
+    char name[16], buf[128];
     scene_channel_name(x->s, c, name, sizeof name);
     Rgba ccol = theme_channel_color(x->th, c, tinted(x));
     bool current = t->channel_step >= 0 && tc == &t->channels[t->channel_step];
 
     snprintf(buf, sizeof buf, "filter %d: %s weights", t->filter, name);
-    if (x->nf < 2 || text_fit(x->tc, buf, L->small_px, kg->rect.w + L->op_times[slot].w / 2) < L->small_px)
+    if (x->nf < 2 || paint_text_fit(x->p, buf, L->small_px, kg->rect.w + L->op_times[slot].w / 2) < L->small_px)
         snprintf(buf, sizeof buf, "%s weights", name);
     draw_small_label(x, buf, ccol, kg->rect.x + kg->rect.w / 2, kg->rect.y, kg->rect.w + L->op_times[slot].w / 2);
     snprintf(buf, sizeof buf, "%s window \xc3\x97 weights", name);
     draw_small_label(x, buf, x->th->text_dim, pg->rect.x + pg->rect.w / 2, pg->rect.y,
                      pg->rect.w + L->op_times[slot].w);
-    if (current)
-        outline(x, grow((Rect){kg->rect.x, kg->rect.y, pg->rect.x + pg->rect.w - kg->rect.x, kg->rect.h},
-                        thick(x, 6.0f)),
-                thick(x, 2.0f), x->th->step);
+    if (current) {
+        Rect both = {kg->rect.x, kg->rect.y, pg->rect.x + pg->rect.w - kg->rect.x, kg->rect.h};
+        paint_outline(x->p, grow(both, thick(x, 6.0f)), thick(x, 2.0f), x->th->step);
+    }
 
     for (int ky = 0; ky < t->kh; ky++) {
         for (int kx = 0; kx < t->kw; kx++) {
@@ -717,7 +608,7 @@ static void draw_conv_arithmetic(Ctx *x, int slot)
                 draw_edit_box(x, kr, kg->text_px);
             } else {
                 Rgba wb = theme_diverging(x->th, x->w_absmax > 0 ? cell->weight / x->w_absmax : 0.0f);
-                fill(x, kr, wb);
+                painter_fill(x->p, kr, wb);
                 x->cell_px = x->weight_px;
                 cell_value(x, kg, kr, cell->weight, theme_text_on(wb));
             }
@@ -726,43 +617,29 @@ static void draw_conv_arithmetic(Ctx *x, int slot)
                 done = true;
             if (done) {
                 Rgba pb = theme_diverging(x->th, x->p_absmax > 0 ? cell->product / x->p_absmax : 0.0f);
-                fill(x, pr, pb);
+                painter_fill(x->p, pr, pb);
                 x->cell_px = x->product_px;
                 cell_value(x, pg, pr, cell->product, theme_text_on(pb));
             } else {
-                fill(x, pr, x->th->pending);
+                painter_fill(x->p, pr, x->th->pending);
             }
             if (current && t->term_step == k) {
-                ring(x, kr, thick(x, 3.0f), x->th->step);
-                ring(x, pr, thick(x, 3.0f), x->th->step);
+                paint_ring(x->p, kr, thick(x, 3.0f), x->th->step, x->th->halo);
+                paint_ring(x->p, pr, thick(x, 3.0f), x->th->step, x->th->halo);
             }
             if (x->v->hover.kind == TARGET_WEIGHT && x->v->hover.c == c && x->v->hover.y == ky &&
                 x->v->hover.x == kx)
-                outline(x, grow(kr, 1), 1, x->th->text);
+                paint_outline(x->p, grow(kr, 1), 1, x->th->text);
         }
     }
     Rect op = L->op_times[slot];
-    text_in(x, "\xe2\x86\x92", L->text_px, x->th->text_dim, op);
+    paint_text_in(x->p, "\xe2\x86\x92", L->text_px, x->th->text_dim, op);
 
-    /* the channel's sum: whole, so far, or still to come */
-    if (t->channel_step < 0 || tc->done) {
-        snprintf(buf, sizeof buf, "sum %s = %s", name, format_value(tc->sum, num, sizeof num, 9));
-    } else if (current && t->term_step >= 0) {
-        /* one multiply at a time: write it out, then the running sum */
-        const TraceCell *cell = &tc->cells[t->term_step];
-        char v[32], w[32];
-        snprintf(buf, sizeof buf, "%s \xc3\x97 %s = %s, sum %s", format_value(cell->value, v, sizeof v, 9),
-                 format_value(cell->weight, w, sizeof w, 9), format_value(cell->product, num, sizeof num, 9),
-                 format_value(tc->partial, num2, sizeof num2, 9));
-    } else if (current) {
-        snprintf(buf, sizeof buf, "sum %s so far = %s", name, format_value(tc->partial, num, sizeof num, 9));
-    } else {
-        snprintf(buf, sizeof buf, "sum %s = ...", name);
-    }
+    conv_sum_text(x, tc, current, name, buf, sizeof buf);
     Rect sr = L->channel_sum[slot];
-    int size = text_fit(x->tc, buf, L->text_px, sr.w);
-    text(x, buf, size, current ? x->th->accent2 : ccol, sr.x + sr.w / 2, sr.y + sr.h / 2,
-         TEXT_CENTER | TEXT_MIDDLE);
+    int size = paint_text_fit(x->p, buf, L->text_px, sr.w);
+    painter_text(x->p, buf, size, current ? x->th->accent2 : ccol, sr.x + sr.w / 2, sr.y + sr.h / 2,
+                 TEXT_CENTER | TEXT_MIDDLE);
 }
 
 /* The pooling window's values, the chosen cell (max) or every counted cell
@@ -793,20 +670,20 @@ static void draw_pool_arithmetic(Ctx *x)
             const TraceCell *cell = &tc->cells[k];
             Rect kr = layout_cell_rect(kg, ky, kx);
             if (cell->flags & CELL_OUTSIDE) {
-                dashed(x, kr, 1, imax(2, kg->cell / 6), x->th->pad_hatch);
+                paint_dashed(x->p, kr, 1, imax(2, kg->cell / 6), x->th->pad_hatch);
                 continue;
             }
             bool done = (cell->flags & CELL_DONE) || t->term_step < 0;
             Rgba bg = (cell->flags & CELL_PAD) ? x->th->pad_fill
                                                : theme_tint(c, tinted(x), input_level(x, c, cell->value));
-            fill(x, kr, done ? bg : x->th->pending);
+            painter_fill(x->p, kr, done ? bg : x->th->pending);
             if (cell->flags & CELL_PAD)
-                hatch(x, kr, imax(5, kg->cell / 5), x->th->pad_hatch);
+                paint_hatch(x->p, kr, imax(5, kg->cell / 5), x->th->pad_hatch);
             cell_value(x, kg, kr, cell->value, (cell->flags & CELL_PAD) ? x->th->text : theme_text_on(bg));
             if (max && k == t->max_cell && done)
-                ring(x, kr, thick(x, 4.0f), x->th->window);
+                paint_ring(x->p, kr, thick(x, 4.0f), x->th->window, x->th->halo);
             if (t->term_step == k)
-                ring(x, kr, thick(x, 3.0f), x->th->step);
+                paint_ring(x->p, kr, thick(x, 3.0f), x->th->step, x->th->halo);
         }
     }
     if (max)
@@ -815,8 +692,8 @@ static void draw_pool_arithmetic(Ctx *x)
         snprintf(buf, sizeof buf, "%s / %d = %s", format_value(t->pool_sum, num, sizeof num, 9),
                  t->pool_divisor, format_value(t->pool_result, num2, sizeof num2, 9));
     Rect sr = L->channel_sum[slot];
-    int size = text_fit(x->tc, buf, L->text_px, sr.w);
-    text(x, buf, size, x->th->accent, sr.x + sr.w / 2, sr.y + sr.h / 2, TEXT_CENTER | TEXT_MIDDLE);
+    int size = paint_text_fit(x->p, buf, L->text_px, sr.w);
+    painter_text(x->p, buf, size, x->th->accent, sr.x + sr.w / 2, sr.y + sr.h / 2, TEXT_CENTER | TEXT_MIDDLE);
 }
 
 /* ------------------------------------------------------------- outputs */
@@ -837,16 +714,16 @@ static void draw_output_map(Ctx *x, int slot)
                  x->ow);
     else
         snprintf(buf, sizeof buf, "output %d  %zux%zu", f, x->oh, x->ow);
-    text_measure(x->tc, buf, L->small_px, &tw, &text_h);
+    painter_measure(x->p, buf, L->small_px, &tw, &text_h);
     if (tw > room && x->s->kind != LAYER_POOL) {
         snprintf(buf, sizeof buf, "output %d", f);
-        text_measure(x->tc, buf, L->small_px, &tw, &text_h);
+        painter_measure(x->p, buf, L->small_px, &tw, &text_h);
         if (tw > room)
             snprintf(buf, sizeof buf, "%d", f);
     }
-    int size = text_fit(x->tc, buf, L->small_px, room);
-    text(x, buf, size, f == x->t->filter ? x->th->accent : x->th->text_dim, lr.x, lr.y + lr.h / 2,
-         TEXT_LEFT | TEXT_MIDDLE);
+    int size = paint_text_fit(x->p, buf, L->small_px, room);
+    painter_text(x->p, buf, size, f == x->t->filter ? x->th->accent : x->th->text_dim, lr.x, lr.y + lr.h / 2,
+                 TEXT_LEFT | TEXT_MIDDLE);
     float span = x->out_hi - x->out_lo;
     x->cell_px = x->output_px;
     bool sel = x->v->selected.kind == TARGET_INPUT && (x->s->kind != LAYER_POOL || x->v->selected.c == f);
@@ -856,24 +733,24 @@ static void draw_output_map(Ctx *x, int slot)
             if (stepper_cell_done(x->s->stepper, oy, ox, f)) {
                 float v = *tensor_at(out, 0, (size_t)f, (size_t)oy, (size_t)ox);
                 Rgba bg = theme_sequential(span > 0 ? (v - x->out_lo) / span : 0.5f);
-                fill(x, cr, bg);
+                painter_fill(x->p, cr, bg);
                 if (g->numbers)
                     cell_value(x, g, cr, v, theme_text_on(bg));
             } else {
-                fill(x, cr, x->th->pending);
+                painter_fill(x->p, cr, x->th->pending);
             }
             if (sel && feeds(x, x->v->selected.y, x->v->selected.x, oy, ox))
-                ring(x, cr, thick(x, 3.0f), x->th->step);
+                paint_ring(x->p, cr, thick(x, 3.0f), x->th->step, x->th->halo);
             if (x->v->hover.kind == TARGET_OUTPUT && x->v->hover.f == f && x->v->hover.y == oy &&
                 x->v->hover.x == ox)
-                outline(x, grow(cr, 1), 1, x->th->text);
+                paint_outline(x->p, grow(cr, 1), 1, x->th->text);
         }
     }
     if (x->t->filter == f) {
         Rect cr;
         if (span_rect(g, x->t->out_y, x->t->out_x, x->t->out_y, x->t->out_x, &cr)) {
             int th = imax(2, imin(thick(x, 3.0f), g->pitch / 6 + 1));
-            ring(x, grow(cr, th), th, x->th->window);
+            paint_ring(x->p, grow(cr, th), th, x->th->window, x->th->halo);
         }
     }
 }
@@ -905,10 +782,10 @@ static void draw_link(Ctx *x)
     if (x2 - x1 < th * 4)
         return;
     int head = imax(6, thick(x, 10.0f));
-    arrow(x, x1, y1, x2, y2, th + 2, head + 1, x->th->halo);
-    arrow(x, x1, y1, x2, y2, th, head, x->th->window);
+    paint_arrow(x->p, x1, y1, x2, y2, th + 2, head + 1, x->th->halo);
+    paint_arrow(x->p, x1, y1, x2, y2, th, head, x->th->window);
     /* short ticks marking the rows the arrow joins */
-    fill(x, (Rect){in->rect.x + in->rect.w + 1, y1 - th / 2, th * 2, th}, x->th->window);
+    painter_fill(x->p, (Rect){in->rect.x + in->rect.w + 1, y1 - th / 2, th * 2, th}, x->th->window);
 }
 
 /* The bias box under the output maps (click to edit). */
@@ -926,11 +803,11 @@ static void draw_bias(Ctx *x)
         return;
     }
     Rgba bg = theme_diverging(x->th, 0.0f);
-    fill(x, b, bg);
-    outline(x, b, 1, x->th->text_dim);
-    text_in(x, format_value(t->bias, num, sizeof num, 9), L->text_px, theme_text_on(bg), b);
+    painter_fill(x->p, b, bg);
+    paint_outline(x->p, b, 1, x->th->text_dim);
+    paint_text_in(x->p, format_value(t->bias, num, sizeof num, 9), L->text_px, theme_text_on(bg), b);
     if (x->v->hover.kind == TARGET_BIAS)
-        outline(x, grow(b, 1), 1, x->th->text);
+        paint_outline(x->p, grow(b, 1), 1, x->th->text);
 }
 
 /* ------------------------------------------------------------- text lines */
@@ -947,108 +824,139 @@ static void append(char *buf, size_t size, size_t *len, const char *fmt, const c
         *len = size - 1;
 }
 
-/* "R 12 + G -3.5 + B 4 + bias 0.5 = 13 -> ReLU -> 13", coloured per term,
- * centred and shrunk to fit; pooling writes its own line. */
+/* The sum line's pieces, each in its own colour. */
+typedef struct SumLine {
+    char seg[LAYOUT_MAX_CHANNELS + 5][64];
+    Rgba col[LAYOUT_MAX_CHANNELS + 5];
+    int n;
+} SumLine;
+
+/* Adds a piece in colour c (printf style). */
+__attribute__((format(printf, 3, 4))) static void sum_add(SumLine *sl, Rgba c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sl->seg[sl->n], sizeof sl->seg[sl->n], fmt, ap);
+    va_end(ap);
+    sl->col[sl->n++] = c;
+}
+
+/* The pooling window as the sum line writes it: "max(107, 121, 93, 122)"
+ * or "(107 + 121 + 93 + 122) / 4" when the window is small enough to read,
+ * else "max of 25 values" or "2710 / 25". */
+static void pool_window_text(Ctx *x, char *buf, size_t size)
+{
+    const Trace *t = x->t;
+    const TraceChannel *tc = &t->channels[0];
+    bool is_max = x->s->pool.mode == POOL_MAX;
+    int cells = t->kh * t->kw;
+    char num[32];
+    if (cells > 9) {
+        if (is_max)
+            snprintf(buf, size, "max of %d values", cells);
+        else
+            snprintf(buf, size, "%s / %d", format_value(t->pool_sum, num, sizeof num, 9), t->pool_divisor);
+        return;
+    }
+    size_t len = 0;
+    buf[0] = '\0';
+    append(buf, size, &len, "%s", is_max ? "max(" : "(");
+    int listed = 0;
+    for (int k = 0; k < cells; k++) {
+        if (tc->cells[k].flags & CELL_OUTSIDE)
+            continue;
+        if (!is_max && (tc->cells[k].flags & CELL_PAD) && !x->s->pool.count_include_pad)
+            continue;
+        append(buf, size, &len, "%s", listed++ ? (is_max ? ", " : " + ") : "");
+        append(buf, size, &len, "%s", format_value(tc->cells[k].value, num, sizeof num, 9));
+    }
+    append(buf, size, &len, "%s", ")");
+    if (!is_max) {
+        snprintf(num, sizeof num, " / %d", t->pool_divisor);
+        append(buf, size, &len, "%s", num);
+    }
+}
+
+/* "R max(107, 121, 93, 122) = 122": the channel, its window, the result. */
+static void sum_line_pool(Ctx *x, SumLine *sl)
+{
+    const Trace *t = x->t;
+    char name[16], window[64], num[32];
+    scene_channel_name(x->s, t->filter, name, sizeof name);
+    sum_add(sl, theme_channel_color(x->th, t->filter, tinted(x)), "%s ", name);
+    pool_window_text(x, window, sizeof window);
+    sum_add(sl, x->th->text, "%s", window);
+    sum_add(sl, x->th->accent, " = %s", format_value(t->pool_result, num, sizeof num, 9));
+}
+
+/* Channel i's term: "+ G -3.5 " when summed, "+ G -1.25.. " while being
+ * summed, "+ G ? " before; false unless summed. */
+static bool sum_channel_term(Ctx *x, SumLine *sl, int i)
+{
+    const Trace *t = x->t;
+    const TraceChannel *tc = &t->channels[i];
+    char name[16], num[32];
+    scene_channel_name(x->s, tc->channel, name, sizeof name);
+    const char *plus = i > 0 ? "+ " : "";
+    Rgba c = theme_channel_color(x->th, tc->channel, tinted(x));
+    if (t->channel_step < 0 || tc->done) {
+        sum_add(sl, c, "%s%s %s ", plus, name, format_value(tc->sum, num, sizeof num, 9));
+        return true;
+    }
+    if (i == t->channel_step)
+        sum_add(sl, c, "%s%s %s.. ", plus, name, format_value(tc->partial, num, sizeof num, 9));
+    else
+        sum_add(sl, c, "%s%s ? ", plus, name);
+    return false;
+}
+
+/* "R 12 + G -3.5 + B 4 + bias 0.5 = 13 -> ReLU -> 13", or "= 8.5 so far"
+ * while channels are still being summed. */
+static void sum_line_conv(Ctx *x, SumLine *sl)
+{
+    const Trace *t = x->t;
+    char num[32], num2[32], act[48];
+    int shown = imin(t->n_channels, LAYOUT_MAX_CHANNELS);
+    bool finished = true;
+    if (x->nf > 1)
+        sum_add(sl, x->th->text_dim, "filter %d: ", t->filter);
+    for (int i = 0; i < shown; i++)
+        if (!sum_channel_term(x, sl, i))
+            finished = false;
+    if (t->n_channels > shown)
+        sum_add(sl, x->th->text_dim, "+ (%d more) ", t->n_channels - shown);
+    if (t->has_bias)
+        sum_add(sl, x->th->text, "+ bias %s ", format_value(t->bias, num, sizeof num, 9));
+    act_label(t->act, act, sizeof act);
+    if (!finished)
+        sum_add(sl, x->th->text_dim, "= %s so far", format_value(t->partial_total, num, sizeof num, 9));
+    else if (t->act.kind == ACT_NONE)
+        sum_add(sl, x->th->accent, "= %s", format_value(t->total, num, sizeof num, 9));
+    else
+        sum_add(sl, x->th->accent, "= %s \xe2\x86\x92 %s \xe2\x86\x92 %s", format_value(t->total, num, sizeof num, 9),
+                act, format_value(t->activated, num2, sizeof num2, 9));
+}
+
+/* The sum line, coloured per piece, centred and shrunk to fit. */
 static void draw_sum_line(Ctx *x)
 {
     const Layout *L = x->L;
-    const Trace *t = x->t;
-    char seg[LAYOUT_MAX_CHANNELS + 5][64];
-    Rgba col[LAYOUT_MAX_CHANNELS + 5];
-    int n = 0;
-    char num[32], num2[32], name[16], act[48];
-    bool finished = true;
-    if (x->s->kind == LAYER_POOL) {
-        /* max(107, 121, 93, 122) = 122, or (107 + 121 + 93 + 122) / 4 = 110.75,
-         * listing the values when the window is small enough to read */
-        bool is_max = x->s->pool.mode == POOL_MAX;
-        const TraceChannel *tc = &t->channels[0];
-        int cells = t->kh * t->kw;
-        size_t len = 0;
-        scene_channel_name(x->s, t->filter, name, sizeof name);
-        snprintf(seg[n], sizeof seg[n], "%s ", name);
-        col[n++] = theme_channel_color(x->th, t->filter, tinted(x));
-        if (cells <= 9) {
-            seg[n][0] = '\0';
-            append(seg[n], sizeof seg[n], &len, "%s", is_max ? "max(" : "(");
-            int listed = 0;
-            for (int k = 0; k < cells; k++) {
-                if (tc->cells[k].flags & CELL_OUTSIDE)
-                    continue;
-                if (!is_max && (tc->cells[k].flags & CELL_PAD) && !x->s->pool.count_include_pad)
-                    continue;
-                append(seg[n], sizeof seg[n], &len, "%s", listed++ ? (is_max ? ", " : " + ") : "");
-                append(seg[n], sizeof seg[n], &len, "%s", format_value(tc->cells[k].value, num, sizeof num, 9));
-            }
-            append(seg[n], sizeof seg[n], &len, "%s", ")");
-            if (!is_max) {
-                snprintf(num, sizeof num, " / %d", t->pool_divisor);
-                append(seg[n], sizeof seg[n], &len, "%s", num);
-            }
-        } else if (is_max) {
-            snprintf(seg[n], sizeof seg[n], "max of %d values", cells);
-        } else {
-            snprintf(seg[n], sizeof seg[n], "%s / %d", format_value(t->pool_sum, num, sizeof num, 9),
-                     t->pool_divisor);
-        }
-        col[n++] = x->th->text;
-        snprintf(seg[n], sizeof seg[n], " = %s", format_value(t->pool_result, num2, sizeof num2, 9));
-        col[n++] = x->th->accent;
-    } else {
-        int shown = imin(t->n_channels, LAYOUT_MAX_CHANNELS);
-        if (x->nf > 1) {
-            snprintf(seg[n], sizeof seg[n], "filter %d: ", t->filter);
-            col[n++] = x->th->text_dim;
-        }
-        for (int i = 0; i < shown; i++) {
-            const TraceChannel *tc = &t->channels[i];
-            scene_channel_name(x->s, tc->channel, name, sizeof name);
-            const char *plus = i > 0 ? "+ " : "";
-            if (t->channel_step < 0 || tc->done) {
-                snprintf(seg[n], sizeof seg[n], "%s%s %s ", plus, name, format_value(tc->sum, num, sizeof num, 9));
-            } else if (i == t->channel_step) {
-                snprintf(seg[n], sizeof seg[n], "%s%s %s.. ", plus, name,
-                         format_value(tc->partial, num, sizeof num, 9));
-                finished = false;
-            } else {
-                snprintf(seg[n], sizeof seg[n], "%s%s ? ", plus, name);
-                finished = false;
-            }
-            col[n++] = theme_channel_color(x->th, tc->channel, tinted(x));
-        }
-        if (t->n_channels > shown) {
-            snprintf(seg[n], sizeof seg[n], "+ (%d more) ", t->n_channels - shown);
-            col[n++] = x->th->text_dim;
-        }
-        if (t->has_bias) {
-            snprintf(seg[n], sizeof seg[n], "+ bias %s ", format_value(t->bias, num, sizeof num, 9));
-            col[n++] = x->th->text;
-        }
-        act_label(t->act, act, sizeof act);
-        if (finished) {
-            if (t->act.kind == ACT_NONE)
-                snprintf(seg[n], sizeof seg[n], "= %s", format_value(t->total, num, sizeof num, 9));
-            else
-                snprintf(seg[n], sizeof seg[n], "= %s \xe2\x86\x92 %s \xe2\x86\x92 %s",
-                         format_value(t->total, num, sizeof num, 9), act,
-                         format_value(t->activated, num2, sizeof num2, 9));
-            col[n++] = x->th->accent;
-        } else {
-            snprintf(seg[n], sizeof seg[n], "= %s so far", format_value(t->partial_total, num, sizeof num, 9));
-            col[n++] = x->th->text_dim;
-        }
-    }
+    SumLine sl = {.n = 0};
+    if (x->s->kind == LAYER_POOL)
+        sum_line_pool(x, &sl);
+    else
+        sum_line_conv(x, &sl);
     char whole[LAYOUT_MAX_CHANNELS * 64 + 256];
     size_t len = 0;
     whole[0] = '\0';
-    for (int i = 0; i < n; i++)
-        append(whole, sizeof whole, &len, "%s", seg[i]);
-    int px = text_fit(x->tc, whole, L->big_px, L->sum_line.w);
+    for (int i = 0; i < sl.n; i++)
+        append(whole, sizeof whole, &len, "%s", sl.seg[i]);
+    int px = paint_text_fit(x->p, whole, L->big_px, L->sum_line.w);
     int total_w, h;
-    text_measure(x->tc, whole, px, &total_w, &h);
+    painter_measure(x->p, whole, px, &total_w, &h);
     int cx = L->sum_line.x + (L->sum_line.w - total_w) / 2, cy = L->sum_line.y + L->sum_line.h / 2;
-    for (int i = 0; i < n; i++)
-        cx += text(x, seg[i], px, col[i], cx, cy, TEXT_LEFT | TEXT_MIDDLE);
+    for (int i = 0; i < sl.n; i++)
+        cx += painter_text(x->p, sl.seg[i], px, sl.col[i], cx, cy, TEXT_LEFT | TEXT_MIDDLE);
 }
 
 /* The output-size arithmetic for both axes, and which rows and columns no
@@ -1071,9 +979,9 @@ static void draw_formula(Ctx *x)
         snprintf(line_text + n, sizeof line_text - (size_t)n, "    never read: %d row%s, %d column%s",
                  x->n_unreached_rows, x->n_unreached_rows == 1 ? "" : "s", x->n_unreached_cols,
                  x->n_unreached_cols == 1 ? "" : "s");
-    int px = text_fit(x->tc, line_text, L->small_px, L->formula.w);
-    text(x, line_text, px, x->th->text_dim, L->formula.x + L->formula.w / 2, L->formula.y + L->formula.h / 2,
-         TEXT_CENTER | TEXT_MIDDLE);
+    int px = paint_text_fit(x->p, line_text, L->small_px, L->formula.w);
+    painter_text(x->p, line_text, px, x->th->text_dim, L->formula.x + L->formula.w / 2,
+                 L->formula.y + L->formula.h / 2, TEXT_CENTER | TEXT_MIDDLE);
 }
 
 static const char *granularity_name(StepGranularity g)
@@ -1101,23 +1009,23 @@ static void draw_timeline(Ctx *x)
              granularity_name(stepper_granularity(st)), x->v->playing ? "playing at" : "paused, plays at",
              (double)x->v->speed);
     Rect tr = L->timeline;
-    int px = text_fit(x->tc, buf, L->text_px, tr.w);
-    text(x, buf, px, x->th->text, tr.x, L->timeline_bar.y - thick(x, 4.0f), TEXT_LEFT | TEXT_BOTTOM);
+    int px = paint_text_fit(x->p, buf, L->text_px, tr.w);
+    painter_text(x->p, buf, px, x->th->text, tr.x, L->timeline_bar.y - thick(x, 4.0f), TEXT_LEFT | TEXT_BOTTOM);
     Rect bar = L->timeline_bar;
-    fill(x, bar, x->th->panel);
+    painter_fill(x->p, bar, x->th->panel);
     int done_w = (int)((double)bar.w * (double)(index + 1) / (double)count);
-    fill(x, (Rect){bar.x, bar.y, done_w, bar.h}, with_alpha(x->th->window, 170));
+    painter_fill(x->p, (Rect){bar.x, bar.y, done_w, bar.h}, paint_with_alpha(x->th->window, 170));
     /* one tick per output row when they are far enough apart */
     size_t per_row = x->ow * stepper_steps_per_position(st) * x->nf;
     if (per_row > 0 && count / per_row > 1 && (double)bar.w * (double)per_row / (double)count >= 14.0) {
         for (size_t r = per_row; r < count; r += per_row) {
             int tx = bar.x + (int)((double)bar.w * (double)r / (double)count);
-            fill(x, (Rect){tx, bar.y, 1, bar.h}, x->th->text_dim);
+            painter_fill(x->p, (Rect){tx, bar.y, 1, bar.h}, x->th->text_dim);
         }
     }
     int mx = bar.x + (int)((double)bar.w * ((double)index + 0.5) / (double)count);
     int mw = imax(3, thick(x, 4.0f));
-    ring(x, (Rect){mx - mw / 2, bar.y - mw, mw, bar.h + 2 * mw}, mw / 2 + 1, x->th->window);
+    paint_ring(x->p, (Rect){mx - mw / 2, bar.y - mw, mw, bar.h + 2 * mw}, mw / 2 + 1, x->th->window, x->th->halo);
 }
 
 static void draw_header(Ctx *x)
@@ -1156,8 +1064,8 @@ static void draw_header(Ctx *x)
                  s->input.c, s->weights.n, x->t->kh, p->stride_h, pad, dil, mode,
                  s->has_bias ? "" : ", bias=False");
     }
-    int w = text(x, layer, L->text_px, x->th->text, L->header.x, L->header.y + L->header.h / 2,
-                 TEXT_LEFT | TEXT_MIDDLE);
+    int w = painter_text(x->p, layer, L->text_px, x->th->text, L->header.x, L->header.y + L->header.h / 2,
+                         TEXT_LEFT | TEXT_MIDDLE);
     if (s->kind == LAYER_POOL)
         snprintf(buf, sizeof buf, "   input %s %zux%zux%zu -> %zux%zux%zu", s->input_name, s->input.c, s->input.h,
                  s->input.w, s->input.c, oh, ow);
@@ -1167,16 +1075,16 @@ static void draw_header(Ctx *x)
     /* the details at label size, without the kernel's name if that does
      * not fit, and left out rather than shrunk to an unreadable size */
     int room = L->header.w - w;
-    int px = text_fit(x->tc, buf, L->small_px, room);
+    int px = paint_text_fit(x->p, buf, L->small_px, room);
     if (px < L->small_px * 8 / 10 && s->kind != LAYER_POOL) {
         char *kernel = strstr(buf, "   kernel ");
         if (kernel)
             *kernel = '\0';
-        px = text_fit(x->tc, buf, L->small_px, room);
+        px = paint_text_fit(x->p, buf, L->small_px, room);
     }
     if (px >= L->small_px * 8 / 10)
-        text(x, buf, px, x->th->text_dim, L->header.x + w, L->header.y + L->header.h / 2,
-             TEXT_LEFT | TEXT_MIDDLE);
+        painter_text(x->p, buf, px, x->th->text_dim, L->header.x + w, L->header.y + L->header.h / 2,
+                     TEXT_LEFT | TEXT_MIDDLE);
 }
 
 static void draw_status(Ctx *x)
@@ -1186,49 +1094,8 @@ static void draw_status(Ctx *x)
                       : x->s->note[0] ? x->s->note
                                       : "? shows every key";
     Rgba c = x->v->status[0] && x->v->status_error ? x->th->error : x->th->text_dim;
-    int px = text_fit(x->tc, msg, L->small_px, L->status.w);
-    text(x, msg, px, c, L->status.x, L->status.y + L->status.h / 2, TEXT_LEFT | TEXT_MIDDLE);
-}
-
-/* The `?` overlay: every key from the key table, two columns when long. */
-static void draw_help(Ctx *x)
-{
-    const Layout *L = x->L;
-    size_t count;
-    const KeyBinding *keys = keys_table(&count);
-    int rows = 0, longest = 0;
-    for (size_t i = 0; i < count; i++) {
-        if (!keys[i].label || !(keys[i].kinds & KIND_LAYER))
-            continue;
-        rows++;
-        int n = 0;
-        for (const unsigned char *p = (const unsigned char *)keys[i].label; *p; p++)
-            n += (*p & 0xC0) != 0x80;
-        longest = imax(longest, n);
-    }
-    Rect p = L->help;
-    fill(x, (Rect){0, 0, L->w, L->h}, with_alpha(x->th->bg, 140));
-    fill(x, p, x->th->overlay);
-    outline(x, p, thick(x, 2.0f), x->th->accent);
-    int pad = imax(4, L->text_px);
-    text(x, "Keys", L->text_px, x->th->accent, p.x + pad, p.y + pad, TEXT_LEFT | TEXT_TOP);
-    int cols = rows > 14 ? 2 : 1;
-    int per_col = (rows + cols - 1) / cols;
-    int top = p.y + pad + L->text_px * 2;
-    int line_h = imax(8, (p.y + p.h - pad - top) / imax(per_col, 1));
-    int px = imin(L->text_px, line_h * 7 / 10);
-    int col_w = (p.w - 2 * pad) / cols;
-    int key_w = text_char_width(x->tc, px) * (longest + 2);
-    int row = 0;
-    for (size_t i = 0; i < count; i++) {
-        if (!keys[i].label || !(keys[i].kinds & KIND_LAYER))
-            continue;
-        int cx = p.x + pad + (row / per_col) * col_w, cy = top + (row % per_col) * line_h;
-        text(x, keys[i].label, px, x->th->accent2, cx, cy, TEXT_LEFT | TEXT_TOP);
-        int hp = text_fit(x->tc, keys[i].help ? keys[i].help : "", px, col_w - key_w - pad);
-        text(x, keys[i].help ? keys[i].help : "", hp, x->th->text, cx + key_w, cy, TEXT_LEFT | TEXT_TOP);
-        row++;
-    }
+    int px = paint_text_fit(x->p, msg, L->small_px, L->status.w);
+    painter_text(x->p, msg, px, c, L->status.x, L->status.y + L->status.h / 2, TEXT_LEFT | TEXT_MIDDLE);
 }
 
 /* The shared text size of each kind of grid: the longest value among all
@@ -1281,22 +1148,15 @@ static void find_text_sizes(Ctx *x)
 
 /* ------------------------------------------------------------- frame */
 
-void draw_frame(SDL_Renderer *r, TextCache *tc, const Scene *s, const View *v, int w, int h)
+void layer_draw_frame(Painter *p, const Scene *s, const View *v, const Layout *L)
 {
-    if (stack_model(s)) {
-        stack_draw_frame(r, tc, s, v, w, h);    /* the layer-stack scene (issue 5) */
-        return;
-    }
-    Layout L;
     Ctx x;
     memset(&x, 0, sizeof x);
-    layout_compute(s, v, w, h, &L);
-    x.r = r;
-    x.tc = tc;
+    x.p = p;
     x.s = s;
     x.v = v;
     x.th = theme_get(v->theme);
-    x.L = &L;
+    x.L = L;
     x.t = stepper_trace(s->stepper);
     x.pad = stepper_padding(s->stepper);
     stepper_output_size(s->stepper, &x.oh, &x.ow, &x.nf);
@@ -1304,19 +1164,17 @@ void draw_frame(SDL_Renderer *r, TextCache *tc, const Scene *s, const View *v, i
     find_unreached(&x);
     find_text_sizes(&x);
 
-    SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_BLEND);
-    SDL_SetRenderDrawColor(r, x.th->bg.r, x.th->bg.g, x.th->bg.b, 255);
-    SDL_RenderClear(r);
+    painter_clear(p, x.th->bg);
 
     draw_header(&x);
-    for (int c = 0; c < L.n_channels; c++)
+    for (int c = 0; c < L->n_channels; c++)
         draw_input_channel(&x, c);
     if (s->kind == LAYER_POOL)
         draw_pool_arithmetic(&x);
     else
-        for (int c = 0; c < L.n_channels; c++)
+        for (int c = 0; c < L->n_channels; c++)
             draw_conv_arithmetic(&x, c);
-    for (int f = 0; f < L.n_maps; f++)
+    for (int f = 0; f < L->n_maps; f++)
         draw_output_map(&x, f);
     draw_link(&x);
     draw_bias(&x);
@@ -1324,6 +1182,4 @@ void draw_frame(SDL_Renderer *r, TextCache *tc, const Scene *s, const View *v, i
     draw_formula(&x);
     draw_timeline(&x);
     draw_status(&x);
-    if (v->show_help)
-        draw_help(&x);
 }

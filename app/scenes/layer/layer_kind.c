@@ -6,6 +6,7 @@
 
 #include "kinds.h"
 #include "layer_actions.h"
+#include "layer_draw.h"
 #include "layer_layout.h"
 
 static bool wants(const SceneOptions *o)
@@ -56,6 +57,11 @@ static Rect timeline_bar(const void *l)
     return ((const Layout *)l)->timeline_bar;
 }
 
+static void draw(Painter *p, const Scene *s, const View *v, const void *l)
+{
+    layer_draw_frame(p, s, v, l);
+}
+
 const SceneKind layer_kind = {
     .name = "single layer",
     .bit = KIND_LAYER,
@@ -73,4 +79,6 @@ const SceneKind layer_kind = {
     .layout_free = free,
     .hit = hit,
     .timeline_bar = timeline_bar,
+    .draw = draw,
+    .help_title = "Keys",
 };

@@ -43,8 +43,6 @@
 #define BAR_INSET 4.0f          /* between the bar and the timeline's bottom */
 #define FORMULA_LINES 1.8f      /* the formula strip, in label sizes */
 #define SUM_LINES 1.8f          /* the sum line, in its big size */
-#define HELP_W 1100.0f          /* the `?` overlay panel, at most the window less margins */
-#define HELP_H 640.0f
 
 /* ---- the channel row ---- */
 /* Smallest cell (at 1280x720) that prints a three-digit value readably;
@@ -223,7 +221,7 @@ static void plan_text(Layout *L, Plan *P, const View *v, int w, int h)
 }
 
 /* The header at the top; status, timeline, formula and sum line stacked up
- * from the bottom; the main area between; the help panel centred. */
+ * from the bottom; the main area between. */
 static void plan_strips(Layout *L, Plan *P, int w, int h)
 {
     int margin = P->margin, strip_w = w - 2 * margin;
@@ -242,8 +240,6 @@ static void plan_strips(Layout *L, Plan *P, int w, int h)
     P->main_top = L->header.y + L->header.h + P->gap / 2;
     P->main_h = imax(1, L->sum_line.y - P->gap / 2 - P->main_top);
     P->main_w = imax(1, strip_w);
-    int help_w = imin(strip_w, px(HELP_W * P->k)), help_h = imin(h - 2 * margin, px(HELP_H * P->k));
-    L->help = (Rect){(w - help_w) / 2, (h - help_h) / 2, help_w, help_h};
 }
 
 /* Which channels and maps get slots, and the shapes of the grids. With

@@ -65,7 +65,6 @@ typedef struct Layout {
     Rect op_times[LAYOUT_MAX_CHANNELS];     /* the "x" between kernel and products */
     Rect channel_sum[LAYOUT_MAX_CHANNELS];  /* "= 123.5" after the products */
     Rect bias;                              /* bias box (conv with bias), for clicks */
-    Rect help;                              /* the `?` overlay panel */
 } Layout;
 
 /* Computes the layout of s as v shows it in a w x h window. Any size works

@@ -2,8 +2,9 @@
  * stack_draw_frame at the bottom: it lays the scene out, then paints the
  * header, the lesson's caption, each pane's maps (decks of channels, the
  * lit field of the focus cell, padding the field reaches into, labels),
- * the table, the growth strip, the timeline, the status line and the key
- * overlay. Numbers come from the stack's RfLayer records. */
+ * the table, the growth strip, the timeline and the status line, through
+ * the toolkit (paint.h) on a Painter. Numbers come from the stack's RfLayer
+ * records. */
 #include "stack_draw.h"
 
 #include <math.h>
@@ -11,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "keys.h"
+#include "format.h"
 #include "paint.h"
 #include "stack.h"
 #include "stack_kind.h"
@@ -19,8 +20,7 @@
 #include "theme.h"
 
 typedef struct Ctx {
-    SDL_Renderer *r;
-    TextCache *tc;
+    Painter *p;
     const Scene *scene;
     const StackScene *s;
     const View *v;
@@ -29,48 +29,11 @@ typedef struct Ctx {
     StackCell sel, hov;         /* the view's clicked and hovered cells (pane -1: none) */
 } Ctx;
 
-/* ------------------------------------------------------------- primitives */
+/* ------------------------------------------------------------- helpers */
 
 static int imax(int a, int b)
 {
     return a > b ? a : b;
-}
-
-static Rgba alpha(Rgba c, uint8_t a)
-{
-    c.a = a;
-    return c;
-}
-
-static void fill(Ctx *x, Rect rc, Rgba c)
-{
-    paint_fill(x->r, rc, c);
-}
-
-static void outline(Ctx *x, Rect rc, int t, Rgba c)
-{
-    paint_outline(x->r, rc, t, c);
-}
-
-static int text(Ctx *x, const char *s, int px, Rgba c, int X, int Y, int align)
-{
-    SDL_Color sc = {c.r, c.g, c.b, c.a};
-    return text_draw(x->tc, s, px, sc, X, Y, align);
-}
-
-/* Text at px, or a little smaller to fit max_w; nothing when it would
- * have to shrink below three quarters of px. */
-static void label(Ctx *x, const char *s, int px, Rgba c, int X, int Y, int max_w)
-{
-    int fit = text_fit(x->tc, s, px, max_w);
-    if (fit * 4 >= px * 3)
-        text(x, s, fit, c, X, Y, TEXT_LEFT | TEXT_TOP);
-}
-
-/* Text shrunk to fit max_w (down to 6 px). */
-static void text_in(Ctx *x, const char *s, int px, Rgba c, int X, int Y, int max_w, int align)
-{
-    text(x, s, text_fit(x->tc, s, px, max_w), c, X, Y, align);
 }
 
 static int thick(const Ctx *x, double v)
@@ -79,49 +42,6 @@ static int thick(const Ctx *x, double v)
 }
 
 /* ------------------------------------------------------------- numbers */
-
-/* 1234567 as "1,234,567". */
-static const char *count_text(uint64_t v, char *buf, size_t size)
-{
-    char digits[48];
-    int n = snprintf(digits, sizeof digits, "%llu", (unsigned long long)v);
-    size_t j = 0;
-    for (int i = 0; i < n && j + 2 < size; i++) {
-        if (i > 0 && (n - i) % 3 == 0)
-            buf[j++] = ',';
-        buf[j++] = digits[i];
-    }
-    buf[j] = '\0';
-    return buf;
-}
-
-/* 296, 4.6K, 1.1M, 15.3G: a count short enough for a map's label. */
-static const char *count_short(uint64_t v, char *buf, size_t size)
-{
-    static const char units[] = "KMGTP";
-    if (v < 1000) {
-        snprintf(buf, size, "%llu", (unsigned long long)v);
-        return buf;
-    }
-    double d = (double)v;
-    int u = -1;
-    while (d >= 999.95 && u < 4) {
-        d /= 1000.0;
-        u++;
-    }
-    snprintf(buf, size, d < 9.95 ? "%.1f%c" : "%.0f%c", d, units[u]);
-    return buf;
-}
-
-/* "5" when both axes agree, else "5x3". */
-static const char *pair_text(double h, double w, char *buf, size_t size)
-{
-    if (h == w)
-        snprintf(buf, size, "%.10g", h);
-    else
-        snprintf(buf, size, "%.10gx%.10g", h, w);
-    return buf;
-}
 
 static const char *shape_text(const StackStage *g, char *buf, size_t size)
 {
@@ -235,13 +155,13 @@ static void draw_header(Ctx *x)
     const RfLayer *r = newest_rf(s, 0);
     size_t n_layers = s->panes[0].n_stages - 1;
     snprintf(right, sizeof right, "%zu of %zu layers   rf %s   jump %s", stack_current(s, 0), n_layers,
-             r ? pair_text(r->rf[0], r->rf[1], a, sizeof a) : "1",
-             r ? pair_text(r->jump[0], r->jump[1], b, sizeof b) : "1");
+             r ? format_pair(r->rf[0], r->rf[1], a, sizeof a) : "1",
+             r ? format_pair(r->jump[0], r->jump[1], b, sizeof b) : "1");
     int mid = L->header.y + L->header.h / 2;
-    int rw = text(x, right, L->text_px, x->th->text_dim, L->header.x + L->header.w, mid,
-                  TEXT_RIGHT | TEXT_MIDDLE);
-    text_in(x, left, L->text_px, x->th->text, L->header.x, mid, L->header.w - rw - L->text_px,
-            TEXT_LEFT | TEXT_MIDDLE);
+    int rw = painter_text(x->p, right, L->text_px, x->th->text_dim, L->header.x + L->header.w, mid,
+                          TEXT_RIGHT | TEXT_MIDDLE);
+    paint_text_shrunk(x->p, left, L->text_px, x->th->text, L->header.x, mid, L->header.w - rw - L->text_px,
+                      TEXT_LEFT | TEXT_MIDDLE);
 }
 
 static void draw_caption(Ctx *x)
@@ -251,8 +171,8 @@ static void draw_caption(Ctx *x)
     if (!ls)
         return;
     Rect c = L->caption;
-    text_in(x, ls->question, L->big_px, x->th->accent, c.x, c.y, c.w, TEXT_LEFT | TEXT_TOP);
-    int cw = imax(1, text_char_width(x->tc, L->text_px));
+    paint_text_shrunk(x->p, ls->question, L->big_px, x->th->accent, c.x, c.y, c.w, TEXT_LEFT | TEXT_TOP);
+    int cw = imax(1, painter_char_width(x->p, L->text_px));
     int starts[16], lens[16];
     int n = stack_layout_wrap(ls->caption, c.w / cw, starts, lens, 16);
     int line_h = (int)lround(L->text_px * 1.35);
@@ -262,7 +182,7 @@ static void draw_caption(Ctx *x)
         snprintf(line, sizeof line, "%.*s", lens[i], ls->caption + starts[i]);
         if (y + line_h > c.y + c.h + line_h / 2)
             break;
-        text(x, line, L->text_px, x->th->text, c.x, y, TEXT_LEFT | TEXT_TOP);
+        painter_text(x->p, line, L->text_px, x->th->text, c.x, y, TEXT_LEFT | TEXT_TOP);
         y += line_h;
     }
 }
@@ -283,12 +203,12 @@ static void draw_pane_title(Ctx *x, int p)
         if (c && params % (c * c) == 0)
             snprintf(mult, sizeof mult, " = %lluC^2 (C = %zu)", (unsigned long long)(params / (c * c)), c);
         snprintf(buf, sizeof buf, "%s: rf %s, weights %s%s, %d non-linearit%s", P->title,
-                 r ? pair_text(r->rf[0], r->rf[1], a, sizeof a) : "1", count_text(params, n, sizeof n),
+                 r ? format_pair(r->rf[0], r->rf[1], a, sizeof a) : "1", format_count(params, n, sizeof n),
                  mult, nonlin, nonlin == 1 ? "y" : "ies");
     } else {
         snprintf(buf, sizeof buf, "%s", P->title);
     }
-    text_in(x, buf, x->L->small_px, x->th->text_dim, t.x, t.y + t.h / 2, t.w, TEXT_LEFT | TEXT_MIDDLE);
+    paint_text_shrunk(x->p, buf, x->L->small_px, x->th->text_dim, t.x, t.y + t.h / 2, t.w, TEXT_LEFT | TEXT_MIDDLE);
 }
 
 /* The input as a picture (an image or .npy given with -i): values 0-255
@@ -296,37 +216,31 @@ static void draw_pane_title(Ctx *x, int p)
 static void draw_picture(Ctx *x, Rect dst)
 {
     const Tensor *in = &x->scene->input;
-    SDL_Texture *tex = SDL_CreateTexture(x->r, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_STATIC,
-                                         (int)in->w, (int)in->h);
     uint32_t *px = malloc(in->w * in->h * sizeof *px);
-    if (tex && px) {
-        float lo = 0.0f, hi = 255.0f;
-        size_t plane = in->h * in->w;
-        if (!x->scene->image_input) {
-            lo = hi = in->data[0];
-            for (size_t i = 0; i < plane * in->c; i++) {
-                lo = fminf(lo, in->data[i]);
-                hi = fmaxf(hi, in->data[i]);
-            }
+    if (!px)
+        return;
+    float lo = 0.0f, hi = 255.0f;
+    size_t plane = in->h * in->w;
+    if (!x->scene->image_input) {
+        lo = hi = in->data[0];
+        for (size_t i = 0; i < plane * in->c; i++) {
+            lo = fminf(lo, in->data[i]);
+            hi = fmaxf(hi, in->data[i]);
         }
-        float span = hi > lo ? hi - lo : 1.0f;
-        bool rgb = in->c >= 3 && x->scene->image_input;
-        for (size_t i = 0; i < plane; i++) {
-            uint32_t ch[3];
-            for (int c = 0; c < 3; c++) {
-                float v = in->data[(rgb ? (size_t)c : 0) * plane + i];
-                float t = (v - lo) / span * 255.0f;
-                ch[c] = (uint32_t)(t < 0.0f ? 0.0f : t > 255.0f ? 255.0f : t + 0.5f);
-            }
-            px[i] = 0xff000000u | ch[0] << 16 | ch[1] << 8 | ch[2];
-        }
-        SDL_UpdateTexture(tex, NULL, px, (int)(in->w * sizeof *px));
-        SDL_Rect q = {dst.x, dst.y, dst.w, dst.h};
-        SDL_RenderCopy(x->r, tex, NULL, &q);
     }
+    float span = hi > lo ? hi - lo : 1.0f;
+    bool rgb = in->c >= 3 && x->scene->image_input;
+    for (size_t i = 0; i < plane; i++) {
+        uint32_t ch[3];
+        for (int c = 0; c < 3; c++) {
+            float v = in->data[(rgb ? (size_t)c : 0) * plane + i];
+            float t = (v - lo) / span * 255.0f;
+            ch[c] = (uint32_t)(t < 0.0f ? 0.0f : t > 255.0f ? 255.0f : t + 0.5f);
+        }
+        px[i] = 0xff000000u | ch[0] << 16 | ch[1] << 8 | ch[2];
+    }
+    painter_image(x->p, dst, px, (int)in->w, (int)in->h);
     free(px);
-    if (tex)
-        SDL_DestroyTexture(tex);
 }
 
 /* The rectangle of cells lo..hi (both axes) of box b. */
@@ -347,17 +261,124 @@ static bool rect_visible(Rect a, Rect clip)
 static void draw_column(Ctx *x, Rect f, int d, Rgba c)
 {
     Rect back = {f.x + d, f.y - d, f.w, f.h};
-    Rgba line = alpha(c, 220);
-    outline(x, back, 1, line);
-    SDL_SetRenderDrawColor(x->r, line.r, line.g, line.b, line.a);
+    Rgba line = paint_with_alpha(c, 220);
+    paint_outline(x->p, back, 1, line);
+    if (d < 1)
+        return;     /* no depth: the corners are joined already */
     int xs[2] = {f.x, f.x + f.w - 1}, ys[2] = {f.y, f.y + f.h - 1};
     for (int i = 0; i < 2; i++)
         for (int j = 0; j < 2; j++)
-            SDL_RenderDrawLine(x->r, xs[i], ys[j], xs[i] + d, ys[j] - d);
+            painter_line(x->p, xs[i], ys[j], xs[i] + d, ys[j] - d, line);
 }
 
-/* One map of pane p: stage j in box b, its lit range rg (NULL: none), f
- * the focus stage. */
+/* Where a map's lit range falls: the cells inside the map, and the
+ * padding around it that the range reaches into. */
+typedef struct MapLit {
+    bool inside;            /* some lit cells lie inside the map: field */
+    bool outside;           /* the range reaches into the padding: padded */
+    Rect field;             /* the lit cells inside the map */
+    Rect padded;            /* the whole lit range, cut at the room the layout left */
+} MapLit;
+
+/* The lit range rg (NULL: none) of stage g in box b, cut at the b->pad
+ * cells of room the layout left around the map. */
+static MapLit map_lit(const StackBox *b, const StackStage *g, const CellRange *rg)
+{
+    MapLit lit = {false, false, {0, 0, 0, 0}, {0, 0, 0, 0}};
+    if (!rg || rg[0].lo > rg[0].hi || rg[1].lo > rg[1].hi)
+        return lit;
+    int m = (int)lround(b->pad / fmax(b->pitch, 1e-9));
+    CellRange inside[2], cut[2];
+    for (int a = 0; a < 2; a++) {
+        int n = a == 0 ? (int)g->h : (int)g->w;
+        inside[a] = (CellRange){rg[a].lo < 0 ? 0 : rg[a].lo, rg[a].hi >= n ? n - 1 : rg[a].hi};
+        cut[a] = (CellRange){rg[a].lo < -m ? -m : rg[a].lo, rg[a].hi > n - 1 + m ? n - 1 + m : rg[a].hi};
+        lit.outside = lit.outside || cut[a].lo < inside[a].lo || cut[a].hi > inside[a].hi;
+    }
+    lit.inside = inside[0].lo <= inside[0].hi && inside[1].lo <= inside[1].hi;
+    if (lit.outside)
+        lit.padded = range_rect(b, cut);
+    if (lit.inside)
+        lit.field = range_rect(b, inside);
+    return lit;
+}
+
+/* The deck behind the front map: one slice per channel, the last one
+ * first, each with the lit field's outline in lit_c. */
+static void draw_deck(Ctx *x, const StackBox *b, Rect front, const MapLit *lit, Rgba lit_c)
+{
+    for (int k = b->slices - 1; k >= 1; k--) {
+        int d = (int)lround(k * b->slice_dx);
+        Rect sl = {front.x + d, front.y - d, front.w, front.h};
+        painter_fill(x->p, sl, x->th->panel);
+        paint_outline(x->p, sl, 1, x->th->grid_line);
+        if (lit->inside) {
+            Rect f = {lit->field.x + d, lit->field.y - d, lit->field.w, lit->field.h};
+            paint_outline(x->p, f, 1, paint_with_alpha(lit_c, 200));
+        }
+    }
+}
+
+/* Lines between the cells of stage g in box b, when cells are big enough
+ * to tell apart (only those inside the canvas). */
+static void draw_grid_lines(Ctx *x, const StackBox *b, const StackStage *g, Rect front)
+{
+    if (b->pitch < 5.0)
+        return;
+    Rgba line = paint_with_alpha(x->th->grid_line, 255);
+    Rect clip = x->L->canvas;
+    for (size_t i = 0; i <= g->w; i++) {
+        int lx = (int)floor(b->x + (double)i * b->pitch);
+        if (lx >= clip.x && lx < clip.x + clip.w)
+            painter_fill(x->p, (Rect){lx, front.y, 1, front.h}, line);
+    }
+    for (size_t i = 0; i <= g->h; i++) {
+        int ly = (int)floor(b->y + (double)i * b->pitch);
+        if (ly >= clip.y && ly < clip.y + clip.h)
+            painter_fill(x->p, (Rect){front.x, ly, front.w, 1}, line);
+    }
+}
+
+/* The hovered cell of stage j of pane p, and on the focus stage the focus
+ * cell (in the selection colour when this pane holds the click). */
+static void draw_map_marks(Ctx *x, int p, size_t j, const StackBox *b, int focus)
+{
+    const StackCell *hv = &x->hov;
+    if (hv->pane == p && hv->stage == (int)j)
+        paint_outline(x->p, stack_layout_cell(b, hv->y, hv->x), 1, x->th->text);
+    if ((int)j == focus) {
+        StackCell f = stack_focus(x->s, p, x->sel);
+        Rect c = stack_layout_cell(b, f.y, f.x);
+        paint_outline(x->p, (Rect){c.x - 2, c.y - 2, c.w + 4, c.h + 4}, thick(x, 2.0),
+                      x->sel.pane == p ? x->th->step : x->th->halo);
+    }
+}
+
+/* The label beside stage j's map: its shape, its kind, and (after the
+ * input) its parameters and multiply-adds. */
+static void draw_map_label(Ctx *x, const StackPane *P, size_t j, const StackBox *b, int focus)
+{
+    const StackStage *g = &P->stages[j];
+    char shape[48], kind[80];
+    Rect lr = b->label_rect;
+    int px = x->L->small_px, lh = (int)lround(px * 1.25);
+    paint_label(x->p, shape_text(g, shape, sizeof shape), px, (int)j == focus ? x->th->accent : x->th->text, lr.x,
+                lr.y, lr.w);
+    stage_short(P, j, kind, sizeof kind);
+    paint_label(x->p, kind, px, x->th->text_dim, lr.x, lr.y + lh, lr.w);
+    if (j == 0)
+        return;
+    char params[16], macs[16], cost[64];
+    if (g->params)
+        snprintf(cost, sizeof cost, "%s params, %s MACs", format_count_short(g->params, params, sizeof params),
+                 format_count_short(g->macs, macs, sizeof macs));
+    else
+        snprintf(cost, sizeof cost, "no weights");
+    paint_label(x->p, cost, px, x->th->text_dim, lr.x, lr.y + 2 * lh, lr.w);
+}
+
+/* One map of pane p: stage j in box b, its lit range rg (NULL: none),
+ * focus the focus stage. */
 static void draw_map(Ctx *x, int p, size_t j, const StackBox *b, const CellRange *rg, int focus)
 {
     const StackPane *P = &x->s->panes[p];
@@ -370,99 +391,34 @@ static void draw_map(Ctx *x, int p, size_t j, const StackBox *b, const CellRange
     whole.h = front.y + front.h - whole.y;
     if (!rect_visible(whole, x->L->canvas) && !(rg && rg[0].lo < 0))
         return;
-    bool lit = rg && rg[0].lo <= rg[0].hi && rg[1].lo <= rg[1].hi;
+    MapLit lit = map_lit(b, g, rg);
     Rgba lit_c = (int)j < focus ? th->window : th->accent;
-    /* the lit cells inside the map, and the lit padding around it (cut at
-     * the b->pad cells of room the layout left) */
-    CellRange inside[2] = {{0, -1}, {0, -1}};
-    bool lit_inside = false, outside = false;
-    Rect padded = {0, 0, 0, 0};
-    if (lit) {
-        int m = (int)lround(b->pad / fmax(b->pitch, 1e-9));
-        CellRange cut[2];
-        for (int a = 0; a < 2; a++) {
-            int n = a == 0 ? (int)g->h : (int)g->w;
-            inside[a] = (CellRange){rg[a].lo < 0 ? 0 : rg[a].lo, rg[a].hi >= n ? n - 1 : rg[a].hi};
-            cut[a] = (CellRange){rg[a].lo < -m ? -m : rg[a].lo, rg[a].hi > n - 1 + m ? n - 1 + m : rg[a].hi};
-            outside = outside || cut[a].lo < inside[a].lo || cut[a].hi > inside[a].hi;
-        }
-        lit_inside = inside[0].lo <= inside[0].hi && inside[1].lo <= inside[1].hi;
-        if (outside)
-            padded = range_rect(b, cut);
-    }
-    Rect field = lit_inside ? range_rect(b, inside) : (Rect){0, 0, 0, 0};
-    /* the deck: channels behind, the last one first */
-    for (int k = b->slices - 1; k >= 1; k--) {
-        int d = (int)lround(k * b->slice_dx);
-        Rect sl = {front.x + d, front.y - d, front.w, front.h};
-        fill(x, sl, th->panel);
-        outline(x, sl, 1, th->grid_line);
-        if (lit_inside) {
-            Rect f = {field.x + d, field.y - d, field.w, field.h};
-            outline(x, f, 1, alpha(lit_c, 200));
-        }
-    }
+    draw_deck(x, b, front, &lit, lit_c);
     /* padding the field reaches into: hatched cells around the map */
-    if (outside) {
-        fill(x, padded, th->bg);
-        paint_hatch(x->r, padded, imax(4, (int)lround(b->pitch / 2.0)), th->pad_hatch);
+    if (lit.outside) {
+        painter_fill(x->p, lit.padded, th->bg);
+        paint_hatch(x->p, lit.padded, imax(4, (int)lround(b->pitch / 2.0)), th->pad_hatch);
     }
     if (j == 0 && p == 0 && x->s->picture)
         draw_picture(x, front);
     else
-        fill(x, front, th->panel);
-    if (b->pitch >= 5.0) {
-        Rgba line = alpha(th->grid_line, 255);
-        Rect clip = x->L->canvas;
-        for (size_t i = 0; i <= g->w; i++) {
-            int lx = (int)floor(b->x + (double)i * b->pitch);
-            if (lx >= clip.x && lx < clip.x + clip.w)
-                fill(x, (Rect){lx, front.y, 1, front.h}, line);
-        }
-        for (size_t i = 0; i <= g->h; i++) {
-            int ly = (int)floor(b->y + (double)i * b->pitch);
-            if (ly >= clip.y && ly < clip.y + clip.h)
-                fill(x, (Rect){front.x, ly, front.w, 1}, line);
-        }
-    }
+        painter_fill(x->p, front, th->panel);
+    draw_grid_lines(x, b, g, front);
     /* the edge over the grid lines, which would cut it into dashes */
-    outline(x, front, 1, th->text_dim);
-    if (lit_inside) {
-        fill(x, field, alpha(lit_c, (int)j == focus ? 230 : 120));
-        outline(x, field, thick(x, 2.0), th->halo);
-        outline(x, (Rect){field.x + 1, field.y + 1, field.w - 2, field.h - 2}, thick(x, 1.5), lit_c);
+    paint_outline(x->p, front, 1, th->text_dim);
+    if (lit.inside) {
+        Rect f = lit.field;
+        painter_fill(x->p, f, paint_with_alpha(lit_c, (int)j == focus ? 230 : 120));
+        paint_outline(x->p, f, thick(x, 2.0), th->halo);
+        paint_outline(x->p, (Rect){f.x + 1, f.y + 1, f.w - 2, f.h - 2}, thick(x, 1.5), lit_c);
     }
-    if (outside)
-        outline(x, padded, thick(x, 1.5), lit_c);
-    if (lit_inside && b->slices > 1)
-        draw_column(x, field, (int)lround((b->slices - 1) * b->slice_dx), lit_c);
-    const StackCell *hv = &x->hov;
-    if (hv->pane == p && hv->stage == (int)j)
-        outline(x, stack_layout_cell(b, hv->y, hv->x), 1, th->text);
-    if ((int)j == focus) {
-        const StackCell *sel = &x->sel;
-        StackCell f = stack_focus(x->s, p, x->sel);
-        Rect c = stack_layout_cell(b, f.y, f.x);
-        outline(x, (Rect){c.x - 2, c.y - 2, c.w + 4, c.h + 4}, thick(x, 2.0), sel->pane == p ? th->step : th->halo);
-    }
-    if (b->label) {
-        char shape[48], kind[80];
-        Rect lr = b->label_rect;
-        int lh = (int)lround(x->L->small_px * 1.25);
-        label(x, shape_text(g, shape, sizeof shape), x->L->small_px, (int)j == focus ? th->accent : th->text,
-              lr.x, lr.y, lr.w);
-        stage_short(P, j, kind, sizeof kind);
-        label(x, kind, x->L->small_px, th->text_dim, lr.x, lr.y + lh, lr.w);
-        if (j > 0) {
-            char params[16], macs[16], cost[64];
-            if (g->params)
-                snprintf(cost, sizeof cost, "%s params, %s MACs", count_short(g->params, params, sizeof params),
-                         count_short(g->macs, macs, sizeof macs));
-            else
-                snprintf(cost, sizeof cost, "no weights");
-            label(x, cost, x->L->small_px, th->text_dim, lr.x, lr.y + 2 * lh, lr.w);
-        }
-    }
+    if (lit.outside)
+        paint_outline(x->p, lit.padded, thick(x, 1.5), lit_c);
+    if (lit.inside && b->slices > 1)
+        draw_column(x, lit.field, (int)lround((b->slices - 1) * b->slice_dx), lit_c);
+    draw_map_marks(x, p, j, b, focus);
+    if (b->label)
+        draw_map_label(x, P, j, b, focus);
 }
 
 static void draw_pane(Ctx *x, int p, CellRange (*fields)[2])
@@ -494,8 +450,8 @@ static void draw_table(Ctx *x)
     int p = strip_pane(x);
     const StackPane *P = &s->panes[p];
     Rect t = L->table;
-    fill(x, t, x->th->panel);
-    int pxs = L->small_px, cw = imax(1, text_char_width(x->tc, pxs));
+    painter_fill(x->p, t, x->th->panel);
+    int pxs = L->small_px, cw = imax(1, painter_char_width(x->p, pxs));
     int row_h = (int)lround(pxs * 1.45), pad = pxs / 2;
     enum { n_cols = 7 };
     static const char *const heads[n_cols] = {"#", "size", "rf", "jump", "pad", "params", "MACs"};
@@ -507,7 +463,7 @@ static void draw_table(Ctx *x)
     }
     int y = t.y + pad;
     for (int c = 0; c < n_cols; c++)
-        text(x, heads[c], pxs, x->th->text_dim, cols_x[c], y, TEXT_LEFT | TEXT_TOP);
+        painter_text(x->p, heads[c], pxs, x->th->text_dim, cols_x[c], y, TEXT_LEFT | TEXT_TOP);
     y += row_h;
     size_t cur = stack_current(s, p);
     int rows = imax(1, (t.y + t.h - y - pad) / row_h);
@@ -524,101 +480,149 @@ static void draw_table(Ctx *x)
         char c[n_cols][48];
         snprintf(c[0], sizeof c[0], "%zu", j);
         shape_text(g, c[1], sizeof c[1]);
-        pair_text(r ? r->rf[0] : 1, r ? r->rf[1] : 1, c[2], sizeof c[2]);
-        pair_text(r ? r->jump[0] : 1, r ? r->jump[1] : 1, c[3], sizeof c[3]);
-        pair_text(r ? r->effective_padding[0] : 0, r ? r->effective_padding[1] : 0, c[4], sizeof c[4]);
-        count_short(g->params, c[5], sizeof c[5]);
-        count_short(g->macs, c[6], sizeof c[6]);
+        format_pair(r ? r->rf[0] : 1, r ? r->rf[1] : 1, c[2], sizeof c[2]);
+        format_pair(r ? r->jump[0] : 1, r ? r->jump[1] : 1, c[3], sizeof c[3]);
+        format_pair(r ? r->effective_padding[0] : 0, r ? r->effective_padding[1] : 0, c[4], sizeof c[4]);
+        format_count_short(g->params, c[5], sizeof c[5]);
+        format_count_short(g->macs, c[6], sizeof c[6]);
         Rgba col = (int)j == f.stage ? x->th->accent : x->th->text;
         if ((int)j == f.stage)
-            fill(x, (Rect){t.x, y - 1, t.w, row_h}, alpha(x->th->window, 50));
+            painter_fill(x->p, (Rect){t.x, y - 1, t.w, row_h}, paint_with_alpha(x->th->window, 50));
         for (int k = 0; k < n_cols; k++)
-            text(x, c[k], pxs, col, cols_x[k], y, TEXT_LEFT | TEXT_TOP);
+            painter_text(x->p, c[k], pxs, col, cols_x[k], y, TEXT_LEFT | TEXT_TOP);
         y += row_h;
     }
+}
+
+/* The sizes lesson's line: the sizes so far (the first four, "...", then
+ * the newest ones that fit), the layer count, and whether one output sees
+ * the whole input. */
+static void strip_sizes(Ctx *x, int p, char *buf, size_t size)
+{
+    const StackScene *s = x->s;
+    const StackPane *P = &s->panes[p];
+    size_t cur = stack_current(s, p);
+    const RfLayer *r = newest_rf(s, p);
+    int room = imax(20, x->L->strip.w / imax(1, painter_char_width(x->p, x->L->text_px)) - 48);
+    size_t used = 0;
+    buf[0] = '\0';
+    size_t head = cur + 1 <= 12 ? cur + 1 : 4;
+    size_t tail_from = head;
+    if (cur + 1 > head) {
+        int need = 0;
+        tail_from = cur + 1;
+        while (tail_from > head && need + 5 < room - 24) {
+            tail_from--;
+            need += snprintf(NULL, 0, " %zu", P->stages[tail_from].h);
+        }
+    }
+    for (size_t j = 0; j <= cur && used < size; j++) {
+        if (j >= head && j < tail_from) {
+            used += (size_t)snprintf(buf + used, size - used, " ...");
+            j = tail_from - 1;
+            continue;
+        }
+        used += (size_t)snprintf(buf + used, size - used, "%s%zu", j ? " " : "sizes: ", P->stages[j].h);
+    }
+    if (used < size)
+        snprintf(buf + used, size - used, "   -> %zu layer%s%s", cur, cur == 1 ? "" : "s",
+                 cur + 1 == P->n_stages && r && r->rf[0] >= (double)P->stages[0].h
+                     ? ", and one output sees the whole input"
+                     : "");
+}
+
+/* The initialisation lesson's line: the focus layer's fan-in and the
+ * bounds and deviation each initialiser draws from. */
+static void strip_init(Ctx *x, int p, char *buf, size_t size)
+{
+    const StackPane *P = &x->s->panes[p];
+    size_t j = (size_t)stack_focus(x->s, p, x->sel).stage;
+    const LayerSpec *l = j ? &P->spec.layers[P->stages[j].layer] : NULL;
+    if (!l || (l->type != SPEC_CONV2D && l->type != SPEC_CONV_TRANSPOSE2D)) {
+        snprintf(buf, size, "%s: no weights to initialise (click a convolution, or Right adds one)",
+                 j ? "pooling" : "the input");
+        return;
+    }
+    long cin = l->in_channels / l->conv.groups, kk = (long)l->kernel_h * l->kernel_w;
+    long fan_in = cin * kk, fan_out = (long)l->out_channels / l->conv.groups * kk;
+    snprintf(buf, size,
+             "fan_in = %ld x %dx%d = %ld:  default b = 1/sqrt(%ld) = %.4f   He std = sqrt(2/%ld) = "
+             "%.4f   Xavier b = sqrt(6/(%ld + %ld)) = %.4f",
+             cin, l->kernel_h, l->kernel_w, fan_in, fan_in, 1.0 / sqrt((double)fan_in), fan_in,
+             sqrt(2.0 / (double)fan_in), fan_in, fan_out, sqrt(6.0 / (double)(fan_in + fan_out)));
+}
+
+/* The training lesson's line: how many numbers training adjusts. */
+static void strip_training(Ctx *x, int p, char *buf, size_t size)
+{
+    const StackPane *P = &x->s->panes[p];
+    size_t cur = stack_current(x->s, p);
+    char all[48], newest[48];
+    snprintf(buf, size,
+             "training adjusts %s numbers (weights and biases of the %zu layer%s shown); the newest layer holds %s",
+             format_count(pane_params(x->s, p, NULL), all, sizeof all), cur, cur == 1 ? "" : "s",
+             format_count(P->stages[cur].params, newest, sizeof newest));
+}
+
+/* The comparison lesson's line: rf and weights of each pair of panes. */
+static void strip_compare(Ctx *x, char *buf, size_t size)
+{
+    const StackScene *s = x->s;
+    char pairs[2][160] = {"", ""};
+    for (int q = 0; q + 1 < s->n_panes && q < 4; q += 2) {
+        const RfLayer *r1 = newest_rf(s, q), *r2 = newest_rf(s, q + 1);
+        char rf1[48], rf2[48], w1[48], w2[48];
+        snprintf(pairs[q / 2], sizeof pairs[q / 2], "rf %s vs %s, weights %s vs %s",
+                 r1 ? format_pair(r1->rf[0], r1->rf[1], rf1, sizeof rf1) : "1",
+                 r2 ? format_pair(r2->rf[0], r2->rf[1], rf2, sizeof rf2) : "1",
+                 format_count(pane_params(s, q, NULL), w1, sizeof w1),
+                 format_count(pane_params(s, q + 1, NULL), w2, sizeof w2));
+    }
+    snprintf(buf, size, "%s   |   %s", pairs[0], s->n_panes > 2 ? pairs[1] : "");
+}
+
+/* The plain line: rf, jump and effective padding of pane p's stack so far,
+ * and its parameters and multiply-adds. */
+static void strip_totals(Ctx *x, int p, char *buf, size_t size)
+{
+    const StackPane *P = &x->s->panes[p];
+    size_t cur = stack_current(x->s, p);
+    const RfLayer *r = newest_rf(x->s, p);
+    if (!r) {
+        snprintf(buf, size, "the input alone: rf 1, jump 1 (Right adds a layer, Space plays)");
+        return;
+    }
+    uint64_t macs = 0, params = 0;
+    for (size_t j = 0; j <= cur; j++) {
+        macs += P->stages[j].macs;
+        params += P->stages[j].params;
+    }
+    char rf[48], jump[48], pad[48], params_text[48], macs_text[48];
+    snprintf(buf, size, "layers 1-%zu: rf %s, jump %s, effective padding %s, params %s, MACs %s", cur,
+             format_pair(r->rf[0], r->rf[1], rf, sizeof rf), format_pair(r->jump[0], r->jump[1], jump, sizeof jump),
+             format_pair(r->effective_padding[0], r->effective_padding[1], pad, sizeof pad),
+             format_count(params, params_text, sizeof params_text), format_count(macs, macs_text, sizeof macs_text));
 }
 
 /* Line 3 of the strip: what the lesson adds, or the stack's totals. */
 static void strip_numbers(Ctx *x, int p, char *buf, size_t size)
 {
-    const StackScene *s = x->s;
-    const StackPane *P = &s->panes[p];
-    size_t cur = stack_current(s, p);
-    char a[48], b[48], c[48], d[48], e[48];
-    LessonNumbers kind = s->lesson ? s->lesson->numbers : LESSON_PLAIN;
-    const RfLayer *r = newest_rf(s, p);
-    if (kind == LESSON_SIZES) {
-        /* the sizes so far: the first four, "...", then the newest ones that fit */
-        int room = imax(20, x->L->strip.w / imax(1, text_char_width(x->tc, x->L->text_px)) - 48);
-        size_t used = 0;
-        buf[0] = '\0';
-        size_t head = cur + 1 <= 12 ? cur + 1 : 4;
-        size_t tail_from = head;
-        if (cur + 1 > head) {
-            int need = 0;
-            tail_from = cur + 1;
-            while (tail_from > head && need + 5 < room - 24) {
-                tail_from--;
-                need += snprintf(NULL, 0, " %zu", P->stages[tail_from].h);
-            }
-        }
-        for (size_t j = 0; j <= cur && used < size; j++) {
-            if (j >= head && j < tail_from) {
-                used += (size_t)snprintf(buf + used, size - used, " ...");
-                j = tail_from - 1;
-                continue;
-            }
-            used += (size_t)snprintf(buf + used, size - used, "%s%zu", j ? " " : "sizes: ", P->stages[j].h);
-        }
-        if (used < size)
-            snprintf(buf + used, size - used, "   -> %zu layer%s%s", cur, cur == 1 ? "" : "s",
-                     cur + 1 == P->n_stages && r && r->rf[0] >= (double)P->stages[0].h
-                         ? ", and one output sees the whole input"
-                         : "");
-    } else if (kind == LESSON_INIT) {
-        size_t j = (size_t)stack_focus(s, p, x->sel).stage;
-        const LayerSpec *l = j ? &P->spec.layers[P->stages[j].layer] : NULL;
-        if (!l || (l->type != SPEC_CONV2D && l->type != SPEC_CONV_TRANSPOSE2D)) {
-            snprintf(buf, size, "%s: no weights to initialise (click a convolution, or Right adds one)",
-                     j ? "pooling" : "the input");
-        } else {
-            long cin = l->in_channels / l->conv.groups, kk = (long)l->kernel_h * l->kernel_w;
-            long fan_in = cin * kk, fan_out = (long)l->out_channels / l->conv.groups * kk;
-            snprintf(buf, size,
-                     "fan_in = %ld x %dx%d = %ld:  default b = 1/sqrt(%ld) = %.4f   He std = sqrt(2/%ld) = "
-                     "%.4f   Xavier b = sqrt(6/(%ld + %ld)) = %.4f",
-                     cin, l->kernel_h, l->kernel_w, fan_in, fan_in, 1.0 / sqrt((double)fan_in), fan_in,
-                     sqrt(2.0 / (double)fan_in), fan_in, fan_out, sqrt(6.0 / (double)(fan_in + fan_out)));
-        }
-    } else if (kind == LESSON_TRAINING) {
-        uint64_t all = pane_params(s, p, NULL);
-        snprintf(buf, size, "training adjusts %s numbers (weights and biases of the %zu layer%s shown); "
-                 "the newest layer holds %s", count_text(all, a, sizeof a), cur, cur == 1 ? "" : "s",
-                 count_text(P->stages[cur].params, b, sizeof b));
-    } else if (kind == LESSON_COMPARE) {
-        char first[160], second[160];
-        for (int q = 0; q + 1 < s->n_panes && q < 4; q += 2) {
-            uint64_t p1 = pane_params(s, q, NULL), p2 = pane_params(s, q + 1, NULL);
-            const RfLayer *r1 = newest_rf(s, q), *r2 = newest_rf(s, q + 1);
-            snprintf(q ? second : first, sizeof first, "rf %s vs %s, weights %s vs %s",
-                     r1 ? pair_text(r1->rf[0], r1->rf[1], a, sizeof a) : "1",
-                     r2 ? pair_text(r2->rf[0], r2->rf[1], b, sizeof b) : "1", count_text(p1, c, sizeof c),
-                     count_text(p2, d, sizeof d));
-        }
-        snprintf(buf, size, "%s   |   %s", first, s->n_panes > 2 ? second : "");
-    } else {
-        uint64_t macs = 0, params = 0;
-        for (size_t j = 0; j <= cur; j++) {
-            macs += P->stages[j].macs;
-            params += P->stages[j].params;
-        }
-        snprintf(buf, size, "layers 1-%zu: rf %s, jump %s, effective padding %s, params %s, MACs %s", cur,
-                 r ? pair_text(r->rf[0], r->rf[1], a, sizeof a) : "1",
-                 r ? pair_text(r->jump[0], r->jump[1], b, sizeof b) : "1",
-                 r ? pair_text(r->effective_padding[0], r->effective_padding[1], d, sizeof d) : "0",
-                 count_text(params, c, sizeof c), count_text(macs, e, sizeof e));
-        if (!r)
-            snprintf(buf, size, "the input alone: rf 1, jump 1 (Right adds a layer, Space plays)");
+    switch (x->s->lesson ? x->s->lesson->numbers : LESSON_PLAIN) {
+    case LESSON_SIZES:
+        strip_sizes(x, p, buf, size);
+        break;
+    case LESSON_INIT:
+        strip_init(x, p, buf, size);
+        break;
+    case LESSON_TRAINING:
+        strip_training(x, p, buf, size);
+        break;
+    case LESSON_COMPARE:
+        strip_compare(x, buf, size);
+        break;
+    default:
+        strip_totals(x, p, buf, size);
+        break;
     }
 }
 
@@ -632,17 +636,19 @@ static void draw_strip(Ctx *x)
     size_t j = (size_t)f.stage;
     const StackStage *g = &P->stages[j];
     Rect st = L->strip;
-    fill(x, st, x->th->panel);
+    painter_fill(x->p, st, x->th->panel);
     int line_h = (int)lround(L->text_px * 1.45), pad = L->text_px / 2;
     char l1[512], l2[720], l3[640], shape[48], a[48], b[48];
     if (j == 0) {
-        snprintf(l1, sizeof l1, "input %s: each cell sees itself (r = 1, jump = 1)", shape_text(g, shape, sizeof shape));
-        snprintf(l2, sizeof l2, "r_0 = 1, jump_0 = 1; each layer adds (k_eff - 1) x jump to r and multiplies jump by its stride");
+        snprintf(l1, sizeof l1, "input %s: each cell sees itself (r = 1, jump = 1)",
+                 shape_text(g, shape, sizeof shape));
+        snprintf(l2, sizeof l2,
+                 "r_0 = 1, jump_0 = 1; each layer adds (k_eff - 1) x jump to r and multiplies jump by its stride");
     } else {
         const LayerSpec *l = &P->spec.layers[g->layer];
         snprintf(l1, sizeof l1, "layer %zu of %zu: %s%s%s  ->  %s   params %s   MACs %s", j, P->n_stages - 1,
                  layer_text(l), g->folded[0] ? " + " : "", g->folded, shape_text(g, shape, sizeof shape),
-                 count_text(g->params, a, sizeof a), count_text(g->macs, b, sizeof b));
+                 format_count(g->params, a, sizeof a), format_count(g->macs, b, sizeof b));
         const RfLayer *r = &P->rf[g->layer];
         const RfLayer *pr = prev_rf(P, j);
         bool same = r->kernel[0] == r->kernel[1] && r->stride[0] == r->stride[1] &&
@@ -651,17 +657,18 @@ static void draw_strip(Ctx *x)
         formula_axis(P, j, 0, ax[0], sizeof ax[0]);
         formula_axis(P, j, 1, ax[1], sizeof ax[1]);
         char eff[96];
-        snprintf(eff, sizeof eff, "   padding reached %s", pair_text(r->effective_padding[0], r->effective_padding[1], a, sizeof a));
+        snprintf(eff, sizeof eff, "   padding reached %s",
+                 format_pair(r->effective_padding[0], r->effective_padding[1], a, sizeof a));
         if (same)
             snprintf(l2, sizeof l2, "%s%s", ax[0], eff);
         else
             snprintf(l2, sizeof l2, "rows: %s   cols: %s%s", ax[0], ax[1], eff);
     }
     strip_numbers(x, p, l3, sizeof l3);
-    int y = st.y + pad / 2;
-    text_in(x, l1, L->text_px, x->th->text, st.x + pad, y, st.w - 2 * pad, TEXT_LEFT | TEXT_TOP);
-    text_in(x, l2, L->text_px, x->th->accent, st.x + pad, y + line_h, st.w - 2 * pad, TEXT_LEFT | TEXT_TOP);
-    text_in(x, l3, L->text_px, x->th->accent2, st.x + pad, y + 2 * line_h, st.w - 2 * pad, TEXT_LEFT | TEXT_TOP);
+    int x0 = st.x + pad, y = st.y + pad / 2, w = st.w - 2 * pad;
+    paint_text_shrunk(x->p, l1, L->text_px, x->th->text, x0, y, w, TEXT_LEFT | TEXT_TOP);
+    paint_text_shrunk(x->p, l2, L->text_px, x->th->accent, x0, y + line_h, w, TEXT_LEFT | TEXT_TOP);
+    paint_text_shrunk(x->p, l3, L->text_px, x->th->accent2, x0, y + 2 * line_h, w, TEXT_LEFT | TEXT_TOP);
 }
 
 static void draw_timeline(Ctx *x)
@@ -675,55 +682,22 @@ static void draw_timeline(Ctx *x)
     snprintf(right, sizeof right, "%g steps/s   Space plays   l lessons   v table   ? keys", x->v->speed);
     Rect t = L->timeline;
     int ty = t.y + (L->timeline_bar.y - t.y) / 2;
-    int rw = text(x, right, L->small_px, x->th->text_dim, t.x + t.w, ty, TEXT_RIGHT | TEXT_MIDDLE);
-    text_in(x, left, L->text_px, x->th->text, t.x, ty, t.w - rw - L->text_px, TEXT_LEFT | TEXT_MIDDLE);
+    int rw = painter_text(x->p, right, L->small_px, x->th->text_dim, t.x + t.w, ty, TEXT_RIGHT | TEXT_MIDDLE);
+    paint_text_shrunk(x->p, left, L->text_px, x->th->text, t.x, ty, t.w - rw - L->text_px, TEXT_LEFT | TEXT_MIDDLE);
     Rect b = L->timeline_bar;
-    fill(x, b, x->th->panel);
+    painter_fill(x->p, b, x->th->panel);
     int done = count > 1 ? (int)((double)b.w * (double)index / (double)(count - 1)) : b.w;
-    fill(x, (Rect){b.x, b.y, done, b.h}, alpha(x->th->accent, 200));
+    painter_fill(x->p, (Rect){b.x, b.y, done, b.h}, paint_with_alpha(x->th->accent, 200));
     int mark = imax(2, b.h / 2);
-    fill(x, (Rect){b.x + done - mark / 2, b.y - 2, mark, b.h + 4}, x->th->window);
+    painter_fill(x->p, (Rect){b.x + done - mark / 2, b.y - 2, mark, b.h + 4}, x->th->window);
 }
 
 static void draw_status(Ctx *x)
 {
     const StackLayout *L = x->L;
     Rect st = L->status;
-    text_in(x, x->v->status, L->small_px, x->v->status_error ? x->th->error : x->th->text_dim, st.x,
-            st.y + st.h / 2, st.w, TEXT_LEFT | TEXT_MIDDLE);
-}
-
-/* The `?` overlay: the keys that apply here. */
-static void draw_help(Ctx *x)
-{
-    const StackLayout *L = x->L;
-    size_t count;
-    const KeyBinding *keys = keys_table(&count);
-    int rows = 0;
-    for (size_t i = 0; i < count; i++)
-        rows += keys[i].label != NULL && (keys[i].kinds & KIND_STACK);
-    Rect p = {L->w / 10, L->h / 10, L->w * 8 / 10, L->h * 8 / 10};
-    fill(x, (Rect){0, 0, L->w, L->h}, alpha(x->th->bg, 140));
-    fill(x, p, x->th->overlay);
-    outline(x, p, thick(x, 2.0), x->th->accent);
-    int pad = imax(4, L->text_px);
-    text(x, "Keys (layer stack; the mouse: click a cell, drag to pan, wheel to zoom)", L->text_px,
-         x->th->accent, p.x + pad, p.y + pad, TEXT_LEFT | TEXT_TOP);
-    int cols = rows > 12 ? 2 : 1, per_col = (rows + cols - 1) / cols;
-    int top = p.y + pad + L->text_px * 2;
-    int line_h = imax(8, (p.y + p.h - pad - top) / imax(per_col, 1));
-    int tpx = line_h * 7 / 10 < L->text_px ? line_h * 7 / 10 : L->text_px;
-    int col_w = (p.w - 2 * pad) / cols, key_w = text_char_width(x->tc, tpx) * 17;
-    int row = 0;
-    for (size_t i = 0; i < count; i++) {
-        if (!keys[i].label || !(keys[i].kinds & KIND_STACK))
-            continue;
-        int cx = p.x + pad + (row / per_col) * col_w, cy = top + (row % per_col) * line_h;
-        text(x, keys[i].label, tpx, x->th->accent2, cx, cy, TEXT_LEFT | TEXT_TOP);
-        text_in(x, keys[i].help ? keys[i].help : "", tpx, x->th->text, cx + key_w, cy, col_w - key_w - pad,
-                TEXT_LEFT | TEXT_TOP);
-        row++;
-    }
+    paint_text_shrunk(x->p, x->v->status, L->small_px, x->v->status_error ? x->th->error : x->th->text_dim, st.x,
+                      st.y + st.h / 2, st.w, TEXT_LEFT | TEXT_MIDDLE);
 }
 
 /* ------------------------------------------------------------- frame */
@@ -735,16 +709,12 @@ static StackCell cell_of(const Target *t)
     return t->kind == TARGET_STACK_CELL ? (StackCell){t->f, t->c, t->y, t->x} : none;
 }
 
-void stack_draw_frame(SDL_Renderer *r, TextCache *tc, const Scene *scene, const View *v, int w, int h)
+void stack_draw_frame(Painter *painter, const Scene *scene, const View *v, const StackLayout *L)
 {
     const StackScene *s = stack_model(scene);
-    StackLayout L;
-    stack_layout_compute(s, v, w, h, &L);
-    Ctx x = {r, tc, scene, s, v, theme_get(v->theme), &L, cell_of(&v->selected), cell_of(&v->hover)};
+    Ctx x = {painter, scene, s, v, theme_get(v->theme), L, cell_of(&v->selected), cell_of(&v->hover)};
 
-    SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_BLEND);
-    SDL_SetRenderDrawColor(r, x.th->bg.r, x.th->bg.g, x.th->bg.b, 255);
-    SDL_RenderClear(r);
+    painter_clear(painter, x.th->bg);
     draw_header(&x);
     draw_caption(&x);
 
@@ -754,18 +724,14 @@ void stack_draw_frame(SDL_Renderer *r, TextCache *tc, const Scene *scene, const 
             most = s->panes[p].n_stages;
     CellRange (*fields)[2] = malloc(most * sizeof *fields);
     if (fields) {
-        SDL_Rect clip = {L.canvas.x, L.canvas.y, L.canvas.w, L.canvas.h};
-        SDL_RenderSetClipRect(r, &clip);
+        painter_clip(painter, &L->canvas);
         for (int p = 0; p < s->n_panes; p++)
             draw_pane(&x, p, fields);
-        SDL_RenderSetClipRect(r, NULL);
+        painter_clip(painter, NULL);
     }
     free(fields);
     draw_table(&x);
     draw_strip(&x);
     draw_timeline(&x);
     draw_status(&x);
-    if (v->show_help)
-        draw_help(&x);
-    stack_layout_free(&L);
 }

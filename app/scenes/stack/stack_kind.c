@@ -7,6 +7,7 @@
 
 #include "kinds.h"
 #include "stack_actions.h"
+#include "stack_draw.h"
 #include "stack_layout.h"
 
 StackScene *stack_model(const Scene *s)
@@ -81,13 +82,19 @@ static void layout_free(void *l)
 
 static Target hit(const void *l, const Scene *s, const View *v, int x, int y)
 {
+    (void)s;
     (void)v;
-    return stack_layout_hit(l, stack_model(s), x, y);
+    return stack_layout_hit(l, x, y);
 }
 
 static Rect timeline_bar(const void *l)
 {
     return ((const StackLayout *)l)->timeline_bar;
+}
+
+static void draw(Painter *p, const Scene *s, const View *v, const void *l)
+{
+    stack_draw_frame(p, s, v, l);
 }
 
 const SceneKind stack_kind = {
@@ -113,4 +120,6 @@ const SceneKind stack_kind = {
     .layout_free = layout_free,
     .hit = hit,
     .timeline_bar = timeline_bar,
+    .draw = draw,
+    .help_title = "Keys (layer stack; the mouse: click a cell, drag to pan, wheel to zoom)",
 };

@@ -70,6 +70,8 @@ int stack_layout_wrap(const char *text, int max_chars, int *starts, int *lens, i
 static void box_extent(const StackStage *g, double p, double k, int pad, StackBox *b, double *w, double *h)
 {
     b->pitch = p;
+    b->rows = g->h;
+    b->cols = g->w;
     b->pad = pad * p;
     b->slices = g->c > 1 ? (int)(g->c < STACK_MAX_SLICES ? g->c : STACK_MAX_SLICES) : 1;
     double side = p * (double)(g->h > g->w ? g->h : g->w);
@@ -247,7 +249,10 @@ void stack_layout_compute(const StackScene *s, const View *v, int w, int h, Stac
         L->canvas.w = imax(1, L->canvas.w - tw - gap);
     }
 
+    L->steps = stack_step_count(s);
+    L->n_panes = s->n_panes;
     for (int p = 0; p < s->n_panes; p++) {
+        L->shown[p] = stack_current(s, p);
         L->boxes[p] = calloc(s->panes[p].n_stages, sizeof *L->boxes[p]);
         if (!L->boxes[p]) {
             stack_layout_free(L);
@@ -282,29 +287,26 @@ static bool inside(Rect r, int x, int y)
     return x >= r.x && y >= r.y && x < r.x + r.w && y < r.y + r.h;
 }
 
-Target stack_layout_hit(const StackLayout *L, const StackScene *s, int x, int y)
+Target stack_layout_hit(const StackLayout *L, int x, int y)
 {
     Target t = {TARGET_NONE, 0, 0, 0, 0, 0};
     if (inside(L->timeline_bar, x, y) || inside(L->timeline, x, y)) {
-        size_t count = stack_step_count(s);
         Rect b = L->timeline_bar;
         double f = b.w > 1 ? (double)(x - b.x) / (double)(b.w - 1) : 0.0;
         f = fmin(fmax(f, 0.0), 1.0);
         t.kind = TARGET_TIMELINE;
-        t.step = (size_t)lround(f * (double)(count - 1));
+        t.step = (size_t)lround(f * (double)(L->steps - 1));
         return t;
     }
     if (!inside(L->canvas, x, y))
         return t;
-    for (int p = 0; p < s->n_panes; p++) {
+    for (int p = 0; p < L->n_panes; p++) {
         if (!L->boxes[p])
             continue;
-        size_t cur = stack_current(s, p);
-        for (size_t j = 0; j <= cur; j++) {
+        for (size_t j = 0; j <= L->shown[p]; j++) {
             const StackBox *b = &L->boxes[p][j];
-            const StackStage *g = &s->panes[p].stages[j];
             double cx = (x + 0.5 - b->x) / b->pitch, cy = (y + 0.5 - b->y) / b->pitch;
-            if (cx >= 0.0 && cy >= 0.0 && cx < (double)g->w && cy < (double)g->h) {
+            if (cx >= 0.0 && cy >= 0.0 && cx < (double)b->cols && cy < (double)b->rows) {
                 t.kind = TARGET_STACK_CELL;
                 t.f = p;
                 t.c = (int)j;

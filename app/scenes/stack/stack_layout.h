@@ -39,6 +39,7 @@
 
 typedef struct StackBox {
     double x, y, pitch;         /* the front map's top left and cell size */
+    size_t rows, cols;          /* the map's size in cells */
     double pad;                 /* room around the map for padding a lit field
                                    reaches into (pixels, whole cells) */
     int slices;
@@ -57,6 +58,11 @@ typedef struct StackLayout {
     Rect pane[LESSON_MAX_PANES], pane_title[LESSON_MAX_PANES];
     StackBox *boxes[LESSON_MAX_PANES];  /* n_stages each (those not shown are
                                            placed too); owned */
+    /* what the hit test needs of the stack as it was laid out, so that a
+       layout kept from the last frame answers alone */
+    int n_panes;
+    size_t shown[LESSON_MAX_PANES];     /* each pane's newest stage shown */
+    size_t steps;                       /* growth steps */
 } StackLayout;
 
 /* Lays s out for a w x h window as v shows it (UI scale, zoom, pan, the
@@ -71,9 +77,10 @@ void stack_layout_free(StackLayout *l);
  * padding). */
 Rect stack_layout_cell(const StackBox *b, int y, int x);
 
-/* What is at (x, y): a shown map's cell (TARGET_STACK_CELL: f = pane,
+/* What is at (x, y) in l (from l alone: the stack may have changed since):
+ * a map's cell shown when l was made (TARGET_STACK_CELL: f = pane,
  * c = stage, y, x), a timeline step (TARGET_TIMELINE), or TARGET_NONE. */
-Target stack_layout_hit(const StackLayout *l, const StackScene *s, int x, int y);
+Target stack_layout_hit(const StackLayout *l, int x, int y);
 
 /* Splits text into lines of at most max_chars characters at spaces;
  * writes the start offset and length of each into starts/lens (up to max
