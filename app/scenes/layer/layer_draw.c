@@ -1,5 +1,5 @@
 /* layer_draw.c: the single-layer scene's frame (see layer_draw.h). Start
- * at layer_draw_frame at the bottom: it computes the layout, then paints,
+ * at layer_draw_frame at the bottom: with the kind's layout, it paints,
  * in order, the header, each input channel (cells, padding, unreached
  * rows, the window, the stride ghost), the arithmetic row (weights, products, channel sums, or the
  * pooling window), the output maps and the link from the current cell to
@@ -8,8 +8,9 @@
  *
  * Every number drawn comes from the scene's stepper: the trace of the
  * current step, the finished output cells (stepper_cell_done), or the input
- * and weight tensors the stepper reads. Geometry alone (which rows a window
- * reaches, where a padded value comes from) is worked out here. */
+ * and weight tensors the stepper reads; the geometry too (which rows a
+ * window reaches, which outputs read a cell, where a padded value comes
+ * from: stepper_unreached, stepper_window_reads, stepper_input_value). */
 #include "layer_draw.h"
 
 #include <math.h>
@@ -142,44 +143,13 @@ static const TraceChannel *trace_channel(const Ctx *x, int c)
     return NULL;
 }
 
-/* Marks one axis: index i - lo (i from lo to hi) is read when
- * i = o*stride - pad + k*dilation for some output o and tap k. */
-static int mark_unreached(bool *unread, int lo, int hi, int outs, int stride, int pad, int taps, int dilation)
-{
-    int n = 0;
-    for (int i = lo; i <= hi && i - lo < MAX_TRACKED; i++)
-        unread[i - lo] = true;
-    for (int o = 0; o < outs; o++)
-        for (int k = 0; k < taps; k++) {
-            int i = o * stride - pad + k * dilation;
-            if (i >= lo && i <= hi && i - lo < MAX_TRACKED)
-                unread[i - lo] = false;
-        }
-    for (int i = lo; i <= hi && i - lo < MAX_TRACKED; i++)
-        n += unread[i - lo];
-    return n;
-}
-
 /* The rows and columns of the padded input that no window reads (e.g. the
  * last row and column of a 6x6 input, or its bottom and right padding,
- * depending on stride and padding). */
+ * depending on stride and padding), from the stepper. */
 static void find_unreached(Ctx *x)
 {
-    const Trace *t = x->t;
-    int H = (int)x->s->input.h, W = (int)x->s->input.w;
-    x->n_unreached_rows = mark_unreached(x->unreached_rows, -x->pad.top, H + x->pad.bottom - 1, (int)x->oh,
-                                         t->stride_h, x->pad.top, t->kh, t->dilation_h);
-    x->n_unreached_cols = mark_unreached(x->unreached_cols, -x->pad.left, W + x->pad.right - 1, (int)x->ow,
-                                         t->stride_w, x->pad.left, t->kw, t->dilation_w);
-}
-
-/* True when input cell (iy, ix) is read by output (oy, ox). */
-static bool feeds(const Ctx *x, int iy, int ix, int oy, int ox)
-{
-    const Trace *t = x->t;
-    int ry = iy - (oy * t->stride_h - x->pad.top), rx = ix - (ox * t->stride_w - x->pad.left);
-    return ry >= 0 && rx >= 0 && ry % t->dilation_h == 0 && rx % t->dilation_w == 0 &&
-           ry / t->dilation_h < t->kh && rx / t->dilation_w < t->kw;
+    x->n_unreached_rows = stepper_unreached(x->s->stepper, 0, x->unreached_rows, MAX_TRACKED);
+    x->n_unreached_cols = stepper_unreached(x->s->stepper, 1, x->unreached_cols, MAX_TRACKED);
 }
 
 /* Pixel rectangle covering model cells [y1..y2] x [x1..x2] of g, clipped to
@@ -199,23 +169,6 @@ static bool span_rect(const GridLayout *g, int y1, int x1, int y2, int x2, Rect 
 }
 
 /* ------------------------------------------------------------- values */
-
-/* The value drawn at input cell (iy, ix) of channel c: the input inside,
- * the padding value outside (zeros, the reflected / replicated / wrapped
- * cell, or -inf for max pooling). */
-static float input_value(const Ctx *x, int c, int iy, int ix)
-{
-    const Scene *s = x->s;
-    if (inside_input(x, iy, ix))
-        return *tensor_at(&s->input, 0, (size_t)c, (size_t)iy, (size_t)ix);
-    if (s->kind == LAYER_POOL)
-        return s->pool.mode == POOL_MAX ? -INFINITY : 0.0f;
-    int sy = geom_pad_source(s->conv.pad_mode, iy, (int)s->input.h);
-    int sx = geom_pad_source(s->conv.pad_mode, ix, (int)s->input.w);
-    if (sy < 0 || sx < 0)
-        return 0.0f;
-    return *tensor_at(&s->input, 0, (size_t)c, (size_t)sy, (size_t)sx);
-}
 
 /* Position of 0..1 of value v on channel c's colour ramp. */
 static float input_level(const Ctx *x, int c, float v)
@@ -290,7 +243,7 @@ static void draw_input_cell(Ctx *x, int c, const GridLayout *g, int row, int col
     int iy = g->y0 + row, ix = g->x0 + col;
     Rect cr = layout_cell_rect(g, row, col);
     if (inside_input(x, iy, ix)) {
-        float v = input_value(x, c, iy, ix);
+        float v = stepper_input_value(x->s->stepper, c, iy, ix);
         Rgba bg = theme_tint(c, tinted(x), input_level(x, c, v));
         painter_fill(x->p, cr, bg);
         if (g->numbers)
@@ -300,7 +253,7 @@ static void draw_input_cell(Ctx *x, int c, const GridLayout *g, int row, int col
         paint_hatch(x->p, cr, imax(5, g->cell / 5), x->th->pad_hatch);
         if (g->numbers) {
             char buf[32];
-            float v = input_value(x, c, iy, ix);
+            float v = stepper_input_value(x->s->stepper, c, iy, ix);
             format_value(v, buf, sizeof buf, grid_chars(x, g));
             int size = paint_text_fit(x->p, buf, (x->cell_px > 0 ? x->cell_px : g->text_px) * 9 / 10, cr.w - 4);
             Rect box = {cr.x + cr.w / 2, cr.y + cr.h / 2, 0, 0};
@@ -326,7 +279,7 @@ static void draw_input_picture(Ctx *x, int c, const GridLayout *g)
             int iy = g->y0 + row, ix = g->x0 + col;
             Rgba k;
             if (inside_input(x, iy, ix))
-                k = theme_tint(c, tinted(x), input_level(x, c, input_value(x, c, iy, ix)));
+                k = theme_tint(c, tinted(x), input_level(x, c, stepper_input_value(x->s->stepper, c, iy, ix)));
             else
                 k = inside_padding(x, iy, ix) ? x->th->pad_hatch : x->th->bg;
             argb[(size_t)row * (size_t)g->cols + (size_t)col] =
@@ -739,7 +692,7 @@ static void draw_output_map(Ctx *x, int slot)
             } else {
                 painter_fill(x->p, cr, x->th->pending);
             }
-            if (sel && feeds(x, x->v->selected.y, x->v->selected.x, oy, ox))
+            if (sel && stepper_window_reads(x->s->stepper, oy, ox, x->v->selected.y, x->v->selected.x))
                 paint_ring(x->p, cr, thick(x, 3.0f), x->th->step, x->th->halo);
             if (x->v->hover.kind == TARGET_OUTPUT && x->v->hover.f == f && x->v->hover.y == oy &&
                 x->v->hover.x == ox)
@@ -1111,12 +1064,12 @@ static void find_text_sizes(Ctx *x)
         for (int row = 0; g->numbers && row < g->rows; row++)
             for (int col = 0; col < g->cols; col++)
                 if (inside_padding(x, g->y0 + row, g->x0 + col))
-                    note_value(x, g, input_value(x, c, g->y0 + row, g->x0 + col), &in);
+                    note_value(x, g, stepper_input_value(x->s->stepper, c, g->y0 + row, g->x0 + col), &in);
         const GridLayout *ig = &L->inset[slot];
         for (int row = 0; L->has_inset && ig->numbers && row < ig->rows; row++)
             for (int col = 0; col < ig->cols; col++)
                 if (inside_padding(x, ig->y0 + row, ig->x0 + col))
-                    note_value(x, ig, input_value(x, c, ig->y0 + row, ig->x0 + col), &inset);
+                    note_value(x, ig, stepper_input_value(x->s->stepper, c, ig->y0 + row, ig->x0 + col), &inset);
     }
     for (int slot = 0; x->s->kind != LAYER_POOL && slot < L->n_channels; slot++) {
         const TraceChannel *tc = trace_channel(x, L->first_channel + slot);

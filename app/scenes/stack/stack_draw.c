@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "format.h"
+#include "kernels.h"
 #include "paint.h"
 #include "stack.h"
 #include "stack_kind.h"
@@ -543,13 +544,17 @@ static void strip_init(Ctx *x, int p, char *buf, size_t size)
                  j ? "pooling" : "the input");
         return;
     }
-    long cin = l->in_channels / l->conv.groups, kk = (long)l->kernel_h * l->kernel_w;
-    long fan_in = cin * kk, fan_out = (long)l->out_channels / l->conv.groups * kk;
+    /* the weight's shape: (out, in/groups, kh, kw), transposed (in, out/groups, kh, kw) */
+    bool transposed = l->type == SPEC_CONV_TRANSPOSE2D;
+    size_t dim0 = (size_t)(transposed ? l->in_channels : l->out_channels);
+    size_t dim1 = (size_t)((transposed ? l->out_channels : l->in_channels) / l->conv.groups);
+    double fan_in, fan_out;
+    kernels_fans(dim0, dim1, (size_t)l->kernel_h, (size_t)l->kernel_w, &fan_in, &fan_out);
     snprintf(buf, size,
-             "fan_in = %ld x %dx%d = %ld:  default b = 1/sqrt(%ld) = %.4f   He std = sqrt(2/%ld) = "
-             "%.4f   Xavier b = sqrt(6/(%ld + %ld)) = %.4f",
-             cin, l->kernel_h, l->kernel_w, fan_in, fan_in, 1.0 / sqrt((double)fan_in), fan_in,
-             sqrt(2.0 / (double)fan_in), fan_in, fan_out, sqrt(6.0 / (double)(fan_in + fan_out)));
+             "fan_in = %zu x %dx%d = %.0f:  default b = 1/sqrt(%.0f) = %.4f   He std = sqrt(2/%.0f) = "
+             "%.4f   Xavier b = sqrt(6/(%.0f + %.0f)) = %.4f",
+             dim1, l->kernel_h, l->kernel_w, fan_in, fan_in, 1.0 / sqrt(fan_in), fan_in,
+             sqrt(2.0 / fan_in), fan_in, fan_out, sqrt(6.0 / (fan_in + fan_out)));
 }
 
 /* The training lesson's line: how many numbers training adjusts. */
