@@ -311,23 +311,3 @@ void cli_json_string(FILE *f, const char *s)
     }
     fputc('"', f);
 }
-
-const char *cli_format_number(double v, char *buf, size_t size)
-{
-    if (!isfinite(v))
-        snprintf(buf, size, "%s", isnan(v) ? "nan" : v > 0 ? "inf" : "-inf");
-    else if (v == floor(v) && fabs(v) < 1e15)
-        snprintf(buf, size, "%.0f", v == 0 ? 0.0 : v);
-    else if (fabs(v) >= 1e5 || fabs(v) < 1e-3)
-        snprintf(buf, size, "%.4g", v);
-    else {
-        /* four decimals, trailing zeros trimmed: 0.1111, -3.5 */
-        snprintf(buf, size, "%.4f", v);
-        char *end = buf + strlen(buf) - 1;
-        while (*end == '0')
-            *end-- = '\0';
-        if (*end == '.')
-            *end = '\0';
-    }
-    return buf;
-}

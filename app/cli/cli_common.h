@@ -130,8 +130,4 @@ void cli_json_float(FILE *f, double v);
 /* A JSON string with quotes and escapes. */
 void cli_json_string(FILE *f, const char *s);
 
-/* A number for people: integers without a decimal point, others with up to
- * 4 significant decimals ("12", "-3.5", "0.1111"). Returns buf. */
-const char *cli_format_number(double v, char *buf, size_t size);
-
 #endif

@@ -16,6 +16,7 @@
 #include "cli_common.h"
 #include "rf.h"
 #include "spec.h"
+#include "format.h"
 #include "stack.h"
 
 
@@ -41,70 +42,10 @@ static const CliCommand cmd = {
 
 /* ---- text table ---- */
 
-/* The table is built without printf, so that 10,000 layers stay within
- * issue 5's 10 ms (rf_10000_ms below): whole numbers below 1e15 (sizes,
- * strides, counts, and fields but a transposed convolution's) are written
- * digit by digit, other numbers by cli_format_number; each line is put
- * together in a buffer and written at once. */
-
-/* v in decimal at p (no terminator); returns the end. */
-static char *rf_put_uint(char *p, unsigned long long v)
-{
-    char digits[24];
-    int n = 0;
-    do
-        digits[n++] = (char)('0' + v % 10);
-    while ((v /= 10) > 0);
-    while (n > 0)
-        *p++ = digits[--n];
-    return p;
-}
-
-/* v as cli_format_number writes it, at p (no terminator; room for 32
- * bytes); returns the end. */
-static char *rf_put_number(char *p, double v)
-{
-    if (v == floor(v) && fabs(v) < 1e15) {
-        if (v < 0)
-            *p++ = '-';
-        return rf_put_uint(p, (unsigned long long)fabs(v));
-    }
-    char text[32];
-    size_t n = strlen(cli_format_number(v, text, sizeof text));
-    memcpy(p, text, n);
-    return p + n;
-}
-
-/* "3" when both agree, "1x7" otherwise, into buf (room for 66 bytes). */
-static const char *rf_pair_text(double h, double w, char *buf)
-{
-    char *end = rf_put_number(buf, h);
-    if (h != w) {
-        char *mid = end;
-        *end++ = 'x';
-        end = rf_put_number(end, w);
-        /* equal text for unequal values (both round to the same) is one number */
-        if ((size_t)(end - mid - 1) == (size_t)(mid - buf) && memcmp(buf, mid + 1, (size_t)(mid - buf)) == 0)
-            end = mid;
-    }
-    *end = '\0';
-    return buf;
-}
-
-/* 1234567 as "1,234,567", into buf (room for 28 bytes). */
-static const char *rf_count_text(unsigned long long v, char *buf)
-{
-    char digits[24];
-    int n = (int)(rf_put_uint(digits, v) - digits);
-    size_t j = 0;
-    for (int i = 0; i < n; i++) {
-        if (i > 0 && (n - i) % 3 == 0)
-            buf[j++] = ',';
-        buf[j++] = digits[i];
-    }
-    buf[j] = '\0';
-    return buf;
-}
+/* The table is built without printf (format.h writes whole numbers digit
+ * by digit), so that 10,000 layers stay within issue 5's 10 ms
+ * (rf_10000_ms below); each line is put together in a buffer and written
+ * at once. */
 
 enum { RF_COLUMNS = 11, RF_CELL = 72 };
 
@@ -128,32 +69,32 @@ static void rf_row(const LayerSpec *spec, const RfLayer *l, bool sized, char cel
         memcpy(cells[0], text, len + 1);
     }
     if (spatial) {
-        rf_pair_text(l->kernel[0], l->kernel[1], cells[1]);
-        rf_pair_text(l->stride[0], l->stride[1], cells[2]);
-        rf_pair_text(l->padding[0], l->padding[1], cells[3]);
-        rf_pair_text(l->dilation[0], l->dilation[1], cells[4]);
+        format_pair(l->kernel[0], l->kernel[1], 'x', cells[1], RF_CELL);
+        format_pair(l->stride[0], l->stride[1], 'x', cells[2], RF_CELL);
+        format_pair(l->padding[0], l->padding[1], 'x', cells[3], RF_CELL);
+        format_pair(l->dilation[0], l->dilation[1], 'x', cells[4], RF_CELL);
     } else {
         for (int c = 1; c <= 4; c++)
             strcpy(cells[c], "-");
     }
-    rf_pair_text(l->rf[0], l->rf[1], cells[5]);
-    rf_pair_text(l->jump[0], l->jump[1], cells[6]);
-    rf_pair_text(l->effective_padding[0], l->effective_padding[1], cells[7]);
+    format_pair(l->rf[0], l->rf[1], 'x', cells[5], RF_CELL);
+    format_pair(l->jump[0], l->jump[1], 'x', cells[6], RF_CELL);
+    format_pair(l->effective_padding[0], l->effective_padding[1], 'x', cells[7], RF_CELL);
     if (sized) {
-        char *end = rf_put_uint(cells[8], l->out_size[0]);
+        char *end = format_put_uint(cells[8], l->out_size[0]);
         *end++ = 'x';
-        end = rf_put_uint(end, l->out_size[1]);
+        end = format_put_uint(end, l->out_size[1]);
         if (l->out_channels) {
             *end++ = 'x';
-            end = rf_put_uint(end, l->out_channels);
+            end = format_put_uint(end, l->out_channels);
         }
         *end = '\0';
     } else {
         strcpy(cells[8], "-");
     }
-    rf_count_text(l->params, cells[9]);
+    format_count(l->params, cells[9], RF_CELL);
     if (sized)
-        rf_count_text(l->macs, cells[10]);
+        format_count(l->macs, cells[10], RF_CELL);
     else
         strcpy(cells[10], "-");
 }
@@ -249,7 +190,7 @@ static bool rf_print_table(FILE *out, const LayerStack *stack, const RfLayer *la
     const char *cell = t.text;
     for (size_t i = 0; i < stack->count; i++) {
         at = 0;
-        *rf_put_uint(number, i + 1) = '\0';
+        *format_put_uint(number, i + 1) = '\0';
         rf_put_cell(line, &at, number, 3, 0, false);
         for (int c = 0; c < RF_COLUMNS; c++) {
             rf_put_cell(line, &at, cell, width[c], 2, c == 0);
@@ -261,11 +202,11 @@ static bool rf_print_table(FILE *out, const LayerStack *stack, const RfLayer *la
     free(line);
     free(t.text);
     const RfLayer *last = &layers[stack->count - 1];
-    fprintf(out, "\nreceptive field %s, jump %s", rf_pair_text(last->rf[0], last->rf[1], a),
-            rf_pair_text(last->jump[0], last->jump[1], b));
-    fprintf(out, ", parameters %s", rf_count_text(params, a));
+    fprintf(out, "\nreceptive field %s, jump %s", format_pair(last->rf[0], last->rf[1], 'x', a, sizeof a),
+            format_pair(last->jump[0], last->jump[1], 'x', b, sizeof b));
+    fprintf(out, ", parameters %s", format_count(params, a, sizeof a));
     if (sized)
-        fprintf(out, ", multiply-adds %s", rf_count_text(macs, a));
+        fprintf(out, ", multiply-adds %s", format_count(macs, a, sizeof a));
     fprintf(out, "\n");
     return true;
 }

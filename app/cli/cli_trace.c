@@ -12,6 +12,7 @@
 #include "args.h"
 #include "cli.h"
 #include "cli_common.h"
+#include "format.h"
 #include "stepper.h"
 
 static const CliCommand cmd = {
@@ -69,7 +70,7 @@ static void trace_cell_text(const TraceCell *c, int block, bool whole, char *buf
         return;
     }
     if (whole || !isfinite(v))
-        cli_format_number(v, num, sizeof num);
+        format_number(v, num, sizeof num);
     else
         snprintf(num, sizeof num, fabs(v) < 1e5 ? "%.4f" : "%.4g", v);
     if (block == 0 && (c->flags & CELL_PAD))
@@ -166,17 +167,7 @@ static void trace_print_channel(const Trace *t, const TraceChannel *ch)
             printf("%s", after[b]);
         }
     }
-    printf("  sum of products: %s\n\n", cli_format_number(ch->sum, text, sizeof text));
-}
-
-/* "2" when both agree, "2,1" otherwise. */
-static const char *trace_pair(int h, int w, char *buf, size_t size)
-{
-    if (h == w)
-        snprintf(buf, size, "%d", h);
-    else
-        snprintf(buf, size, "%d,%d", h, w);
-    return buf;
+    printf("  sum of products: %s\n\n", format_number(ch->sum, text, sizeof text));
 }
 
 static void trace_print_text(const Trace *t, const ConvParams *p, const char *input_text,
@@ -187,13 +178,13 @@ static void trace_print_text(const Trace *t, const ConvParams *p, const char *in
            t->kind == LAYER_CONV_TRANSPOSED ? "transposed convolution" : "convolution",
            t->out_y, t->out_x, t->filter, out_h, out_w, filters, filters == 1 ? "" : "s");
     if (t->pad.top == t->pad.bottom && t->pad.left == t->pad.right)
-        trace_pair(t->pad.top, t->pad.left, pad, sizeof pad);
+        format_pair(t->pad.top, t->pad.left, ',', pad, sizeof pad);
     else
         snprintf(pad, sizeof pad, "top %d, bottom %d, left %d, right %d", t->pad.top,
                  t->pad.bottom, t->pad.left, t->pad.right);
     printf("input %s, kernel %dx%d, stride %s, padding %s (%s), dilation %s\n", input_text,
-           t->kh, t->kw, trace_pair(t->stride_h, t->stride_w, a, sizeof a), pad,
-           geom_pad_mode_name(p->pad_mode), trace_pair(t->dilation_h, t->dilation_w, b, sizeof b));
+           t->kh, t->kw, format_pair(t->stride_h, t->stride_w, ',', a, sizeof a), pad,
+           geom_pad_mode_name(p->pad_mode), format_pair(t->dilation_h, t->dilation_w, ',', b, sizeof b));
     int flags = 0;
     for (int c = 0; c < t->n_channels; c++)
         for (int i = 0; i < t->kh * t->kw; i++)
@@ -214,17 +205,17 @@ static void trace_print_text(const Trace *t, const ConvParams *p, const char *in
 
     printf("channel sums:  ");
     for (int c = 0; c < t->n_channels; c++)
-        printf("%s%s", c ? " + " : "", cli_format_number(t->channels[c].sum, a, sizeof a));
+        printf("%s%s", c ? " + " : "", format_number(t->channels[c].sum, a, sizeof a));
     printf("\n");
-    printf("bias:          %s\n", t->has_bias ? cli_format_number(t->bias, a, sizeof a) : "none");
-    printf("total:         %s\n", cli_format_number(t->total, a, sizeof a));
+    printf("bias:          %s\n", t->has_bias ? format_number(t->bias, a, sizeof a) : "none");
+    printf("total:         %s\n", format_number(t->total, a, sizeof a));
     if (t->act.kind != ACT_NONE) {
         act_label(t->act, b, sizeof b);
-        printf("activation:    %s: %s -> %s\n", b, cli_format_number(t->total, pad, sizeof pad),
-               cli_format_number(t->activated, a, sizeof a));
+        printf("activation:    %s: %s -> %s\n", b, format_number(t->total, pad, sizeof pad),
+               format_number(t->activated, a, sizeof a));
     }
     printf("output[%d][%d][%d] = %s\n", t->filter, t->out_y, t->out_x,
-           cli_format_number(t->activated, a, sizeof a));
+           format_number(t->activated, a, sizeof a));
 }
 
 /* ---- JSON ---- */

@@ -156,8 +156,8 @@ static void draw_header(Ctx *x)
     const RfLayer *r = newest_rf(s, 0);
     size_t n_layers = s->panes[0].n_stages - 1;
     snprintf(right, sizeof right, "%zu of %zu layers   rf %s   jump %s", stack_current(s, 0), n_layers,
-             r ? format_pair(r->rf[0], r->rf[1], a, sizeof a) : "1",
-             r ? format_pair(r->jump[0], r->jump[1], b, sizeof b) : "1");
+             r ? format_pair(r->rf[0], r->rf[1], 'x', a, sizeof a) : "1",
+             r ? format_pair(r->jump[0], r->jump[1], 'x', b, sizeof b) : "1");
     int mid = L->header.y + L->header.h / 2;
     int rw = painter_text(x->p, right, L->text_px, x->th->text_dim, L->header.x + L->header.w, mid,
                           TEXT_RIGHT | TEXT_MIDDLE);
@@ -204,7 +204,7 @@ static void draw_pane_title(Ctx *x, int p)
         if (c && params % (c * c) == 0)
             snprintf(mult, sizeof mult, " = %lluC^2 (C = %zu)", (unsigned long long)(params / (c * c)), c);
         snprintf(buf, sizeof buf, "%s: rf %s, weights %s%s, %d non-linearit%s", P->title,
-                 r ? format_pair(r->rf[0], r->rf[1], a, sizeof a) : "1", format_count(params, n, sizeof n),
+                 r ? format_pair(r->rf[0], r->rf[1], 'x', a, sizeof a) : "1", format_count(params, n, sizeof n),
                  mult, nonlin, nonlin == 1 ? "y" : "ies");
     } else {
         snprintf(buf, sizeof buf, "%s", P->title);
@@ -481,9 +481,9 @@ static void draw_table(Ctx *x)
         char c[n_cols][48];
         snprintf(c[0], sizeof c[0], "%zu", j);
         shape_text(g, c[1], sizeof c[1]);
-        format_pair(r ? r->rf[0] : 1, r ? r->rf[1] : 1, c[2], sizeof c[2]);
-        format_pair(r ? r->jump[0] : 1, r ? r->jump[1] : 1, c[3], sizeof c[3]);
-        format_pair(r ? r->effective_padding[0] : 0, r ? r->effective_padding[1] : 0, c[4], sizeof c[4]);
+        format_pair(r ? r->rf[0] : 1, r ? r->rf[1] : 1, 'x', c[2], sizeof c[2]);
+        format_pair(r ? r->jump[0] : 1, r ? r->jump[1] : 1, 'x', c[3], sizeof c[3]);
+        format_pair(r ? r->effective_padding[0] : 0, r ? r->effective_padding[1] : 0, 'x', c[4], sizeof c[4]);
         format_count_short(g->params, c[5], sizeof c[5]);
         format_count_short(g->macs, c[6], sizeof c[6]);
         Rgba col = (int)j == f.stage ? x->th->accent : x->th->text;
@@ -578,8 +578,8 @@ static void strip_compare(Ctx *x, char *buf, size_t size)
         const RfLayer *r1 = newest_rf(s, q), *r2 = newest_rf(s, q + 1);
         char rf1[48], rf2[48], w1[48], w2[48];
         snprintf(pairs[q / 2], sizeof pairs[q / 2], "rf %s vs %s, weights %s vs %s",
-                 r1 ? format_pair(r1->rf[0], r1->rf[1], rf1, sizeof rf1) : "1",
-                 r2 ? format_pair(r2->rf[0], r2->rf[1], rf2, sizeof rf2) : "1",
+                 r1 ? format_pair(r1->rf[0], r1->rf[1], 'x', rf1, sizeof rf1) : "1",
+                 r2 ? format_pair(r2->rf[0], r2->rf[1], 'x', rf2, sizeof rf2) : "1",
                  format_count(pane_params(s, q, NULL), w1, sizeof w1),
                  format_count(pane_params(s, q + 1, NULL), w2, sizeof w2));
     }
@@ -604,8 +604,8 @@ static void strip_totals(Ctx *x, int p, char *buf, size_t size)
     }
     char rf[48], jump[48], pad[48], params_text[48], macs_text[48];
     snprintf(buf, size, "layers 1-%zu: rf %s, jump %s, effective padding %s, params %s, MACs %s", cur,
-             format_pair(r->rf[0], r->rf[1], rf, sizeof rf), format_pair(r->jump[0], r->jump[1], jump, sizeof jump),
-             format_pair(r->effective_padding[0], r->effective_padding[1], pad, sizeof pad),
+             format_pair(r->rf[0], r->rf[1], 'x', rf, sizeof rf), format_pair(r->jump[0], r->jump[1], 'x', jump, sizeof jump),
+             format_pair(r->effective_padding[0], r->effective_padding[1], 'x', pad, sizeof pad),
              format_count(params, params_text, sizeof params_text), format_count(macs, macs_text, sizeof macs_text));
 }
 
@@ -663,7 +663,7 @@ static void draw_strip(Ctx *x)
         formula_axis(P, j, 1, ax[1], sizeof ax[1]);
         char eff[96];
         snprintf(eff, sizeof eff, "   padding reached %s",
-                 format_pair(r->effective_padding[0], r->effective_padding[1], a, sizeof a));
+                 format_pair(r->effective_padding[0], r->effective_padding[1], 'x', a, sizeof a));
         if (same)
             snprintf(l2, sizeof l2, "%s%s", ax[0], eff);
         else
