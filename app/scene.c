@@ -361,17 +361,6 @@ static Status bias_from_options(Scene *s, const SceneOptions *o, Error *err)
 
 /* -------------------------------------------------------------------- input */
 
-static bool file_is_npy(const char *path)
-{
-    unsigned char head[6];
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return false;
-    size_t got = fread(head, 1, sizeof head, f);
-    fclose(f);
-    return got == sizeof head && memcmp(head, "\x93NUMPY", sizeof head) == 0;
-}
-
 /* Resamples an image input to fit_h x fit_w (fit_w 0: keep the aspect
  * ratio), or down to SCENE_MAX_SIDE when it is larger; note says what
  * happened. A .npy input larger than the cap is refused. */
@@ -424,10 +413,11 @@ static Status load_input(const char *path, int fit_h, int fit_w, Tensor *in, boo
             return error_set(err, CS_ERR_IO,
                              "cannot find the assets folder for default.png (set CONVSTEP_ASSETS)");
     }
-    Status st = input_load(file, in, err);
+    InputInfo info;
+    Status st = input_load(file, in, &info, err);
     if (st != CS_OK)
         return st;
-    *image = !file_is_npy(file);
+    *image = info.image;
     snprintf(name, name_size, "%s", path ? base_name(path) : "default.png");
     if (in->c > 4 && *image) {
         tensor_free(in);

@@ -12,12 +12,10 @@
  * edges clamped; each value is then rounded and clamped to 0..255. */
 #include "image.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "stb_image.h"
 #include "stb_image_resize.h"
@@ -108,16 +106,15 @@ static Status pixels_to_tensor(stbi_uc *pixels, int w, int h, int channels, Tens
 
 /* ---- reading through stb's callbacks -------------------------------- */
 
-/* Where stb reads from: a memory buffer or an open file. Both go through
- * stb's callback interface, because some of its decoders (uncompressed TGA,
- * PNM, flat HDR scanlines) ignore a short read and would leave the end of
- * the image as uninitialised memory; the read callback zero-fills instead,
- * and notes the truncation so the file can be refused. */
+/* Where stb reads from: the file's bytes in memory (filein.h reads a file
+ * whole). They go through stb's callback interface, because some of its
+ * decoders (uncompressed TGA, PNM, flat HDR scanlines) ignore a short read
+ * and would leave the end of the image as uninitialised memory; the read
+ * callback zero-fills instead, and notes the truncation so the file can be
+ * refused. */
 typedef struct Source {
-    const unsigned char *data;  /* memory source, or NULL */
-    size_t size, pos;           /* size also for a regular file (sized) */
-    bool sized;                 /* size is known */
-    FILE *file;                 /* file source, or NULL */
+    const unsigned char *data;
+    size_t size, pos;
     bool truncated;             /* a decoder asked for data past the end */
 } Source;
 
@@ -130,14 +127,10 @@ typedef struct Source {
 static int source_read(void *user, char *out, int size)
 {
     Source *src = user;
-    size_t want = size > 0 ? (size_t)size : 0, got;
-    if (src->file) {
-        got = fread(out, 1, want, src->file);
-    } else {
-        got = src->size - src->pos < want ? src->size - src->pos : want;
-        memcpy(out, src->data + src->pos, got);
-        src->pos += got;
-    }
+    size_t want = size > 0 ? (size_t)size : 0;
+    size_t got = src->size - src->pos < want ? src->size - src->pos : want;
+    memcpy(out, src->data + src->pos, got);
+    src->pos += got;
     if (got < want) {
         memset(out + got, 0, want - got);
         if (want != STB_REFILL_BYTES)
@@ -149,15 +142,7 @@ static int source_read(void *user, char *out, int size)
 static void source_skip(void *user, int n)
 {
     Source *src = user;
-    if (src->file) {
-        /* fseek clears the end-of-file flag even past the end; reading a
-         * byte sets it again, or stb's decoders would wait for more data
-         * forever (as stb's own stdio callbacks do). */
-        fseek(src->file, n, SEEK_CUR);
-        int ch = fgetc(src->file);
-        if (ch != EOF)
-            ungetc(ch, src->file);
-    } else if (n < 0) {
+    if (n < 0) {
         src->pos = (size_t)-n > src->pos ? 0 : src->pos - (size_t)-n;
     } else {
         src->pos = (size_t)n > src->size - src->pos ? src->size : src->pos + (size_t)n;
@@ -167,8 +152,6 @@ static void source_skip(void *user, int n)
 static int source_eof(void *user)
 {
     Source *src = user;
-    if (src->file)
-        return feof(src->file) || ferror(src->file);
     return src->pos >= src->size;
 }
 
@@ -176,8 +159,6 @@ static const stbi_io_callbacks SOURCE_CALLBACKS = {source_read, source_skip, sou
 
 static void source_rewind(Source *src)
 {
-    if (src->file)
-        rewind(src->file);
     src->pos = 0;
     src->truncated = false;
 }
@@ -187,8 +168,6 @@ static void source_rewind(Source *src)
 static size_t source_head(Source *src, unsigned char *head, size_t size)
 {
     source_rewind(src);
-    if (src->file)
-        return fread(head, 1, size, src->file);
     size_t n = src->size < size ? src->size : size;
     memcpy(head, src->data, n);
     src->pos = n;
@@ -213,8 +192,6 @@ typedef enum JpegVerdict { JPEG_FINE, JPEG_UNDEFINED_TABLE, JPEG_EMPTY_COMPONENT
 
 static int source_getc(Source *src)
 {
-    if (src->file)
-        return getc(src->file);
     return src->pos < src->size ? src->data[src->pos++] : EOF;
 }
 
@@ -413,7 +390,7 @@ static bool png_chunk_past_end(Source *src, char type[5], unsigned long *len)
 {
     static const unsigned char signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
     unsigned char head[8];
-    if (!src->sized || source_head(src, head, sizeof head) != sizeof head || memcmp(head, signature, 8) != 0)
+    if (source_head(src, head, sizeof head) != sizeof head || memcmp(head, signature, 8) != 0)
         return false;
     for (size_t pos = 8; pos + 8 <= src->size;) {
         *len = 0;
@@ -429,10 +406,7 @@ static bool png_chunk_past_end(Source *src, char type[5], unsigned long *len)
         if (memcmp(type, "IEND", 4) == 0)
             return false;
         pos += 12 + *len;
-        if (src->file)
-            fseek(src->file, (long)pos, SEEK_SET);
-        else
-            src->pos = pos;
+        src->pos = pos;
     }
     return false;
 }
@@ -480,44 +454,13 @@ static Status load_source(Source *src, const char *name, Tensor *out, Error *err
     return pixels_to_tensor(pixels, w, h, want, out, err);
 }
 
-Status image_load(const char *path, Tensor *out, Error *err)
-{
-    struct stat sb;
-
-    memset(out, 0, sizeof *out);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return error_set(err, CS_ERR_IO, "cannot open %s: %s", path, strerror(errno));
-    if (fstat(fileno(f), &sb) != 0) {
-        int e = errno;
-        fclose(f);
-        return error_set(err, CS_ERR_IO, "cannot read %s: %s", path, strerror(e));
-    }
-    if (S_ISDIR(sb.st_mode)) {
-        fclose(f);
-        return error_set(err, CS_ERR_IO, "%s is a directory, not an image", path);
-    }
-    if (S_ISREG(sb.st_mode) && sb.st_size == 0) {
-        fclose(f);
-        return error_set(err, CS_ERR_FORMAT, "%s is empty", path);
-    }
-    Source src = {.file = f, .size = (size_t)sb.st_size, .sized = S_ISREG(sb.st_mode)};
-    Status st = load_source(&src, path, out, err);
-    if (st == CS_OK && ferror(f)) {
-        tensor_free(out);
-        st = error_set(err, CS_ERR_IO, "cannot read %s: %s", path, strerror(errno));
-    }
-    fclose(f);
-    return st;
-}
-
 Status image_load_memory(const unsigned char *data, size_t size, const char *name,
                          Tensor *out, Error *err)
 {
     memset(out, 0, sizeof *out);
     if (size == 0)
         return error_set(err, CS_ERR_FORMAT, "%s is empty", name);
-    Source src = {.data = data, .size = size, .sized = true};
+    Source src = {.data = data, .size = size};
     return load_source(&src, name, out, err);
 }
 

@@ -14,16 +14,13 @@
 #define IMAGE_MAX_SIDE 16384                  /* pixels per side */
 #define IMAGE_MAX_PIXELS ((size_t)1 << 26)    /* 64 Mpixel, 256 MiB as RGBA bytes */
 
-/* Loads path into *out as 1 x C x H x W (rank 3... see tensor.h; rank 3).
- * Errors name the file: cannot open (with strerror), is a directory, is
- * empty, not an image stb_image reads (with stbi_failure_reason), "WxH,
- * larger than the limit", truncated (also raw PNM/TGA/HDR data that stb
- * itself would pad with garbage, and a PNG chunk claiming more bytes than
- * the file has), or a JPEG that uses a table it never defines (which stb
- * would decode from uninitialised memory). */
-Status image_load(const char *path, Tensor *out, Error *err);
-
-/* The same from memory (name for messages). */
+/* Decodes the image file held in data (size bytes; name for messages) into
+ * *out as 1 x C x H x W, rank 3. Errors name the file: is empty, not an
+ * image stb_image reads (with stbi_failure_reason), "WxH, larger than the
+ * limit", truncated (also raw PNM/TGA/HDR data that stb itself would pad
+ * with garbage, and a PNG chunk claiming more bytes than the file has), or
+ * a JPEG that uses a table it never defines (which stb would decode from
+ * uninitialised memory). On failure *out is empty. */
 Status image_load_memory(const unsigned char *data, size_t size, const char *name,
                          Tensor *out, Error *err);
 

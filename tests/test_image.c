@@ -11,11 +11,19 @@
 #include <unistd.h>
 
 #include "image.h"
+#include "input.h"
 #include "rng.h"
 #include "stb_image_write.h"
 #include "support_tmp.h"
 
 TestSuite(image, .init = tmp_dir_create, .fini = tmp_dir_remove);
+
+/* An image file read as the program reads one: opened once, read whole,
+ * decoded from memory (input.h). */
+static Status load_file(const char *path, Tensor *t, Error *err)
+{
+    return input_load(path, t, NULL, err);
+}
 
 /* ---- encoded images in memory ------------------------------------------- */
 
@@ -119,7 +127,7 @@ Test(image, grey_grey_alpha_rgb_and_rgba_pngs_keep_their_channels)
 
         const char *path = tmp_path("pattern.png");
         tmp_write_file(path, png.data, png.size);
-        cr_assert_eq(image_load(path, &t, &err), CS_OK, "%s: %s", names[channels], err.message);
+        cr_assert_eq(load_file(path, &t, &err), CS_OK, "%s: %s", names[channels], err.message);
         expect_pattern(&t, 3, 2, channels, 0, names[channels]);
         tensor_free(&t);
         free(png.data);
@@ -162,7 +170,7 @@ Test(image, a_header_claiming_100000x100000_is_refused_at_once, .timeout = 2)
 
     const char *path = tmp_path("huge.png");
     tmp_write_file(path, png, size);
-    cr_expect_eq(image_load(path, &t, &err), CS_ERR_LIMIT);
+    cr_expect_eq(load_file(path, &t, &err), CS_ERR_LIMIT);
     cr_expect(strstr(err.message, "huge.png") != NULL, "%s", err.message);
     double seconds = (double)(clock() - start) / CLOCKS_PER_SEC;
     cr_expect_lt(seconds, 0.1, "refusing took %g s", seconds);
@@ -219,11 +227,11 @@ Test(image, a_truncated_png_is_refused)
 
     const char *path = tmp_path("cut.png");
     tmp_write_file(path, png.data, png.size / 2);
-    cr_expect_eq(image_load(path, &t, &err), CS_ERR_FORMAT);
+    cr_expect_eq(load_file(path, &t, &err), CS_ERR_FORMAT);
     cr_expect(strstr(err.message, "cannot decode") && strstr(err.message, "cut.png"), "%s", err.message);
 
     tmp_write_file(path, png.data, 20);   /* inside the IHDR chunk */
-    cr_expect_eq(image_load(path, &t, &err), CS_ERR_FORMAT);
+    cr_expect_eq(load_file(path, &t, &err), CS_ERR_FORMAT);
     cr_expect(strstr(err.message, "cut.png") != NULL, "%s", err.message);
     free(png.data);
 }
@@ -242,7 +250,7 @@ Test(image, a_png_chunk_claiming_more_than_the_file_is_refused_without_allocatin
     cr_expect(strstr(err.message, "claims.png") && strstr(err.message, "IDAT claims 771751708 bytes"), "%s",
               err.message);
     tmp_write_file(tmp_path("claims.png"), png, size);
-    cr_expect_eq(image_load(tmp_path("claims.png"), &t, &err), CS_ERR_FORMAT);
+    cr_expect_eq(load_file(tmp_path("claims.png"), &t, &err), CS_ERR_FORMAT);
     cr_expect(strstr(err.message, "truncated") != NULL, "%s", err.message);
 }
 
@@ -269,7 +277,7 @@ Test(image, truncated_raw_formats_are_refused_not_padded)
     expect_pattern(&t, 8, 8, 4, 0, "tga");
     tensor_free(&t);
     tmp_write_file(tmp_path("cut.tga"), tga.data, tga.size - 40);
-    cr_expect_eq(image_load(tmp_path("cut.tga"), &t, &err), CS_ERR_FORMAT);
+    cr_expect_eq(load_file(tmp_path("cut.tga"), &t, &err), CS_ERR_FORMAT);
     cr_expect(strstr(err.message, "cut.tga") && strstr(err.message, "truncated"), "%s", err.message);
     free(tga.data);
     free(px);
@@ -316,7 +324,7 @@ Test(image, a_segment_length_past_the_end_does_not_hang, .timeout = 5)
     tmp_write_file(tmp_path("skip.jpg"), jpg, sizeof jpg);
     Tensor t;
     Error err;
-    cr_expect_eq(image_load(tmp_path("skip.jpg"), &t, &err), CS_ERR_FORMAT);
+    cr_expect_eq(load_file(tmp_path("skip.jpg"), &t, &err), CS_ERR_FORMAT);
     cr_expect(strstr(err.message, "skip.jpg") != NULL, "%s", err.message);
 }
 
@@ -324,14 +332,14 @@ Test(image, missing_directory_empty_and_random_files_are_refused)
 {
     Tensor t;
     Error err;
-    cr_expect_eq(image_load(tmp_path("missing.png"), &t, &err), CS_ERR_IO);
+    cr_expect_eq(load_file(tmp_path("missing.png"), &t, &err), CS_ERR_IO);
     cr_expect(strstr(err.message, "missing.png") && strstr(err.message, "No such file"), "%s", err.message);
 
-    cr_expect_eq(image_load(tmp_dir, &t, &err), CS_ERR_IO);
+    cr_expect_eq(load_file(tmp_dir, &t, &err), CS_ERR_IO);
     cr_expect(strstr(err.message, tmp_dir) && strstr(err.message, "is a directory"), "%s", err.message);
 
     tmp_write_file(tmp_path("empty.png"), "", 0);
-    cr_expect_eq(image_load(tmp_path("empty.png"), &t, &err), CS_ERR_FORMAT);
+    cr_expect_eq(load_file(tmp_path("empty.png"), &t, &err), CS_ERR_FORMAT);
     cr_expect(strstr(err.message, "empty.png is empty") != NULL, "%s", err.message);
     cr_expect_eq(image_load_memory((const unsigned char *)"", 0, "nothing", &t, &err), CS_ERR_FORMAT);
 
@@ -341,7 +349,7 @@ Test(image, missing_directory_empty_and_random_files_are_refused)
     for (size_t i = 0; i < sizeof noise; i++)
         noise[i] = (unsigned char)(rng_next(&rng) >> 56);
     tmp_write_file(tmp_path("noise.png"), noise, sizeof noise);
-    cr_expect_eq(image_load(tmp_path("noise.png"), &t, &err), CS_ERR_FORMAT);
+    cr_expect_eq(load_file(tmp_path("noise.png"), &t, &err), CS_ERR_FORMAT);
     cr_expect(strstr(err.message, "noise.png is not an image") != NULL, "%s", err.message);
     cr_expect_null(t.data);
 }
