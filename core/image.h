@@ -24,9 +24,30 @@
 Status image_load_memory(const unsigned char *data, size_t size, const char *name,
                          Tensor *out, Error *err);
 
-/* Resamples in (1 x C x H x W) to out_h x out_w with an area-averaging
- * filter when shrinking (stb_image_resize), values rounded to whole 0-255
- * numbers so they read well on screen. */
-Status image_resize(const Tensor *in, size_t out_h, size_t out_w, Tensor *out, Error *err);
+/* How a loaded image is resampled; zero fields mean "not at all". */
+typedef struct ImageFit {
+    size_t h, w;        /* resample to h x w (--fit); w 0 keeps the aspect ratio,
+                           w = round(h * W / H); w is read only with h */
+    size_t max_side;    /* without h: an image with a side over max_side shrinks,
+                           aspect kept, until its longer side is max_side; with
+                           h: each side is clamped to max_side. 0: no limit */
+} ImageFit;
+
+/* The size an h x w image gets under fit (each side at least 1). */
+void image_fit_size(size_t h, size_t w, const ImageFit *fit, size_t *out_h, size_t *out_w);
+
+/* image_load_memory, resampled to image_fit_size's size (fit NULL, or a
+ * size equal to the file's: not resampled) with an area-averaging (box)
+ * filter along an axis that shrinks and a bilinear one along an axis that
+ * grows, edges clamped, each value rounded to a whole 0-255 number so it
+ * reads well on screen. The numbers are those of stb_image_resize run on
+ * each whole channel as floats, but the resampling reads stb's 8-bit pixels
+ * directly, so the image is never held as floats: an 8192x8192 RGBA PNG
+ * fitted to 256x256 needs its 256 MiB of pixels (and stb's own decoding
+ * buffers) and 33 MiB more, not 1 GiB of floats and a copy. The size in the
+ * file goes to *file_h, *file_w (either may be NULL). A fit side over
+ * IMAGE_MAX_SIDE is refused with CS_ERR_RANGE. */
+Status image_load_memory_fit(const unsigned char *data, size_t size, const char *name, const ImageFit *fit,
+                             Tensor *out, size_t *file_h, size_t *file_w, Error *err);
 
 #endif

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "filein.h"
-#include "image.h"
 
 static bool bytes_are_npy(const unsigned char *bytes, size_t size)
 {
@@ -28,7 +27,7 @@ static Status check_npy_shape(const Tensor *t, const char *name, Error *err)
     return CS_OK;
 }
 
-Status input_load(const char *path, Tensor *out, InputInfo *info, Error *err)
+Status input_load(const char *path, const ImageFit *fit, Tensor *out, InputInfo *info, Error *err)
 {
     const char *name = filein_name(path);
     unsigned char *bytes;
@@ -39,14 +38,17 @@ Status input_load(const char *path, Tensor *out, InputInfo *info, Error *err)
     if (st != CS_OK)
         return st;
     bool npy = bytes_are_npy(bytes, size);
-    if (info)
-        info->image = !npy;
+    size_t file_h = 0, file_w = 0;
     if (!npy) {
-        st = image_load_memory(bytes, size, name, out, err);
-    } else if ((st = npy_read_memory(bytes, size, name, out, err)) == CS_OK &&
-               (st = check_npy_shape(out, name, err)) != CS_OK) {
-        tensor_free(out);
+        st = image_load_memory_fit(bytes, size, name, fit, out, &file_h, &file_w, err);
+    } else if ((st = npy_read_memory(bytes, size, name, out, err)) == CS_OK) {
+        file_h = out->h;
+        file_w = out->w;
+        if ((st = check_npy_shape(out, name, err)) != CS_OK)
+            tensor_free(out);
     }
     free(bytes);
+    if (info)
+        *info = (InputInfo){.image = !npy, .file_h = file_h, .file_w = file_w};
     return st;
 }

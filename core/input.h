@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 
+#include "image.h"
 #include "npy.h"
 #include "tensor.h"
 
@@ -14,6 +15,7 @@
 /* What input_load found. */
 typedef struct InputInfo {
     bool image;                 /* an image file (else a .npy array) */
+    size_t file_h, file_w;      /* the size in the file, before any resampling */
 } InputInfo;
 
 /* Loads path ("-" for standard input) into *out. The file is opened once
@@ -24,8 +26,11 @@ typedef struct InputInfo {
  * rank (so an output can be written with the same rank) and has n = 1. A
  * rank-1 array or a rank-4 array holding more than one image is refused
  * with CS_ERR_SHAPE naming the file and its shape. Other bytes are decoded
- * as an image (image_load_memory: rank 3, values 0-255). info (may be NULL)
- * says which it was. Errors name the file; on failure *out is empty. */
-Status input_load(const char *path, Tensor *out, InputInfo *info, Error *err);
+ * as an image (rank 3, values 0-255) and resampled as fit says while they
+ * are converted (image_load_memory_fit; fit NULL: as in the file); fit does
+ * not apply to a .npy array, which comes as it is. info (may be NULL) says
+ * which it was and its size in the file. Errors name the file; on failure
+ * *out is empty. */
+Status input_load(const char *path, const ImageFit *fit, Tensor *out, InputInfo *info, Error *err);
 
 #endif
