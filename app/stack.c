@@ -212,7 +212,7 @@ static Status build_layers(StackScene *s, const StackSource *src, Error *err)
     if (st != CS_OK)
         return st;
     snprintf(s->source, sizeof s->source, "%s",
-             src->layers[0] == '@' ? base_name(src->layers + 1) : "--layers");
+             src->layers[0] == '@' ? base_name(filein_name(src->layers + 1)) : "--layers");
     snprintf(s->panes[0].title, sizeof s->panes[0].title, "%s", s->source);
     s->n_panes = 1;
     size_t h = STACK_DEFAULT_INPUT, w = STACK_DEFAULT_INPUT;

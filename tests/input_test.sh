@@ -86,6 +86,8 @@ fi
 expect_error "an empty pipe on stdin says so" 1 "stdin is empty" \
     sh -c 'printf "" | "$0" conv -i - -w w.npy -o o11.npy' "$CONVSTEP"
 expect_absent "an empty pipe leaves no output" o11.npy
+expect_error "rf @- with an empty stdin names stdin" 1 "^convstep: stdin: line 1, column 1" \
+    sh -c 'true | "$0" rf @-' "$CONVSTEP"
 
 # ---- what is not a file or a pipe ----
 mkdir folder
