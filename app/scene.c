@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "args.h"
+#include "filein.h"
 #include "image.h"
 #include "input.h"
 #include "npy.h"
@@ -395,7 +396,7 @@ static Status load_input(const char *path, int fit_h, int fit_w, Tensor *in, boo
     if (st != CS_OK)
         return st;
     *image = info.image;
-    snprintf(name, name_size, "%s", path ? base_name(path) : "default.png");
+    snprintf(name, name_size, "%s", path ? base_name(filein_name(path)) : "default.png");
     if (in->c > 4 && *image) {
         tensor_free(in);
         return error_set(err, CS_ERR_FORMAT, "%s has %zu channels", file, in->c);
