@@ -7,17 +7,18 @@
  * ones from uninitialised memory); then the file is decoded with its own
  * channel count, through callbacks that notice truncated raw data, and the
  * interleaved bytes become planes: out[c][y][x] = pixel[(y*W + x)*C + c].
- * Resizing: each plane on its own, a box (area-averaging) filter along an
- * axis that shrinks and a triangle (bilinear) filter along one that grows,
- * edges clamped; each value is then rounded and clamped to 0..255. */
+ * Resampling (a fit): a box (area-averaging) filter along an axis that
+ * shrinks and a triangle (bilinear) filter along one that grows, edges
+ * clamped, each channel on its own; each value is then rounded and clamped
+ * to 0..255. It runs on the 8-bit pixels as stb decoded them, in two passes
+ * that never hold the image as floats (see resample_pixels). */
 #include "image.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "stb_image.h"
 #include "stb_image_resize.h"
@@ -91,33 +92,118 @@ static Status refuse_unreadable(const unsigned char *head, size_t n, const char 
     return error_set(err, CS_ERR_FORMAT, "%s is not an image stb_image reads (%s)", name, why ? why : "unknown");
 }
 
-/* Moves stb's interleaved 8-bit pixels into a new 1 x C x H x W tensor and
- * frees them. */
-static Status pixels_to_tensor(stbi_uc *pixels, int w, int h, int channels, Tensor *out, Error *err)
+/* Copies stb's interleaved 8-bit pixels (w x h x c) into a new 1 x C x H x
+ * W tensor. */
+static Status pixels_to_tensor(const stbi_uc *pixels, size_t w, size_t h, size_t c, Tensor *out, Error *err)
 {
-    Status st = tensor_init(out, 1, (size_t)channels, (size_t)h, (size_t)w, 3, err);
+    Status st = tensor_init(out, 1, c, h, w, 3, err);
     if (st == CS_OK) {
-        size_t plane = (size_t)w * (size_t)h;
+        size_t plane = w * h;
         for (size_t i = 0; i < plane; i++)
-            for (size_t c = 0; c < (size_t)channels; c++)
-                out->data[c * plane + i] = (float)pixels[i * (size_t)channels + c];
+            for (size_t k = 0; k < c; k++)
+                out->data[k * plane + i] = (float)pixels[i * c + k];
     }
-    stbi_image_free(pixels);
     return st;
+}
+
+/* ---- resampling ------------------------------------------------------ */
+
+#define RESAMPLE_STRIP_ROWS 16   /* input rows made float at a time */
+
+/* One stbir_resize call on interleaved floats (c channels, no alpha). */
+static bool resize_floats(const float *in, size_t in_w, size_t in_h, float *out, size_t out_w, size_t out_h,
+                          size_t c, stbir_filter filter_x, stbir_filter filter_y)
+{
+    return stbir_resize(in, (int)in_w, (int)in_h, 0, out, (int)out_w, (int)out_h, 0, STBIR_TYPE_FLOAT, (int)c,
+                        STBIR_ALPHA_CHANNEL_NONE, 0, STBIR_EDGE_CLAMP, STBIR_EDGE_CLAMP, filter_x, filter_y,
+                        STBIR_COLORSPACE_LINEAR, NULL) != 0;
+}
+
+/* Resamples 8-bit interleaved pixels (w x h x c) into out (1 x c x out_h x
+ * out_w) with the numbers one stbir_resize call on each whole float plane
+ * would give, without ever holding the image as floats (4 bytes a value):
+ *   pass 1 makes strips of RESAMPLE_STRIP_ROWS rows float and resamples
+ *          them across, into rows (h x out_w x c floats);
+ *   pass 2 resamples those rows down (or up) to out_h.
+ * Why the numbers are the same: stb_image_resize filters every scanline
+ * across before it filters down, with weights that depend on that axis
+ * alone, and keeps channels apart; and an axis resampled at scale 1 (the
+ * other axis in each pass) gets the weight exactly 1.0 on its own sample
+ * and 0 on the others, so it changes no bit. */
+static Status resample_pixels(const stbi_uc *px, size_t w, size_t h, size_t c, size_t out_h, size_t out_w,
+                              const char *name, Tensor *out, Error *err)
+{
+    stbir_filter filter_x = out_w < w ? STBIR_FILTER_BOX : STBIR_FILTER_TRIANGLE;
+    stbir_filter filter_y = out_h < h ? STBIR_FILTER_BOX : STBIR_FILTER_TRIANGLE;
+    size_t strip_rows = h < RESAMPLE_STRIP_ROWS ? h : RESAMPLE_STRIP_ROWS;
+    float *strip = malloc(strip_rows * w * c * sizeof *strip);
+    float *rows = malloc(h * out_w * c * sizeof *rows);
+    float *small = malloc(out_h * out_w * c * sizeof *small);
+    Status st = CS_OK;
+    if (!strip || !rows || !small) {
+        st = error_set(err, CS_ERR_NOMEM, "%s: out of memory resampling %zux%zu to %zux%zu", name, h, w, out_h,
+                       out_w);
+        goto done;
+    }
+    for (size_t y0 = 0; y0 < h && st == CS_OK; y0 += strip_rows) {
+        size_t n = h - y0 < strip_rows ? h - y0 : strip_rows;
+        const stbi_uc *src = px + y0 * w * c;
+        for (size_t i = 0; i < n * w * c; i++)
+            strip[i] = (float)src[i];
+        if (!resize_floats(strip, w, n, rows + y0 * out_w * c, out_w, n, c, filter_x, STBIR_FILTER_BOX))
+            st = error_set(err, CS_ERR_NOMEM, "%s: out of memory resampling across", name);
+    }
+    if (st == CS_OK && !resize_floats(rows, out_w, h, small, out_w, out_h, c, STBIR_FILTER_BOX, filter_y))
+        st = error_set(err, CS_ERR_NOMEM, "%s: out of memory resampling down", name);
+    if (st == CS_OK && (st = tensor_init(out, 1, c, out_h, out_w, 3, err)) == CS_OK) {
+        size_t plane = out_h * out_w;
+        for (size_t i = 0; i < plane; i++)
+            for (size_t k = 0; k < c; k++) {
+                float v = roundf(small[i * c + k]);
+                out->data[k * plane + i] = v < 0.0f ? 0.0f : v > 255.0f ? 255.0f : v;
+            }
+    }
+done:
+    free(strip);
+    free(rows);
+    free(small);
+    return st;
+}
+
+void image_fit_size(size_t h, size_t w, const ImageFit *fit, size_t *out_h, size_t *out_w)
+{
+    size_t nh = h, nw = w, max = fit->max_side;
+    if (fit->h > 0) {
+        nh = fit->h;
+        nw = fit->w > 0 ? fit->w : (size_t)lround((double)fit->h * (double)w / (double)h);
+    } else if (max > 0 && (h > max || w > max)) {
+        double f = (double)max / (double)(h > w ? h : w);
+        nh = (size_t)lround((double)h * f);
+        nw = (size_t)lround((double)w * f);
+    }
+    if (nh < 1)
+        nh = 1;
+    if (nw < 1)
+        nw = 1;
+    if (max > 0 && nh > max)
+        nh = max;
+    if (max > 0 && nw > max)
+        nw = max;
+    *out_h = nh;
+    *out_w = nw;
 }
 
 /* ---- reading through stb's callbacks -------------------------------- */
 
-/* Where stb reads from: a memory buffer or an open file. Both go through
- * stb's callback interface, because some of its decoders (uncompressed TGA,
- * PNM, flat HDR scanlines) ignore a short read and would leave the end of
- * the image as uninitialised memory; the read callback zero-fills instead,
- * and notes the truncation so the file can be refused. */
+/* Where stb reads from: the file's bytes in memory (filein.h reads a file
+ * whole). They go through stb's callback interface, because some of its
+ * decoders (uncompressed TGA, PNM, flat HDR scanlines) ignore a short read
+ * and would leave the end of the image as uninitialised memory; the read
+ * callback zero-fills instead, and notes the truncation so the file can be
+ * refused. */
 typedef struct Source {
-    const unsigned char *data;  /* memory source, or NULL */
-    size_t size, pos;           /* size also for a regular file (sized) */
-    bool sized;                 /* size is known */
-    FILE *file;                 /* file source, or NULL */
+    const unsigned char *data;
+    size_t size, pos;
     bool truncated;             /* a decoder asked for data past the end */
 } Source;
 
@@ -130,14 +216,10 @@ typedef struct Source {
 static int source_read(void *user, char *out, int size)
 {
     Source *src = user;
-    size_t want = size > 0 ? (size_t)size : 0, got;
-    if (src->file) {
-        got = fread(out, 1, want, src->file);
-    } else {
-        got = src->size - src->pos < want ? src->size - src->pos : want;
-        memcpy(out, src->data + src->pos, got);
-        src->pos += got;
-    }
+    size_t want = size > 0 ? (size_t)size : 0;
+    size_t got = src->size - src->pos < want ? src->size - src->pos : want;
+    memcpy(out, src->data + src->pos, got);
+    src->pos += got;
     if (got < want) {
         memset(out + got, 0, want - got);
         if (want != STB_REFILL_BYTES)
@@ -149,15 +231,7 @@ static int source_read(void *user, char *out, int size)
 static void source_skip(void *user, int n)
 {
     Source *src = user;
-    if (src->file) {
-        /* fseek clears the end-of-file flag even past the end; reading a
-         * byte sets it again, or stb's decoders would wait for more data
-         * forever (as stb's own stdio callbacks do). */
-        fseek(src->file, n, SEEK_CUR);
-        int ch = fgetc(src->file);
-        if (ch != EOF)
-            ungetc(ch, src->file);
-    } else if (n < 0) {
+    if (n < 0) {
         src->pos = (size_t)-n > src->pos ? 0 : src->pos - (size_t)-n;
     } else {
         src->pos = (size_t)n > src->size - src->pos ? src->size : src->pos + (size_t)n;
@@ -167,8 +241,6 @@ static void source_skip(void *user, int n)
 static int source_eof(void *user)
 {
     Source *src = user;
-    if (src->file)
-        return feof(src->file) || ferror(src->file);
     return src->pos >= src->size;
 }
 
@@ -176,8 +248,6 @@ static const stbi_io_callbacks SOURCE_CALLBACKS = {source_read, source_skip, sou
 
 static void source_rewind(Source *src)
 {
-    if (src->file)
-        rewind(src->file);
     src->pos = 0;
     src->truncated = false;
 }
@@ -187,8 +257,6 @@ static void source_rewind(Source *src)
 static size_t source_head(Source *src, unsigned char *head, size_t size)
 {
     source_rewind(src);
-    if (src->file)
-        return fread(head, 1, size, src->file);
     size_t n = src->size < size ? src->size : size;
     memcpy(head, src->data, n);
     src->pos = n;
@@ -213,8 +281,6 @@ typedef enum JpegVerdict { JPEG_FINE, JPEG_UNDEFINED_TABLE, JPEG_EMPTY_COMPONENT
 
 static int source_getc(Source *src)
 {
-    if (src->file)
-        return getc(src->file);
     return src->pos < src->size ? src->data[src->pos++] : EOF;
 }
 
@@ -413,7 +479,7 @@ static bool png_chunk_past_end(Source *src, char type[5], unsigned long *len)
 {
     static const unsigned char signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
     unsigned char head[8];
-    if (!src->sized || source_head(src, head, sizeof head) != sizeof head || memcmp(head, signature, 8) != 0)
+    if (source_head(src, head, sizeof head) != sizeof head || memcmp(head, signature, 8) != 0)
         return false;
     for (size_t pos = 8; pos + 8 <= src->size;) {
         *len = 0;
@@ -429,17 +495,16 @@ static bool png_chunk_past_end(Source *src, char type[5], unsigned long *len)
         if (memcmp(type, "IEND", 4) == 0)
             return false;
         pos += 12 + *len;
-        if (src->file)
-            fseek(src->file, (long)pos, SEEK_SET);
-        else
-            src->pos = pos;
+        src->pos = pos;
     }
     return false;
 }
 
 /* Reads the size, checks the caps, a PNG's chunk lengths and a JPEG's tables,
- * then decodes with the file's own channel count. */
-static Status load_source(Source *src, const char *name, Tensor *out, Error *err)
+ * then decodes with the file's own channel count and makes the tensor, at
+ * the size fit gives (fit NULL: the file's). */
+static Status load_source(Source *src, const char *name, const ImageFit *fit, Tensor *out, size_t *file_h,
+                          size_t *file_w, Error *err)
 {
     int w, h, channels;
     Status st;
@@ -473,83 +538,38 @@ static Status load_source(Source *src, const char *name, Tensor *out, Error *err
         stbi_image_free(pixels);
         return error_set(err, CS_ERR_FORMAT, "cannot decode %s: the image data ends early (truncated file)", name);
     }
-    if ((st = check_info(name, w, h, want, err)) != CS_OK) {
-        stbi_image_free(pixels);
-        return st;
+    if ((st = check_info(name, w, h, want, err)) == CS_OK) {
+        size_t out_h = (size_t)h, out_w = (size_t)w;
+        if (fit)
+            image_fit_size((size_t)h, (size_t)w, fit, &out_h, &out_w);
+        if (out_h == (size_t)h && out_w == (size_t)w)
+            st = pixels_to_tensor(pixels, (size_t)w, (size_t)h, (size_t)want, out, err);
+        else
+            st = resample_pixels(pixels, (size_t)w, (size_t)h, (size_t)want, out_h, out_w, name, out, err);
+        if (file_h)
+            *file_h = (size_t)h;
+        if (file_w)
+            *file_w = (size_t)w;
     }
-    return pixels_to_tensor(pixels, w, h, want, out, err);
-}
-
-Status image_load(const char *path, Tensor *out, Error *err)
-{
-    struct stat sb;
-
-    memset(out, 0, sizeof *out);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return error_set(err, CS_ERR_IO, "cannot open %s: %s", path, strerror(errno));
-    if (fstat(fileno(f), &sb) != 0) {
-        int e = errno;
-        fclose(f);
-        return error_set(err, CS_ERR_IO, "cannot read %s: %s", path, strerror(e));
-    }
-    if (S_ISDIR(sb.st_mode)) {
-        fclose(f);
-        return error_set(err, CS_ERR_IO, "%s is a directory, not an image", path);
-    }
-    if (S_ISREG(sb.st_mode) && sb.st_size == 0) {
-        fclose(f);
-        return error_set(err, CS_ERR_FORMAT, "%s is empty", path);
-    }
-    Source src = {.file = f, .size = (size_t)sb.st_size, .sized = S_ISREG(sb.st_mode)};
-    Status st = load_source(&src, path, out, err);
-    if (st == CS_OK && ferror(f)) {
-        tensor_free(out);
-        st = error_set(err, CS_ERR_IO, "cannot read %s: %s", path, strerror(errno));
-    }
-    fclose(f);
+    stbi_image_free(pixels);
     return st;
 }
 
 Status image_load_memory(const unsigned char *data, size_t size, const char *name,
                          Tensor *out, Error *err)
 {
-    memset(out, 0, sizeof *out);
-    if (size == 0)
-        return error_set(err, CS_ERR_FORMAT, "%s is empty", name);
-    Source src = {.data = data, .size = size, .sized = true};
-    return load_source(&src, name, out, err);
+    return image_load_memory_fit(data, size, name, NULL, out, NULL, NULL, err);
 }
 
-Status image_resize(const Tensor *in, size_t out_h, size_t out_w, Tensor *out, Error *err)
+Status image_load_memory_fit(const unsigned char *data, size_t size, const char *name, const ImageFit *fit,
+                             Tensor *out, size_t *file_h, size_t *file_w, Error *err)
 {
     memset(out, 0, sizeof *out);
-    if (out_h == 0 || out_w == 0 || out_h > IMAGE_MAX_SIDE || out_w > IMAGE_MAX_SIDE)
-        return error_set(err, CS_ERR_RANGE, "cannot resize to %zux%zu: each side must be 1 to %d",
-                         out_h, out_w, IMAGE_MAX_SIDE);
-    if (in->h > IMAGE_MAX_SIDE || in->w > IMAGE_MAX_SIDE)
-        return error_set(err, CS_ERR_LIMIT, "cannot resize a %zux%zu image: each side must be at most %d",
-                         in->h, in->w, IMAGE_MAX_SIDE);
-    Status st = tensor_init(out, in->n, in->c, out_h, out_w, in->rank, err);
-    if (st != CS_OK)
-        return st;
-    stbir_filter filter_x = out_w < in->w ? STBIR_FILTER_BOX : STBIR_FILTER_TRIANGLE;
-    stbir_filter filter_y = out_h < in->h ? STBIR_FILTER_BOX : STBIR_FILTER_TRIANGLE;
-    size_t planes = in->n * in->c, in_plane = in->h * in->w, out_plane = out_h * out_w;
-    for (size_t p = 0; p < planes; p++) {
-        if (!stbir_resize(in->data + p * in_plane, (int)in->w, (int)in->h, 0,
-                          out->data + p * out_plane, (int)out_w, (int)out_h, 0,
-                          STBIR_TYPE_FLOAT, 1, STBIR_ALPHA_CHANNEL_NONE, 0,
-                          STBIR_EDGE_CLAMP, STBIR_EDGE_CLAMP, filter_x, filter_y,
-                          STBIR_COLORSPACE_LINEAR, NULL)) {
-            tensor_free(out);
-            return error_set(err, CS_ERR_NOMEM, "cannot resize %zux%zu to %zux%zu: out of memory",
-                             in->h, in->w, out_h, out_w);
-        }
-    }
-    for (size_t i = 0; i < planes * out_plane; i++) {
-        float v = roundf(out->data[i]);
-        out->data[i] = v < 0.0f ? 0.0f : v > 255.0f ? 255.0f : v;
-    }
-    return CS_OK;
+    if (fit && (fit->h > IMAGE_MAX_SIDE || fit->w > IMAGE_MAX_SIDE || fit->max_side > IMAGE_MAX_SIDE))
+        return error_set(err, CS_ERR_RANGE, "cannot resample %s to %zux%zu: each side must be 1 to %d", name,
+                         fit->h, fit->w, IMAGE_MAX_SIDE);
+    if (size == 0)
+        return error_set(err, CS_ERR_FORMAT, "%s is empty", name);
+    Source src = {.data = data, .size = size};
+    return load_source(&src, name, fit, out, file_h, file_w, err);
 }

@@ -1,64 +1,54 @@
-/* input.c: an INPUT file, .npy or image, told apart by the first six bytes
- * ("\x93NUMPY" starts every .npy file) rather than by the extension (see
- * input.h). */
+/* input.c: an INPUT file, .npy or image, read once (filein.h) and told
+ * apart by its first six bytes ("\x93NUMPY" starts every .npy file) rather
+ * than by the extension (see input.h). */
 #include "input.h"
 
-#include <errno.h>
-#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
-#include "image.h"
-#include "npy.h"
+#include "filein.h"
 
-/* Sets *is_npy when path starts with the .npy magic; refuses a folder, an
- * empty file and one that cannot be read. */
-static Status sniff_npy(const char *path, int *is_npy, Error *err)
+static bool bytes_are_npy(const unsigned char *bytes, size_t size)
 {
-    unsigned char head[6];
-    struct stat sb;
-    *is_npy = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return error_set(err, CS_ERR_IO, "cannot open %s: %s", path, strerror(errno));
-    if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
-        fclose(f);
-        return error_set(err, CS_ERR_IO, "%s is a directory, not an image or .npy file", path);
-    }
-    size_t got = fread(head, 1, sizeof head, f);
-    int failed = ferror(f);
-    int e = errno;
-    fclose(f);
-    if (failed)
-        return error_set(err, CS_ERR_IO, "cannot read %s: %s", path, strerror(e));
-    if (got == 0)
-        return error_set(err, CS_ERR_FORMAT, "%s is empty", path);
-    *is_npy = got == sizeof head && memcmp(head, "\x93NUMPY", sizeof head) == 0;
+    return size >= 6 && memcmp(bytes, "\x93NUMPY", 6) == 0;
+}
+
+/* Refuses a .npy array that is not one image. */
+static Status check_npy_shape(const Tensor *t, const char *name, Error *err)
+{
+    char shape[64];
+    tensor_shape_text(t, shape, sizeof shape);
+    if (t->rank == 1)
+        return error_set(err, CS_ERR_SHAPE, "%s is a 1-D array (shape %s); an input must be (C,H,W), (1,C,H,W) or (H,W)",
+                         name, shape);
+    if (t->n > 1)
+        return error_set(err, CS_ERR_SHAPE, "%s holds %zu images (shape %s); an input must be one image, (1,C,H,W)",
+                         name, t->n, shape);
     return CS_OK;
 }
 
-Status input_load(const char *path, Tensor *out, Error *err)
+Status input_load(const char *path, const ImageFit *fit, Tensor *out, InputInfo *info, Error *err)
 {
-    int is_npy;
-    Status st;
+    const char *name = filein_name(path);
+    unsigned char *bytes;
+    size_t size;
 
     memset(out, 0, sizeof *out);
-    if ((st = sniff_npy(path, &is_npy, err)) != CS_OK)
-        return st;
-    if (!is_npy)
-        return image_load(path, out, err);
-    if ((st = npy_read(path, out, err)) != CS_OK)
-        return st;
-    char shape[64];
-    tensor_shape_text(out, shape, sizeof shape);
-    if (out->rank == 1) {
-        st = error_set(err, CS_ERR_SHAPE, "%s is a 1-D array (shape %s); an input must be (C,H,W), (1,C,H,W) or (H,W)",
-                       path, shape);
-    } else if (out->n > 1) {
-        st = error_set(err, CS_ERR_SHAPE, "%s holds %zu images (shape %s); an input must be one image, (1,C,H,W)",
-                       path, out->n, shape);
-    }
+    Status st = filein_read(path, INPUT_MAX_BYTES, &bytes, &size, err);
     if (st != CS_OK)
-        tensor_free(out);
+        return st;
+    bool npy = bytes_are_npy(bytes, size);
+    size_t file_h = 0, file_w = 0;
+    if (!npy) {
+        st = image_load_memory_fit(bytes, size, name, fit, out, &file_h, &file_w, err);
+    } else if ((st = npy_read_memory(bytes, size, name, out, err)) == CS_OK) {
+        file_h = out->h;
+        file_w = out->w;
+        if ((st = check_npy_shape(out, name, err)) != CS_OK)
+            tensor_free(out);
+    }
+    free(bytes);
+    if (info)
+        *info = (InputInfo){.image = !npy, .file_h = file_h, .file_w = file_w};
     return st;
 }

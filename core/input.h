@@ -3,16 +3,34 @@
 #ifndef CONVSTEP_INPUT_H
 #define CONVSTEP_INPUT_H
 
+#include <stdbool.h>
+
+#include "image.h"
+#include "npy.h"
 #include "tensor.h"
 
-/* Loads path into *out. A file that starts with the .npy magic bytes
- * (whatever its extension) is read with npy_read and must be shaped (C,H,W)
- * or (1,C,H,W); (H,W) is taken as one channel. The tensor keeps the file's
+/* The largest INPUT file read, .npy or image: the .npy cap. */
+#define INPUT_MAX_BYTES NPY_MAX_FILE_BYTES
+
+/* What input_load found. */
+typedef struct InputInfo {
+    bool image;                 /* an image file (else a .npy array) */
+    size_t file_h, file_w;      /* the size in the file, before any resampling */
+} InputInfo;
+
+/* Loads path ("-" for standard input) into *out. The file is opened once
+ * and read whole (filein.h: a pipe is read as a stream, more than
+ * INPUT_MAX_BYTES is refused). Bytes that start with the .npy magic
+ * (whatever the extension) are parsed as .npy and must be shaped (C,H,W) or
+ * (1,C,H,W); (H,W) is taken as one channel. The tensor keeps the file's
  * rank (so an output can be written with the same rank) and has n = 1. A
  * rank-1 array or a rank-4 array holding more than one image is refused
- * with CS_ERR_SHAPE naming the file and its shape. Any other file is read
- * with image_load (rank 3, values 0-255). Errors name the file; on failure
+ * with CS_ERR_SHAPE naming the file and its shape. Other bytes are decoded
+ * as an image (rank 3, values 0-255) and resampled as fit says while they
+ * are converted (image_load_memory_fit; fit NULL: as in the file); fit does
+ * not apply to a .npy array, which comes as it is. info (may be NULL) says
+ * which it was and its size in the file. Errors name the file; on failure
  * *out is empty. */
-Status input_load(const char *path, Tensor *out, Error *err);
+Status input_load(const char *path, const ImageFit *fit, Tensor *out, InputInfo *info, Error *err);
 
 #endif

@@ -20,12 +20,13 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+
+#include "filein.h"
 
 #define NPY_MAGIC "\x93NUMPY"
 #define NPY_MAGIC_LEN 6
 #define NPY_MAX_HEADER 65536      /* NumPy itself refuses headers over 10000 bytes */
-#define NPY_CHUNK 65536           /* bytes read or written at a time */
+#define NPY_CHUNK 65536           /* bytes written at a time */
 
 typedef enum NpyKind { NPY_KIND_BOOL, NPY_KIND_INT, NPY_KIND_UINT, NPY_KIND_FLOAT } NpyKind;
 
@@ -393,7 +394,7 @@ static Status alloc_tensor(const NpyHeader *h, Tensor *out, Error *err)
 Status npy_read_memory(const unsigned char *data, size_t size, const char *name,
                        Tensor *out, Error *err)
 {
-    size_t start, len;
+    size_t start = 0, len = 0;   /* set by parse_prelude (zeroed for the compiler) */
     NpyHeader h;
     Status st;
 
@@ -416,100 +417,17 @@ Status npy_read_memory(const unsigned char *data, size_t size, const char *name,
     return CS_OK;
 }
 
-static Status read_fail(FILE *f, const char *name, Tensor *out, Error *err)
-{
-    Status st = ferror(f) ? error_set(err, CS_ERR_IO, "cannot read %s: %s", name, strerror(errno))
-                          : error_set(err, CS_ERR_FORMAT, "%s: the data is short: the file ends before the shape's end",
-                                      name);
-    tensor_free(out);
-    fclose(f);
-    return st;
-}
-
 Status npy_read(const char *path, Tensor *out, Error *err)
 {
-    unsigned char prelude[12];
-    size_t start, len;
-    NpyHeader h;
-    struct stat sb;
-    Status st;
-
+    unsigned char *bytes;
+    size_t size;
     memset(out, 0, sizeof *out);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return error_set(err, CS_ERR_IO, "cannot open %s: %s", path, strerror(errno));
-    if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
-        fclose(f);
-        return error_set(err, CS_ERR_IO, "%s is a directory, not a .npy file", path);
-    }
-    size_t got = fread(prelude, 1, sizeof prelude, f);
-    if (got < sizeof prelude && ferror(f))
-        return read_fail(f, path, out, err);
-    if ((st = parse_prelude(prelude, got, path, &start, &len, err)) != CS_OK) {
-        fclose(f);
+    Status st = filein_read(path, NPY_MAX_FILE_BYTES, &bytes, &size, err);
+    if (st != CS_OK)
         return st;
-    }
-
-    char *text = malloc(len + 1);
-    if (!text) {
-        fclose(f);
-        return error_set(err, CS_ERR_NOMEM, "%s: cannot allocate the .npy header", path);
-    }
-    size_t early = got - start < len ? got - start : len;   /* header bytes already read */
-    memcpy(text, prelude + start, early);
-    size_t rest = fread(text + early, 1, len - early, f);
-    if (rest < len - early) {
-        free(text);
-        if (ferror(f))
-            return read_fail(f, path, out, err);
-        fclose(f);
-        return error_set(err, CS_ERR_FORMAT, "%s: the .npy file is truncated inside its header", path);
-    }
-    st = parse_header(text, len, path, &h, err);
-    free(text);
-    if (st != CS_OK) {
-        fclose(f);
-        return st;
-    }
-
-    size_t need = h.count * h.itemsize;
-    size_t offset = start + len;
-    if (S_ISREG(sb.st_mode) && (uintmax_t)sb.st_size < offset + need) {
-        fclose(f);
-        return error_set(err, CS_ERR_FORMAT, "%s: the data is short: the shape needs %zu bytes, the file has %jd",
-                         path, need, (intmax_t)sb.st_size - (intmax_t)offset);
-    }
-    if ((st = alloc_tensor(&h, out, err)) != CS_OK) {
-        fclose(f);
-        return st;
-    }
-
-    /* A header that parses is longer than two bytes, so the prelude read
-     * above ended inside it and the data starts at the file position. */
-    unsigned char *chunk = malloc(NPY_CHUNK);
-    if (!chunk) {
-        tensor_free(out);
-        fclose(f);
-        return error_set(err, CS_ERR_NOMEM, "%s: cannot allocate a read buffer", path);
-    }
-    size_t per_chunk = NPY_CHUNK / h.itemsize, done = 0;
-    while (done < h.count) {
-        size_t items = h.count - done < per_chunk ? h.count - done : per_chunk;
-        if (fread(chunk, h.itemsize, items, f) != items) {
-            free(chunk);
-            return read_fail(f, path, out, err);
-        }
-        convert_items(chunk, items, &h, out->data + done);
-        done += items;
-    }
-    free(chunk);
-    if (fgetc(f) != EOF) {
-        tensor_free(out);
-        fclose(f);
-        return error_set(err, CS_ERR_FORMAT, "%s: unexpected bytes follow the data", path);
-    }
-    fclose(f);
-    return CS_OK;
+    st = npy_read_memory(bytes, size, filein_name(path), out, err);
+    free(bytes);
+    return st;
 }
 
 /* ---- writing -------------------------------------------------------- */

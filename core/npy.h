@@ -17,8 +17,14 @@
 #include "tensor.h"
 
 #define NPY_MAX_ELEMENTS ((size_t)1 << 28)  /* 1 GiB of float32 */
+/* The largest .npy file read: NPY_MAX_ELEMENTS 8-byte items and 1 MiB for
+ * the header. */
+#define NPY_MAX_FILE_BYTES (NPY_MAX_ELEMENTS * 8 + ((size_t)1 << 20))
 
-/* Reads path into *out (rank from the file, shape right-aligned). */
+/* Reads path into *out (rank from the file, shape right-aligned): the file
+ * is read whole through filein_read (filein.h: "-" is standard input, a pipe
+ * is read as a stream, a file over NPY_MAX_FILE_BYTES is refused with
+ * CS_ERR_LIMIT), then parsed by npy_read_memory. */
 Status npy_read(const char *path, Tensor *out, Error *err);
 
 /* Parses an in-memory .npy image (name is used in messages only). */

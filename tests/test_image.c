@@ -10,12 +10,22 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "image.h"
+#include "input.h"
 #include "rng.h"
+#include "stb_image_resize.h"
 #include "stb_image_write.h"
 #include "support_tmp.h"
 
 TestSuite(image, .init = tmp_dir_create, .fini = tmp_dir_remove);
+
+/* An image file read as the program reads one: opened once, read whole,
+ * decoded from memory (input.h). */
+static Status load_file(const char *path, Tensor *t, Error *err)
+{
+    return input_load(path, NULL, t, NULL, err);
+}
 
 /* ---- encoded images in memory ------------------------------------------- */
 
@@ -119,7 +129,7 @@ Test(image, grey_grey_alpha_rgb_and_rgba_pngs_keep_their_channels)
 
         const char *path = tmp_path("pattern.png");
         tmp_write_file(path, png.data, png.size);
-        cr_assert_eq(image_load(path, &t, &err), CS_OK, "%s: %s", names[channels], err.message);
+        cr_assert_eq(load_file(path, &t, &err), CS_OK, "%s: %s", names[channels], err.message);
         expect_pattern(&t, 3, 2, channels, 0, names[channels]);
         tensor_free(&t);
         free(png.data);
@@ -162,7 +172,7 @@ Test(image, a_header_claiming_100000x100000_is_refused_at_once, .timeout = 2)
 
     const char *path = tmp_path("huge.png");
     tmp_write_file(path, png, size);
-    cr_expect_eq(image_load(path, &t, &err), CS_ERR_LIMIT);
+    cr_expect_eq(load_file(path, &t, &err), CS_ERR_LIMIT);
     cr_expect(strstr(err.message, "huge.png") != NULL, "%s", err.message);
     double seconds = (double)(clock() - start) / CLOCKS_PER_SEC;
     cr_expect_lt(seconds, 0.1, "refusing took %g s", seconds);
@@ -219,11 +229,11 @@ Test(image, a_truncated_png_is_refused)
 
     const char *path = tmp_path("cut.png");
     tmp_write_file(path, png.data, png.size / 2);
-    cr_expect_eq(image_load(path, &t, &err), CS_ERR_FORMAT);
+    cr_expect_eq(load_file(path, &t, &err), CS_ERR_FORMAT);
     cr_expect(strstr(err.message, "cannot decode") && strstr(err.message, "cut.png"), "%s", err.message);
 
     tmp_write_file(path, png.data, 20);   /* inside the IHDR chunk */
-    cr_expect_eq(image_load(path, &t, &err), CS_ERR_FORMAT);
+    cr_expect_eq(load_file(path, &t, &err), CS_ERR_FORMAT);
     cr_expect(strstr(err.message, "cut.png") != NULL, "%s", err.message);
     free(png.data);
 }
@@ -242,7 +252,7 @@ Test(image, a_png_chunk_claiming_more_than_the_file_is_refused_without_allocatin
     cr_expect(strstr(err.message, "claims.png") && strstr(err.message, "IDAT claims 771751708 bytes"), "%s",
               err.message);
     tmp_write_file(tmp_path("claims.png"), png, size);
-    cr_expect_eq(image_load(tmp_path("claims.png"), &t, &err), CS_ERR_FORMAT);
+    cr_expect_eq(load_file(tmp_path("claims.png"), &t, &err), CS_ERR_FORMAT);
     cr_expect(strstr(err.message, "truncated") != NULL, "%s", err.message);
 }
 
@@ -269,7 +279,7 @@ Test(image, truncated_raw_formats_are_refused_not_padded)
     expect_pattern(&t, 8, 8, 4, 0, "tga");
     tensor_free(&t);
     tmp_write_file(tmp_path("cut.tga"), tga.data, tga.size - 40);
-    cr_expect_eq(image_load(tmp_path("cut.tga"), &t, &err), CS_ERR_FORMAT);
+    cr_expect_eq(load_file(tmp_path("cut.tga"), &t, &err), CS_ERR_FORMAT);
     cr_expect(strstr(err.message, "cut.tga") && strstr(err.message, "truncated"), "%s", err.message);
     free(tga.data);
     free(px);
@@ -316,7 +326,7 @@ Test(image, a_segment_length_past_the_end_does_not_hang, .timeout = 5)
     tmp_write_file(tmp_path("skip.jpg"), jpg, sizeof jpg);
     Tensor t;
     Error err;
-    cr_expect_eq(image_load(tmp_path("skip.jpg"), &t, &err), CS_ERR_FORMAT);
+    cr_expect_eq(load_file(tmp_path("skip.jpg"), &t, &err), CS_ERR_FORMAT);
     cr_expect(strstr(err.message, "skip.jpg") != NULL, "%s", err.message);
 }
 
@@ -324,14 +334,14 @@ Test(image, missing_directory_empty_and_random_files_are_refused)
 {
     Tensor t;
     Error err;
-    cr_expect_eq(image_load(tmp_path("missing.png"), &t, &err), CS_ERR_IO);
+    cr_expect_eq(load_file(tmp_path("missing.png"), &t, &err), CS_ERR_IO);
     cr_expect(strstr(err.message, "missing.png") && strstr(err.message, "No such file"), "%s", err.message);
 
-    cr_expect_eq(image_load(tmp_dir, &t, &err), CS_ERR_IO);
+    cr_expect_eq(load_file(tmp_dir, &t, &err), CS_ERR_IO);
     cr_expect(strstr(err.message, tmp_dir) && strstr(err.message, "is a directory"), "%s", err.message);
 
     tmp_write_file(tmp_path("empty.png"), "", 0);
-    cr_expect_eq(image_load(tmp_path("empty.png"), &t, &err), CS_ERR_FORMAT);
+    cr_expect_eq(load_file(tmp_path("empty.png"), &t, &err), CS_ERR_FORMAT);
     cr_expect(strstr(err.message, "empty.png is empty") != NULL, "%s", err.message);
     cr_expect_eq(image_load_memory((const unsigned char *)"", 0, "nothing", &t, &err), CS_ERR_FORMAT);
 
@@ -341,20 +351,38 @@ Test(image, missing_directory_empty_and_random_files_are_refused)
     for (size_t i = 0; i < sizeof noise; i++)
         noise[i] = (unsigned char)(rng_next(&rng) >> 56);
     tmp_write_file(tmp_path("noise.png"), noise, sizeof noise);
-    cr_expect_eq(image_load(tmp_path("noise.png"), &t, &err), CS_ERR_FORMAT);
+    cr_expect_eq(load_file(tmp_path("noise.png"), &t, &err), CS_ERR_FORMAT);
     cr_expect(strstr(err.message, "noise.png is not an image") != NULL, "%s", err.message);
     cr_expect_null(t.data);
 }
 
-/* ---- resizing ----------------------------------------------------------- */
+/* ---- resampling while loading ------------------------------------------ */
 
-static Tensor make_tensor(size_t c, size_t h, size_t w, const float *values)
+/* A binary PGM (c = 1) or PPM (c = 3) of h x w whole values, planes first
+ * as a tensor holds them: the resampling tests' images. */
+static Buffer pnm(size_t c, size_t h, size_t w, const float *planes)
 {
-    Tensor t;
+    Buffer b = {0};
+    char head[64];
+    int n = snprintf(head, sizeof head, "P%c\n%zu %zu\n255\n", c == 1 ? '5' : '6', w, h);
+    append(&b, head, n);
+    for (size_t i = 0; i < h * w; i++)
+        for (size_t k = 0; k < c; k++) {
+            unsigned char v = (unsigned char)planes[k * h * w + i];
+            append(&b, &v, 1);
+        }
+    return b;
+}
+
+/* Loads b resampled to h x w. */
+static Tensor load_fitted(Buffer b, size_t h, size_t w)
+{
+    Tensor out;
     Error err;
-    cr_assert_eq(tensor_init(&t, 1, c, h, w, 3, &err), CS_OK);
-    memcpy(t.data, values, c * h * w * sizeof(float));
-    return t;
+    ImageFit fit = {.h = h, .w = w};
+    cr_assert_eq(image_load_memory_fit(b.data, b.size, "fit.pnm", &fit, &out, NULL, NULL, &err), CS_OK, "%s",
+                 err.message);
+    return out;
 }
 
 Test(image, shrinking_averages_each_area)
@@ -367,14 +395,13 @@ Test(image, shrinking_averages_each_area)
      *  21 24 |29 32 */
     const float in[16] = {0, 4, 8, 12, 0, 4, 8, 12, 20, 24, 28, 32, 21, 24, 29, 32};
     const float want[4] = {2, 10, 22, 30};
-    Tensor t = make_tensor(1, 4, 4, in), out;
-    Error err;
-    cr_assert_eq(image_resize(&t, 2, 2, &out, &err), CS_OK, "%s", err.message);
+    Buffer b = pnm(1, 4, 4, in);
+    Tensor out = load_fitted(b, 2, 2);
     cr_assert(out.rank == 3 && out.c == 1 && out.h == 2 && out.w == 2);
     for (int i = 0; i < 4; i++)
         cr_expect_eq(out.data[i], want[i], "output %d is %g, wanted %g", i, out.data[i], want[i]);
-    tensor_free(&t);
     tensor_free(&out);
+    free(b.data);
 }
 
 Test(image, resizing_keeps_channels_apart_and_values_whole_and_in_range)
@@ -387,11 +414,11 @@ Test(image, resizing_keeps_channels_apart_and_values_whole_and_in_range)
         in[35 + i] = 255;
         in[70 + i] = 100;
     }
-    Tensor t = make_tensor(3, 5, 7, in), out;
-    Error err;
+    Buffer b = pnm(3, 5, 7, in);
     const size_t sizes[][2] = {{1, 1}, {2, 3}, {5, 7}, {15, 21}, {3, 20}, {11, 2}};
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
-        cr_assert_eq(image_resize(&t, sizes[s][0], sizes[s][1], &out, &err), CS_OK, "%s", err.message);
+        Tensor out = load_fitted(b, sizes[s][0], sizes[s][1]);
+        cr_assert(out.c == 3 && out.h == sizes[s][0] && out.w == sizes[s][1]);
         size_t plane = out.h * out.w;
         for (size_t i = 0; i < plane; i++) {
             cr_expect_eq(out.data[i], 0.0f);
@@ -400,11 +427,11 @@ Test(image, resizing_keeps_channels_apart_and_values_whole_and_in_range)
         }
         tensor_free(&out);
     }
-    tensor_free(&t);
+    free(b.data);
 
     const float ramp[4] = {0, 85, 170, 255};
-    t = make_tensor(1, 1, 4, ramp);
-    cr_assert_eq(image_resize(&t, 3, 12, &out, &err), CS_OK);
+    b = pnm(1, 1, 4, ramp);
+    Tensor out = load_fitted(b, 3, 12);
     for (size_t i = 0; i < tensor_count(&out); i++) {
         cr_expect(out.data[i] >= 0 && out.data[i] <= 255, "value %g out of range", out.data[i]);
         cr_expect_eq(out.data[i], roundf(out.data[i]), "value %g is not whole", out.data[i]);
@@ -414,18 +441,116 @@ Test(image, resizing_keeps_channels_apart_and_values_whole_and_in_range)
     for (size_t x = 1; x < 12; x++)
         cr_expect_geq(out.data[x], out.data[x - 1], "the ramp is not monotonic at %zu", x);
     tensor_free(&out);
-    tensor_free(&t);
+    free(b.data);
 }
 
 Test(image, resizing_to_an_impossible_size_is_refused)
 {
     const float one = 7;
-    Tensor t = make_tensor(1, 1, 1, &one), out;
+    Buffer b = pnm(1, 1, 1, &one);
+    Tensor out;
     Error err;
-    cr_expect_eq(image_resize(&t, 0, 4, &out, &err), CS_ERR_RANGE);
-    cr_expect_eq(image_resize(&t, 4, 0, &out, &err), CS_ERR_RANGE);
-    cr_expect_eq(image_resize(&t, IMAGE_MAX_SIDE + 1, 4, &out, &err), CS_ERR_RANGE);
-    cr_expect(strstr(err.message, "16385x4") != NULL, "%s", err.message);
+    ImageFit fit = {.h = IMAGE_MAX_SIDE + 1, .w = 4};
+    cr_expect_eq(image_load_memory_fit(b.data, b.size, "one.pgm", &fit, &out, NULL, NULL, &err), CS_ERR_RANGE);
+    cr_expect(strstr(err.message, "16385x4") && strstr(err.message, "one.pgm"), "%s", err.message);
     cr_expect_null(out.data);
-    tensor_free(&t);
+    free(b.data);
+}
+
+Test(image, the_fit_size_follows_the_window_rules)
+{
+    /* h, w, fit (h, w, max_side) -> size; hand-worked:
+     * 1000x500 over 256: factor 0.256 -> 256x128; 3x1000: 0.768 rounds to 1;
+     * --fit 20 on 50x100 (h x w) keeps the aspect: 20x40; --fit 300,10 is clamped to
+     * 256x10; nothing to do: as it is; no cap: as it is. */
+    const struct {
+        size_t h, w;
+        ImageFit fit;
+        size_t want_h, want_w;
+    } cases[] = {
+        {1000, 500, {0, 0, 256}, 256, 128},   {3, 1000, {0, 0, 256}, 1, 256},  {50, 100, {20, 0, 256}, 20, 40},
+        {100, 50, {300, 10, 256}, 256, 10},  {200, 100, {0, 0, 256}, 200, 100}, {5000, 9, {0, 0, 0}, 5000, 9},
+        {7, 7, {2, 3, 0}, 2, 3},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t h, w;
+        image_fit_size(cases[i].h, cases[i].w, &cases[i].fit, &h, &w);
+        cr_expect(h == cases[i].want_h && w == cases[i].want_w, "case %zu: %zux%zu, wanted %zux%zu", i, h, w,
+                  cases[i].want_h, cases[i].want_w);
+    }
+}
+
+/* The numbers before issue 16: the image decoded whole into floats, then
+ * one stbir_resize per channel plane (box filter along a shrinking axis,
+ * triangle along a growing one), rounded and clamped to 0..255. */
+static Tensor decode_then_resize(Buffer b, size_t h, size_t w)
+{
+    Tensor in, out;
+    Error err;
+    cr_assert_eq(image_load_memory(b.data, b.size, "ref", &in, &err), CS_OK, "%s", err.message);
+    cr_assert_eq(tensor_init(&out, 1, in.c, h, w, 3, &err), CS_OK);
+    stbir_filter fx = w < in.w ? STBIR_FILTER_BOX : STBIR_FILTER_TRIANGLE;
+    stbir_filter fy = h < in.h ? STBIR_FILTER_BOX : STBIR_FILTER_TRIANGLE;
+    for (size_t p = 0; p < in.c; p++)
+        cr_assert(stbir_resize(in.data + p * in.h * in.w, (int)in.w, (int)in.h, 0, out.data + p * h * w, (int)w,
+                               (int)h, 0, STBIR_TYPE_FLOAT, 1, STBIR_ALPHA_CHANNEL_NONE, 0, STBIR_EDGE_CLAMP,
+                               STBIR_EDGE_CLAMP, fx, fy, STBIR_COLORSPACE_LINEAR, NULL));
+    for (size_t i = 0; i < tensor_count(&out); i++) {
+        float v = roundf(out.data[i]);
+        out.data[i] = v < 0.0f ? 0.0f : v > 255.0f ? 255.0f : v;
+    }
+    tensor_free(&in);
+    return out;
+}
+
+Test(image, a_fitted_load_gives_the_numbers_of_decode_then_resize)
+{
+    /* Noise (where rounding ties and float order would show) and the
+     * pattern, 1 to 4 channels, sizes that shrink, grow, or do one of each,
+     * by whole and odd factors; 300 rows cross several 16-row strips and end
+     * in a partial one. */
+    const struct {
+        int h, w;
+        size_t to_h, to_w;
+    } cases[] = {{37, 53, 16, 16}, {37, 53, 7, 29}, {37, 53, 80, 100}, {37, 53, 10, 90},
+                 {300, 200, 256, 171}, {300, 200, 30, 20}, {64, 64, 32, 32}, {5, 300, 9, 17}};
+    Rng rng;
+    rng_seed(&rng, 16);
+    for (int channels = 1; channels <= 4; channels++)
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+            for (int noisy = 0; noisy < 2; noisy++) {
+                size_t n = (size_t)cases[i].w * (size_t)cases[i].h * (size_t)channels;
+                unsigned char *px = pattern_pixels(cases[i].w, cases[i].h, channels);
+                if (noisy)
+                    for (size_t k = 0; k < n; k++)
+                        px[k] = (unsigned char)(rng_next(&rng) >> 56);
+                Buffer b = encode(FORMAT_PNG, cases[i].w, cases[i].h, channels, px);
+                Tensor want = decode_then_resize(b, cases[i].to_h, cases[i].to_w);
+                Tensor got = load_fitted(b, cases[i].to_h, cases[i].to_w);
+                cr_assert(got.c == want.c && got.h == want.h && got.w == want.w);
+                for (size_t k = 0; k < tensor_count(&got); k++)
+                    if (got.data[k] != want.data[k])
+                        cr_assert_fail("%d channels, %dx%d -> %zux%zu, %s: value %zu is %g, decode then resize "
+                                       "gives %g", channels, cases[i].h, cases[i].w, cases[i].to_h,
+                                       cases[i].to_w, noisy ? "noise" : "pattern", k, got.data[k], want.data[k]);
+                tensor_free(&want);
+                tensor_free(&got);
+                free(b.data);
+                free(px);
+            }
+}
+
+Test(image, a_large_image_fitted_while_loading_stays_near_its_decoded_bytes, .timeout = 60)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    cr_skip_test("AddressSanitizer keeps freed memory in quarantine, so peak RSS says nothing here");
+#endif
+    /* A 2048x2048 RGBA PNG is 16.8 MB of pixels. Loading it as the window
+     * does (fitted to 256x256) used to make it 67 MB of floats, and a copy:
+     * over 84 MB. Now: stb's PNG decoding (its inflated rows and the pixels,
+     * 2 x 16.8 MB) and the rows resampled across (8.4 MB) after it. */
+    double mb, decoded = 2048.0 * 2048.0 * 4.0 / 1e6;
+    Error err;
+    cr_assert_eq(bench_image_peak_mb(2048, &mb, &err), CS_OK, "%s", err.message);
+    cr_expect_lt(mb, 2.5 * decoded, "loading took %.1f MB for %.1f MB of pixels", mb, decoded);
 }

@@ -370,7 +370,7 @@ Test(npy, bad_files_on_disk)
     memcpy(longer, NPY_LE_F4, sizeof NPY_LE_F4);   /* the terminating NUL is one byte too many */
     tmp_write_file(tmp_path("long.npy"), longer, sizeof longer);
     cr_expect_eq(npy_read(tmp_path("long.npy"), &t, &err), CS_ERR_FORMAT);
-    cr_expect(strstr(err.message, "long.npy: unexpected bytes follow the data") != NULL, "%s", err.message);
+    cr_expect(strstr(err.message, "long.npy: 1 unexpected bytes follow the data") != NULL, "%s", err.message);
 }
 
 Test(npy, an_enormous_shape_is_refused_before_allocating, .timeout = 2)

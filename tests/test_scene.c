@@ -3,6 +3,7 @@
 #include <criterion/criterion.h>
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kernels.h"
 #include "scene.h"
@@ -264,4 +265,34 @@ Test(scene, create_refuses_huge_padding_before_allocating)
     cr_assert_null(s);
     cr_assert_str_eq(err.message, "padding 1048576 makes a 2097159x2097159 padded input and a 2097157x2097157 "
                      "output; the window shows up to 1024x1024");
+}
+
+Test(scene, an_input_on_standard_input_is_named_stdin_and_fitted)
+{
+    /* a 3x8x8 RGB PPM piped in as "-", fitted to 4x4: the scene names it
+     * "stdin" (also in the saved frames' names) and notes the resampling */
+    unsigned char ppm[15 + 8 * 8 * 3];
+    memcpy(ppm, "P6\n8 8\n255\n", 11);
+    size_t head = 11;
+    for (size_t i = 0; i < 8 * 8 * 3; i++)
+        ppm[head + i] = (unsigned char)(i * 5);
+    int fds[2];
+    cr_assert_eq(pipe(fds), 0);
+    cr_assert_eq(write(fds[1], ppm, head + 8 * 8 * 3), (ssize_t)(head + 8 * 8 * 3));
+    close(fds[1]);
+    cr_assert_neq(dup2(fds[0], STDIN_FILENO), -1);
+    close(fds[0]);
+
+    SceneOptions o;
+    Scene *s;
+    Error err = {0};
+    scene_options_init(&o);
+    o.input = "-";
+    o.fit_h = o.fit_w = 4;
+    cr_assert_eq(scene_create(&o, &s, &err), CS_OK, "%s", err.message);
+    cr_expect_str_eq(s->input_name, "stdin");
+    cr_expect(s->input.c == 3 && s->input.h == 4 && s->input.w == 4, "%zux%zux%zu", s->input.c, s->input.h,
+              s->input.w);
+    cr_expect_str_eq(s->note, "stdin resampled from 8x8 to 4x4");
+    scene_destroy(s);
 }

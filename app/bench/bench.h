@@ -39,7 +39,10 @@
       "median of 51 frames, CPU time (target: under 16.7, i.e. 60 fps)")                     \
     X(bench_rf_10000_ms, "rf_10000_ms", "ms",                                                \
       "convstep rf --input-size 224 over 10,000 x Conv2d(1, 1, 3, padding=1): parse, "       \
-      "rf_compute, table to /dev/null, median of 11, CPU time (target: under 10)")
+      "rf_compute, table to /dev/null, median of 11, CPU time (target: under 10)")           \
+    X(bench_big_png_peak_rss, "big_png_peak_rss_mb", "MB",                                   \
+      "peak RSS added by loading an 8192x8192 RGBA PNG as the window does (resampled to "    \
+      "256x256 while converting; child process, ru_maxrss; the pixels alone are 268 MB)")
 
 /* The time in milliseconds on this thread's CPU clock (other processes on
  * a busy machine do not count). */
@@ -48,6 +51,11 @@ double bench_cpu_ms(void);
 double bench_wall_ms(void);
 /* The median of ms[0..n) (n > 0); sorts ms. */
 double bench_median(double *ms, size_t n);
+/* Writes a side x side RGBA PNG into a temporary folder, loads it in a
+ * child process as the window does and stores how far the child's peak RSS
+ * rose, in MB (10^6 bytes), in *mb; the folder is removed. big_png_peak_rss_mb
+ * is this for 8192; tests use a smaller side. */
+Status bench_image_peak_mb(int side, double *mb, Error *err);
 
 #define BENCH_DECLARE(function, key, unit, what) Status function(double *value, Error *err);
 BENCH_FIGURES(BENCH_DECLARE)

@@ -185,7 +185,7 @@ int cli_check_conv(const Tensor *input, const Tensor *weights, const Tensor *bia
 int cli_load_input(const char *path, Tensor *out)
 {
     Error err = {0};
-    if (input_load(path, out, &err) != CS_OK)
+    if (input_load(path, NULL, out, NULL, &err) != CS_OK)
         return cli_fail(1, "%s", err.message);
     return CLI_CONTINUE;
 }

@@ -16,6 +16,7 @@ static const CliCommand cmd = {
     "\n"
     "  -i INPUT              a .npy array (C,H,W) or (1,C,H,W), or an image file\n"
     "                        (PNG, JPEG, BMP, GIF, ...: its channels, values 0-255)\n"
+    "                        (- reads standard input; any file may be a pipe)\n"
     "  -w WEIGHTS            a .npy array (F, C/G, KH, KW), or a kernel preset name\n"
     "                        (identity, blur, gaussian-3, sharpen, sobel-x, ...)\n"
     "  -b BIAS.npy           F biases (default none)\n"

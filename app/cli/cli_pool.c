@@ -17,6 +17,7 @@ static const CliCommand cmd = {
     "result as a float32 .npy file.\n"
     "\n"
     "  -i INPUT              a .npy array (C,H,W) or (1,C,H,W), or an image file\n"
+    "                        (- reads standard input; any file may be a pipe)\n"
     "  --mode max|avg        the largest value, or the average, of each window\n"
     "  --kernel K            window size: N or H,W\n"
     "  --stride S            step between windows: N or H,W (default: the kernel)\n"

@@ -14,6 +14,7 @@
 #include "bench.h"
 #include "cli.h"
 #include "cli_common.h"
+#include "filein.h"
 #include "rf.h"
 #include "spec.h"
 #include "format.h"
@@ -274,7 +275,7 @@ int cli_rf(int argc, char **argv)
     char *text = NULL;
     LayerStack stack = {0};
     RfLayer *layers = NULL;
-    const char *where = spec_arg[0] == '@' ? spec_arg + 1 : "layer spec";
+    const char *where = spec_arg[0] == '@' ? filein_name(spec_arg + 1) : "layer spec";
     rc = 1;
     if (stack_read_spec(spec_arg, &text, &err) != CS_OK) {
         cli_fail(1, "%s", err.message);

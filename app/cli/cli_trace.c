@@ -25,6 +25,7 @@ static const CliCommand cmd = {
     "the channel sums, the bias, the total and the activation.\n"
     "\n"
     "  -i INPUT              a .npy array (C,H,W) or (1,C,H,W), or an image file\n"
+    "                        (- reads standard input; any file may be a pipe)\n"
     "  -w WEIGHTS            a .npy array (F, C/G, KH, KW), or a kernel preset name\n"
     "  -b BIAS.npy           F biases (default none)\n"
     CLI_CONV_OPTIONS_HELP

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "args.h"
+#include "filein.h"
 #include "image.h"
 #include "input.h"
 #include "kinds.h"
@@ -361,58 +362,22 @@ static Status bias_from_options(Scene *s, const SceneOptions *o, Error *err)
 
 /* -------------------------------------------------------------------- input */
 
-static bool file_is_npy(const char *path)
+/* A .npy input is never resampled: --fit on one, or one larger than
+ * SCENE_MAX_SIDE, is refused. */
+static Status check_array_fit(const Tensor *in, int fit_h, const char *name, Error *err)
 {
-    unsigned char head[6];
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return false;
-    size_t got = fread(head, 1, sizeof head, f);
-    fclose(f);
-    return got == sizeof head && memcmp(head, "\x93NUMPY", sizeof head) == 0;
-}
-
-/* Resamples an image input to fit_h x fit_w (fit_w 0: keep the aspect
- * ratio), or down to SCENE_MAX_SIDE when it is larger; note says what
- * happened. A .npy input larger than the cap is refused. */
-static Status fit_input(Tensor *in, bool image, int fit_h, int fit_w, const char *name, char *note,
-                        size_t note_size, Error *err)
-{
-    size_t h = in->h, w = in->w, nh = h, nw = w;
-    if (fit_h > 0) {
-        if (!image)
-            return error_set(err, CS_ERR_RANGE, "--fit resamples images; %s is a .npy array", name);
-        nh = (size_t)fit_h;
-        nw = fit_w > 0 ? (size_t)fit_w : (size_t)lround((double)fit_h * (double)w / (double)h);
-    } else if (h > SCENE_MAX_SIDE || w > SCENE_MAX_SIDE) {
-        if (!image)
-            return error_set(err, CS_ERR_LIMIT, "%s is %zux%zu; the window shows inputs up to %dx%d",
-                             name, h, w, SCENE_MAX_SIDE, SCENE_MAX_SIDE);
-        double f = (double)SCENE_MAX_SIDE / (double)(h > w ? h : w);
-        nh = (size_t)lround((double)h * f);
-        nw = (size_t)lround((double)w * f);
-    }
-    if (nh < 1)
-        nh = 1;
-    if (nw < 1)
-        nw = 1;
-    if (nh > SCENE_MAX_SIDE)
-        nh = SCENE_MAX_SIDE;
-    if (nw > SCENE_MAX_SIDE)
-        nw = SCENE_MAX_SIDE;
-    if (nh == h && nw == w)
-        return CS_OK;
-    Tensor out;
-    Status st = image_resize(in, nh, nw, &out, err);
-    if (st != CS_OK)
-        return st;
-    snprintf(note, note_size, "%s resampled from %zux%zu to %zux%zu", name, h, w, nh, nw);
-    tensor_free(in);
-    *in = out;
+    if (fit_h > 0)
+        return error_set(err, CS_ERR_RANGE, "--fit resamples images; %s is a .npy array", name);
+    if (in->h > SCENE_MAX_SIDE || in->w > SCENE_MAX_SIDE)
+        return error_set(err, CS_ERR_LIMIT, "%s is %zux%zu; the window shows inputs up to %dx%d",
+                         name, in->h, in->w, SCENE_MAX_SIDE, SCENE_MAX_SIDE);
     return CS_OK;
 }
 
-/* Loads path (or the default asset when NULL) into *in. */
+/* Loads path (or the default asset when NULL) into *in: an image resampled
+ * to fit_h x fit_w (fit_w 0: keep the aspect ratio), or down to
+ * SCENE_MAX_SIDE when it is larger, while it is decoded (ImageFit); note
+ * says what happened. */
 static Status load_input(const char *path, int fit_h, int fit_w, Tensor *in, bool *image,
                          char *name, size_t name_size, char *note, size_t note_size, Error *err)
 {
@@ -424,19 +389,26 @@ static Status load_input(const char *path, int fit_h, int fit_w, Tensor *in, boo
             return error_set(err, CS_ERR_IO,
                              "cannot find the assets folder for default.png (set CONVSTEP_ASSETS)");
     }
-    Status st = input_load(file, in, err);
+    ImageFit fit = {.h = fit_h > 0 ? (size_t)fit_h : 0, .w = fit_w > 0 ? (size_t)fit_w : 0,
+                    .max_side = SCENE_MAX_SIDE};
+    InputInfo info;
+    Status st = input_load(file, &fit, in, &info, err);
     if (st != CS_OK)
         return st;
-    *image = !file_is_npy(file);
-    snprintf(name, name_size, "%s", path ? base_name(path) : "default.png");
+    *image = info.image;
+    snprintf(name, name_size, "%s", path ? base_name(filein_name(path)) : "default.png");
     if (in->c > 4 && *image) {
         tensor_free(in);
         return error_set(err, CS_ERR_FORMAT, "%s has %zu channels", file, in->c);
     }
-    st = fit_input(in, *image, fit_h, fit_w, name, note, note_size, err);
-    if (st != CS_OK)
+    if (!*image && (st = check_array_fit(in, fit_h, name, err)) != CS_OK) {
         tensor_free(in);
-    return st;
+        return st;
+    }
+    if (in->h != info.file_h || in->w != info.file_w)
+        snprintf(note, note_size, "%s resampled from %zux%zu to %zux%zu", name, info.file_h, info.file_w, in->h,
+                 in->w);
+    return CS_OK;
 }
 
 /* ------------------------------------------------------------------ stepper */

@@ -1,8 +1,8 @@
 /* fuzz_npy.c: libFuzzer harness for the .npy reader (core/npy.h).
  *
- * Each input is read twice, from memory and from a file (the two readers
- * take different paths: one buffer against chunked reads and a file-size
- * check), and they must agree on the status and every value. An array that
+ * Each input is read twice, from memory and from a file (npy_read: the file
+ * read whole by filein_read, then parsed from memory, with the file's name
+ * in messages), and they must agree on the status and every value. An array that
  * loads must survive a write and a second read bit for bit. A refusal must
  * come with a message that names the file. */
 #include <stdint.h>

@@ -4,12 +4,11 @@
  * focus, lit fields and selection. */
 #include "stack.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
+#include "filein.h"
 #include "paths.h"
 
 /* The largest stack a lesson may repeat a layer into. */
@@ -26,34 +25,19 @@ Status stack_read_spec(const char *arg, char **text, Error *err)
         return CS_OK;
     }
     const char *path = arg + 1;
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return error_set(err, CS_ERR_IO, "cannot read %s: %s", path, strerror(errno));
-    if (S_ISDIR(st.st_mode))
-        return error_set(err, CS_ERR_IO, "cannot read %s: it is a directory", path);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return error_set(err, CS_ERR_IO, "cannot read %s: %s", path, strerror(errno));
-    char *buf = malloc(STACK_MAX_SPEC_BYTES + 1);
-    size_t n = buf ? fread(buf, 1, STACK_MAX_SPEC_BYTES + 1, f) : 0;
-    bool failed = !buf || ferror(f);
-    fclose(f);
-    Status status = CS_OK;
-    if (!buf)
-        status = error_set(err, CS_ERR_NOMEM, "out of memory");
-    else if (failed)
-        status = error_set(err, CS_ERR_IO, "cannot read %s", path);
-    else if (n > STACK_MAX_SPEC_BYTES)
-        status = error_set(err, CS_ERR_LIMIT, "%s is larger than %d bytes; is it a layer spec?", path,
-                           STACK_MAX_SPEC_BYTES);
-    else if (memchr(buf, '\0', n))
-        status = error_set(err, CS_ERR_FORMAT, "%s is not a text file", path);
-    if (status != CS_OK) {
-        free(buf);
+    unsigned char *bytes;
+    size_t n;
+    Status status = filein_read(path, STACK_MAX_SPEC_BYTES, &bytes, &n, err);
+    if (status == CS_ERR_LIMIT)
+        return error_set(err, status, "%s is larger than %d bytes; is it a layer spec?", filein_name(path),
+                         STACK_MAX_SPEC_BYTES);
+    if (status != CS_OK)
         return status;
+    if (memchr(bytes, '\0', n)) {
+        free(bytes);
+        return error_set(err, CS_ERR_FORMAT, "%s is not a text file", filein_name(path));
     }
-    buf[n] = '\0';
-    *text = buf;
+    *text = (char *)bytes;
     return CS_OK;
 }
 
@@ -228,7 +212,7 @@ static Status build_layers(StackScene *s, const StackSource *src, Error *err)
     if (st != CS_OK)
         return st;
     snprintf(s->source, sizeof s->source, "%s",
-             src->layers[0] == '@' ? base_name(src->layers + 1) : "--layers");
+             src->layers[0] == '@' ? base_name(filein_name(src->layers + 1)) : "--layers");
     snprintf(s->panes[0].title, sizeof s->panes[0].title, "%s", s->source);
     s->n_panes = 1;
     size_t h = STACK_DEFAULT_INPUT, w = STACK_DEFAULT_INPUT;

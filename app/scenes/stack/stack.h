@@ -130,9 +130,11 @@ bool stack_cell_shown(const StackScene *s, StackCell c);
  * rather than an input (image or .npy). */
 bool stack_is_spec_file(const char *path);
 
-/* Reads a spec argument: text itself, or the file after '@' into a
- * malloc'd string (*text; the caller frees it). Fails with "cannot read
- * FILE: why", "FILE is not a text file" or "FILE is larger than N bytes". */
+/* Reads a spec argument: text itself, or the file after '@' ("@-" for
+ * standard input) into a malloc'd string (*text; the caller frees it),
+ * read once through filein_read (a pipe is read as a stream). Fails with
+ * filein_read's errors ("cannot read FILE: why", "FILE is a directory", ...),
+ * "FILE is not a text file" or "FILE is larger than N bytes". */
 Status stack_read_spec(const char *arg, char **text, Error *err);
 
 #endif
