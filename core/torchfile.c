@@ -71,14 +71,16 @@ static Status torchfile_read(const unsigned char *data, size_t size, const char 
     memset(out, 0, sizeof *out);
     if (!err)
         return CS_ERR_FORMAT;
-    /* The full path first, then its base name (right when run from its
-     * folder), then a placeholder, whichever fits the one-line message. */
+    /* The full path in the recipe first, then its base name (right when run
+     * from its folder); for a very long path the message names the file by
+     * its base name too; a placeholder when a quote would break the Python
+     * string. The first that fits the one-line message wins. */
     const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
-    const char *tries[] = {file, base, "model.pt"};
+    const char *tries[][2] = {{file, file}, {file, base}, {base, base}, {file, "model.pt"}, {base, "model.pt"}};
     for (size_t i = 0; i < sizeof tries / sizeof tries[0]; i++) {
-        if (!plain(tries[i]))
+        if (!plain(tries[i][1]))
             continue;
-        int len = recipe(err->message, sizeof err->message, file, tries[i]);
+        int len = recipe(err->message, sizeof err->message, tries[i][0], tries[i][1]);
         if (len >= 0 && (size_t)len < sizeof err->message)
             break;
     }
