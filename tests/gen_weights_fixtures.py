@@ -3,7 +3,8 @@
 (tests/fixtures/weights/) and the fuzzers' seeds (tests/fuzz/corpus_safetensors/,
 tests/fuzz/corpus_npz/), with PyTorch and NumPy. Run from the repository:
    /usr/bin/python3 tests/gen_weights_fixtures.py
-The files are committed; `make test` does not need Python.
+The files are committed; `make test` does not need Python. Zip timestamps and
+pickled storage ids make a rerun differ in bytes, not in content.
 
 safetensors files are written by hand, per the format (the `safetensors`
 module is not a Debian package): an 8-byte little-endian header length N,
@@ -168,3 +169,20 @@ for name in ['dtypes.npz', 'dtypes_compressed.npz', 'model.npz', 'model_compress
     with open(os.path.join(OUT, name), 'rb') as f:
         write(CORPUS_NPZ, name, f.read())
 write(CORPUS_NPZ, 'empty.npz', npz_bytes({}, False))
+
+
+# Recipes for fuzz_npz's second reading (a zip built from the input): members
+# separated by 0xff, each NAME, '\0', then 'Z' (deflate) or not, then bytes.
+def npy(a):
+    b = io.BytesIO()
+    np.save(b, a)
+    return b.getvalue()
+
+
+write(CORPUS_NPZ, 'recipe_state.bin',
+      b'w\0' + npy(np.arange(6, dtype='<f4').reshape(2, 3)) + b'\xff' +
+      b'bn.num_batches_tracked\0Z' + npy(np.array(7, dtype='<i8')) + b'\xff' +
+      b'h\0Z' + npy(np.array([1, 2], dtype='>f2')))
+write(CORPUS_NPZ, 'recipe_dtypes.bin', b'\xff'.join(
+    n.encode() + b'\0' + npy(a) for n, a in npz_dtypes.items()))
+write(CORPUS_NPZ, 'recipe_torch.bin', b'!archive/data.pkl\0\x80\x02}q\x00.')
