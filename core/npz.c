@@ -12,11 +12,15 @@
 
 #define NPZ_SUFFIX ".npy"
 #define NPZ_SUFFIX_LEN 4
+/* Deflate's best case is 258 bytes from one 2-bit code after the first
+ * literal: a little under 1032 to 1 (zlib's technical notes). */
+#define DEFLATE_MAX_RATIO 1032
 
 typedef struct NpzMember {
     zip_uint64_t index;
     char *name;                 /* owned; without ".npy" */
     size_t size;                /* uncompressed, as the zip claims */
+    zip_stat_t stat;            /* its name valid while the archive is open */
 } NpzMember;
 
 static void members_free(NpzMember *m, size_t count)
@@ -85,9 +89,37 @@ static Status read_npy(const unsigned char *data, size_t size, const char *label
 
 /* ---- the members ---------------------------------------------------- */
 
-/* Lists every member with its name and claimed size, checking the names and
- * the caps before anything is decompressed. */
-static Status list_members(zip_t *za, const char *file, NpzMember **out, size_t *count, Error *err)
+/* A member's claimed sizes must be possible for its bytes in the file:
+ * stored, the sizes agree; deflated, no stream inflates more than
+ * DEFLATE_MAX_RATIO to 1. Why: the claim decides an allocation, and a
+ * 300-byte zip must not make convstep allocate 2 GiB before finding out. */
+static Status check_claim(const zip_stat_t *zs, size_t file_size, const char *label, Error *err)
+{
+    if (!(zs->valid & ZIP_STAT_COMP_SIZE) || !(zs->valid & ZIP_STAT_COMP_METHOD))
+        return error_set(err, CS_ERR_FORMAT, "%s: the zip entry gives no compressed size or method", label);
+    if (zs->comp_size > file_size)
+        return error_set(err, CS_ERR_FORMAT, "%s claims %ju compressed bytes, more than the file holds", label,
+                         (uintmax_t)zs->comp_size);
+    if (zs->comp_method == ZIP_CM_STORE) {
+        if (zs->size != zs->comp_size)
+            return error_set(err, CS_ERR_FORMAT, "%s is stored (not compressed) but claims %ju bytes in %ju",
+                             label, (uintmax_t)zs->size, (uintmax_t)zs->comp_size);
+    } else if (zs->comp_method == ZIP_CM_DEFLATE) {
+        if (zs->size / DEFLATE_MAX_RATIO > zs->comp_size)
+            return error_set(err, CS_ERR_FORMAT,
+                             "%s claims %ju bytes from %ju deflated ones, more than deflate can give (a zip bomb?)",
+                             label, (uintmax_t)zs->size, (uintmax_t)zs->comp_size);
+    } else {
+        return error_set(err, CS_ERR_FORMAT,
+                         "%s uses zip compression method %u; numpy.savez stores and savez_compressed deflates",
+                         label, (unsigned)zs->comp_method);
+    }
+    return CS_OK;
+}
+
+/* Lists every member with its name and claimed size, checking the names,
+ * the claims and the caps before anything is decompressed. */
+static Status list_members(zip_t *za, size_t size, const char *file, NpzMember **out, size_t *count, Error *err)
 {
     char label[400];
     *out = NULL;
@@ -131,6 +163,7 @@ static Status list_members(zip_t *za, const char *file, NpzMember **out, size_t 
         total += (size_t)zs.size;
         m[i].index = (zip_uint64_t)i;
         m[i].size = (size_t)zs.size;
+        m[i].stat = zs;
         m[i].name = malloc(len - NPZ_SUFFIX_LEN + 1);
         if (!m[i].name) {
             st = error_set(err, CS_ERR_NOMEM, "%s: cannot allocate a name", label);
@@ -139,6 +172,13 @@ static Status list_members(zip_t *za, const char *file, NpzMember **out, size_t 
         memcpy(m[i].name, zs.name, len - NPZ_SUFFIX_LEN);
         m[i].name[len - NPZ_SUFFIX_LEN] = '\0';
         *count = (size_t)i + 1;
+    }
+    /* The caps first, over every member, then whether each claim is
+     * possible: a file over the caps is told so whatever its members say. */
+    for (zip_int64_t i = 0; i < n; i++) {
+        member_label(label, sizeof label, file, m[i].stat.name);
+        if ((st = check_claim(&m[i].stat, size, label, err)) != CS_OK)
+            goto fail;
     }
     *out = m;
     *count = (size_t)n;
@@ -222,7 +262,7 @@ static Status npz_read(const unsigned char *data, size_t size, const char *file,
     }
     zip_error_fini(&ze);
 
-    if ((st = list_members(za, file, &members, &count, err)) != CS_OK ||
+    if ((st = list_members(za, size, file, &members, &count, err)) != CS_OK ||
         (st = check_unique(members, count, file, err)) != CS_OK)
         goto done;
 

@@ -8,10 +8,13 @@
  * array (num_batches_tracked) is accepted here as a 1-element tensor of
  * rank 0.
  *
- * Before any member is decompressed, every member's name and claimed size
- * are checked: a member not named *.npy is refused, as is one whose
+ * Before any member is decompressed, every member's name and claimed sizes
+ * are checked: a member not named *.npy is refused, as is one compressed
+ * other than stored or deflated, one whose claimed size its compressed
+ * bytes cannot give (stored: the sizes differ; deflated: more than 1032 to
+ * 1; either: more compressed bytes than the file has), one whose
  * uncompressed size, or the total of all of them, is over WEIGHTS_MAX_BYTES
- * (a zip bomb), or more than WEIGHTS_MAX_TENSORS members. A member that
+ * (a zip bomb), and more than WEIGHTS_MAX_TENSORS members. A member that
  * inflates to more or fewer bytes than it claims, or fails its CRC, is
  * refused. Messages read "FILE: member 'NAME.npy': ...". */
 #ifndef CONVSTEP_NPZ_H

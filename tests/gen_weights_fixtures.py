@@ -7,7 +7,7 @@ The files are committed; `make test` does not need Python. Zip timestamps and
 pickled storage ids make a rerun differ in bytes, not in content.
 
 safetensors files are written by hand, per the format (the `safetensors`
-module is not a Debian package): an 8-byte little-endian header length N,
+module is not packaged in Debian 12): an 8-byte little-endian header length N,
 N bytes of JSON padded with spaces to a multiple of 8, then the data; the
 bytes of each tensor are PyTorch's own (tensor.numpy().tobytes(), and an
 int16 view for bfloat16)."""
@@ -155,6 +155,10 @@ small = npz_bytes({'w': np.ones(3, dtype=np.float32), 'b': np.zeros(2, dtype=np.
 write(OUT, 'bomb_claims.npz', claim_size(small, 1, 0xfffffff0))
 write(OUT, 'bomb_total.npz', claim_size(claim_size(small, 0, 0x60000000), 1, 0x60000000))
 write(OUT, 'bomb_lies.npz', claim_size(npz_bytes({'z': np.zeros(1 << 18, dtype=np.float32)}, True), 0, 200))
+# Claims no deflate stream or stored member can make good: 96 MiB from 71
+# deflated bytes; a stored member whose two sizes differ.
+write(OUT, 'bomb_ratio.npz', claim_size(small, 1, 0x06000000))
+write(OUT, 'stored_claims.npz', claim_size(npz_bytes({'w': np.ones(3, dtype=np.float32)}, False), 0, 1000))
 
 # ---- fuzz seeds ------------------------------------------------------------
 

@@ -567,6 +567,12 @@ Test(weights, npz_refusals)
         {"bomb_claims.npz", CS_ERR_LIMIT, "member 'b.npy' claims 4294967280 bytes", "more than"},
         {"bomb_total.npz", CS_ERR_LIMIT, "more than 2147483648 bytes uncompressed in all", NULL},
         {"bomb_lies.npz", CS_ERR_FORMAT, "member 'z.npy'", "more than the 200 bytes it claims"},
+        {"bomb_ratio.npz", CS_ERR_FORMAT, "member 'b.npy' claims 100663296 bytes from", "more than deflate can give"},
+        {"stored_claims.npz", CS_ERR_FORMAT, "member 'w.npy' is stored", "claims 1000 bytes in 140"},
+        /* Found by fuzz_npz: a member claiming 2 GiB (within the cap) from a
+         * 270-byte file made the reader allocate 2 GiB before reading; the
+         * claim is now checked against the bytes that could give it. */
+        {"fuzz_oom_method.npz", CS_ERR_FORMAT, "member 'five.npy'", "compression method 8224"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char path[128];
@@ -634,7 +640,7 @@ Test(weights, printable_names)
     cr_expect_eq(strlen(weights_printable(long_name, buf, sizeof buf)), 83);
     cr_expect_str_eq(buf + 80, "...");
     /* A cut never splits a UTF-8 character. */
-    for (int i = 0; i < 150; i++)
+    for (int i = 0; i < 149; i++)
         memcpy(long_name + 2 * i, "\xc3\xa9", 2);
     weights_printable(long_name, buf, sizeof buf);
     cr_expect_str_eq(buf + 80, "...");
