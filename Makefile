@@ -32,7 +32,10 @@ STB_CFLAGS = $(shell pkg-config --cflags stb)
 STB_LIBS = $(shell pkg-config --libs stb)
 SDL_CFLAGS = $(shell pkg-config --cflags $(filter-out libgif,$(PKGS_APP)))
 APP_LIBS = $(shell pkg-config --libs $(filter-out libgif,$(PKGS_APP))) -lgif
-LDLIBS_CORE = $(STB_LIBS) -lm
+# libzip reads .npz weights files (core/npz.c).
+ZIP_CFLAGS = $(shell pkg-config --cflags libzip)
+ZIP_LIBS = $(shell pkg-config --libs libzip)
+LDLIBS_CORE = $(STB_LIBS) $(ZIP_LIBS) -lm
 
 # app/ in rooms (docs/ARCHITECTURE.md). Headers are found by name in every
 # room. Only app/ui touches SDL: the rooms in SDL_FREE_DIRS (and core/) are
@@ -40,7 +43,7 @@ LDLIBS_CORE = $(STB_LIBS) -lm
 APP_DIRS := app/cli app/bench app/scenes app/scenes/layer app/scenes/stack app/toolkit app/ui app/export
 SDL_FREE_DIRS := app/cli app/bench app/export app/scenes app/scenes/layer app/scenes/stack app/toolkit
 APP_INCLUDES := -Icore $(APP_DIRS:%=-I%)
-CORE_CFLAGS = $(WARN) $(CFLAGS) $(STB_CFLAGS) $(EXTRA_CFLAGS)
+CORE_CFLAGS = $(WARN) $(CFLAGS) $(STB_CFLAGS) $(ZIP_CFLAGS) $(EXTRA_CFLAGS)
 PURE_APP_CFLAGS = $(WARN) $(CFLAGS) $(APP_INCLUDES) $(STB_CFLAGS) $(EXTRA_CFLAGS)
 SDL_APP_CFLAGS = $(PURE_APP_CFLAGS) $(SDL_CFLAGS)
 LDFLAGS += $(EXTRA_LDFLAGS)
@@ -131,7 +134,7 @@ sanitize:
 # tests/fuzz/corpus_NAME/ (tests/fuzz/run.sh); a crash fails the target.
 FUZZ_CC ?= clang
 FUZZ_CFLAGS = -std=c11 -Wall -Wextra -Wno-unused-parameter -g -O1 -fno-omit-frame-pointer \
-    -fsanitize=address,undefined -fno-sanitize-recover=all $(STB_CFLAGS)
+    -fsanitize=address,undefined -fno-sanitize-recover=all $(STB_CFLAGS) $(ZIP_CFLAGS)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
 FUZZ_CORE_OBJ := $(CORE_SRC:%.c=build-fuzz/%.o)

@@ -26,8 +26,9 @@ if has_cmd pkg-config >/dev/null 2>&1; then
     need libpng-dev has_pc libpng
     need libgif-dev has_file /usr/include/gif_lib.h
     need libfontconfig-dev has_pc fontconfig
+    need libzip-dev has_pc libzip
 else
-    pkgs="$pkgs libsdl2-dev libsdl2-ttf-dev libstb-dev libpng-dev libgif-dev libfontconfig-dev"
+    pkgs="$pkgs libsdl2-dev libsdl2-ttf-dev libstb-dev libpng-dev libgif-dev libfontconfig-dev libzip-dev"
 fi
 need fonts-dejavu-core has_file /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf
 if [ "$want" = test ]; then
