@@ -1096,6 +1096,7 @@ static Status build_other(Parser *p, const Bound *b, LayerSpec *l)
             (st = get_bool(p, b, "affine", true, &l->bias)) != CS_OK ||
             (st = get_bool(p, b, "track_running_stats", true, &flag)) != CS_OK)
             return st;
+        l->batch_stats = !flag;
         if (!bound_arg(b, "num_features"))
             return fail_at(p, CS_ERR_SYNTAX, l->line, l->column, "BatchNorm2d is missing num_features");
         l->out_channels = l->in_channels;

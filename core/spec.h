@@ -89,6 +89,8 @@ typedef struct LayerSpec {
     Activation act;             /* ReLU, LeakyReLU(negative_slope), Sigmoid, Tanh, ReLU6,
                                    ELU(alpha), SiLU, GELU(approximate), Hardswish */
     float eps;                  /* BatchNorm2d; default 1e-5 */
+    bool batch_stats;           /* BatchNorm2d(track_running_stats=False): eval mode
+                                   normalises with the image's own mean and variance */
     int adaptive_h, adaptive_w; /* adaptive pools' output_size; 0 where it is None
                                    (that axis keeps the input's size) */
     int start_dim, end_dim;     /* Flatten; defaults 1 and -1 (batch dimension counted) */
