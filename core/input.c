@@ -54,6 +54,13 @@ Status input_load(const char *path, Tensor *out, Error *err)
     if (out->rank == 1) {
         st = error_set(err, CS_ERR_SHAPE, "%s is a 1-D array (shape %s); an input must be (C,H,W), (1,C,H,W) or (H,W)",
                        path, shape);
+    } else if (out->rank >= 3 && (out->w == 3 || out->w == 4) && out->c > 4) {
+        /* what numpy.asarray(PIL.Image.open(f)) gives: never read it as
+           H channels of width 3 */
+        st = error_set(err, CS_ERR_SHAPE, "%s is shaped %s, which looks like (%sH, W, %zu) pixels; an input "
+                       "must be (%sC, H, W): save it with numpy.save(f, a.transpose(%s))",
+                       path, shape, out->rank == 4 ? "1, " : "", out->w, out->rank == 4 ? "1, " : "",
+                       out->rank == 4 ? "0, 3, 1, 2" : "2, 0, 1");
     } else if (out->n > 1) {
         st = error_set(err, CS_ERR_SHAPE, "%s holds %zu images (shape %s); an input must be one image, (1,C,H,W)",
                        path, out->n, shape);

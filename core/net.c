@@ -20,6 +20,7 @@
 #include "norm.h"
 #include "pool.h"
 #include "rng.h"
+#include "weights.h"
 
 /* ---- errors ---- */
 
@@ -353,6 +354,93 @@ NetParam *net_find_param(const Net *net, const char *name)
         if (strcmp(net->params[i].name, name) == 0)
             return &net->params[i];
     return NULL;
+}
+
+/* ---- loading ---- */
+
+/* "64x3x11x11" of a shape */
+static void dims_text(int rank, const size_t *shape, char *buf, size_t size)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    if (rank == 0)
+        snprintf(buf, size, "a scalar");
+    for (int d = 0; d < rank && used < size; d++)
+        used += (size_t)snprintf(buf + used, size - used, d ? "x%zu" : "%zu", shape[d]);
+}
+
+static bool same_shape(const NetParam *p, const NamedTensor *t)
+{
+    if (p->rank != t->rank)
+        return false;
+    for (int d = 0; d < p->rank; d++)
+        if (p->shape[d] != t->shape[d])
+            return false;
+    return true;
+}
+
+static bool ignored_key(const char *name)
+{
+    size_t n = strlen(name), k = strlen("num_batches_tracked");
+    return n >= k && strcmp(name + n - k, "num_batches_tracked") == 0;
+}
+
+/* One list of the error message: up to three entries, then "(+N more)". */
+typedef struct KeyList {
+    char text[200];
+    size_t count;
+} KeyList;
+
+static void key_list_add(KeyList *l, const char *entry)
+{
+    size_t used = strlen(l->text);
+    if (l->count++ < 3)
+        snprintf(l->text + used, sizeof l->text - used, "%s%s", used ? ", " : "", entry);
+}
+
+static void key_list_end(KeyList *l)
+{
+    size_t used = strlen(l->text);
+    if (l->count > 3)
+        snprintf(l->text + used, sizeof l->text - used, " (+%zu more)", l->count - 3);
+}
+
+Status net_load_weights(Net *net, const WeightsFile *w, Error *err)
+{
+    KeyList missing = {{0}, 0}, unexpected = {{0}, 0}, mismatched = {{0}, 0};
+    char a[64], b[64], entry[300];
+
+    for (size_t i = 0; i < net->n_params; i++) {
+        const NetParam *p = &net->params[i];
+        const NamedTensor *t = weights_find(w, p->name);
+        dims_text(p->rank, p->shape, a, sizeof a);
+        if (!t) {
+            snprintf(entry, sizeof entry, "%s (%s)", p->name, a);
+            key_list_add(&missing, entry);
+        } else if (!same_shape(p, t)) {
+            dims_text(t->rank, t->shape, b, sizeof b);
+            snprintf(entry, sizeof entry, "%s is %s in the file, %s in the network", p->name, b, a);
+            key_list_add(&mismatched, entry);
+        }
+    }
+    for (size_t i = 0; i < w->count; i++)
+        if (!ignored_key(w->items[i].name) && !net_find_param(net, w->items[i].name))
+            key_list_add(&unexpected, w->items[i].name);
+    if (missing.count || unexpected.count || mismatched.count) {
+        key_list_end(&missing);
+        key_list_end(&unexpected);
+        key_list_end(&mismatched);
+        return error_set(err, CS_ERR_SHAPE, "%s%s%s%s%s%s%s", missing.count ? "missing " : "", missing.text,
+                         missing.count && (unexpected.count || mismatched.count) ? "; " : "",
+                         unexpected.count ? "unexpected " : "", unexpected.text,
+                         unexpected.count && mismatched.count ? "; " : "", mismatched.text);
+    }
+    for (size_t i = 0; i < net->n_params; i++) {
+        NetParam *p = &net->params[i];
+        const NamedTensor *t = weights_find(w, p->name);
+        memcpy(p->t.data, t->t.data, tensor_count(&p->t) * sizeof(float));
+    }
+    return CS_OK;
 }
 
 /* ---- running ---- */

@@ -45,6 +45,9 @@
 #include "spec.h"
 #include "tensor.h"
 
+/* weights.h's file of named tensors (read by weights_read). */
+typedef struct WeightsFile WeightsFile;
+
 /* Room for a parameter's name: the layer's name and ".running_mean". */
 #define NET_PARAM_NAME_SIZE (SPEC_NAME_SIZE + 16)
 
@@ -96,6 +99,16 @@ NetParam *net_find_param(const Net *net, const char *name);
  * input of another shape (CS_ERR_SHAPE, naming both) or when memory runs out
  * (CS_ERR_NOMEM naming the layer; the outputs before it are kept). */
 Status net_forward(Net *net, const Tensor *input, Error *err);
+
+/* Sets every parameter from w (weights.h), strictly, as PyTorch's
+ * load_state_dict(strict=True): each parameter's name must be in w with the
+ * same shape, and w may hold nothing else, except that keys ending in
+ * "num_batches_tracked" are ignored. Nothing is changed unless everything
+ * fits. Otherwise fails (CS_ERR_SHAPE) with one message naming up to three
+ * keys of each kind: "missing 0.weight (6x1x5x5), 0.bias (6); unexpected
+ * fc.weight; 3.weight is 16x6x3x3 in the file, 16x6x5x5 in the network";
+ * a long list ends "(+N more)". */
+Status net_load_weights(Net *net, const WeightsFile *w, Error *err);
 
 /* The last layer's output (NULL before net_forward). */
 const Tensor *net_output(const Net *net);

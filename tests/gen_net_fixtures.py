@@ -217,6 +217,16 @@ def main():
     alex = alexnet_features()
     write('alexnet_features', alex, str(alex), torch.rand(3, 67, 67) * 255)
 
+    # --input-size: torchvision's Resize(antialias=True) on a tensor is this
+    d = os.path.join(HERE, 'resize')
+    os.makedirs(d, exist_ok=True)
+    for name, (c, h, w), (oh, ow) in [('down', (3, 37, 29), (16, 20)), ('up', (2, 5, 7), (11, 9))]:
+        x = torch.rand(c, h, w) * 255
+        y = torch.nn.functional.interpolate(x.unsqueeze(0), size=(oh, ow), mode='bilinear',
+                                            align_corners=False, antialias=True)[0]
+        np.save(os.path.join(d, name + '_in.npy'), x.numpy())
+        np.save(os.path.join(d, name + '_out.npy'), y.numpy())
+
 
 if __name__ == '__main__':
     main()

@@ -25,6 +25,7 @@
 #include "norm.h"
 #include "npy.h"
 #include "pool.h"
+#include "resize.h"
 #include "rng.h"
 #include "spec.h"
 
@@ -454,4 +455,28 @@ Test(net, batchnorm_and_linear_against_their_formulas)
     linear_forward(in, IN, w, NULL, OUT, nob);
     for (size_t o = 0; o < OUT; o++)
         cr_expect(fabs(out[o] - b[o] - nob[o]) < 1e-5f, "no bias is bias 0");
+}
+
+/* ---- --input-size: torchvision's antialiased Resize ---- */
+
+Test(net, resize_matches_torch_interpolate_antialias)
+{
+    static const char *const cases[] = {"down", "up"};
+    for (int i = 0; i < 2; i++) {
+        char path[128];
+        Tensor in = {0}, want = {0}, got = {0};
+        Error err = {0};
+        snprintf(path, sizeof path, FIXTURES "resize/%s_in.npy", cases[i]);
+        cr_assert_eq(npy_read(path, &in, &err), CS_OK, "%s", err.message);
+        snprintf(path, sizeof path, FIXTURES "resize/%s_out.npy", cases[i]);
+        cr_assert_eq(npy_read(path, &want, &err), CS_OK, "%s", err.message);
+        cr_assert_eq(resize_antialias(&in, want.h, want.w, &got, &err), CS_OK, "%s", err.message);
+        cr_assert_eq(tensor_count(&got), tensor_count(&want));
+        for (size_t j = 0; j < tensor_count(&want); j++)
+            cr_assert(fabs(got.data[j] - want.data[j]) < 1e-3, "%s: value %zu is %g, torch %g", cases[i], j,
+                      (double)got.data[j], (double)want.data[j]);
+        tensor_free(&in);
+        tensor_free(&want);
+        tensor_free(&got);
+    }
 }
