@@ -1634,6 +1634,26 @@ Status spec_parse(const char *text, LayerStack *out, Error *err)
                 memmove(name, name + 2, strlen(name + 2) + 1);
         }
     }
+    if (st != CS_OK && st != CS_ERR_NOMEM) {
+        /* code that builds its layers (layers = [], a loop, then
+           nn.Sequential(*layers)) fails on its first line of Python: say
+           what would work instead */
+        const char *star = strstr(p.src, "Sequential(*");
+        if (star && (star == p.src || !is_alpha(star[-1]) || star[-1] == '.')) {
+            int line = 1, column = 1;
+            for (const char *c = p.src; c < star + 11; c++) {
+                if (*c == '\n') {
+                    line++;
+                    column = 1;
+                } else if (((unsigned char)*c & 0xC0) != 0x80) {
+                    column++;
+                }
+            }
+            st = error_set(err, CS_ERR_SYNTAX, "line %d, column %d: nn.Sequential(*...) builds its layers in "
+                           "code that convstep does not run: write the layers out, as in "
+                           "nn.Sequential(nn.Conv2d(3, 16, 3), nn.ReLU())", line, column);
+        }
+    }
     if (st != CS_OK)
         spec_free(out);
     return st;

@@ -28,6 +28,7 @@
 #include "resize.h"
 #include "rng.h"
 #include "spec.h"
+#include "weights.h"
 
 #define FIXTURES "tests/net/"
 
@@ -479,4 +480,81 @@ Test(net, resize_matches_torch_interpolate_antialias)
         tensor_free(&want);
         tensor_free(&got);
     }
+}
+
+/* ---- strict loading, as load_state_dict(strict=True) ---- */
+
+/* Appends a tensor named name of PyTorch shape dims (rank r) filled with v. */
+static void wf_add(WeightsFile *w, const char *name, int r, const size_t *dims, float v)
+{
+    size_t d[4] = {1, 1, 1, 1};
+    Error err = {0};
+    NamedTensor *t;
+    w->items = realloc(w->items, (w->count + 1) * sizeof *w->items);
+    cr_assert(w->items);
+    t = &w->items[w->count++];
+    memset(t, 0, sizeof *t);
+    t->name = strdup(name);
+    t->rank = r;
+    for (int i = 0; i < r; i++) {
+        t->shape[i] = dims[i];
+        d[4 - r + i] = dims[i];
+    }
+    cr_assert_eq(tensor_init(&t->t, d[0], d[1], d[2], d[3], r > 0 ? r : 1, &err), CS_OK);
+    for (size_t i = 0; i < tensor_count(&t->t); i++)
+        t->t.data[i] = v;
+}
+
+/* The state dict of Conv2d(1, 2, 3), BatchNorm2d(2), Flatten(), Linear(8, 3). */
+static void full_state(WeightsFile *w)
+{
+    static const size_t conv[4] = {2, 1, 3, 3}, two[1] = {2}, lin[2] = {3, 8}, three[1] = {3};
+    memset(w, 0, sizeof *w);
+    wf_add(w, "0.weight", 4, conv, 0.5f);
+    wf_add(w, "0.bias", 1, two, 0.25f);
+    wf_add(w, "1.weight", 1, two, 2.0f);
+    wf_add(w, "1.bias", 1, two, 1.0f);
+    wf_add(w, "1.running_mean", 1, two, 0.0f);
+    wf_add(w, "1.running_var", 1, two, 1.0f);
+    wf_add(w, "1.num_batches_tracked", 0, NULL, 7.0f);
+    wf_add(w, "3.weight", 2, lin, 0.125f);
+    wf_add(w, "3.bias", 1, three, -1.0f);
+}
+
+Test(net, strict_loading)
+{
+    Net net;
+    Error err = {0};
+    WeightsFile w;
+    static const size_t extra[2] = {10, 4};
+
+    cr_assert_eq(build("Conv2d(1, 2, 3), BatchNorm2d(2), Flatten(), Linear(8, 3)", 1, 4, 4, &net, &err), CS_OK,
+                 "%s", err.message);
+    /* everything fits (num_batches_tracked ignored): values copied */
+    full_state(&w);
+    cr_expect_eq(net_load_weights(&net, &w, &err), CS_OK, "%s", err.message);
+    cr_expect_eq(net_find_param(&net, "0.weight")->t.data[8], 0.5f);
+    cr_expect_eq(net_find_param(&net, "3.bias")->t.data[2], -1.0f);
+    weights_free(&w);
+
+    /* missing, unexpected and mismatched keys in one message; nothing changed */
+    full_state(&w);
+    free(w.items[1].name);
+    w.items[1].name = strdup("conv.bias");
+    tensor_free(&w.items[0].t);
+    w.items[0].shape[2] = w.items[0].shape[3] = 5;
+    cr_assert_eq(tensor_init(&w.items[0].t, 2, 1, 5, 5, 4, &err), CS_OK);
+    wf_add(&w, "fc.weight", 2, extra, 1.0f);
+    net_find_param(&net, "0.bias")->t.data[0] = 42.0f;
+    cr_expect_eq(net_load_weights(&net, &w, &err), CS_ERR_SHAPE);
+    cr_expect_str_eq(err.message, "missing 0.bias (2); unexpected conv.bias, fc.weight; 0.weight is 2x1x5x5 in "
+                                  "the file, 2x1x3x3 in the network");
+    cr_expect_eq(net_find_param(&net, "0.bias")->t.data[0], 42.0f, "nothing loaded");
+    weights_free(&w);
+
+    /* long lists are cut after three */
+    memset(&w, 0, sizeof w);
+    cr_expect_eq(net_load_weights(&net, &w, &err), CS_ERR_SHAPE);
+    cr_expect_str_eq(err.message, "missing 0.weight (2x1x3x3), 0.bias (2), 1.weight (2) (+5 more)");
+    net_free(&net);
 }
