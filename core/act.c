@@ -94,7 +94,9 @@ const char *act_name(ActKind kind)
 
 bool act_parse(const char *name, ActKind *kind)
 {
-    for (size_t i = 0; i < ACT_COUNT; i++)
+    /* only the activations of --activation and --act (the first five); the
+       others come from layer specs */
+    for (size_t i = 0; i <= ACT_TANH; i++)
         if (strcmp(name, act_names[i]) == 0) {
             *kind = (ActKind)i;
             return true;

@@ -43,7 +43,8 @@ void act_softmax(float *data, size_t outer, size_t n, size_t inner, bool take_lo
 
 /* "none", "relu", "leaky_relu", "sigmoid", "tanh", "relu6", "elu", "silu",
  * "gelu", "gelu_tanh", "hardswish" (the window's labels use act_label:
- * "ReLU", "LeakyReLU(0.01)", ...). */
+ * "ReLU", "LeakyReLU(0.01)", ...). act_parse reads only the first five, the
+ * names of --activation. */
 const char *act_name(ActKind kind);
 bool act_parse(const char *name, ActKind *kind);
 void act_label(Activation act, char *buf, int size);
