@@ -1,20 +1,34 @@
-/* act.h: element-wise activations.
+/* act.h: element-wise activations, and softmax along one axis.
  *   relu(x) = max(0, x); leaky_relu(x) = x >= 0 ? x : slope*x;
- *   sigmoid(x) = 1 / (1 + exp(-x)); tanh(x).
- * As in PyTorch, each turns NaN into NaN; at +-inf they give relu 0 and inf,
- * leaky_relu -inf and inf, sigmoid 0 and 1, tanh -1 and 1. */
+ *   sigmoid(x) = 1 / (1 + exp(-x)); tanh(x);
+ *   relu6(x) = min(max(0, x), 6); elu(x) = x > 0 ? x : slope*(exp(x) - 1) (ELU's alpha);
+ *   silu(x) = x * sigmoid(x); gelu(x) = x/2 * (1 + erf(x/sqrt(2)));
+ *   gelu_tanh(x) = x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)));
+ *   hardswish(x) = x * relu6(x + 3) / 6;
+ *   softmax(x)_i = exp(x_i - m) / sum_j exp(x_j - m), m = max_j x_j;
+ *   log_softmax(x)_i = x_i - m - log(sum_j exp(x_j - m)).
+ * NaN goes through as PyTorch lets it (a NaN in a softmax row makes the row NaN);
+ * at +-inf relu gives 0 and inf, leaky_relu -inf and inf, sigmoid 0 and 1,
+ * tanh -1 and 1. */
 #ifndef CONVSTEP_ACT_H
 #define CONVSTEP_ACT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "tensor.h"
 
-typedef enum ActKind { ACT_NONE, ACT_RELU, ACT_LEAKY_RELU, ACT_SIGMOID, ACT_TANH } ActKind;
+typedef enum ActKind {
+    ACT_NONE, ACT_RELU, ACT_LEAKY_RELU, ACT_SIGMOID, ACT_TANH,
+    /* the layer stacks' further activations (after ACT_TANH, so the window's
+       cycle over the first five stays as it is) */
+    ACT_RELU6, ACT_ELU, ACT_SILU, ACT_GELU, ACT_GELU_TANH, ACT_HARDSWISH
+} ActKind;
 
 typedef struct Activation {
     ActKind kind;
-    float slope;        /* ACT_LEAKY_RELU only; PyTorch's default is 0.01 */
+    float slope;        /* the parameter: ACT_LEAKY_RELU's negative_slope (PyTorch's
+                           default 0.01) and ACT_ELU's alpha (default 1.0) */
 } Activation;
 
 /* The activation applied to one value. */
@@ -23,8 +37,16 @@ float act_apply(Activation act, float x);
 /* Applies act to every element of t in place. */
 void act_apply_tensor(Activation act, Tensor *t);
 
-/* "none", "relu", "leaky_relu", "sigmoid", "tanh" (the window's labels use
- * act_label: "ReLU", "LeakyReLU(0.01)", ...). */
+/* Softmax (or log-softmax when take_log) along one axis of a row-major block:
+ * the data is outer x n x inner values, and each of the outer*inner lines of
+ * n values spaced `inner` apart is normalised in place, with the maximum
+ * subtracted first so exp never overflows. */
+void act_softmax(float *data, size_t outer, size_t n, size_t inner, bool take_log);
+
+/* "none", "relu", "leaky_relu", "sigmoid", "tanh", "relu6", "elu", "silu",
+ * "gelu", "gelu_tanh", "hardswish" (the window's labels use act_label:
+ * "ReLU", "LeakyReLU(0.01)", ...). act_parse reads only the first five, the
+ * names of --activation. */
 const char *act_name(ActKind kind);
 bool act_parse(const char *name, ActKind *kind);
 void act_label(Activation act, char *buf, int size);

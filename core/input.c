@@ -21,6 +21,13 @@ static Status check_npy_shape(const Tensor *t, const char *name, Error *err)
     if (t->rank == 1)
         return error_set(err, CS_ERR_SHAPE, "%s is a 1-D array (shape %s); an input must be (C,H,W), (1,C,H,W) or (H,W)",
                          name, shape);
+    if (t->rank >= 3 && (t->w == 3 || t->w == 4) && t->c > 4)
+        /* what numpy.asarray(PIL.Image.open(f)) gives: never read it as
+           H channels of width 3 */
+        return error_set(err, CS_ERR_SHAPE, "%s is shaped %s, which looks like (%sH, W, %zu) pixels; an input "
+                         "must be (%sC, H, W): save it with numpy.save(f, a.transpose(%s))",
+                         name, shape, t->rank == 4 ? "1, " : "", t->w, t->rank == 4 ? "1, " : "",
+                         t->rank == 4 ? "0, 3, 1, 2" : "2, 0, 1");
     if (t->n > 1)
         return error_set(err, CS_ERR_SHAPE, "%s holds %zu images (shape %s); an input must be one image, (1,C,H,W)",
                          name, t->n, shape);

@@ -25,7 +25,10 @@ typedef struct InputInfo {
  * (1,C,H,W); (H,W) is taken as one channel. The tensor keeps the file's
  * rank (so an output can be written with the same rank) and has n = 1. A
  * rank-1 array or a rank-4 array holding more than one image is refused
- * with CS_ERR_SHAPE naming the file and its shape. Other bytes are decoded
+ * with CS_ERR_SHAPE naming the file and its shape, and so is an array that
+ * looks like (H, W, 3) or (H, W, 4) pixels (last dimension 3 or 4 and more
+ * than 4 "channels"; what numpy.asarray(PIL.Image.open(f)) gives), with the
+ * transpose(2, 0, 1) that fixes it. Other bytes are decoded
  * as an image (rank 3, values 0-255) and resampled as fit says while they
  * are converted (image_load_memory_fit; fit NULL: as in the file); fit does
  * not apply to a .npy array, which comes as it is. info (may be NULL) says

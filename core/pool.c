@@ -92,3 +92,48 @@ Status pool_forward(const Tensor *input, const PoolParams *p, Tensor *out, Error
     }
     return CS_OK;
 }
+
+/* ---- adaptive ---- */
+
+void pool_adaptive_window(size_t i, size_t n, size_t m, size_t *start, size_t *end)
+{
+    /* integer forms of floor(i*n/m) and ceil((i+1)*n/m), as ATen writes them */
+    *start = (i / m) * n + ((i % m) * n) / m;
+    *end = 1 + ((i + 1) * n - 1) / m;
+}
+
+Status pool_adaptive_forward(const Tensor *input, PoolMode mode, size_t oh, size_t ow, Tensor *out,
+                             Error *err)
+{
+    Status st;
+    memset(out, 0, sizeof *out);
+    if (input->n != 1)
+        return error_set(err, CS_ERR_SHAPE, "the input holds a batch of %zu; convstep takes one image (batch 1)",
+                         input->n);
+    if (oh < 1 || ow < 1)
+        return error_set(err, CS_ERR_RANGE, "adaptive pooling output %zux%zu must be at least 1x1", oh, ow);
+    if ((st = tensor_init(out, 1, input->c, oh, ow, input->rank > 3 ? input->rank : 3, err)) != CS_OK)
+        return st;
+    for (size_t c = 0; c < input->c; c++) {
+        const float *plane = tensor_at(input, 0, c, 0, 0);
+        float *dst = tensor_at(out, 0, c, 0, 0);
+        for (size_t y = 0; y < oh; y++) {
+            size_t y0, y1;
+            pool_adaptive_window(y, input->h, oh, &y0, &y1);
+            for (size_t x = 0; x < ow; x++) {
+                size_t x0, x1;
+                pool_adaptive_window(x, input->w, ow, &x0, &x1);
+                float m = -INFINITY, sum = 0.0f;
+                for (size_t iy = y0; iy < y1; iy++)
+                    for (size_t ix = x0; ix < x1; ix++) {
+                        float v = plane[iy * input->w + ix];
+                        sum += v;
+                        if (v > m || isnan(v))
+                            m = v;
+                    }
+                dst[y * ow + x] = mode == POOL_MAX ? m : sum / (float)((y1 - y0) * (x1 - x0));
+            }
+        }
+    }
+    return CS_OK;
+}

@@ -5,7 +5,12 @@
  *   avg: out[c][y][x] = sum over the window / divisor, where the divisor
  *        counts the window cells inside input+padding (count_include_pad) or
  *        only the cells inside the input; windows are clipped to the padded
- *        input as PyTorch does under ceil_mode. */
+ *        input as PyTorch does under ceil_mode.
+ *
+ * Adaptive pooling (adaptive_avg_pool2d, adaptive_max_pool2d) picks the
+ * windows from the sizes: on an axis of n input cells and m output cells,
+ * output i pools input cells [floor(i*n/m), ceil((i+1)*n/m)), so windows may
+ * differ in size by one and overlap; avg divides by the window's size. */
 #ifndef CONVSTEP_POOL_H
 #define CONVSTEP_POOL_H
 
@@ -14,5 +19,14 @@
 
 /* Pools input (1 x C x H x W) into *out (allocated here, 1 x C x OH x OW). */
 Status pool_forward(const Tensor *input, const PoolParams *p, Tensor *out, Error *err);
+
+/* The window [*start, *end) of output cell i on an axis of n input and m
+ * output cells (i < m; n, m >= 1). */
+void pool_adaptive_window(size_t i, size_t n, size_t m, size_t *start, size_t *end);
+
+/* Adaptive pooling of input (1 x C x H x W) to 1 x C x oh x ow (allocated
+ * here, rank 3 or the input's 4). oh, ow must be at least 1. */
+Status pool_adaptive_forward(const Tensor *input, PoolMode mode, size_t oh, size_t ow, Tensor *out,
+                             Error *err);
 
 #endif

@@ -16,6 +16,8 @@
 #include "rf.h"
 
 #include <limits.h>
+
+#include "pool.h"
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -114,6 +116,26 @@ static Status layer_geometry(const LayerSpec *l, bool sized, Error *err, RfLayer
         if (sized)
             return geom_pool_output(q, in[0], in[1], &out[0], &out[1], err);
     }
+    if ((l->type == SPEC_ADAPTIVE_AVGPOOL2D || l->type == SPEC_ADAPTIVE_MAXPOOL2D) && sized) {
+        int want[2] = {l->adaptive_h, l->adaptive_w};
+        for (int a = 0; a < 2; a++) {
+            size_t m = want[a] > 0 ? (size_t)want[a] : in[a], widest = 0;
+            out[a] = m;
+            if (in[a] % m == 0) {
+                r->kernel[a] = r->stride[a] = (int)(in[a] / m);
+                continue;
+            }
+            /* windows of varying size: the widest sets the field */
+            for (size_t i = 0; i < m; i++) {
+                size_t lo, hi;
+                pool_adaptive_window(i, in[a], m, &lo, &hi);
+                if (hi - lo > widest)
+                    widest = hi - lo;
+            }
+            r->kernel[a] = (int)widest;
+            r->adaptive = true;
+        }
+    }
     return CS_OK;
 }
 
@@ -137,6 +159,9 @@ static Status layer_counts(const LayerSpec *l, bool sized, Error *err, RfLayer *
         ok = product5(in_c, out_c / g, kh, kw, 1, &r->params) &&
              (!sized || product5(r->in_size[0], r->in_size[1], in_c, out_c / g, kh * kw,
                                  &r->macs));
+        break;
+    case SPEC_LINEAR:
+        ok = product5(in_c, out_c, 1, 1, 1, &r->params) && product5(in_c, out_c, 1, 1, 1, &r->macs);
         break;
     case SPEC_BATCHNORM2D:
         /* in evaluation, y = x*scale + shift: one multiply-add per element */
@@ -165,6 +190,7 @@ Status rf_compute(const LayerStack *stack, size_t in_h, size_t in_w, size_t in_c
     size_t channels = in_channels;
     double rf[2] = {1.0, 1.0}, jump[2] = {1.0, 1.0};
     double eff[2] = {0.0, 0.0}, start[2] = {0.5, 0.5};
+    bool flat = false;
 
     for (size_t i = 0; i < stack->count; i++) {
         const LayerSpec *l = &stack->layers[i];
@@ -176,21 +202,63 @@ Status rf_compute(const LayerStack *stack, size_t in_h, size_t in_w, size_t in_c
         memset(r, 0, sizeof *r);
         r->in_size[0] = size[0];
         r->in_size[1] = size[1];
+        if (flat && (spec_is_spatial(l) || l->type == SPEC_BATCHNORM2D)) {
+            error_set(err, CS_ERR_SHAPE, "needs a map (C,H,W), but a vector of features arrives "
+                      "(after Flatten or Linear)");
+            return fail_layer(err, CS_ERR_SHAPE, i, l);
+        }
         if (has_channels && channels != 0 && channels != (size_t)l->in_channels) {
             error_set(err, CS_ERR_SHAPE, "expects %d input channels, but %zu arrive",
                       l->in_channels, channels);
             return fail_layer(err, CS_ERR_SHAPE, i, l);
         }
-        r->in_channels = has_channels ? (size_t)l->in_channels : channels;
-        r->out_channels = has_channels ? (size_t)l->out_channels : channels;
+        if (l->type == SPEC_LINEAR && channels != 0 && (flat || sized)) {
+            /* a map arriving is flattened in C,H,W order */
+            uint64_t features = channels;
+            if (!flat && !product5(channels, size[0], size[1], 1, 1, &features))
+                features = UINT64_MAX;
+            if (features != (uint64_t)l->in_channels) {
+                if (flat)
+                    error_set(err, CS_ERR_SHAPE, "expects %d input features, but %zu arrive",
+                              l->in_channels, channels);
+                else
+                    error_set(err, CS_ERR_SHAPE, "expects %d input features, but a %zux%zux%zu map "
+                              "arrives (%llu features when flattened)", l->in_channels, channels,
+                              size[0], size[1], (unsigned long long)features);
+                return fail_layer(err, CS_ERR_SHAPE, i, l);
+            }
+        }
+        r->in_channels = has_channels || l->type == SPEC_LINEAR ? (size_t)l->in_channels : channels;
+        r->out_channels = has_channels || l->type == SPEC_LINEAR ? (size_t)l->out_channels : channels;
         if ((st = layer_geometry(l, sized, err, r)) != CS_OK ||
             (st = layer_counts(l, sized, err, r)) != CS_OK)
             return fail_layer(err, st, i, l);
+        if (spec_is_flat(l) && !flat) {
+            /* the map becomes a vector of C*H*W features (0: unknown) */
+            uint64_t features = 0;
+            if (l->type == SPEC_FLATTEN && sized && channels != 0 &&
+                (!product5(channels, size[0], size[1], 1, 1, &features) || features > SIZE_MAX))
+                features = 0;
+            if (l->type == SPEC_FLATTEN)
+                r->out_channels = (size_t)features;
+            flat = true;
+        }
+        r->flat = flat;
+        if (flat && sized)
+            r->out_size[0] = r->out_size[1] = 1;
 
         for (int a = 0; a < 2; a++) {
             double span = (double)r->dilation[a] * (r->kernel[a] - 1); /* k_eff - 1 */
             double s = r->stride[a], p = r->padding[a];
-            if (r->transposed) {
+            if (r->adaptive) {
+                /* windows start at floor(i*n/m): the jump grows by n/m */
+                s = (double)r->in_size[a] / (double)r->out_size[a];
+                rf[a] += span * jump[a];
+                start[a] += span / 2.0 * jump[a];
+                jump[a] *= s;
+            } else if (r->flat) {
+                /* no map: the last map's numbers stay */
+            } else if (r->transposed) {
                 rf[a] = ceil(rf[a] + span * jump[a] / s - 1e-9);
                 eff[a] += (span - p) / s * jump[a];
                 start[a] += (p - span / 2.0) / s * jump[a];
@@ -424,8 +492,26 @@ static CellRange range_make(long long lo, long long hi)
     return r;
 }
 
+/* An adaptive pool's cells: output o pools inputs [floor(o*n/m),
+ * ceil((o+1)*n/m)) (pool.h); so input i is read by the outputs o with
+ * floor(i*m/n) <= o <= ceil((i+1)*m/n) - 1. Ranges are clipped to the
+ * maps first (an adaptive pool has no padding). */
+static CellRange adaptive_range(long long lo, long long hi, long long from, long long to)
+{
+    if (lo < 0)
+        lo = 0;
+    if (hi > from - 1)
+        hi = from - 1;
+    if (lo > hi)
+        return range_make(0, -1);
+    return range_make(lo * to / from, ((hi + 1) * to + from - 1) / from - 1);
+}
+
 CellRange rf_range_back(const RfLayer *layer, int axis, CellRange r)
 {
+    if (layer->adaptive && r.lo <= r.hi)
+        return adaptive_range(r.lo, r.hi, (long long)layer->out_size[axis],
+                              (long long)layer->in_size[axis]);
     Taps t = {layer->kernel[axis], layer->stride[axis], layer->dilation[axis], 0, 0};
     long long p = layer->padding[axis], lo, hi;
 
@@ -444,6 +530,9 @@ CellRange rf_range_back(const RfLayer *layer, int axis, CellRange r)
 
 CellRange rf_range_forward(const RfLayer *layer, int axis, CellRange r)
 {
+    if (layer->adaptive && r.lo <= r.hi)
+        return adaptive_range(r.lo, r.hi, (long long)layer->in_size[axis],
+                              (long long)layer->out_size[axis]);
     Taps t = {layer->kernel[axis], layer->stride[axis], layer->dilation[axis], r.lo, r.hi};
     long long p = layer->padding[axis], lo, hi;
     size_t out = layer->out_size[axis];

@@ -19,7 +19,21 @@
  * kernels). A ConvTranspose2d adds (k_eff - 1 - p)/s * jump_{l-1} to the
  * effective padding (it pads its input implicitly) and moves the start by
  * (p - (k_eff - 1)/2)/s * jump_{l-1}. rf, jump and effective padding beyond
- * 2^53 pixels are refused (CS_ERR_RANGE naming the layer). */
+ * 2^53 pixels are refused (CS_ERR_RANGE naming the layer).
+ *
+ * Adaptive pools (AdaptiveAvgPool2d, AdaptiveMaxPool2d) pick their windows
+ * from the sizes (pool.h): with an input size n and output size m on an
+ * axis, when m divides n they are pools of kernel and stride n/m; otherwise
+ * the kernel is their largest window, the jump grows by n/m (a fraction)
+ * and the cell ranges are exact. Without an input size their windows are
+ * unknown and they count as 1x1 windows (rf and jump unchanged).
+ * Flatten and Linear end the map: they and every layer after them are
+ * `flat` (a vector of features, out_size 1x1, out_channels the number of
+ * features when known); their rf, jump and start are the last map's, and a
+ * layer that needs a map (conv, pooling, BatchNorm2d) after them is refused
+ * (CS_ERR_SHAPE). Linear has in*out weights + out biases and in*out
+ * multiply-adds; a Linear after a map expects C*H*W features (the map
+ * flattened). */
 #ifndef CONVSTEP_RF_H
 #define CONVSTEP_RF_H
 
@@ -33,6 +47,9 @@ typedef struct RfLayer {
     int kernel[2], stride[2], dilation[2];  /* [h, w]; 1 for activations */
     int padding[2];                         /* resolved padding before (top, left) */
     bool transposed;                        /* ConvTranspose2d: cells map the other way */
+    bool adaptive;                          /* an adaptive pool whose windows vary (the
+                                               output size does not divide the input's) */
+    bool flat;                              /* the output is a vector of features */
     double rf[2];                           /* receptive field in input pixels */
     double jump[2];                         /* input pixels between neighbouring outputs */
     double effective_padding[2];            /* input pixels of padding the field can reach */

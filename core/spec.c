@@ -2,12 +2,15 @@
  * recursive-descent parser for the subset of Python's call syntax that
  * PyTorch module code uses:
  *
- *   spec   := list END
+ *   spec   := list END                       at the top level, lines starting with
+ *                                              import or from, and print(...)
+ *                                              calls, are skipped
  *   list   := { sep } [ item { sep { sep } item } { sep } ]
  *   sep    := ','  |  ';'  |  new line
  *   item   := [ '(' label ')' ':' ] [ dotted-name '=' ] call
- *   call   := dotted-name '(' ( list | dict | args ) ')'  list for Sequential,
- *                                                           dict for OrderedDict
+ *   call   := dotted-name '(' ( list | dict | args ) ')'  list for Sequential and
+ *                                                           printed modules, dict
+ *                                                           for OrderedDict
  *   dict   := '[' { '(' 'name' ',' item ')' [ ',' ] } ']'   new lines are spaces here
  *   args   := [ arg { ',' arg } [ ',' ] ]                 new lines are spaces here
  *   arg    := [ name '=' ] value
@@ -17,7 +20,11 @@
  * last part names the layer. Arguments bind to parameters in PyTorch's
  * positional order, then each layer checks its own values. Everything is
  * read straight from the source text; the parser keeps no globals and
- * allocates only the growing array of layers. */
+ * allocates only the growing array of layers.
+ *
+ * Names: the parser keeps the dotted path of the containers it is in
+ * (Parser.path); an item's key is its label, its OrderedDict name, the
+ * attribute a "self.NAME =" assigns, or else its position in its list. */
 #include "spec.h"
 
 #include <limits.h>
@@ -52,6 +59,7 @@ typedef enum TokKind {
     TOK_EQUALS,
     TOK_COLON,
     TOK_MINUS,
+    TOK_STAR,
     TOK_BAD         /* a character that starts no token */
 } TokKind;
 
@@ -74,6 +82,9 @@ typedef struct Parser {
     size_t cap;
     int depth;
     Error *err;
+    char path[SPEC_NAME_SIZE];  /* the containers around the current item: "features" */
+    size_t top_items;           /* items of the top-level list so far */
+    bool top_is_model;          /* the first top-level item is an unlabelled container */
 } Parser;
 
 static bool is_alpha(char c)
@@ -232,9 +243,10 @@ static Status lex_next(Parser *p, Token *t)
         }
         lex_step(p);
     } else {
-        static const char punct[] = "()[],;=:-";
+        static const char punct[] = "()[],;=:-*";
         static const TokKind kinds[] = {TOK_LPAREN, TOK_RPAREN, TOK_LBRACKET, TOK_RBRACKET,
-                                        TOK_COMMA, TOK_SEMI, TOK_EQUALS, TOK_COLON, TOK_MINUS};
+                                        TOK_COMMA, TOK_SEMI, TOK_EQUALS, TOK_COLON, TOK_MINUS,
+                                        TOK_STAR};
         const char *hit = strchr(punct, c);
         t->kind = hit ? kinds[hit - punct] : TOK_BAD;
         lex_step(p);
@@ -340,6 +352,7 @@ typedef struct Value {
     size_t raw_len;
     long long ival[2];      /* VAL_INT: ival[0]; VAL_TUPLE: its first two items */
     bool int_items;         /* VAL_TUPLE: every item is an integer */
+    ValKind item_kind[2];   /* VAL_TUPLE: the kinds of its first two items */
     int count;              /* VAL_TUPLE: number of items */
     bool big;               /* an integer beyond INT_MAX in magnitude */
     double fval;            /* VAL_INT and VAL_FLOAT */
@@ -389,6 +402,8 @@ static Status parse_tuple(Parser *p, Value *v)
             return st;
         if (v->count == 0)
             first = item;
+        if (v->count < 2)
+            v->item_kind[v->count] = item.kind;
         if (item.kind != VAL_INT)
             v->int_items = false;
         else if (v->count < 2)
@@ -444,6 +459,19 @@ static Status parse_value(Parser *p, Value *v, bool in_tuple)
         v->ival[0] = negative ? -p->tok.ival : p->tok.ival;
         v->fval = negative ? -p->tok.fval : p->tok.fval;
         st = advance(p);
+        /* a product of integers, as model code writes Linear(16 * 5 * 5, 120) */
+        while (st == CS_OK && v->kind == VAL_INT && p->tok.kind == TOK_STAR) {
+            if ((st = advance(p)) != CS_OK)
+                return st;
+            if (p->tok.kind != TOK_INT)
+                return fail_expected(p, &p->tok, "an integer after '*'");
+            v->big = v->big || p->tok.ival > INT_MAX ||
+                     (v->ival[0] != 0 && llabs(v->ival[0]) > INT_MAX / (p->tok.ival ? p->tok.ival : 1));
+            if (!v->big)
+                v->ival[0] *= p->tok.ival;
+            v->fval = (double)v->ival[0];
+            st = advance(p);
+        }
         break;
     case TOK_STRING:
         v->kind = VAL_STRING;
@@ -578,6 +606,14 @@ static const char *const NO_PARAMS[] = {NULL};
 static const char *const BN_PARAMS[] = {
     "num_features", "eps", "momentum", "affine", "track_running_stats", "device", "dtype", NULL};
 static const char *const DROPOUT_PARAMS[] = {"p", "inplace", NULL};
+static const char *const ADAPTIVE_AVG_PARAMS[] = {"output_size", NULL};
+static const char *const ADAPTIVE_MAX_PARAMS[] = {"output_size", "return_indices", NULL};
+static const char *const FLATTEN_PARAMS[] = {"start_dim", "end_dim", NULL};
+static const char *const LINEAR_PARAMS[] = {"in_features", "out_features", "bias", "device", "dtype",
+                                            NULL};
+static const char *const ELU_PARAMS[] = {"alpha", "inplace", NULL};
+static const char *const GELU_PARAMS[] = {"approximate", NULL};
+static const char *const SOFTMAX_PARAMS[] = {"dim", NULL};
 
 typedef struct LayerInfo {
     const char *name;
@@ -598,17 +634,38 @@ static const LayerInfo LAYERS[] = {
     {"BatchNorm2d", SPEC_BATCHNORM2D, BN_PARAMS},
     {"Dropout", SPEC_DROPOUT, DROPOUT_PARAMS},
     {"Dropout2d", SPEC_DROPOUT, DROPOUT_PARAMS},
+    {"AdaptiveAvgPool2d", SPEC_ADAPTIVE_AVGPOOL2D, ADAPTIVE_AVG_PARAMS},
+    {"AdaptiveMaxPool2d", SPEC_ADAPTIVE_MAXPOOL2D, ADAPTIVE_MAX_PARAMS},
+    {"Flatten", SPEC_FLATTEN, FLATTEN_PARAMS},
+    {"Linear", SPEC_LINEAR, LINEAR_PARAMS},
+    {"ReLU6", SPEC_RELU6, RELU_PARAMS},
+    {"ELU", SPEC_ELU, ELU_PARAMS},
+    {"SiLU", SPEC_SILU, RELU_PARAMS},
+    {"GELU", SPEC_GELU, GELU_PARAMS},
+    {"Hardswish", SPEC_HARDSWISH, RELU_PARAMS},
+    {"Softmax", SPEC_SOFTMAX, SOFTMAX_PARAMS},
+    {"LogSoftmax", SPEC_LOGSOFTMAX, SOFTMAX_PARAMS},
 };
 
-#define LAYER_LIST "Conv2d, ConvTranspose2d, MaxPool2d, AvgPool2d, ReLU, LeakyReLU, Sigmoid, " \
-                   "Tanh, Identity, BatchNorm2d, Dropout, Sequential"
+#define LAYER_LIST "Conv2d, ConvTranspose2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, " \
+                   "AdaptiveMaxPool2d, BatchNorm2d, Dropout, Flatten, Linear, ReLU, ReLU6, " \
+                   "LeakyReLU, ELU, Sigmoid, Tanh, SiLU, GELU, Hardswish, Softmax, LogSoftmax, " \
+                   "Identity, Sequential"
 
-/* Layers of real models that have no place in a stack of spatial maps. */
+/* Layers of real models that are not 2-D image layers. */
 static const char *const REFUSED[] = {
-    "Linear", "Flatten", "Unflatten", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Softmax",
-    "LogSoftmax", "Conv1d", "Conv3d", "MaxPool1d", "MaxPool3d", "AvgPool1d", "AvgPool3d",
+    "Unflatten", "Conv1d", "Conv3d", "MaxPool1d", "MaxPool3d", "AvgPool1d", "AvgPool3d",
     "BatchNorm1d", "LSTM", "GRU", "RNN", "Embedding", "MultiheadAttention", "Transformer",
     NULL};
+
+/* Blocks whose forward adds or joins branches (torchvision's names and a
+ * few common ones): running their children in printed order would give
+ * wrong numbers. */
+static const char *const BRANCHED[] = {
+    "BasicBlock", "Bottleneck", "InvertedResidual", "Fire", "Inception", "InceptionA",
+    "InceptionB", "InceptionC", "InceptionD", "InceptionE", "InceptionAux", "_DenseBlock",
+    "_DenseLayer", "SqueezeExcitation", "MBConv", "FusedMBConv", "ResidualBlock", "ResBlock",
+    "SEBlock", NULL};
 
 static bool name_is(const char *s, size_t len, const char *name)
 {
@@ -961,10 +1018,47 @@ static Status build_pool(Parser *p, const Bound *b, LayerSpec *l)
     return CS_OK;
 }
 
+/* An adaptive pool's output_size: an integer, or a pair whose items may be
+ * None (0 here: that axis keeps the input's size). */
+static Status get_output_size(Parser *p, const Bound *b, LayerSpec *l)
+{
+    const Arg *a = bound_arg(b, "output_size");
+    const Value *v;
+    int out[2] = {0, 0};
+    Status st;
+
+    if (!a)
+        return fail_at(p, CS_ERR_SYNTAX, l->line, l->column, "%s is missing output_size",
+                       b->info->name);
+    v = &a->value;
+    if (v->kind == VAL_INT) {
+        if ((st = check_min(p, b, a, "output_size", v->ival[0], 1)) != CS_OK)
+            return st;
+        out[0] = out[1] = (int)v->ival[0];
+    } else if (v->kind == VAL_TUPLE && v->count == 2) {
+        for (int i = 0; i < 2; i++) {
+            if (v->item_kind[i] == VAL_NONE)
+                continue;
+            if (v->item_kind[i] != VAL_INT)
+                return fail_type(p, b, a, "output_size", "an integer or a pair (h, w) of integers or None");
+            if ((st = check_min(p, b, a, "output_size", v->ival[i], 1)) != CS_OK)
+                return st;
+            out[i] = (int)v->ival[i];
+        }
+    } else if (v->kind != VAL_NONE) {
+        return fail_type(p, b, a, "output_size", "an integer or a pair (h, w) of integers or None");
+    }
+    l->adaptive_h = out[0];
+    l->adaptive_w = out[1];
+    return CS_OK;
+}
+
 static Status build_other(Parser *p, const Bound *b, LayerSpec *l)
 {
     bool flag, given;
     double x = 0.0;
+    char word[16];
+    const Arg *a;
     Status st = CS_OK;
 
     switch (l->type) {
@@ -987,12 +1081,22 @@ static Status build_other(Parser *p, const Bound *b, LayerSpec *l)
         l->act.kind = ACT_TANH;
         return CS_OK;
     case SPEC_BATCHNORM2D:
+        l->eps = 1e-5f;
         if ((st = get_int(p, b, "num_features", 1, 0, &l->in_channels)) != CS_OK ||
-            (st = get_number(p, b, "eps", false, &x, &given)) != CS_OK ||
-            (st = get_number(p, b, "momentum", true, &x, &given)) != CS_OK ||
+            (st = get_number(p, b, "eps", false, &x, &given)) != CS_OK)
+            return st;
+        if (given && !(x > 0.0)) {
+            a = bound_arg(b, "eps");
+            return fail_at(p, CS_ERR_RANGE, a->value.line, a->value.column,
+                           "BatchNorm2d eps must be above 0, got %.*s", raw_show(&a->value), a->value.raw);
+        }
+        if (given)
+            l->eps = (float)x;
+        if ((st = get_number(p, b, "momentum", true, &x, &given)) != CS_OK ||
             (st = get_bool(p, b, "affine", true, &l->bias)) != CS_OK ||
             (st = get_bool(p, b, "track_running_stats", true, &flag)) != CS_OK)
             return st;
+        l->batch_stats = !flag;
         if (!bound_arg(b, "num_features"))
             return fail_at(p, CS_ERR_SYNTAX, l->line, l->column, "BatchNorm2d is missing num_features");
         l->out_channels = l->in_channels;
@@ -1002,11 +1106,72 @@ static Status build_other(Parser *p, const Bound *b, LayerSpec *l)
             (st = get_bool(p, b, "inplace", false, &flag)) != CS_OK)
             return st;
         if (given && (x < 0.0 || x > 1.0)) {
-            const Arg *a = bound_arg(b, "p");
+            a = bound_arg(b, "p");
             return fail_at(p, CS_ERR_RANGE, a->value.line, a->value.column,
                            "%s p must be between 0 and 1, got %.*s", b->info->name,
                            raw_show(&a->value), a->value.raw);
         }
+        return CS_OK;
+    case SPEC_ADAPTIVE_AVGPOOL2D:
+    case SPEC_ADAPTIVE_MAXPOOL2D:
+        if ((st = get_output_size(p, b, l)) != CS_OK)
+            return st;
+        if (l->type == SPEC_ADAPTIVE_MAXPOOL2D) {
+            if ((st = get_bool(p, b, "return_indices", false, &flag)) != CS_OK)
+                return st;
+            if (flag) {
+                a = bound_arg(b, "return_indices");
+                return fail_at(p, CS_ERR_RANGE, a->value.line, a->value.column,
+                               "AdaptiveMaxPool2d return_indices=True is not supported: the next "
+                               "layer would receive a pair");
+            }
+        }
+        return CS_OK;
+    case SPEC_FLATTEN:
+        if ((st = get_int(p, b, "start_dim", -4, 1, &l->start_dim)) != CS_OK ||
+            (st = get_int(p, b, "end_dim", -4, -1, &l->end_dim)) != CS_OK)
+            return st;
+        return CS_OK;
+    case SPEC_LINEAR:
+        if ((st = get_int(p, b, "in_features", 1, 0, &l->in_channels)) != CS_OK ||
+            (st = get_int(p, b, "out_features", 1, 0, &l->out_channels)) != CS_OK ||
+            (st = get_bool(p, b, "bias", true, &l->bias)) != CS_OK)
+            return st;
+        if (!bound_arg(b, "in_features"))
+            return fail_at(p, CS_ERR_SYNTAX, l->line, l->column, "Linear is missing in_features");
+        if (!bound_arg(b, "out_features"))
+            return fail_at(p, CS_ERR_SYNTAX, l->line, l->column, "Linear is missing out_features");
+        return CS_OK;
+    case SPEC_RELU6:
+    case SPEC_SILU:
+    case SPEC_HARDSWISH:
+        l->act.kind = l->type == SPEC_RELU6 ? ACT_RELU6 : l->type == SPEC_SILU ? ACT_SILU : ACT_HARDSWISH;
+        return get_bool(p, b, "inplace", false, &flag);
+    case SPEC_ELU:
+        l->act.kind = ACT_ELU;
+        l->act.slope = 1.0f;
+        if ((st = get_number(p, b, "alpha", false, &x, &given)) != CS_OK ||
+            (st = get_bool(p, b, "inplace", false, &flag)) != CS_OK)
+            return st;
+        if (given)
+            l->act.slope = (float)x;
+        return CS_OK;
+    case SPEC_GELU:
+        l->act.kind = ACT_GELU;
+        if ((st = get_word(p, b, "approximate", "'none' or 'tanh'", word, sizeof word, &a)) != CS_OK)
+            return st;
+        if (a && strcmp(word, "tanh") == 0)
+            l->act.kind = ACT_GELU_TANH;
+        else if (a && strcmp(word, "none") != 0)
+            return fail_type(p, b, a, "approximate", "'none' or 'tanh'");
+        return CS_OK;
+    case SPEC_SOFTMAX:
+    case SPEC_LOGSOFTMAX:
+        a = bound_arg(b, "dim");
+        l->dim_none = !a || a->value.kind == VAL_NONE;
+        l->dim = 1;
+        if (!l->dim_none)
+            return get_int(p, b, "dim", -4, 1, &l->dim);
         return CS_OK;
     default:
         return CS_OK;
@@ -1088,7 +1253,15 @@ static bool printed_container(const Parser *p)
     return s[0] == ')' && s[1] == ':';
 }
 
-static Status parse_item(Parser *p);
+/* An item's key: its label, OrderedDict name or assigned attribute (text,
+ * len), or none (text NULL: its position names it). */
+typedef struct Key {
+    const char *text;
+    size_t len;
+    size_t index;           /* the position in its list */
+} Key;
+
+static Status parse_item(Parser *p, Key key);
 
 /* Expects a token of kind k (described as what), then moves past it and any
  * new lines after it. */
@@ -1108,6 +1281,7 @@ static Status parse_dict(Parser *p, const Token *open)
 {
     Token bracket;
     Status st;
+    size_t index = 0;
 
     if ((st = skip_newlines(p)) != CS_OK)
         return st;
@@ -1115,12 +1289,18 @@ static Status parse_dict(Parser *p, const Token *open)
     if ((st = expect_skip(p, TOK_LBRACKET, "'[' (a list of (name, layer) pairs)")) != CS_OK)
         return st;
     while (p->tok.kind != TOK_RBRACKET) {
+        Key key = {NULL, 0, index++};
         if (p->tok.kind == TOK_END)
             return fail_unclosed(p, &bracket);
-        if ((st = expect_skip(p, TOK_LPAREN, "'(' starting a (name, layer) pair")) != CS_OK ||
-            (st = expect_skip(p, TOK_STRING, "a quoted layer name")) != CS_OK ||
+        if ((st = expect_skip(p, TOK_LPAREN, "'(' starting a (name, layer) pair")) != CS_OK)
+            return st;
+        if (p->tok.kind == TOK_STRING) {
+            key.text = p->tok.start + 1;
+            key.len = p->tok.len - 2;
+        }
+        if ((st = expect_skip(p, TOK_STRING, "a quoted layer name")) != CS_OK ||
             (st = expect_skip(p, TOK_COMMA, "',' after the layer name")) != CS_OK ||
-            (st = parse_item(p)) != CS_OK || (st = skip_newlines(p)) != CS_OK ||
+            (st = parse_item(p, key)) != CS_OK || (st = skip_newlines(p)) != CS_OK ||
             (st = expect_skip(p, TOK_RPAREN, "')' closing the (name, layer) pair")) != CS_OK)
             return st;
         if (p->tok.kind == TOK_COMMA) {
@@ -1139,11 +1319,100 @@ static Status parse_dict(Parser *p, const Token *open)
     return CS_OK;
 }
 
-/* One layer (or a Sequential of layers) after any label or assignment. */
-static Status parse_call(Parser *p, const Token *name)
+/* ---- names ---- */
+
+/* Writes path + "." + key (the key, or its position) into buf. */
+static Status key_join(Parser *p, const Token *at, Key key, char *buf)
+{
+    char index[24];
+    const char *k = key.text;
+    size_t len = key.len, used = strlen(p->path);
+    if (!k) {
+        snprintf(index, sizeof index, "%zu", key.index);
+        k = index;
+        len = strlen(index);
+    }
+    if (used + (used ? 1 : 0) + len + 1 > SPEC_NAME_SIZE)
+        return fail_at(p, CS_ERR_LIMIT, at->line, at->column,
+                       "the module name %s%s%.*s is longer than %d characters", p->path,
+                       used ? "." : "", len > SPEC_SHOW ? SPEC_SHOW : (int)len, k, SPEC_NAME_SIZE - 1);
+    memcpy(buf, p->path, used);
+    if (used)
+        buf[used++] = '.';
+    memcpy(buf + used, k, len);
+    buf[used + len] = '\0';
+    return CS_OK;
+}
+
+/* Whether name is one of the classes in list. */
+static const char *name_in(const char *s, size_t len, const char *const *list)
+{
+    for (int i = 0; list[i]; i++)
+        if (name_is(s, len, list[i]))
+            return list[i];
+    return NULL;
+}
+
+/* The children of a container up to its ')' (left as the current token),
+ * named under key; then the ')' is passed. */
+static Status parse_container(Parser *p, const Call *call, Key key, bool dict)
+{
+    char saved[SPEC_NAME_SIZE];
+    Token open = p->tok;
+    Status st;
+
+    if (p->depth >= SPEC_MAX_DEPTH)
+        return fail_at(p, CS_ERR_LIMIT, call->name.line, call->name.column,
+                       "%.*s is nested more than %d levels deep", (int)call->cls_len, call->cls,
+                       SPEC_MAX_DEPTH);
+    memcpy(saved, p->path, sizeof saved);
+    /* an OrderedDict is Sequential's argument, not a module: no level */
+    if (!dict && (st = key_join(p, &call->name, key, p->path)) != CS_OK)
+        return st;
+    p->depth++;
+    if ((st = advance(p)) != CS_OK || (st = skip_newlines(p)) != CS_OK)
+        return st;
+    if (p->tok.kind == TOK_STAR)
+        return fail_at(p, CS_ERR_SYNTAX, p->tok.line, p->tok.column,
+                       "%.*s(*...) builds its layers in code that convstep does not run: write the "
+                       "layers out, as in nn.Sequential(nn.Conv2d(3, 16, 3), nn.ReLU())",
+                       call->name.len > SPEC_SHOW ? SPEC_SHOW : (int)call->name.len, call->name.start);
+    if ((st = dict ? parse_dict(p, &open) : parse_list(p, &open)) != CS_OK)
+        return st;
+    p->depth--;
+    memcpy(p->path, saved, sizeof saved);
+    return advance(p);
+}
+
+/* BasicConv2d (GoogLeNet, Inception v3) prints conv and bn, and its
+ * forward ends with F.relu: the ReLU that print(model) does not show. */
+static Status push_forward_relu(Parser *p, const Call *call, Key key)
+{
+    LayerSpec layer;
+    Status st;
+    memset(&layer, 0, sizeof layer);
+    layer.type = SPEC_RELU;
+    layer.act.kind = ACT_RELU;
+    layer.line = call->name.line;
+    layer.column = call->name.column;
+    snprintf(layer.text, sizeof layer.text, "ReLU() (F.relu in %.*s's forward)", (int)call->cls_len,
+             call->cls);
+    if ((st = key_join(p, &call->name, key, layer.name)) != CS_OK)
+        return st;
+    if (strlen(layer.name) + 6 > SPEC_NAME_SIZE)
+        return fail_at(p, CS_ERR_LIMIT, call->name.line, call->name.column,
+                       "the module name %s.relu is longer than %d characters", layer.name,
+                       SPEC_NAME_SIZE - 1);
+    strcat(layer.name, ".relu");
+    return stack_push(p, &layer);
+}
+
+/* One layer (or a container of layers) after any label or assignment. */
+static Status parse_call(Parser *p, const Token *name, Key key)
 {
     const char *dot = name->start + name->len;
     const LayerInfo *info = NULL;
+    const char *which;
     Call call;
     Bound bound;
     LayerSpec layer;
@@ -1156,36 +1425,36 @@ static Status parse_call(Parser *p, const Token *name)
     call.cls = dot;
     call.cls_len = (size_t)(name->start + name->len - dot);
 
+    if ((which = name_in(call.cls, call.cls_len, BRANCHED)) != NULL)
+        return fail_at(p, CS_ERR_SYNTAX, name->line, name->column,
+                       "%s is not supported: its forward adds or joins branches, which a stack of "
+                       "layers cannot run; export the model to ONNX (torch.onnx.export) instead",
+                       which);
     if (name_is(call.cls, call.cls_len, "Sequential") ||
         name_is(call.cls, call.cls_len, "OrderedDict")) {
-        bool dict = call.cls[0] == 'O';
-        Token open = p->tok;
-        if (p->depth >= SPEC_MAX_DEPTH)
-            return fail_at(p, CS_ERR_LIMIT, name->line, name->column,
-                           "%s is nested more than %d levels deep", dict ? "OrderedDict" : "Sequential",
-                           SPEC_MAX_DEPTH);
-        p->depth++;
-        if ((st = advance(p)) != CS_OK ||
-            (st = dict ? parse_dict(p, &open) : parse_list(p, &open)) != CS_OK)
-            return st;
-        p->depth--;
-        return advance(p);
+        if (p->depth == 0)
+            p->top_is_model = key.text == NULL && call.cls[0] == 'S';
+        return parse_container(p, &call, key, call.cls[0] == 'O');
     }
     for (size_t i = 0; i < sizeof LAYERS / sizeof LAYERS[0] && !info; i++)
         if (name_is(call.cls, call.cls_len, LAYERS[i].name))
             info = &LAYERS[i];
     if (!info) {
-        for (int i = 0; REFUSED[i]; i++)
-            if (name_is(call.cls, call.cls_len, REFUSED[i]))
-                return fail_at(p, CS_ERR_SYNTAX, name->line, name->column,
-                               "%s is not supported: convstep shows layers that keep a spatial "
-                               "map (paste only the convolutional part, such as model.features)",
-                               REFUSED[i]);
-        if (printed_container(p))
+        if ((which = name_in(call.cls, call.cls_len, REFUSED)) != NULL)
             return fail_at(p, CS_ERR_SYNTAX, name->line, name->column,
-                           "%.*s is a whole printed model: paste one Sequential from it, such as "
-                           "the one after (features):",
-                           name->len > SPEC_SHOW ? SPEC_SHOW : (int)name->len, name->start);
+                           "%s is not supported: convstep runs networks of 2-D image layers "
+                           "(Conv2d, pooling, BatchNorm2d, Linear, activations)",
+                           which);
+        if (printed_container(p)) {
+            /* a printed module of any class: its children in printed order */
+            if (p->depth == 0)
+                p->top_is_model = key.text == NULL;
+            if ((st = parse_container(p, &call, key, false)) != CS_OK)
+                return st;
+            if (name_is(call.cls, call.cls_len, "BasicConv2d"))
+                return push_forward_relu(p, &call, key);
+            return CS_OK;
+        }
         return fail_expected(p, name, "a layer (" LAYER_LIST ")");
     }
 
@@ -1196,7 +1465,8 @@ static Status parse_call(Parser *p, const Token *name)
     layer.line = name->line;
     layer.column = name->column;
     layer_text(name->start, call.end, layer.text, sizeof layer.text);
-    if ((st = call_bind(p, &call, info, &bound)) != CS_OK)
+    if ((st = key_join(p, name, key, layer.name)) != CS_OK ||
+        (st = call_bind(p, &call, info, &bound)) != CS_OK)
         return st;
     if (info->type == SPEC_CONV2D || info->type == SPEC_CONV_TRANSPOSE2D)
         st = build_conv(p, &bound, &layer);
@@ -1206,11 +1476,14 @@ static Status parse_call(Parser *p, const Token *name)
         st = build_other(p, &bound, &layer);
     if (st != CS_OK)
         return st;
+    if (p->depth == 0)
+        p->top_is_model = false;
     return stack_push(p, &layer);
 }
 
-/* [ '(' label ')' ':' ] [ name '=' ] call */
-static Status parse_item(Parser *p)
+/* [ '(' label ')' ':' ] [ name '=' ] call. A label or a "self.NAME ="
+ * assignment names the item; a plain "model =" does not. */
+static Status parse_item(Parser *p, Key key)
 {
     Token name;
     Status st;
@@ -1220,6 +1493,8 @@ static Status parse_item(Parser *p)
             return st;
         if (p->tok.kind != TOK_NAME && p->tok.kind != TOK_INT)
             return fail_expected(p, &p->tok, "a label such as (0) or (conv1)");
+        key.text = p->tok.start;
+        key.len = p->tok.len;
         if ((st = advance(p)) != CS_OK)
             return st;
         if (p->tok.kind != TOK_RPAREN)
@@ -1237,6 +1512,12 @@ static Status parse_item(Parser *p)
     if ((st = advance(p)) != CS_OK)
         return st;
     if (p->tok.kind == TOK_EQUALS) {
+        const char *dot = memchr(name.start, '.', name.len);
+        if (dot && !key.text) {
+            /* self.features = ...: the attribute names the module */
+            key.text = dot + 1;
+            key.len = (size_t)(name.start + name.len - key.text);
+        }
         if ((st = advance(p)) != CS_OK)
             return st;
         if (p->tok.kind != TOK_NAME)
@@ -1251,7 +1532,7 @@ static Status parse_item(Parser *p)
                  name.start);
         return fail_expected(p, &p->tok, what);
     }
-    return parse_call(p, &name);
+    return parse_call(p, &name, key);
 }
 
 static bool is_separator(TokKind k)
@@ -1259,12 +1540,48 @@ static bool is_separator(TokKind k)
     return k == TOK_COMMA || k == TOK_SEMI || k == TOK_NEWLINE;
 }
 
+/* At the top level of a .py file: an import line or a print(...) call,
+ * skipped whole (through the end of its line, brackets balanced).
+ * *skipped tells whether there was one. */
+static Status skip_python_line(Parser *p, bool *skipped)
+{
+    bool import = p->tok.kind == TOK_NAME && (name_is(p->tok.start, p->tok.len, "import") ||
+                                              name_is(p->tok.start, p->tok.len, "from"));
+    bool print = p->tok.kind == TOK_NAME && name_is(p->tok.start, p->tok.len, "print");
+    int depth = 0;
+    Status st;
+
+    *skipped = false;
+    if (!import && !print)
+        return CS_OK;
+    if (print) {
+        /* only print(...): a call, nothing after it on the line */
+        const char *s = p->src + p->pos;
+        while (is_space(*s))
+            s++;
+        if (*s != '(')
+            return CS_OK;
+    }
+    *skipped = true;
+    while (p->tok.kind != TOK_END && !(depth == 0 && p->tok.kind == TOK_NEWLINE)) {
+        if (p->tok.kind == TOK_LPAREN || p->tok.kind == TOK_LBRACKET)
+            depth++;
+        else if ((p->tok.kind == TOK_RPAREN || p->tok.kind == TOK_RBRACKET) && depth > 0)
+            depth--;
+        if ((st = advance(p)) != CS_OK)
+            return st;
+    }
+    return CS_OK;
+}
+
 /* Layers up to the end of input (open == NULL) or up to the ')' that closes
  * open, which is left as the current token. */
 static Status parse_list(Parser *p, const Token *open)
 {
+    size_t index = 0;
     Status st;
     for (;;) {
+        bool skipped = false;
         while (is_separator(p->tok.kind))
             if ((st = advance(p)) != CS_OK)
                 return st;
@@ -1272,7 +1589,14 @@ static Status parse_list(Parser *p, const Token *open)
             return open ? fail_unclosed(p, open) : CS_OK;
         if (p->tok.kind == TOK_RPAREN && open)
             return CS_OK;
-        if ((st = parse_item(p)) != CS_OK)
+        if (!open && (st = skip_python_line(p, &skipped)) != CS_OK)
+            return st;
+        if (skipped)
+            continue;
+        Key key = {NULL, 0, index++};
+        if (!open)
+            p->top_items++;
+        if ((st = parse_item(p, key)) != CS_OK)
             return st;
         if (!is_separator(p->tok.kind) && p->tok.kind != TOK_END &&
             !(p->tok.kind == TOK_RPAREN && open))
@@ -1301,6 +1625,35 @@ Status spec_parse(const char *text, LayerStack *out, Error *err)
         st = parse_list(&p, NULL);
     if (st == CS_OK && out->count == 0)
         st = fail_expected(&p, &p.tok, "a layer (" LAYER_LIST ")");
+    if (st == CS_OK && p.top_items == 1 && p.top_is_model) {
+        /* the text is one unlabelled container: the model itself, whose
+           children are named from the top ("0", "features.0") */
+        for (size_t i = 0; i < out->count; i++) {
+            char *name = out->layers[i].name;
+            if (strncmp(name, "0.", 2) == 0)
+                memmove(name, name + 2, strlen(name + 2) + 1);
+        }
+    }
+    if (st != CS_OK && st != CS_ERR_NOMEM) {
+        /* code that builds its layers (layers = [], a loop, then
+           nn.Sequential(*layers)) fails on its first line of Python: say
+           what would work instead */
+        const char *star = strstr(p.src, "Sequential(*");
+        if (star && (star == p.src || !is_alpha(star[-1]) || star[-1] == '.')) {
+            int line = 1, column = 1;
+            for (const char *c = p.src; c < star + 11; c++) {
+                if (*c == '\n') {
+                    line++;
+                    column = 1;
+                } else if (((unsigned char)*c & 0xC0) != 0x80) {
+                    column++;
+                }
+            }
+            st = error_set(err, CS_ERR_SYNTAX, "line %d, column %d: nn.Sequential(*...) builds its layers in "
+                           "code that convstep does not run: write the layers out, as in "
+                           "nn.Sequential(nn.Conv2d(3, 16, 3), nn.ReLU())", line, column);
+        }
+    }
     if (st != CS_OK)
         spec_free(out);
     return st;
@@ -1327,6 +1680,17 @@ const char *spec_type_name(LayerType type)
     case SPEC_IDENTITY: return "Identity";
     case SPEC_BATCHNORM2D: return "BatchNorm2d";
     case SPEC_DROPOUT: return "Dropout";
+    case SPEC_ADAPTIVE_AVGPOOL2D: return "AdaptiveAvgPool2d";
+    case SPEC_ADAPTIVE_MAXPOOL2D: return "AdaptiveMaxPool2d";
+    case SPEC_FLATTEN: return "Flatten";
+    case SPEC_LINEAR: return "Linear";
+    case SPEC_RELU6: return "ReLU6";
+    case SPEC_ELU: return "ELU";
+    case SPEC_SILU: return "SiLU";
+    case SPEC_GELU: return "GELU";
+    case SPEC_HARDSWISH: return "Hardswish";
+    case SPEC_SOFTMAX: return "Softmax";
+    case SPEC_LOGSOFTMAX: return "LogSoftmax";
     }
     return "unknown";
 }
@@ -1334,5 +1698,16 @@ const char *spec_type_name(LayerType type)
 bool spec_is_spatial(const LayerSpec *layer)
 {
     return layer->type == SPEC_CONV2D || layer->type == SPEC_CONV_TRANSPOSE2D ||
-           layer->type == SPEC_MAXPOOL2D || layer->type == SPEC_AVGPOOL2D;
+           layer->type == SPEC_MAXPOOL2D || layer->type == SPEC_AVGPOOL2D ||
+           layer->type == SPEC_ADAPTIVE_AVGPOOL2D || layer->type == SPEC_ADAPTIVE_MAXPOOL2D;
+}
+
+bool spec_is_activation(const LayerSpec *layer)
+{
+    return layer->act.kind != ACT_NONE;
+}
+
+bool spec_is_flat(const LayerSpec *layer)
+{
+    return layer->type == SPEC_FLATTEN || layer->type == SPEC_LINEAR;
 }

@@ -7,12 +7,30 @@
  * positional and keyword arguments, tuple forms, True/False, and PyTorch's
  * defaults (MaxPool2d's stride defaults to its kernel size). Extensions:
  * padding may also be the strings 'valid', 'same', 'full' (quoted or not).
- * Also accepted, so that code pasted from real models parses: a
- * "torch.nn." (or any dotted) prefix, a leading "(name): " label as
- * print(model) writes it, a leading "self.features = " assignment,
- * Sequential(OrderedDict([('conv1', Conv2d(...)), ...])), and
- * BatchNorm2d / Dropout / Dropout2d as spatially neutral layers. Other
- * layers (Linear, Flatten, AdaptiveAvgPool2d, ...) are refused by name. */
+ *
+ * Model text as people paste it is accepted too:
+ *   - a "torch.nn." (or any dotted) prefix, a "self.features = " or
+ *     "model = " assignment, Sequential(OrderedDict([('conv1', ...), ...]));
+ *   - a whole print(model) output: "(name): " labels and printed modules of
+ *     any class whose children are labelled (AlexNet(...), VGG(...),
+ *     Conv2dNormActivation(...)) run in printed order. GoogLeNet's and
+ *     Inception's BasicConv2d prints conv and bn but applies F.relu in its
+ *     forward: a ReLU named NAME.relu follows its children;
+ *   - a .py file: "import ..." and "from ... import ..." lines and
+ *     "print(...)" calls at the top level are skipped;
+ *   - blocks whose forward branches (BasicBlock, Bottleneck,
+ *     InvertedResidual, Fire, Inception*, _DenseBlock, SqueezeExcitation,
+ *     ...) are refused by name, with the advice to export the model to ONNX,
+ *     and nn.Sequential(*layers) with the advice to write the layers out.
+ *
+ * Every layer gets the name PyTorch's state_dict gives it (its parameters
+ * are NAME.weight, NAME.bias, ...): the labels of print(model) and the keys
+ * of an OrderedDict, joined with dots ("features.0", "classifier.1");
+ * unlabelled layers are numbered by their position as nn.Sequential numbers
+ * them (activations and pools count), a nested Sequential adding a level
+ * ("1.0"); "self.NAME = " names what it assigns. When the whole text is one
+ * unlabelled container (nn.Sequential(...), model = ..., AlexNet(...)), that
+ * container is the model and adds no level: "0", "1", ... */
 #ifndef CONVSTEP_SPEC_H
 #define CONVSTEP_SPEC_H
 
@@ -34,15 +52,31 @@ typedef enum LayerType {
     SPEC_IDENTITY,
     SPEC_BATCHNORM2D,           /* in_channels = out_channels = num_features,
                                    bias = affine; identity on shapes */
-    SPEC_DROPOUT                /* Dropout and Dropout2d: identity on shapes */
+    SPEC_DROPOUT,               /* Dropout and Dropout2d: identity on shapes */
+    SPEC_ADAPTIVE_AVGPOOL2D,    /* adaptive_h, adaptive_w: the output size */
+    SPEC_ADAPTIVE_MAXPOOL2D,
+    SPEC_FLATTEN,               /* start_dim, end_dim */
+    SPEC_LINEAR,                /* in_channels = in_features, out_channels =
+                                   out_features, bias */
+    SPEC_RELU6,                 /* act: the element-wise activations */
+    SPEC_ELU,
+    SPEC_SILU,
+    SPEC_GELU,
+    SPEC_HARDSWISH,
+    SPEC_SOFTMAX,               /* dim (dim_none: dim=None) */
+    SPEC_LOGSOFTMAX
 } LayerType;
+
+/* Room for a state_dict name ("features.0") and its terminator. */
+#define SPEC_NAME_SIZE 96
 
 typedef struct LayerSpec {
     LayerType type;
     char text[160];             /* the layer as written, whitespace collapsed, "nn." kept
                                    as written; truncated with "..." if longer */
     int line, column;           /* where it starts in the source (1-based) */
-    /* Conv2d / ConvTranspose2d */
+    char name[SPEC_NAME_SIZE];  /* the state_dict name: "features.0", "3" */
+    /* Conv2d / ConvTranspose2d (BatchNorm2d: num_features; Linear: features) */
     int in_channels, out_channels;
     bool bias;                  /* default true */
     ConvParams conv;            /* stride, padding, pad_mode, dilation, groups,
@@ -52,7 +86,16 @@ typedef struct LayerSpec {
     PoolParams pool;            /* mode, kernel, stride, pad, dilation, ceil_mode,
                                    count_include_pad */
     /* activations */
-    Activation act;             /* ReLU, LeakyReLU(negative_slope), Sigmoid, Tanh */
+    Activation act;             /* ReLU, LeakyReLU(negative_slope), Sigmoid, Tanh, ReLU6,
+                                   ELU(alpha), SiLU, GELU(approximate), Hardswish */
+    float eps;                  /* BatchNorm2d; default 1e-5 */
+    bool batch_stats;           /* BatchNorm2d(track_running_stats=False): eval mode
+                                   normalises with the image's own mean and variance */
+    int adaptive_h, adaptive_w; /* adaptive pools' output_size; 0 where it is None
+                                   (that axis keeps the input's size) */
+    int start_dim, end_dim;     /* Flatten; defaults 1 and -1 (batch dimension counted) */
+    int dim;                    /* Softmax / LogSoftmax, batch dimension counted */
+    bool dim_none;              /* dim=None (the default): PyTorch picks dim 1 */
 } LayerSpec;
 
 typedef struct LayerStack {
@@ -76,7 +119,14 @@ void spec_free(LayerStack *stack);
 /* The PyTorch class name of a layer type ("Conv2d", "MaxPool2d", ...). */
 const char *spec_type_name(LayerType type);
 
-/* True for layers with a spatial extent (conv, transposed conv, pooling). */
+/* True for layers with a spatial extent (conv, transposed conv, pooling,
+ * adaptive pooling): the layers that make a new map. */
 bool spec_is_spatial(const LayerSpec *layer);
+
+/* True for the element-wise activations (ReLU ... Hardswish; not Softmax). */
+bool spec_is_activation(const LayerSpec *layer);
+
+/* True for Flatten and Linear, whose output is a vector of features. */
+bool spec_is_flat(const LayerSpec *layer);
 
 #endif

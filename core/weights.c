@@ -4,6 +4,8 @@
  * (ONNX initialisers, say) is one file and one line there. */
 #include "weights.h"
 
+#include "filein.h"
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -48,87 +50,15 @@ Status weights_read_memory(const unsigned char *data, size_t size, const char *n
     return error_set(err, CS_ERR_FORMAT, "%s is not a safetensors or .npz file", name);
 }
 
-/* Reads the whole file at path into a malloc'd buffer, refusing more than
- * WEIGHTS_MAX_BYTES. Why not a stream per format: libzip and the
- * safetensors offsets both want random access, and the caps bound the copy. */
-static Status read_whole_file(const char *path, unsigned char **data, size_t *size, Error *err)
-{
-    struct stat sb;
-    *data = NULL;
-    *size = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return error_set(err, CS_ERR_IO, "cannot open %s: %s", path, strerror(errno));
-    if (fstat(fileno(f), &sb) != 0) {
-        int e = errno;
-        fclose(f);
-        return error_set(err, CS_ERR_IO, "cannot read %s: %s", path, strerror(e));
-    }
-    if (S_ISDIR(sb.st_mode)) {
-        fclose(f);
-        return error_set(err, CS_ERR_IO, "%s is a directory, not a weights file", path);
-    }
-    if (S_ISREG(sb.st_mode) && (uintmax_t)sb.st_size > WEIGHTS_MAX_BYTES) {
-        fclose(f);
-        return error_set(err, CS_ERR_LIMIT, "%s is %jd bytes, more than the %zu a weights file may have", path,
-                         (intmax_t)sb.st_size, WEIGHTS_MAX_BYTES);
-    }
-    /* A regular file's size is known; a pipe grows the buffer as it reads. */
-    size_t cap = S_ISREG(sb.st_mode) ? (size_t)sb.st_size + 1 : 65536, len = 0;
-    unsigned char *buf = malloc(cap);
-    if (!buf) {
-        fclose(f);
-        return error_set(err, CS_ERR_NOMEM, "cannot allocate %zu bytes to read %s", cap, path);
-    }
-    for (;;) {
-        if (len == cap) {
-            if (cap > WEIGHTS_MAX_BYTES) {
-                free(buf);
-                fclose(f);
-                return error_set(err, CS_ERR_LIMIT, "%s is more than the %zu bytes a weights file may have", path,
-                                 WEIGHTS_MAX_BYTES);
-            }
-            size_t bigger = cap * 2 > WEIGHTS_MAX_BYTES + 1 ? WEIGHTS_MAX_BYTES + 1 : cap * 2;
-            unsigned char *grown = realloc(buf, bigger);
-            if (!grown) {
-                free(buf);
-                fclose(f);
-                return error_set(err, CS_ERR_NOMEM, "cannot allocate %zu bytes to read %s", bigger, path);
-            }
-            buf = grown;
-            cap = bigger;
-        }
-        size_t got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (got == 0)
-            break;
-    }
-    if (ferror(f)) {
-        int e = errno;
-        free(buf);
-        fclose(f);
-        return error_set(err, CS_ERR_IO, "cannot read %s: %s", path, strerror(e));
-    }
-    fclose(f);
-    if (len > WEIGHTS_MAX_BYTES) {
-        free(buf);
-        return error_set(err, CS_ERR_LIMIT, "%s is more than the %zu bytes a weights file may have", path,
-                         WEIGHTS_MAX_BYTES);
-    }
-    *data = buf;
-    *size = len;
-    return CS_OK;
-}
-
 Status weights_read(const char *path, WeightsFile *out, Error *err)
 {
     unsigned char *data;
     size_t size;
     memset(out, 0, sizeof *out);
-    Status st = read_whole_file(path, &data, &size, err);
+    Status st = filein_read(path, WEIGHTS_MAX_BYTES, &data, &size, err);
     if (st != CS_OK)
         return st;
-    st = weights_read_memory(data, size, path, out, err);
+    st = weights_read_memory(data, size, filein_name(path), out, err);
     free(data);
     return st;
 }

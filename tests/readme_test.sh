@@ -41,7 +41,7 @@ for cmd in cmd-*; do
     n=${cmd#cmd-}
     line=$(cat "$cmd")
     case "$line" in
-        "convstep "conv*|"convstep "pool*|"convstep "trace*|"convstep "rf*|"convstep "export*) ;;
+        "convstep "conv*|"convstep "pool*|"convstep "trace*|"convstep "rf*|"convstep "forward*|"convstep "export*) ;;
         "convstep "help*|"convstep "--help*|"convstep "--version*) ;;
         *) continue ;;  # bench (timings), the window (needs a display)
     esac

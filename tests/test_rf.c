@@ -637,3 +637,96 @@ Test(rf, back_spans_rf_and_forward_returns_on_random_stacks)
     cr_expect_gt(tried, 100);
     cr_expect_gt(inside_count, 200);
 }
+
+/* ---- adaptive pools, Flatten and Linear ---- */
+
+Test(rf, adaptive_pool_that_divides_is_a_plain_pool)
+{
+    LayerStack s;
+    RfLayer *r = compute("Conv2d(3, 8, 3, padding=1), AdaptiveAvgPool2d(2)", 8, 8, 3, &s);
+    cr_expect_eq(r[1].kernel[0], 4);
+    cr_expect_eq(r[1].stride[1], 4);
+    cr_expect(!r[1].adaptive);
+    cr_expect_eq(r[1].out_size[0], 2);
+    cr_expect_eq(r[1].rf[0], 3 + 3);
+    cr_expect_eq(r[1].jump[0], 4);
+    expect_range(rf_range_back(&r[1], 0, cells(1, 1)), 4, 7, "second output");
+    spec_free(&s);
+    free(r);
+}
+
+Test(rf, adaptive_pool_windows_are_exact)
+{
+    LayerStack s;
+    /* 5 -> 3: windows [0, 2), [1, 4), [3, 5) (floor(i*5/3), ceil((i+1)*5/3)) */
+    RfLayer *r = compute("AdaptiveMaxPool2d((3, None))", 5, 4, 1, &s);
+    cr_expect(r[0].adaptive);
+    cr_expect_eq(r[0].out_size[0], 3);
+    cr_expect_eq(r[0].out_size[1], 4, "None keeps the width");
+    cr_expect_eq(r[0].kernel[0], 3, "the widest window");
+    expect_range(rf_range_back(&r[0], 0, cells(0, 0)), 0, 1, "window 0");
+    expect_range(rf_range_back(&r[0], 0, cells(1, 1)), 1, 3, "window 1");
+    expect_range(rf_range_back(&r[0], 0, cells(2, 2)), 3, 4, "window 2");
+    expect_range(rf_range_forward(&r[0], 0, cells(1, 1)), 0, 1, "input 1 feeds outputs 0 and 1");
+    expect_range(rf_range_forward(&r[0], 0, cells(3, 3)), 1, 2, "input 3 feeds outputs 1 and 2");
+    expect_range(rf_range_forward(&r[0], 0, cells(4, 4)), 2, 2, "input 4");
+    /* brute force: every input cell against every window */
+    for (int i = 0; i < 5; i++) {
+        int lo = 3, hi = -1;
+        for (int o = 0; o < 3; o++) {
+            CellRange w = rf_range_back(&r[0], 0, cells(o, o));
+            if (w.lo <= i && i <= w.hi) {
+                lo = o < lo ? o : lo;
+                hi = o > hi ? o : hi;
+            }
+        }
+        expect_range(rf_range_forward(&r[0], 0, cells(i, i)), lo, hi, "input %d", i);
+    }
+    spec_free(&s);
+    free(r);
+}
+
+Test(rf, flatten_and_linear_end_the_map)
+{
+    LayerStack s;
+    RfLayer *r = compute("Conv2d(1, 4, 3), Flatten(), Linear(100, 10), ReLU(), Linear(10, 2)", 7, 7, 1, &s);
+    cr_expect(!r[0].flat);
+    cr_expect(r[1].flat && r[2].flat && r[3].flat && r[4].flat);
+    cr_expect_eq(r[1].out_channels, 100, "4x5x5 flattened");
+    cr_expect_eq(r[2].out_channels, 10);
+    cr_expect_eq(r[2].params, 100 * 10 + 10);
+    cr_expect_eq(r[2].macs, 100 * 10);
+    cr_expect_eq(r[4].rf[0], 3, "the last map's field");
+    spec_free(&s);
+    free(r);
+    /* a Linear right after a map flattens it (torchvision's forward) */
+    r = compute("Conv2d(1, 4, 3), Linear(100, 10)", 7, 7, 1, &s);
+    cr_expect(r[1].flat);
+    spec_free(&s);
+    free(r);
+}
+
+Test(rf, flat_errors_name_the_layer)
+{
+    static const char *const specs[] = {
+        "Conv2d(1, 4, 3), Linear(99, 10)",
+        "Flatten(), Linear(48, 10)",
+        "Flatten(), Conv2d(1, 1, 1)",
+        "Linear(49, 4), BatchNorm2d(4)",
+    };
+    static const char *const messages[] = {
+        "layer 2 (Linear(99, 10)): expects 99 input features, but a 4x5x5 map arrives (100 features when flattened)",
+        "layer 2 (Linear(48, 10)): expects 48 input features, but 49 arrive",
+        "layer 2 (Conv2d(1, 1, 1)): needs a map (C,H,W), but a vector of features arrives (after Flatten or Linear)",
+        "layer 2 (BatchNorm2d(4)): needs a map (C,H,W), but a vector of features arrives (after Flatten or Linear)",
+    };
+    for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
+        LayerStack s = {0};
+        Error err = {0};
+        RfLayer r[4];
+        cr_assert_eq(spec_parse(specs[i], &s, &err), CS_OK);
+        cr_expect_eq(rf_compute(&s, 7, 7, 1, r, &err), CS_ERR_SHAPE, "%s", specs[i]);
+        cr_expect_str_eq(err.message, messages[i]);
+        spec_free(&s);
+    }
+}

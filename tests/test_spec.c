@@ -98,6 +98,139 @@ Test(spec, shapes)
         check_shapes(&shape_cases[i]);
 }
 
+/* ---- the layers of issue 10: arguments and defaults ---- */
+
+Test(spec, network_layers_and_their_defaults)
+{
+    LayerStack s = parse_ok(
+        "AdaptiveAvgPool2d(output_size=(6, 6)), AdaptiveMaxPool2d(1), AdaptiveAvgPool2d((None, 7)),\n"
+        "Flatten(), Flatten(start_dim=1, end_dim=-1), Flatten(2, 3),\n"
+        "Linear(in_features=9216, out_features=4096, bias=True), Linear(10, 2, False),\n"
+        "ReLU6(inplace=True), ELU(), ELU(alpha=0.5, inplace=False), SiLU(), GELU(),\n"
+        "GELU(approximate='tanh'), GELU(approximate='none'), Hardswish(), Softmax(dim=1),\n"
+        "Softmax(), LogSoftmax(dim=-1), BatchNorm2d(8, eps=1e-3), BatchNorm2d(8)");
+    const LayerSpec *l = s.layers;
+    cr_assert_eq(s.count, 21);
+    cr_expect_eq(l[0].type, SPEC_ADAPTIVE_AVGPOOL2D);
+    cr_expect_eq(l[0].adaptive_h, 6);
+    cr_expect_eq(l[0].adaptive_w, 6);
+    cr_expect_eq(l[1].type, SPEC_ADAPTIVE_MAXPOOL2D);
+    cr_expect_eq(l[1].adaptive_h, 1);
+    cr_expect_eq(l[1].adaptive_w, 1);
+    cr_expect_eq(l[2].adaptive_h, 0, "None keeps the input's height");
+    cr_expect_eq(l[2].adaptive_w, 7);
+    cr_expect(spec_is_spatial(&l[0]) && spec_is_spatial(&l[1]));
+    cr_expect_eq(l[3].type, SPEC_FLATTEN);
+    cr_expect_eq(l[3].start_dim, 1);
+    cr_expect_eq(l[3].end_dim, -1);
+    cr_expect_eq(l[5].start_dim, 2);
+    cr_expect_eq(l[5].end_dim, 3);
+    cr_expect(spec_is_flat(&l[3]) && spec_is_flat(&l[6]) && !spec_is_spatial(&l[6]));
+    cr_expect_eq(l[6].type, SPEC_LINEAR);
+    cr_expect_eq(l[6].in_channels, 9216);
+    cr_expect_eq(l[6].out_channels, 4096);
+    cr_expect(l[6].bias);
+    cr_expect(!l[7].bias);
+    cr_expect_eq(l[8].act.kind, ACT_RELU6);
+    cr_expect_eq(l[9].act.kind, ACT_ELU);
+    cr_expect_float_eq(l[9].act.slope, 1.0f, 1e-7f, "ELU's alpha defaults to 1");
+    cr_expect_float_eq(l[10].act.slope, 0.5f, 1e-7f);
+    cr_expect_eq(l[11].act.kind, ACT_SILU);
+    cr_expect_eq(l[12].act.kind, ACT_GELU);
+    cr_expect_eq(l[13].act.kind, ACT_GELU_TANH);
+    cr_expect_eq(l[14].act.kind, ACT_GELU);
+    cr_expect_eq(l[15].act.kind, ACT_HARDSWISH);
+    for (int i = 8; i <= 15; i++)
+        cr_expect(spec_is_activation(&l[i]), "layer %d", i);
+    cr_expect_eq(l[16].type, SPEC_SOFTMAX);
+    cr_expect(!l[16].dim_none);
+    cr_expect_eq(l[16].dim, 1);
+    cr_expect(l[17].dim_none);
+    cr_expect(!spec_is_activation(&l[16]));
+    cr_expect_eq(l[18].type, SPEC_LOGSOFTMAX);
+    cr_expect_eq(l[18].dim, -1);
+    cr_expect_float_eq(l[19].eps, 1e-3f, 1e-9f);
+    cr_expect_float_eq(l[20].eps, 1e-5f, 1e-11f);
+    spec_free(&s);
+}
+
+/* ---- state_dict names ---- */
+
+typedef struct NameCase {
+    const char *what;
+    const char *text;
+    const char *names;  /* the layers' names, space-separated */
+} NameCase;
+
+static const NameCase name_cases[] = {
+    {"a bare list counts every layer", "Conv2d(1, 2, 3), ReLU(), MaxPool2d(2), Linear(2, 3)", "0 1 2 3"},
+    {"nn.Sequential is the model", "nn.Sequential(Conv2d(1, 2, 3), ReLU(), Linear(2, 3))", "0 1 2"},
+    {"a model = assignment", "model = nn.Sequential(\n  nn.Conv2d(1, 2, 3),\n  nn.Tanh(),\n)", "0 1"},
+    {"nested Sequentials add a level",
+     "Sequential(Conv2d(1, 2, 3), Sequential(ReLU(), Tanh()), Sigmoid())", "0 1.0 1.1 2"},
+    {"several top-level items are numbered", "Conv2d(1, 2, 3)\nSequential(ReLU(), Tanh())", "0 1.0 1.1"},
+    {"OrderedDict keys", "nn.Sequential(OrderedDict([('conv1', nn.Conv2d(1,20,5)), ('relu1', nn.ReLU())]))",
+     "conv1 relu1"},
+    {"self.NAME = names the module",
+     "self.features = nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU())\n"
+     "self.classifier = nn.Sequential(nn.Flatten(), nn.Linear(8, 2))",
+     "features.0 features.1 classifier.0 classifier.1"},
+    {"a printed Sequential",
+     "Sequential(\n  (0): Conv2d(3, 64, kernel_size=(3, 3), stride=(1, 1))\n  (1): ReLU(inplace=True)\n)", "0 1"},
+    {"a printed fragment keeps its label",
+     "(features): Sequential(\n  (0): Conv2d(3, 8, kernel_size=(3, 3), stride=(1, 1))\n  (1): ReLU()\n)",
+     "features.0 features.1"},
+    {"a printed whole model",
+     "AlexNet(\n  (features): Sequential(\n    (0): Conv2d(3, 64, kernel_size=(11, 11))\n"
+     "    (1): ReLU(inplace=True)\n  )\n  (avgpool): AdaptiveAvgPool2d(output_size=(6, 6))\n"
+     "  (classifier): Sequential(\n    (0): Dropout(p=0.5, inplace=False)\n"
+     "    (1): Linear(in_features=9216, out_features=4096, bias=True)\n  )\n)",
+     "features.0 features.1 avgpool classifier.0 classifier.1"},
+    {"printed Sequential subclasses run in order",
+     "MobileNetV2(\n  (features): Sequential(\n    (0): Conv2dNormActivation(\n"
+     "      (0): Conv2d(3, 32, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), bias=False)\n"
+     "      (1): BatchNorm2d(32, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)\n"
+     "      (2): ReLU6(inplace=True)\n    )\n  )\n)",
+     "features.0.0 features.0.1 features.0.2"},
+    {"BasicConv2d gets the ReLU of its forward",
+     "(conv1): BasicConv2d(\n  (conv): Conv2d(3, 64, kernel_size=(7, 7), stride=(2, 2), bias=False)\n"
+     "  (bn): BatchNorm2d(64, eps=0.001, momentum=0.1, affine=True, track_running_stats=True)\n)",
+     "conv1.conv conv1.bn conv1.relu"},
+    {"a .py file as it is",
+     "import torch\nimport torch.nn as nn\nfrom collections import OrderedDict\n"
+     "from torch import (\n    nn,\n)\n\nmodel = nn.Sequential(\n    nn.Conv2d(1, 4, 3),\n    nn.ReLU(),\n"
+     "    nn.Flatten(),\n    nn.Linear(4 * 26 * 26, 10),\n)\nprint(model)\n",
+     NULL},
+};
+
+static void check_names(const NameCase *c)
+{
+    char names[256] = "";
+    LayerStack s = parse_ok(c->text);
+    for (size_t i = 0; i < s.count; i++) {
+        strcat(names, i ? " " : "");
+        strcat(names, s.layers[i].name);
+    }
+    cr_expect_str_eq(names, c->names ? c->names : "0 1 2 3", "%s", c->what);
+    spec_free(&s);
+}
+
+Test(spec, state_dict_names)
+{
+    for (size_t i = 0; i < sizeof name_cases / sizeof name_cases[0]; i++)
+        check_names(&name_cases[i]);
+}
+
+Test(spec, basic_conv2d_relu_reads_as_such)
+{
+    LayerStack s = parse_ok("BasicConv2d(\n  (conv): Conv2d(3, 8, 3)\n  (bn): BatchNorm2d(8)\n)");
+    cr_assert_eq(s.count, 3);
+    cr_expect_eq(s.layers[2].type, SPEC_RELU);
+    cr_expect_eq(s.layers[2].act.kind, ACT_RELU);
+    cr_expect_str_eq(s.layers[2].text, "ReLU() (F.relu in BasicConv2d's forward)");
+    spec_free(&s);
+}
+
 Test(spec, every_layer_type_parses)
 {
     LayerStack s = parse_ok("Conv2d(1,1,1), ConvTranspose2d(1,1,1), MaxPool2d(1), AvgPool2d(1), "
@@ -355,6 +488,7 @@ Test(spec, long_text_is_truncated_with_dots)
 Test(spec, many_layers_and_the_model_files)
 {
     static const char *files[] = {"assets/models/alexnet.txt", "assets/models/vgg16.txt"};
+    /* (counts: features only; the printed whole models are in test_net.c) */
     static const size_t counts[] = {13, 31};
     char *text = malloc(1 << 16);
     LayerStack s;
@@ -396,8 +530,9 @@ typedef struct ErrorCase {
     const char *message;
 } ErrorCase;
 
-#define LAYERS "a layer (Conv2d, ConvTranspose2d, MaxPool2d, AvgPool2d, ReLU, LeakyReLU, " \
-               "Sigmoid, Tanh, Identity, BatchNorm2d, Dropout, Sequential)"
+#define LAYERS "a layer (Conv2d, ConvTranspose2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, " \
+               "AdaptiveMaxPool2d, BatchNorm2d, Dropout, Flatten, Linear, ReLU, ReLU6, LeakyReLU, " \
+               "ELU, Sigmoid, Tanh, SiLU, GELU, Hardswish, Softmax, LogSoftmax, Identity, Sequential)"
 
 static const ErrorCase error_cases[] = {
     /* empty */
@@ -407,15 +542,40 @@ static const ErrorCase error_cases[] = {
     /* unknown and unsupported layers */
     {"Conv2d(1, 1, 3)\nFoo(3)", CS_ERR_SYNTAX, "line 2, column 1: expected " LAYERS ", found 'Foo'"},
     {"conv2d(1, 1, 3)", CS_ERR_SYNTAX, "line 1, column 1: expected " LAYERS ", found 'conv2d'"},
-    {"ReLU()\n  nn.Linear(9216, 4096)", CS_ERR_SYNTAX,
-     "line 2, column 3: Linear is not supported: convstep shows layers that keep a spatial map "
-     "(paste only the convolutional part, such as model.features)"},
-    {"AlexNet(\n  (features): Sequential(\n    (0): ReLU()\n  )\n)", CS_ERR_SYNTAX,
-     "line 1, column 1: AlexNet is a whole printed model: paste one Sequential from it, such as "
-     "the one after (features):"},
-    {"Flatten()", CS_ERR_SYNTAX,
-     "line 1, column 1: Flatten is not supported: convstep shows layers that keep a spatial map "
-     "(paste only the convolutional part, such as model.features)"},
+    {"ReLU()\n  nn.LSTM(10, 20)", CS_ERR_SYNTAX,
+     "line 2, column 3: LSTM is not supported: convstep runs networks of 2-D image layers "
+     "(Conv2d, pooling, BatchNorm2d, Linear, activations)"},
+    {"Conv1d(1, 1, 3)", CS_ERR_SYNTAX,
+     "line 1, column 1: Conv1d is not supported: convstep runs networks of 2-D image layers "
+     "(Conv2d, pooling, BatchNorm2d, Linear, activations)"},
+    /* blocks whose forward branches, printed or in code */
+    {"ResNet(\n  (conv1): Conv2d(3, 64, 7)\n  (layer1): Sequential(\n    (0): BasicBlock(\n"
+     "      (conv1): Conv2d(64, 64, 3)\n    )\n  )\n)", CS_ERR_SYNTAX,
+     "line 4, column 10: BasicBlock is not supported: its forward adds or joins branches, which a "
+     "stack of layers cannot run; export the model to ONNX (torch.onnx.export) instead"},
+    {"models.resnet.Bottleneck(64, 16)", CS_ERR_SYNTAX,
+     "line 1, column 1: Bottleneck is not supported: its forward adds or joins branches, which a "
+     "stack of layers cannot run; export the model to ONNX (torch.onnx.export) instead"},
+    {"(0): InvertedResidual(\n  (conv): Sequential()\n)", CS_ERR_SYNTAX,
+     "line 1, column 6: InvertedResidual is not supported: its forward adds or joins branches, which a "
+     "stack of layers cannot run; export the model to ONNX (torch.onnx.export) instead"},
+    {"Sequential(Fire(96, 16, 64, 64))", CS_ERR_SYNTAX,
+     "line 1, column 12: Fire is not supported: its forward adds or joins branches, which a "
+     "stack of layers cannot run; export the model to ONNX (torch.onnx.export) instead"},
+    {"(Mixed_5b): InceptionA(\n)", CS_ERR_SYNTAX,
+     "line 1, column 13: InceptionA is not supported: its forward adds or joins branches, which a "
+     "stack of layers cannot run; export the model to ONNX (torch.onnx.export) instead"},
+    {"(denseblock1): _DenseBlock(\n)", CS_ERR_SYNTAX,
+     "line 1, column 16: _DenseBlock is not supported: its forward adds or joins branches, which a "
+     "stack of layers cannot run; export the model to ONNX (torch.onnx.export) instead"},
+    {"SqueezeExcitation(16, 4)", CS_ERR_SYNTAX,
+     "line 1, column 1: SqueezeExcitation is not supported: its forward adds or joins branches, which a "
+     "stack of layers cannot run; export the model to ONNX (torch.onnx.export) instead"},
+    {"model = nn.Sequential(*layers)", CS_ERR_SYNTAX,
+     "line 1, column 23: nn.Sequential(*...) builds its layers in code that convstep does not run: "
+     "write the layers out, as in nn.Sequential(nn.Conv2d(3, 16, 3), nn.ReLU())"},
+    /* an unknown class that is not a printed module */
+    {"Net()", CS_ERR_SYNTAX, "line 1, column 1: expected " LAYERS ", found 'Net'"},
     /* unclosed brackets */
     {"Conv2d(3, 16, 3", CS_ERR_SYNTAX,
      "line 1, column 16: expected ')' to close the '(' at line 1, column 7, found end of input"},
@@ -450,7 +610,7 @@ static const ErrorCase error_cases[] = {
      "line 1, column 30: expected \" to close the string that starts at line 1, column 25, found end of line"},
     {"Conv2d(1, 1, 3, padding=\xe2\x80\x98same\xe2\x80\x99)", CS_ERR_SYNTAX,
      "line 1, column 25: expected a value, found '\xe2\x80\x98' (a typographic quote: write ' or \")"},
-    {"nn.Sequential(*layers)", CS_ERR_SYNTAX, "line 1, column 15: expected a layer, found '*'"},
+    {"ReLU(), *layers", CS_ERR_SYNTAX, "line 1, column 9: expected a layer, found '*'"},
     {"ReLU()\n\xc3\xa9 = ReLU()", CS_ERR_SYNTAX, "line 2, column 1: expected a layer, found '\xc3\xa9'"},
     {"ReLU(\x01)", CS_ERR_SYNTAX, "line 1, column 6: expected a value, found byte 0x01"},
     {"Conv2d(1, 1, 3, stride=)", CS_ERR_SYNTAX, "line 1, column 24: expected a value, found ')'"},
@@ -570,6 +730,23 @@ static const ErrorCase error_cases[] = {
     {"Dropout(1.5)", CS_ERR_RANGE, "line 1, column 9: Dropout p must be between 0 and 1, got 1.5"},
     {"Dropout2d(p=-0.5)", CS_ERR_RANGE, "line 1, column 13: Dropout2d p must be between 0 and 1, got -0.5"},
     {"BatchNorm2d(0)", CS_ERR_RANGE, "line 1, column 13: BatchNorm2d num_features must be at least 1, got 0"},
+    {"BatchNorm2d(4, eps=0)", CS_ERR_RANGE, "line 1, column 20: BatchNorm2d eps must be above 0, got 0"},
+    {"Linear(10)", CS_ERR_SYNTAX, "line 1, column 1: Linear is missing out_features"},
+    {"Linear(out_features=10)", CS_ERR_SYNTAX, "line 1, column 1: Linear is missing in_features"},
+    {"Linear(0, 10)", CS_ERR_RANGE, "line 1, column 8: Linear in_features must be at least 1, got 0"},
+    {"AdaptiveAvgPool2d()", CS_ERR_SYNTAX, "line 1, column 1: AdaptiveAvgPool2d is missing output_size"},
+    {"AdaptiveAvgPool2d(0)", CS_ERR_RANGE,
+     "line 1, column 19: AdaptiveAvgPool2d output_size must be at least 1, got 0"},
+    {"AdaptiveAvgPool2d((1, 2, 3))", CS_ERR_SYNTAX,
+     "line 1, column 19: expected an integer or a pair (h, w) of integers or None for AdaptiveAvgPool2d "
+     "output_size, found (1, 2, 3)"},
+    {"AdaptiveMaxPool2d(2, True)", CS_ERR_RANGE,
+     "line 1, column 22: AdaptiveMaxPool2d return_indices=True is not supported: the next layer would "
+     "receive a pair"},
+    {"GELU(approximate='fast')", CS_ERR_SYNTAX,
+     "line 1, column 18: expected 'none' or 'tanh' for GELU approximate, found 'fast'"},
+    {"Softmax(dim=1.5)", CS_ERR_SYNTAX, "line 1, column 13: expected an integer for Softmax dim, found 1.5"},
+    {"Flatten(start_dim=-9)", CS_ERR_RANGE, "line 1, column 19: Flatten start_dim must be at least -4, got -9"},
 };
 
 static void check_errors(const ErrorCase *c)

@@ -325,7 +325,7 @@ Test(weights, other_files_refused)
     st = weights_read_memory((const unsigned char *)"\x93NUMPY\x01\x00", 8, "w.npy", &w, &err);
     expect_refusal(st, &w, &err, CS_ERR_FORMAT, "w.npy", "single .npy array", "numpy.savez");
     st = weights_read(tmp_path("missing.safetensors"), &w, &err);
-    expect_refusal(st, &w, &err, CS_ERR_IO, "missing.safetensors", "cannot open", NULL);
+    expect_refusal(st, &w, &err, CS_ERR_IO, "missing.safetensors", "No such file", NULL);
     st = weights_read(tmp_dir, &w, &err);
     expect_refusal(st, &w, &err, CS_ERR_IO, tmp_dir, "directory", NULL);
 }

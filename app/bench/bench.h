@@ -39,7 +39,14 @@
       "median of 51 frames, CPU time (target: under 16.7, i.e. 60 fps)")                     \
     X(bench_rf_10000_ms, "rf_10000_ms", "ms",                                                \
       "convstep rf --input-size 224 over 10,000 x Conv2d(1, 1, 3, padding=1): parse, "       \
-      "rf_compute, table to /dev/null, median of 11, CPU time (target: under 10)")           \
+      "rf_compute, table to /dev/null, median of 11, CPU time (target: under 10)")          \
+    X(bench_forward_vgg16_ms, "forward_vgg16_ms", "ms",                                      \
+      "net_forward of VGG-16 (features, avgpool, classifier) on a 3x224x224 image, random "  \
+      "weights, every layer's output kept, one thread, median of 3, CPU time")              \
+    X(bench_forward_vgg16_peak, "forward_vgg16_peak_mib", "MiB",                             \
+      "peak resident memory of a process that builds VGG-16 (138 million parameters) and "   \
+      "runs it once at 224x224 keeping every layer's output (child process, ru_maxrss; "    \
+      "target: well under 1024)")                                                           \
     X(bench_big_png_peak_rss, "big_png_peak_rss_mb", "MB",                                   \
       "peak RSS added by loading an 8192x8192 RGBA PNG as the window does (resampled to "    \
       "256x256 while converting; child process, ru_maxrss; the pixels alone are 268 MB)")

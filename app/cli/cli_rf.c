@@ -78,10 +78,21 @@ static void rf_row(const LayerSpec *spec, const RfLayer *l, bool sized, char cel
         for (int c = 1; c <= 4; c++)
             strcpy(cells[c], "-");
     }
-    format_pair(l->rf[0], l->rf[1], 'x', cells[5], RF_CELL);
-    format_pair(l->jump[0], l->jump[1], 'x', cells[6], RF_CELL);
-    format_pair(l->effective_padding[0], l->effective_padding[1], 'x', cells[7], RF_CELL);
-    if (sized) {
+    if (l->flat) {
+        /* a vector of features: no field of its own, its size is a count */
+        for (int c = 5; c <= 7; c++)
+            strcpy(cells[c], "-");
+        if (l->out_channels)
+            *format_put_uint(cells[8], l->out_channels) = '\0';
+        else
+            strcpy(cells[8], "-");
+    } else {
+        format_pair(l->rf[0], l->rf[1], 'x', cells[5], RF_CELL);
+        format_pair(l->jump[0], l->jump[1], 'x', cells[6], RF_CELL);
+        format_pair(l->effective_padding[0], l->effective_padding[1], 'x', cells[7], RF_CELL);
+    }
+    if (l->flat) {
+    } else if (sized) {
         char *end = format_put_uint(cells[8], l->out_size[0]);
         *end++ = 'x';
         end = format_put_uint(end, l->out_size[1]);
@@ -202,9 +213,17 @@ static bool rf_print_table(FILE *out, const LayerStack *stack, const RfLayer *la
     }
     free(line);
     free(t.text);
-    const RfLayer *last = &layers[stack->count - 1];
+    /* the field of the last map (Flatten and Linear end the maps) */
+    size_t first_flat = stack->count;
+    while (first_flat > 0 && layers[first_flat - 1].flat)
+        first_flat--;
+    const RfLayer *last = &layers[first_flat > 0 ? first_flat - 1 : 0];
     fprintf(out, "\nreceptive field %s, jump %s", format_pair(last->rf[0], last->rf[1], 'x', a, sizeof a),
             format_pair(last->jump[0], last->jump[1], 'x', b, sizeof b));
+    if (first_flat < stack->count)
+        fprintf(out, " (of layer %zu, the last map: from layer %zu, %s, on the layers see a "
+                "vector of features)", first_flat, first_flat + 1,
+                spec_type_name(stack->layers[first_flat].type));
     fprintf(out, ", parameters %s", format_count(params, a, sizeof a));
     if (sized)
         fprintf(out, ", multiply-adds %s", format_count(macs, a, sizeof a));
@@ -232,7 +251,18 @@ static void rf_print_json(const LayerStack *stack, const RfLayer *layers, bool s
         const RfLayer *l = &layers[i];
         printf("  {\"layer\": ");
         cli_json_string(stdout, stack->layers[i].text);
+        printf(", \"name\": ");
+        cli_json_string(stdout, stack->layers[i].name);
         printf(", \"type\": \"%s\"", spec_type_name(stack->layers[i].type));
+        if (l->flat) {
+            /* a vector of features: no field, no map size */
+            printf(", \"flat\": true, \"features\": %zu", l->out_channels);
+            printf(", \"params\": %llu", (unsigned long long)l->params);
+            if (sized)
+                printf(", \"macs\": %llu", (unsigned long long)l->macs);
+            printf("}%s\n", i + 1 < stack->count ? "," : "");
+            continue;
+        }
         rf_json_pair("kernel", l->kernel[0], l->kernel[1]);
         rf_json_pair("stride", l->stride[0], l->stride[1]);
         rf_json_pair("padding", l->padding[0], l->padding[1]);

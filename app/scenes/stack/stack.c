@@ -43,17 +43,12 @@ Status stack_read_spec(const char *arg, char **text, Error *err)
 
 /* ------------------------------------------------------------- one pane */
 
-static bool is_activation(LayerType t)
-{
-    return t == SPEC_RELU || t == SPEC_LEAKY_RELU || t == SPEC_SIGMOID || t == SPEC_TANH;
-}
-
 /* Adds layer l's numbers (and its name, when it is folded in) to stage g. */
 static void stage_fold(StackStage *g, const LayerSpec *l, const RfLayer *r, bool named)
 {
     g->params += r->params;
     g->macs += r->macs;
-    if (is_activation(l->type))
+    if (spec_is_activation(l))
         g->nonlin++;
     if (!named)
         return;

@@ -1,0 +1,18 @@
+/* linear.h: a fully connected layer (PyTorch's nn.Linear), one sample:
+ *
+ *   y[o] = bias[o] + sum_i W[o][i] * x[i]        W is (out_features, in_features)
+ *
+ * A map arriving at a Linear is its C,H,W values in C order (flattened as
+ * torch.flatten(x, 1) does). */
+#ifndef CONVSTEP_LINEAR_H
+#define CONVSTEP_LINEAR_H
+
+#include <stddef.h>
+
+/* Computes y[0..out) from x[0..in), the row-major out x in weights w and
+ * bias (NULL: none). Each dot product is summed in eight interleaved float
+ * partial sums (as vectorised BLAS kernels do), so long rows (VGG's 25088)
+ * lose less to rounding than one running sum would. */
+void linear_forward(const float *x, size_t in, const float *w, const float *bias, size_t out, float *y);
+
+#endif
