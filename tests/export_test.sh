@@ -200,7 +200,7 @@ if [ $can_mount = yes ]; then
     no_temp "full disk, PNG and GIF: no temporary file" full
     umount full
 else
-    echo "ok # skip read-only and full tmpfs targets: mount not permitted here"
+    skip "read-only and full tmpfs targets" "mount not permitted here"
     if [ "$(id -u)" != 0 ]; then
         mkdir ro && chmod 555 ro
         expect_error "unwritable folder" 1 "ro/a.gif" "$CONVSTEP" export --gif ro/a.gif
@@ -275,7 +275,7 @@ if command -v script >/dev/null 2>&1; then
     grep -q 'frames' tty.txt && not_ok "--quiet on a terminal" "$(head -c 200 tty.txt)" \
         || ok "--quiet on a terminal: silent"
 else
-    echo "ok # skip progress bar on a terminal: no script(1)"
+    skip "progress bar on a terminal" "no script(1)"
 fi
 
 # ---- usage ----
@@ -338,7 +338,7 @@ if command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1; then
         echo "ok full disk, video # skip mount not permitted here"
     fi
 else
-    echo "ok # skip video: ffmpeg is not installed"
+    skip "video" "ffmpeg is not installed"
 fi
 expect_error "no ffmpeg on PATH" 1 "needs ffmpeg" env PATH=/nonexistent "$CONVSTEP" export --video d.mp4
 no_temp "nothing temporary left anywhere" .

@@ -30,7 +30,7 @@ fi
 if man -l "$stage$prefix/share/man/man1/convstep.1" 2>/dev/null | grep -q 'EXIT STATUS'; then
     ok "man page renders"
 elif ! command -v man >/dev/null 2>&1; then
-    ok "man page renders (man not installed; skipped)"
+    skip "man page renders" "man is not installed"
 else
     not_ok "man page renders" "no EXIT STATUS section"
 fi

@@ -1,11 +1,14 @@
 # lib.sh: helpers for the shell tests (sourced). Each check prints
-# "ok NAME" or "not ok NAME: why"; tests/run.sh counts them.
+# "ok NAME", "not ok NAME: why" or "ok NAME # skip why" (TAP's skip
+# directive); tests/run.sh counts them, skips apart from passes.
 CONVSTEP=${CONVSTEP:-$(pwd)/${BUILD:-build}/convstep}
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
 ok() { echo "ok $1"; }
 not_ok() { echo "not ok $1: $2"; }
+# skip NAME REASON: NAME could not run here (a missing tool, no permission).
+skip() { echo "ok $1 # skip $2"; }
 
 # expect_status NAME STATUS COMMAND...: runs COMMAND, checks its exit status.
 expect_status() {

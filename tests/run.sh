@@ -1,39 +1,51 @@
 #!/bin/sh
-# run.sh: runs every test and prints one summary line "N passed, M failed".
+# run.sh: runs every test and prints one summary line
+# "N passed, M failed, K skipped".
 #   tests/run.sh            all: Criterion binaries in $BUILD/tests, then tests/*_test.sh
 #   tests/run.sh PATTERN    only the binaries and scripts whose name contains PATTERN
-# Each Criterion binary reports its own tests; each shell script prints
-# "ok NAME" / "not ok NAME" lines (tests/lib.sh), counted here.
+# Every suite reports in TAP: each Criterion binary writes a TAP file
+# (--tap), each shell script prints "ok NAME" / "not ok NAME: why" /
+# "ok NAME # skip REASON" lines (tests/lib.sh). A skip counts as a skip,
+# never as a pass, and its reason is shown; a run that passed nothing fails.
 set -u
 BUILD=${BUILD:-build}
 export BUILD
 pattern=${1:-}
 passed=0
 failed=0
+skipped=0
 failures=""
 here=$(cd "$(dirname "$0")" && pwd)
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+tap=$(mktemp)
+trap 'rm -f "$log" "$tap"' EXIT
+
+# report NAME STATUS TAPFILE: counts TAPFILE's results into p, f and s
+# (a TAP "# skip" directive, any case, marks a skip), counts a non-zero
+# STATUS with no failing line as one failure, adds them to the totals and
+# prints the suite's line, its skips' reasons, and the whole log on failure.
+report() {
+    s=$(grep -ciE '^ok .*#[[:space:]]*skip' "$3")
+    p=$(( $(grep -c '^ok ' "$3") - s ))
+    f=$(grep -c '^not ok ' "$3")
+    if [ "$2" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; echo "not ok $1 exited $2" >>"$log"; fi
+    passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+    if [ "$f" -ne 0 ]; then
+        cat "$log"
+        failures="$failures $1"
+    fi
+    echo "$1: $p passed, $f failed, $s skipped"
+    grep -iE '^ok .*#[[:space:]]*skip' "$3" | sed 's/^/    /'
+}
 
 for bin in "$BUILD"/tests/test_*; do
     [ -x "$bin" ] || continue
     case "$bin" in *.o|*.d) continue ;; esac
     name=$(basename "$bin")
     case "$name" in *"$pattern"*) ;; *) continue ;; esac
-    "$bin" --jobs 2 >"$log" 2>&1
-    rc=$?
-    line=$(grep 'Synthesis:' "$log" | tail -n 1)
-    t=$(echo "$line" | sed -n 's/.*Tested: \([0-9]*\).*/\1/p')
-    p=$(echo "$line" | sed -n 's/.*Passing: \([0-9]*\).*/\1/p')
-    if [ -z "$t" ]; then t=1; p=0; fi
-    f=$((t - p))
-    if [ $rc -ne 0 ] && [ $f -eq 0 ]; then f=1; fi
-    passed=$((passed + p)); failed=$((failed + f))
-    if [ $f -ne 0 ]; then
-        cat "$log"
-        failures="$failures $name"
-    fi
-    echo "$name: $p passed, $f failed"
+    : >"$tap"
+    "$bin" --jobs 2 --tap="$tap" >"$log" 2>&1
+    report "$name" $? "$tap"
 done
 
 for script in "$here"/*_test.sh; do
@@ -41,18 +53,10 @@ for script in "$here"/*_test.sh; do
     name=$(basename "$script" .sh)
     case "$name" in *"$pattern"*) ;; *) continue ;; esac
     sh "$script" >"$log" 2>&1
-    rc=$?
-    p=$(grep -c '^ok ' "$log")
-    f=$(grep -c '^not ok ' "$log")
-    if [ $rc -ne 0 ] && [ $f -eq 0 ]; then f=1; echo "not ok $name exited $rc" >>"$log"; fi
-    passed=$((passed + p)); failed=$((failed + f))
-    if [ $f -ne 0 ]; then
-        cat "$log"
-        failures="$failures $name"
-    fi
-    echo "$name: $p passed, $f failed"
+    report "$name" $? "$log"
 done
 
 [ -n "$failures" ] && echo "failing:$failures"
-echo "$passed passed, $failed failed"
-[ $failed -eq 0 ] && [ $passed -gt 0 ]
+[ "$passed" -eq 0 ] && echo "nothing passed"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -1,7 +1,8 @@
 /* test_golden.c: golden images of the drawing path. Each case builds a
  * scene from SCENE OPTIONS, seeks to a step, renders it offscreen at 960x540
  * through render_frame (the same draw_frame the window uses) and compares
- * it with tests/golden/NAME.png.
+ * it with tests/golden/NAME.png. A case is known by its name alone: one
+ * parameterized test runs every entry of the table, whatever its order.
  *
  * A pixel differs when its squared RGB distance exceeds GOLDEN_PIXEL_TOL;
  * a case fails when more than GOLDEN_MAX_DIFFERING of the pixels differ
@@ -10,6 +11,7 @@
  * a faded copy) go to $BUILD/golden/, and the message says how to update:
  * `make update-goldens` (UPDATE_GOLDENS=1) rewrites the committed images. */
 #include <criterion/criterion.h>
+#include <criterion/parameterized.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +68,17 @@ static const GoldenCase cases[] = {
     {.name = "lesson_init", .args = {"--lesson", "init", NULL}, .step = -1},
     {.name = "lesson_training", .args = {"--lesson", "training", NULL}, .step = -1},
 };
+#define CASE_COUNT (sizeof cases / sizeof cases[0])
+
+/* The case named name; fails the test when the table has none. */
+static const GoldenCase *golden_case(const char *name)
+{
+    for (size_t i = 0; i < CASE_COUNT; i++)
+        if (strcmp(cases[i].name, name) == 0)
+            return &cases[i];
+    cr_assert_fail("no golden case named %s", name);
+    return NULL;
+}
 
 /* Renders case c into a fresh RGB buffer (w*h*3 bytes, caller frees). */
 static unsigned char *render_case(const GoldenCase *c)
@@ -189,24 +202,33 @@ static void check_case(const GoldenCase *c)
               c->name);
 }
 
-Test(golden, default_scene) { check_case(&cases[0]); }
-Test(golden, padding_with_stride) { check_case(&cases[1]); }
-Test(golden, dilation) { check_case(&cases[2]); }
-Test(golden, large_image_with_inset) { check_case(&cases[3]); }
-Test(golden, pooling) { check_case(&cases[4]); }
-Test(golden, light_theme) { check_case(&cases[5]); }
-Test(golden, several_filters) { check_case(&cases[6]); }
-Test(golden, stack_with_clicked_cell) { check_case(&cases[7]); }
-Test(golden, stack_growth_strip) { check_case(&cases[8]); }
-Test(golden, lesson_199_to_1_playing) { check_case(&cases[9]); }
-Test(golden, lesson_199_to_1_end) { check_case(&cases[10]); }
-Test(golden, lesson_why_3x3) { check_case(&cases[11]); }
-Test(golden, lesson_shapes) { check_case(&cases[12]); }
-Test(golden, lesson_stride_padding_pooling) { check_case(&cases[13]); }
-Test(golden, lesson_alexnet) { check_case(&cases[14]); }
-Test(golden, lesson_vgg16) { check_case(&cases[15]); }
-Test(golden, lesson_init) { check_case(&cases[16]); }
-Test(golden, lesson_training) { check_case(&cases[17]); }
+/* Every case in the table runs, each in its own process, and each is
+ * compared with the golden file named after its own entry: the table's
+ * order means nothing, so a case inserted anywhere cannot meet another
+ * case's image. The parameter is the entry's index, not the entry: Criterion
+ * runs each parameter in a fresh copy of the program (its own address
+ * layout), where the entry's string pointers would not hold, and hands
+ * parameters over through its shared cr_malloc memory. */
+static void free_case_indices(struct criterion_test_params *p) { cr_free(p->params); }
+
+ParameterizedTestParameters(golden, each_case)
+{
+    size_t *index = cr_malloc(CASE_COUNT * sizeof *index);
+    cr_assert_not_null(index);
+    for (size_t i = 0; i < CASE_COUNT; i++)
+        index[i] = i;
+    return cr_make_param_array(size_t, index, CASE_COUNT, free_case_indices);
+}
+
+ParameterizedTest(const size_t *index, golden, each_case) { check_case(&cases[*index]); }
+
+/* Names are the key of the goldens, so two cases must never share one. */
+Test(golden, case_names_are_unique)
+{
+    for (size_t i = 0; i < CASE_COUNT; i++)
+        for (size_t j = i + 1; j < CASE_COUNT; j++)
+            cr_assert_str_neq(cases[i].name, cases[j].name, "two cases are named %s", cases[i].name);
+}
 
 /* ---- properties of the offscreen path that the goldens rely on ---- */
 
@@ -214,8 +236,8 @@ Test(render, needs_no_display_and_is_deterministic)
 {
     unsetenv("DISPLAY");
     unsetenv("SDL_VIDEODRIVER");
-    unsigned char *a = render_case(&cases[1]);
-    unsigned char *b = render_case(&cases[1]);
+    unsigned char *a = render_case(golden_case("padding_stride"));
+    unsigned char *b = render_case(golden_case("padding_stride"));
     cr_assert_eq(memcmp(a, b, (size_t)GOLDEN_W * GOLDEN_H * 3), 0, "the same state renders the same pixels");
     free(a);
     free(b);
