@@ -3,14 +3,12 @@
 # Makefile's "app/ in rooms" note):
 #   1. core/ and the SDL-free rooms (the Makefile's SDL_FREE_DIRS) include
 #      no SDL header;
-#   2. the SDL-free rooms include no header of app/ui/ (window, keys, text,
-#      render, ...: every header in that folder);
+#   2. an app/ui header the SDL-free rooms include (the offscreen renderer,
+#      the window's entry point) is SDL-free itself: no SDL include in it or
+#      in any header it includes, however deep;
 #   3. core/ includes nothing from app/.
-# Every failure names the file and line. The rooms and the files the
-# Makefile still compiles with SDL's flags are read from the Makefile itself:
-# an SDL-free room's .c file outside PURE_APP_SRC is exempt (with the header
-# of the same name), and is listed as a skip, so dropping the Makefile's
-# filter-out makes this test strict with no edit here.
+# Every failure names the file and line. The rooms are read from the
+# Makefile itself.
 . "$(dirname "$0")/lib.sh"
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root" || exit 1
@@ -21,36 +19,19 @@ make_var() {
         --eval 'print-%: ; @echo $($*)' "print-$1"
 }
 
-# Known exceptions to rule 2, one "FILE|HEADER|WHY" a line, until the
-# code moves; each shows as a skip, and an entry that no longer matches an
-# include fails, so the list cannot outlive its reason.
-allowed="app/cli/cli_window.c|window.h|the window subcommand starts the window; which room it belongs in is open"
-
 free_dirs=$(make_var SDL_FREE_DIRS)
-pure_src=$(make_var PURE_APP_SRC)
 app_dirs=$(make_var APP_DIRS)
-[ -n "$free_dirs" ] && [ -n "$pure_src" ] && [ -n "$app_dirs" ] && ok "the Makefile names SDL_FREE_DIRS, PURE_APP_SRC, APP_DIRS" \
-    || { not_ok "the Makefile names SDL_FREE_DIRS, PURE_APP_SRC, APP_DIRS" "got [$free_dirs] [$pure_src] [$app_dirs]"; exit 1; }
-ui_headers=$(cd app/ui 2>/dev/null && ls ./*.h 2>/dev/null | sed 's|^\./||')
-[ -n "$ui_headers" ] && ok "app/ui has headers: $(echo $ui_headers)" || not_ok "app/ui has headers" "none found"
+[ -n "$free_dirs" ] && [ -n "$app_dirs" ] && ok "the Makefile names SDL_FREE_DIRS and APP_DIRS" \
+    || { not_ok "the Makefile names SDL_FREE_DIRS and APP_DIRS" "got [$free_dirs] [$app_dirs]"; exit 1; }
 
-# The files checked: core/*.[ch], and in each SDL-free room its .c files in
-# PURE_APP_SRC and its headers whose .c (if any) is not exempt.
-exempt=""
+# The files checked: core/*.[ch] and every .c and .h of the SDL-free rooms.
 free_files=""
 for d in $free_dirs; do
     for f in "$d"/*.c "$d"/*.h; do
-        [ -f "$f" ] || continue
-        c=${f%.?}.c
-        if [ -f "$c" ] && ! echo " $pure_src " | grep -qF " $c "; then
-            exempt="$exempt $f"
-        else
-            free_files="$free_files $f"
-        fi
+        [ -f "$f" ] && free_files="$free_files $f"
     done
 done
 core_files=$(ls core/*.c core/*.h)
-[ -n "$exempt" ] && skip "SDL-free rooms: exempted files" "the Makefile compiles them with SDL (not in PURE_APP_SRC):$exempt"
 
 # includes FILE...: "FILE:LINE:NAME" for every #include in FILE... .
 includes() {
@@ -76,22 +57,33 @@ while read -r line; do
 done <"$TMP/inc"
 [ $bad -eq 0 ] && ok "no SDL include in core/ or the SDL-free rooms"
 
-# ---- 2. no app/ui header in the SDL-free rooms ----
+# sdl_path HEADER [SEEN]: the chain of includes by which HEADER (a path in
+# the tree) reaches an SDL header, or nothing when it does not.
+sdl_path() {
+    case " $2 " in *" $1 "*) return ;; esac
+    includes "$1" >"$TMP/sdl.$$"
+    while read -r line; do
+        name=${line##*:}
+        case $name in SDL*|SDL2/*) echo "$1 -> <$name>"; return ;; esac
+        next=$(resolve "$1" "$name")
+        [ -n "$next" ] || continue
+        via=$(sdl_path "$next" "$2 $1")
+        if [ -n "$via" ]; then echo "$1 -> $via"; return; fi
+    done <"$TMP/sdl.$$"
+}
+
+# ---- 2. the app/ui headers the SDL-free rooms include are SDL-free ----
 bad=0
 includes $free_files >"$TMP/inc"
 while read -r line; do
     file=${line%%:*}; name=${line##*:}
-    case $(resolve "$file" "$name") in app/ui/*) ;; *) continue ;; esac
-    why=$(echo "$allowed" | grep -F "$file|$name|" | cut -d'|' -f3)
-    if [ -n "$why" ]; then skip "no app/ui header in $file" "$line: $why"; continue; fi
-    not_ok "no app/ui header in the SDL-free rooms" "$line"; bad=1
+    header=$(resolve "$file" "$name")
+    case $header in app/ui/*) ;; *) continue ;; esac
+    via=$(sdl_path "$header")
+    [ -n "$via" ] || continue
+    not_ok "app/ui headers the SDL-free rooms include are SDL-free" "${line%:*}: $via"; bad=1
 done <"$TMP/inc"
-[ $bad -eq 0 ] && ok "no app/ui header in the SDL-free rooms"
-echo "$allowed" | while IFS='|' read -r file name why; do
-    [ -n "$file" ] || continue
-    includes "$file" 2>/dev/null | cut -d: -f3 | grep -qxF "$name" \
-        || not_ok "known exception still needed" "$file no longer includes $name: remove it from tests/architecture_test.sh"
-done
+[ $bad -eq 0 ] && ok "app/ui headers the SDL-free rooms include are SDL-free"
 
 # ---- 3. core/ includes nothing from app/ ----
 bad=0

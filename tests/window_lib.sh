@@ -76,8 +76,10 @@ start_app() {
     return 1
 }
 
+# shot FILE: the window's pixels; a server that stopped answering fails
+# the shot after 30 s instead of hanging the suite.
 shot() {
-    import -window "$WID" "$1" 2>/dev/null
+    timeout 30 import -window "$WID" "$1" 2>/dev/null
 }
 
 differ() {
