@@ -323,121 +323,150 @@ static int load_weights(Net *net, const char *path)
     return CLI_CONTINUE;
 }
 
-static int run(const ForwardArgs *a)
+/* One run's state; forward_free frees it. */
+typedef struct Forward {
+    char *text;                 /* the spec's text */
+    LayerStack stack;
+    Tensor input;
+    Net net;
+    Labels labels;
+    Top *top;                   /* k entries */
+    long seed, k;
+    int in_h, in_w;             /* --input-size, 0: none */
+} Forward;
+
+static void forward_free(Forward *f)
+{
+    free(f->top);
+    labels_free(&f->labels);
+    net_free(&f->net);
+    tensor_free(&f->input);
+    spec_free(&f->stack);
+    free(f->text);
+}
+
+/* The numbers among the options: CLI_CONTINUE or the usage error's status. */
+static int parse_numbers(const ForwardArgs *a, Forward *f)
 {
     Error err = {0};
-    char *text = NULL;
-    LayerStack stack = {0};
-    Tensor input = {0}, resized = {0};
-    Net net = {0};
-    Labels labels = {0};
-    Top *top = NULL;
-    FileOut fo;
-    bool opened = false;
-    long seed = 1, k = 0;
-    int in_h = 0, in_w = 0, rc = 1;
-    const char *where = a->layers[0] == '@' ? a->layers + 1 : "--layers";
-
-    if (a->seed && args_parse_int("--seed", a->seed, 0, 0x7fffffffL, &seed, &err) != CS_OK)
+    if (a->seed && args_parse_int("--seed", a->seed, 0, 0x7fffffffL, &f->seed, &err) != CS_OK)
         return cli_usage_error(&cmd, "%s", err.message);
-    if (a->top && args_parse_int("--top", a->top, 1, 1000000, &k, &err) != CS_OK)
+    if (a->top && args_parse_int("--top", a->top, 1, 1000000, &f->k, &err) != CS_OK)
         return cli_usage_error(&cmd, "%s", err.message);
     if (a->labels && !a->top)
         return cli_usage_error(&cmd, "--labels goes with --top K");
-    if (a->size && args_parse_pair("--input-size", a->size, 1, 1 << 14, &in_h, &in_w, &err) != CS_OK)
+    if (a->size && args_parse_pair("--input-size", a->size, 1, 1 << 14, &f->in_h, &f->in_w, &err) != CS_OK)
         return cli_usage_error(&cmd, "%s", err.message);
+    return CLI_CONTINUE;
+}
 
-    if (stack_read_spec(a->layers, &text, &err) != CS_OK) {
-        cli_fail(1, "%s", err.message);
-        goto done;
-    }
-    if (spec_parse(text, &stack, &err) != CS_OK) {
-        cli_fail(1, "%s: %s", where, err.message);
-        goto done;
-    }
-    if (cli_load_input(a->input, &input) != CLI_CONTINUE)
-        goto done;
+/* The input as the network takes it: loaded, resized (--input-size),
+ * normalized. CLI_CONTINUE or the failure's status. */
+static int prepare_input(const ForwardArgs *a, Forward *f)
+{
+    Error err = {0};
+    if (cli_load_input(a->input, &f->input) != CLI_CONTINUE)
+        return 1;
     if (a->size) {
-        if (resize_antialias(&input, (size_t)in_h, (size_t)in_w, &resized, &err) != CS_OK) {
-            cli_fail(1, "%s: %s", a->input, err.message);
-            goto done;
-        }
-        tensor_free(&input);
-        input = resized;
-        memset(&resized, 0, sizeof resized);
+        Tensor resized = {0};
+        if (resize_antialias(&f->input, (size_t)f->in_h, (size_t)f->in_w, &resized, &err) != CS_OK)
+            return cli_fail(1, "%s: %s", a->input, err.message);
+        tensor_free(&f->input);
+        f->input = resized;
     }
-    if (a->normalize && (rc = normalize_input(a->normalize, &input)) != CLI_CONTINUE)
-        goto done;
-    rc = 1;
-    if (net_build(&stack, input.c, input.h, input.w, &net, &err) != CS_OK) {
-        cli_fail(1, "%s with a %zux%zux%zu input: %s", where, input.c, input.h, input.w, err.message);
-        goto done;
-    }
+    return a->normalize ? normalize_input(a->normalize, &f->input) : CLI_CONTINUE;
+}
+
+/* The network on the input's shape with its parameters (--weights, or the
+ * default initialisation from --seed), and the labels. */
+static int prepare_net(const ForwardArgs *a, Forward *f, const char *where)
+{
+    Error err = {0};
+    if (stack_read_spec(a->layers, &f->text, &err) != CS_OK)
+        return cli_fail(1, "%s", err.message);
+    if (spec_parse(f->text, &f->stack, &err) != CS_OK)
+        return cli_fail(1, "%s: %s", where, err.message);
+    int rc = prepare_input(a, f);
+    if (rc != CLI_CONTINUE)
+        return rc;
+    const Tensor *in = &f->input;
+    if (net_build(&f->stack, in->c, in->h, in->w, &f->net, &err) != CS_OK)
+        return cli_fail(1, "%s with a %zux%zux%zu input: %s", where, in->c, in->h, in->w, err.message);
     if (a->weights) {
-        if (load_weights(&net, a->weights) != CLI_CONTINUE)
-            goto done;
+        if (load_weights(&f->net, a->weights) != CLI_CONTINUE)
+            return 1;
     } else {
-        net_init_default(&net, (uint64_t)seed);
+        net_init_default(&f->net, (uint64_t)f->seed);
     }
-    if (a->labels && labels_read(a->labels, &labels) != CLI_CONTINUE)
-        goto done;
-    if (a->out) {
-        if (cli_output_open(&fo, a->out, a->force) != CLI_CONTINUE)
-            goto done;
-        opened = true;
-    }
-    if (net_forward(&net, &input, &err) != CS_OK) {
-        cli_fail(1, "%s", err.message);
-        goto done;
-    }
-    if (k > 0) {
-        const NetLayer *last = &net.layers[net.count - 1];
-        if (!last->flat) {
-            cli_fail(1, "--top needs a vector of class scores, but the last layer (%s) gives a %zux%zux%zu map",
-                     last->spec.name, last->c, last->h, last->w);
-            goto done;
-        }
-        if ((size_t)k > last->c)
-            k = (long)last->c;
-        if (labels.count && labels.count < last->c) {
-            cli_fail(1, "--labels %s has %zu labels, but the network gives %zu classes", a->labels, labels.count,
-                     last->c);
-            goto done;
-        }
-        if (!(top = calloc((size_t)k, sizeof *top))) {
-            cli_fail(1, "out of memory");
-            goto done;
-        }
-        top_classes(&net, top, (size_t)k);
-    }
-    if (a->dump && dump_layers(a->dump, &net, a->force) != 0)
-        goto done;
-    if (opened) {
-        opened = false;
-        if (cli_output_commit(&fo, net_output(&net)) != 0)
-            goto done;
-    }
-    const char *source = a->weights ? a->weights : "default initialisation";
+    if (a->labels && labels_read(a->labels, &f->labels) != CLI_CONTINUE)
+        return 1;
+    return CLI_CONTINUE;
+}
+
+/* --top K: the K most probable classes of the last layer's scores. */
+static int find_top(const ForwardArgs *a, Forward *f)
+{
+    const NetLayer *last = &f->net.layers[f->net.count - 1];
+    if (!last->flat)
+        return cli_fail(1, "--top needs a vector of class scores, but the last layer (%s) gives a %zux%zux%zu map",
+                        last->spec.name, last->c, last->h, last->w);
+    if ((size_t)f->k > last->c)
+        f->k = (long)last->c;
+    if (f->labels.count && f->labels.count < last->c)
+        return cli_fail(1, "--labels %s has %zu labels, but the network gives %zu classes", a->labels,
+                        f->labels.count, last->c);
+    if (!(f->top = calloc((size_t)f->k, sizeof *f->top)))
+        return cli_fail(1, "out of memory");
+    top_classes(&f->net, f->top, (size_t)f->k);
+    return CLI_CONTINUE;
+}
+
+/* The table or JSON on standard output. */
+static int report(const ForwardArgs *a, const Forward *f)
+{
+    const char *source = a->weights;
     char seeded[64];
     if (!a->weights) {
-        snprintf(seeded, sizeof seeded, "PyTorch's default initialisation, seed %ld", seed);
+        snprintf(seeded, sizeof seeded, "PyTorch's default initialisation, seed %ld", f->seed);
         source = seeded;
     }
     if (a->json)
-        print_json(&net, source, top, (size_t)k, &labels);
+        print_json(&f->net, source, f->top, (size_t)f->k, &f->labels);
     else
-        print_table(&net, source, top, (size_t)k, &labels);
-    rc = fflush(stdout) == 0 && !ferror(stdout) ? 0 : cli_fail(1, "cannot write to standard output");
-done:
+        print_table(&f->net, source, f->top, (size_t)f->k, &f->labels);
+    return fflush(stdout) == 0 && !ferror(stdout) ? 0 : cli_fail(1, "cannot write to standard output");
+}
+
+static int run(const ForwardArgs *a)
+{
+    Forward f = {.seed = 1};
+    FileOut fo;
+    bool opened = false;
+    const char *where = a->layers[0] == '@' ? a->layers + 1 : "--layers";
+    int rc = parse_numbers(a, &f);
+    if (rc != CLI_CONTINUE)
+        return rc;
+    rc = prepare_net(a, &f, where);
+    if (rc == CLI_CONTINUE && a->out)
+        opened = (rc = cli_output_open(&fo, a->out, a->force)) == CLI_CONTINUE;
+    if (rc == CLI_CONTINUE) {
+        Error err = {0};
+        if (net_forward(&f.net, &f.input, &err) != CS_OK)
+            rc = cli_fail(1, "%s", err.message);
+    }
+    if (rc == CLI_CONTINUE && f.k > 0)
+        rc = find_top(a, &f);
+    if (rc == CLI_CONTINUE && a->dump && dump_layers(a->dump, &f.net, a->force) != 0)
+        rc = 1;
+    if (rc == CLI_CONTINUE && opened) {
+        opened = false;
+        rc = cli_output_commit(&fo, net_output(&f.net)) != 0 ? 1 : CLI_CONTINUE;
+    }
+    if (rc == CLI_CONTINUE)
+        rc = report(a, &f);
     if (opened)
         cli_output_abort(&fo);
-    free(top);
-    labels_free(&labels);
-    net_free(&net);
-    tensor_free(&input);
-    tensor_free(&resized);
-    spec_free(&stack);
-    free(text);
+    forward_free(&f);
     return rc;
 }
 

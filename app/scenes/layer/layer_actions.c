@@ -125,7 +125,6 @@ void layer_say_step(App *app, StepMoment moment)
 void layer_click(App *app, Target t)
 {
     View *v = &app->view;
-    Stepper *st = app->scene->stepper;
     char name[16];
     v->edit.kind = TARGET_NONE;
     v->edit_text[0] = '\0';
@@ -137,8 +136,7 @@ void layer_click(App *app, Target t)
         break;
     case TARGET_OUTPUT:
         v->selected.kind = TARGET_NONE;
-        v->playing = false;
-        stepper_seek(st, stepper_index_of(st, t.y, t.x, t.f));
+        actions_seek(app, (long long)stepper_index_of(app->scene->stepper, t.y, t.x, t.f));
         view_set_status(v, false, "output (%d, %d) of map %d", t.y, t.x, t.f);
         break;
     case TARGET_INPUT:
