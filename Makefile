@@ -40,8 +40,8 @@ LDLIBS_CORE = $(STB_LIBS) $(ZIP_LIBS) -lm
 # app/ in rooms (docs/ARCHITECTURE.md). Headers are found by name in every
 # room. Only app/ui touches SDL: the rooms in SDL_FREE_DIRS (and core/) are
 # compiled without SDL's include flags, so a stray SDL include fails to build.
-APP_DIRS := app/cli app/bench app/scenes app/scenes/layer app/scenes/stack app/toolkit app/ui app/export
-SDL_FREE_DIRS := app/cli app/bench app/export app/scenes app/scenes/layer app/scenes/stack app/toolkit
+APP_DIRS := app/cli app/bench app/scenes app/scenes/layer app/scenes/stack app/scenes/net app/toolkit app/ui app/export
+SDL_FREE_DIRS := app/cli app/bench app/export app/scenes app/scenes/layer app/scenes/stack app/scenes/net app/toolkit
 APP_INCLUDES := -Icore $(APP_DIRS:%=-I%)
 CORE_CFLAGS = $(WARN) $(CFLAGS) $(STB_CFLAGS) $(ZIP_CFLAGS) $(EXTRA_CFLAGS)
 PURE_APP_CFLAGS = $(WARN) $(CFLAGS) $(APP_INCLUDES) $(STB_CFLAGS) $(EXTRA_CFLAGS)

@@ -34,7 +34,8 @@ static const CliCommand cmd = {
     "                        removed first, other files stay)\n"
     "  --gif FILE            an animated GIF that loops (at most 50 frames per second)\n"
     "  --video FILE          H.264 MP4 (yuv420p, even sizes) through ffmpeg\n"
-    "  --png FILE            one PNG: the step at --at, or the --from step (default 1)\n"
+    "  --png FILE            one PNG: the step at --at, or the --from step (default 1;\n"
+    "                        the network scene: its last, the whole network)\n"
     "\n"
     "  --size WxH            frame size in pixels (default 1280x720; 32..8192 each)\n"
     "  --fps N               frames per second of the GIF or video (default 2, the\n"
@@ -230,7 +231,9 @@ static int make_job(const ExportText *t, const Scene *s, ExportJob *job)
         job->last = job->first;
         return CLI_CONTINUE;
     }
-    long from = 1, to = (long)count;
+    /* one PNG without --from: the kind's still (the network scene: the
+       whole network), else the first step */
+    long from = t->png && s->scene_kind->still_step ? (long)s->scene_kind->still_step(s) + 1 : 1, to = (long)count;
     if (t->from && args_parse_int("--from", t->from, 1, (long)count, &from, &err) != CS_OK)
         return cli_fail(1, "--from %s: the scene's steps are 1 to %zu", t->from, count);
     if (t->to && args_parse_int("--to", t->to, 1, (long)count, &to, &err) != CS_OK)

@@ -30,7 +30,8 @@ struct View;
 typedef enum SceneKindBit {
     KIND_LAYER = 1 << 0,        /* the single layer (scenes/layer/) */
     KIND_STACK = 1 << 1,        /* the layer stack and the lessons (scenes/stack/) */
-    KIND_ALL = KIND_LAYER | KIND_STACK
+    KIND_NET = 1 << 2,          /* the network running on an image (scenes/net/) */
+    KIND_ALL = KIND_LAYER | KIND_STACK | KIND_NET
 } SceneKindBit;
 
 /* Why a kind is asked for a status line after the steps moved
@@ -65,6 +66,8 @@ typedef struct SceneKind {
     void (*seek)(struct Scene *s, size_t index);
     /* Steps in one "row" (Down/Up, Shift+Right/Left). */
     size_t (*row_steps)(const struct Scene *s);
+    /* The step export --png draws without --from; NULL: the first. */
+    size_t (*still_step)(const struct Scene *s);
     /* Why export --at ROW,COL cannot pick a still here, or NULL when it can
      * (the stepper's output cells). */
     const char *at_refusal;

@@ -9,6 +9,7 @@
 /* Each kind's table, defined in its own folder. */
 extern const SceneKind layer_kind;      /* scenes/layer/layer_kind.c */
 extern const SceneKind stack_kind;      /* scenes/stack/stack_kind.c */
+extern const SceneKind net_kind;        /* scenes/net/net_kind.c */
 
 /* The kinds in the order scene_create asks them whether the options want
  * them (the single layer, which takes any options, last); *count entries. */

@@ -22,8 +22,6 @@
 #include "paths.h"
 #include "view.h"
 
-#define SCENE_MAX_KERNEL 15
-
 /* ------------------------------------------------------------------ options */
 
 void scene_options_init(SceneOptions *o)
@@ -99,6 +97,12 @@ static Status parse_value(SceneOptions *o, const char *name, const char *value, 
         o->layers = value;
     } else if (strcmp(name, "--lesson") == 0) {
         o->lesson = value;
+    } else if (strcmp(name, "--weights") == 0) {
+        o->weights = value;
+    } else if (strcmp(name, "--labels") == 0) {
+        o->labels = value;
+    } else if (strcmp(name, "--normalize") == 0) {
+        o->normalize = value;
     } else if (strcmp(name, "--input-size") == 0) {
         st = args_parse_pair(name, value, 1, 65536, &o->size_h, &o->size_w, err);
     } else if (strcmp(name, "--step") == 0) {
@@ -139,7 +143,7 @@ static Status parse_value(SceneOptions *o, const char *name, const char *value, 
 /* Options that take a value, and the one flag. */
 static const char *const value_options[] = {
     "-i", "--input", "--fit", "--kernel", "--bias", "--kernel-size", "--stride", "--padding",
-    "--padding-mode", "--dilation", "--pool", "--layers", "--lesson", "--input-size", "--step", "--theme", "--seed",
+    "--padding-mode", "--dilation", "--pool", "--layers", "--lesson", "--weights", "--labels", "--normalize", "--input-size", "--step", "--theme", "--seed",
     "--font", "--filters", "--act", "--scale",
 };
 
@@ -599,15 +603,49 @@ void scene_destroy(Scene *s)
     free(s->layers);
     if (s->scene_kind && s->scene_kind->destroy)
         s->scene_kind->destroy(s->kind_model);
+    if (s->kept_kind && s->kept_kind->destroy)
+        s->kept_kind->destroy(s->kept_model);
     free(s);
+}
+
+/* Frees the model a drill-down kept, if any. */
+static void drop_kept(Scene *s)
+{
+    if (s->kept_kind && s->kept_kind->destroy)
+        s->kept_kind->destroy(s->kept_model);
+    s->kept_kind = NULL;
+    s->kept_model = NULL;
 }
 
 void scene_show(Scene *s, const SceneKind *kind, void *model)
 {
+    drop_kept(s);
     if (s->scene_kind->destroy)
         s->scene_kind->destroy(s->kind_model);
     s->scene_kind = kind;
     s->kind_model = model;
+}
+
+void scene_push(Scene *s, const SceneKind *kind, void *model)
+{
+    drop_kept(s);
+    s->kept_kind = s->scene_kind;
+    s->kept_model = s->kind_model;
+    s->scene_kind = kind;
+    s->kind_model = model;
+}
+
+bool scene_pop(Scene *s)
+{
+    if (!s->kept_kind)
+        return false;
+    if (s->scene_kind->destroy)
+        s->scene_kind->destroy(s->kind_model);
+    s->scene_kind = s->kept_kind;
+    s->kind_model = s->kept_model;
+    s->kept_kind = NULL;
+    s->kept_model = NULL;
+    return true;
 }
 
 size_t scene_step_count(const Scene *s)
@@ -882,6 +920,74 @@ Status scene_set_input(Scene *s, const char *path, Error *err)
     if (st == CS_OK)
         snprintf(s->note, sizeof s->note, "%s", note);
     return st;
+}
+
+Status scene_set_layer(Scene *s, LayerKind kind, const Tensor *input, const char *input_name, bool image,
+                       const Tensor *weights, const Tensor *bias, const ConvParams *conv, const PoolParams *pool,
+                       Activation act, const char *kernel_name, int out_y, int out_x, Error *err)
+{
+    Scene d = *s;
+    Status st;
+    Tensor in = {0}, w = {0}, b = {0};
+    if (kind == LAYER_CONV_TRANSPOSED)
+        return error_set(err, CS_ERR_RANGE, "the single-layer scene shows convolution and pooling");
+    if ((st = tensor_copy(&in, input, err)) != CS_OK)
+        return st;
+    in.n = 1;
+    d.input = in;
+    d.image_input = image;
+    snprintf(d.input_name, sizeof d.input_name, "%s", input_name);
+    d.kind = kind;
+    if (kind == LAYER_CONV) {
+        if (weights->n != 1 || weights->c != input->c || weights->h > SCENE_MAX_KERNEL ||
+            weights->w > SCENE_MAX_KERNEL) {
+            tensor_free(&in);
+            return error_set(err, CS_ERR_SHAPE, "one filter of up to %dx%d over the input's %zu channels is "
+                             "needed", SCENE_MAX_KERNEL, SCENE_MAX_KERNEL, input->c);
+        }
+        if ((st = tensor_copy(&w, weights, err)) != CS_OK || (bias && (st = tensor_copy(&b, bias, err)) != CS_OK)) {
+            tensor_free(&in);
+            tensor_free(&w);
+            return st;
+        }
+        w.rank = 4;
+        d.weights = w;
+        d.has_bias = bias != NULL;
+        d.bias = b;
+        if (bias) {
+            d.bias.n = d.bias.c = d.bias.h = 1;
+            d.bias.w = 1;
+            d.bias.rank = 1;
+        }
+        d.conv = *conv;
+        d.conv.groups = 1;
+        d.act = act;
+        d.kernel_h = (int)w.h;
+        d.kernel_w = (int)w.w;
+        d.kernel_source = KERNEL_FILE;
+        d.preset = -1;
+        snprintf(d.kernel_name, sizeof d.kernel_name, "%s", kernel_name);
+    } else {
+        /* the weights wait for a switch back to convolution: they must
+           read the new input's channels */
+        if (s->weights.c != in.c) {
+            if ((st = rebuild_weights(&d, s->weights.n, &w, err)) != CS_OK) {
+                tensor_free(&in);
+                return st;
+            }
+            d.weights = w;
+        }
+        d.pool = *pool;
+        d.kernel_h = pool->kernel_h;
+        d.kernel_w = pool->kernel_w;
+    }
+    /* scene_commit frees the replaced tensors only when they changed */
+    st = scene_commit(s, &d, err);
+    if (st != CS_OK)
+        return st;
+    s->note[0] = '\0';
+    stepper_seek(s->stepper, stepper_index_of(s->stepper, out_y, out_x, 0) + stepper_steps_per_position(s->stepper) - 1);
+    return CS_OK;
 }
 
 void scene_set_granularity(Scene *s, StepGranularity g)

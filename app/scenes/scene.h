@@ -41,6 +41,10 @@
  * kernel. Every scene_create and scene_set_* refuses a setting past it. */
 #define SCENE_MAX_GRID 1024
 
+/* The largest kernel side (--kernel-size, weights files, a network's layer
+ * opened in the single-layer scene). */
+#define SCENE_MAX_KERNEL 15
+
 /* Filters shown at most (--filters). */
 #define SCENE_MAX_FILTERS 8
 
@@ -67,9 +71,17 @@ typedef struct SceneOptions {
     bool ceil_mode;             /* --ceil-mode (pooling) */
     const char *layers;         /* --layers SPEC or @FILE: the layer-stack scene (stack.h) */
     const char *lesson;         /* --lesson NAME: a demonstration (lesson.h) */
-    int size_h, size_w;         /* --input-size H[,W]: the layer-stack scene's input;
-                                   0: the -i input's, the lesson's, or 32 (224 when the
-                                   stack needs it) */
+    const char *weights;        /* --weights FILE: the network's state dict (.safetensors
+                                   or .npz), loaded strictly; NULL: PyTorch's default
+                                   initialisation from --seed (the network scene) */
+    const char *labels;         /* --labels FILE: class names, one per line; NULL:
+                                   "class N" */
+    const char *normalize;      /* --normalize unit|imagenet|M1,M2,M3/S1,S2,S3; NULL:
+                                   image values enter the network as 0-255 */
+    int size_h, size_w;         /* --input-size H[,W]: the layer-stack scene's input
+                                   (0: the -i input's, the lesson's, or 32, 224 when the
+                                   stack needs it); the network scene resamples its
+                                   input to it (0: as it is) */
     StepGranularity step;       /* --step position|channel|term; default position */
     ThemeKind theme;            /* --theme dark|light; default dark */
     bool has_seed;              /* --seed given */
@@ -128,6 +140,9 @@ typedef struct Scene {
     const SceneKind *scene_kind;/* what is shown (kinds.h); always valid */
     void *kind_model;           /* that kind's own model, owned (NULL for the single
                                    layer); only the kind's own files look inside */
+    const SceneKind *kept_kind; /* the kind a drill-down left (scene_push), to go back
+                                   to with scene_pop; NULL: none */
+    void *kept_model;           /* its model, owned while kept */
 } Scene;
 
 /* Builds the scene o describes (loading files, resampling, building weights
@@ -139,8 +154,18 @@ Status scene_create(const SceneOptions *o, Scene **out, Error *err);
 void scene_destroy(Scene *s);
 
 /* Shows kind with its model (owned from now on; NULL for the single layer),
- * freeing the model of the kind shown before. */
+ * freeing the model of the kind shown before (and any kept one). */
 void scene_show(Scene *s, const SceneKind *kind, void *model);
+
+/* A drill-down: shows kind with its model like scene_show, but keeps the
+ * kind shown before and its model aside (one level: a model kept earlier
+ * is freed) for scene_pop. */
+void scene_push(Scene *s, const SceneKind *kind, void *model);
+
+/* Back from a drill-down: shows the kept kind with its model again,
+ * freeing the model shown now. Returns false (and changes nothing) when
+ * nothing is kept. */
+bool scene_pop(Scene *s);
 
 /* The steps of the kind shown: the stepper's for the single layer, the
  * growth steps (layers added so far) for the layer stack. */
@@ -205,6 +230,18 @@ Status scene_read_input(const Scene *s, const char *path, Tensor *in, bool *imag
  * image says its channels are colour channels). */
 Status scene_set_input_tensor(Scene *s, const Tensor *input, const char *name, bool image,
                               Error *err);
+/* The single layer a network's layer is, at one filter: input (1 x C x H x
+ * W, copied) named input_name, with image saying its channels are colours;
+ * then for kind LAYER_CONV one filter's weights (1 x C x kh x kw, copied),
+ * its bias (NULL: none), conv (groups 1) and act; for LAYER_POOL pool.
+ * kernel_name labels the weights ("features.3 filter 5"). The stepper goes
+ * to the end of output position (out_y, out_x) of filter 0 (its total is
+ * computed there). Fails with no change (past the window's caps, shapes
+ * that do not fit). */
+Status scene_set_layer(Scene *s, LayerKind kind, const Tensor *input, const char *input_name, bool image,
+                       const Tensor *weights, const Tensor *bias, const ConvParams *conv, const PoolParams *pool,
+                       Activation act, const char *kernel_name, int out_y, int out_x, Error *err);
+
 /* Granularity of the stepper (keeps the output position). */
 void scene_set_granularity(Scene *s, StepGranularity g);
 

@@ -19,7 +19,9 @@ typedef enum TargetKind {
     TARGET_WEIGHT,      /* weight: f, c, y = ky, x = kx */
     TARGET_BIAS,        /* filter f's bias */
     TARGET_TIMELINE,    /* the timeline bar: step = the step under the point */
-    TARGET_STACK_CELL   /* layer-stack scene (stack.h): f = pane, c = stage, y, x */
+    TARGET_STACK_CELL,  /* layer-stack scene (stack.h): f = pane, c = stage, y, x */
+    TARGET_NET_CELL     /* network scene (net_scene.h): f = card (0 the input), c =
+                           channel (a vector's feature, the classifier's class), y, x */
 } TargetKind;
 
 typedef struct Target {

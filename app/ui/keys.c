@@ -7,12 +7,15 @@
 #include "keys.h"
 
 #include "layer_actions.h"
+#include "net_actions.h"
 #include "stack_actions.h"
 
 #define SHIFT KMOD_SHIFT
 #define CTRL KMOD_CTRL
 #define LAYER KIND_LAYER
 #define STACK KIND_STACK
+#define NET KIND_NET
+#define ZOOMS (KIND_STACK | KIND_NET)
 #define ALL KIND_ALL
 
 static const KeyBinding bindings[] = {
@@ -56,13 +59,17 @@ static const KeyBinding bindings[] = {
     {SDLK_l,         0,     ALL,   action_lesson,           +1,  "l, L",            "next, previous lesson"},
     {SDLK_l,         SHIFT, ALL,   action_lesson,           -1,  NULL,              NULL},
     {SDLK_v,         0,     STACK, action_stack_table,      0,   "v",               "table of sizes"},
-    {SDLK_z,         0,     STACK, action_stack_zoom,       +1,  "z, Z, w",         "zoom in, out, fit"},
-    {SDLK_z,         SHIFT, STACK, action_stack_zoom,       -1,  NULL,              NULL},
-    {SDLK_w,         0,     STACK, action_stack_zoom,       0,   NULL,              NULL},
-    {SDLK_RIGHT,     CTRL,  STACK, action_stack_pan,        1,   "Ctrl+arrows",     "pan"},
-    {SDLK_LEFT,      CTRL,  STACK, action_stack_pan,        2,   NULL,              NULL},
-    {SDLK_DOWN,      CTRL,  STACK, action_stack_pan,        3,   NULL,              NULL},
-    {SDLK_UP,        CTRL,  STACK, action_stack_pan,        4,   NULL,              NULL},
+    {SDLK_z,         0,     ZOOMS, action_stack_zoom,       +1,  "z, Z, w",         "zoom in, out, fit"},
+    {SDLK_z,         SHIFT, ZOOMS, action_stack_zoom,       -1,  NULL,              NULL},
+    {SDLK_w,         0,     ZOOMS, action_stack_zoom,       0,   NULL,              NULL},
+    {SDLK_RIGHT,     CTRL,  ZOOMS, action_stack_pan,        1,   "Ctrl+arrows",     "pan"},
+    {SDLK_LEFT,      CTRL,  ZOOMS, action_stack_pan,        2,   NULL,              NULL},
+    {SDLK_DOWN,      CTRL,  ZOOMS, action_stack_pan,        3,   NULL,              NULL},
+    {SDLK_UP,        CTRL,  ZOOMS, action_stack_pan,        4,   NULL,              NULL},
+    {SDLK_b,         0,     NET,   action_net_order,        0,   "b",               "sort channels by activation"},
+    {SDLK_RETURN,    0,     NET,   action_net_drill,        0,   "Enter",           "open the cell in one layer"},
+    {SDLK_KP_ENTER,  0,     NET,   action_net_drill,        0,   NULL,              NULL},
+    {SDLK_BACKSPACE, 0,     LAYER, action_net_back,         0,   "Backspace",       "back to the network"},
     {SDLK_c,         0,     ALL,   action_save_png,         0,   "c",               "save this frame as a PNG"},
     {SDLK_x,         0,     ALL,   action_export_gif,       0,   "x",               "export every step as a GIF"},
     {SDLK_t,         0,     ALL,   action_theme,            0,   "t",               "dark, light theme"},

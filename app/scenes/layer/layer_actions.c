@@ -56,6 +56,7 @@ bool layer_target_valid(const Scene *s, const Target *t)
     case TARGET_BIAS:
         return conv && t->f >= 0 && (size_t)t->f < s->weights.n;
     case TARGET_STACK_CELL:     /* another kind's cell */
+    case TARGET_NET_CELL:
         return false;
     case TARGET_TIMELINE:
     case TARGET_NONE:
@@ -161,6 +162,7 @@ void layer_click(App *app, Target t)
             view_set_status(v, false, "bias of filter %d: type a number, Enter sets it, Escape cancels", t.f);
         break;
     case TARGET_STACK_CELL:
+    case TARGET_NET_CELL:
     case TARGET_NONE:
         v->selected.kind = TARGET_NONE;
         break;
