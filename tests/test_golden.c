@@ -67,6 +67,18 @@ static const GoldenCase cases[] = {
     {.name = "lesson_vgg16", .args = {"--lesson", "vgg16", NULL}, .step = -1},
     {.name = "lesson_init", .args = {"--lesson", "init", NULL}, .step = -1},
     {.name = "lesson_training", .args = {"--lesson", "training", NULL}, .step = -1},
+    /* Networks running on the default image: a LeNet-like stack with
+     * default initialisation (maps, bars, the classes), and the VGG-style
+     * fixture block with its trained-by-script weights in the light theme. */
+    {.name = "net_lenet",
+     .args = {"--layers", "Conv2d(3, 6, 5), ReLU(), MaxPool2d(2), Conv2d(6, 16, 5), ReLU(), MaxPool2d(2), Flatten(), "
+      "Linear(400, 120), ReLU(), Linear(120, 10)", "--input-size", "32", "--normalize", "unit", "-i",
+      "assets/default.png", NULL},
+     .step = -1},
+    {.name = "net_vgg_block",
+     .args = {"--layers", "@tests/net/vgg_block/model.txt", "--weights", "tests/net/vgg_block/weights.safetensors",
+      "--input-size", "24", "--theme", "light", "-i", "assets/default.png", NULL},
+     .step = -1},
 };
 #define CASE_COUNT (sizeof cases / sizeof cases[0])
 
