@@ -514,21 +514,21 @@ Status net_scene_drill(const NetScene *s, size_t j, int c, int y, int x, int max
         d->conv.groups = 1;
         d->image = i == 0 && s->image && first == 0 && reads == s->input.c;
         if (reads == in->c)
-            snprintf(d->input_name, sizeof d->input_name, "%.80s input", l->name);
+            snprintf(d->input_name, sizeof d->input_name, "layer %.80s's input", l->name);
         else if (reads == 1)
-            snprintf(d->input_name, sizeof d->input_name, "%.80s input channel %zu", l->name, first);
+            snprintf(d->input_name, sizeof d->input_name, "layer %.80s's input channel %zu", l->name, first);
         else
-            snprintf(d->input_name, sizeof d->input_name, "%.80s input channels %zu-%zu", l->name, first,
+            snprintf(d->input_name, sizeof d->input_name, "layer %.80s's input channels %zu-%zu", l->name, first,
                      first + reads - 1);
-        snprintf(d->kernel_name, sizeof d->kernel_name, "%.60s filter %d", l->name, c);
+        snprintf(d->kernel_name, sizeof d->kernel_name, "layer %.60s filter %d", l->name, c);
     } else {
         d->kind = LAYER_POOL;
         if ((st = slice_channels(in, (size_t)c, 1, &d->input, err)) != CS_OK)
             return st;
         d->pool = l->pool;
         d->image = false;
-        snprintf(d->input_name, sizeof d->input_name, "%.80s input channel %d", l->name, c);
-        snprintf(d->kernel_name, sizeof d->kernel_name, "%.90s", l->name);
+        snprintf(d->input_name, sizeof d->input_name, "layer %.80s's input channel %d", l->name, c);
+        snprintf(d->kernel_name, sizeof d->kernel_name, "layer %.80s", l->name);
     }
     return CS_OK;
 }
