@@ -76,7 +76,7 @@ $(BUILD)/.deps-ok:
 
 # Every object depends on the flags it was built with: a changed CFLAGS,
 # CPPFLAGS, VERSION or WERROR rebuilds everything.
-FLAGS_TEXT = $(CC) $(ALL_CPPFLAGS) $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) $(SDL_CFLAGS) $(STB_CFLAGS)
+FLAGS_TEXT = $(CC) $(ALL_CPPFLAGS) $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) $(SDL_CFLAGS) $(STB_CFLAGS) $(SDL_FREE_DIRS)
 $(BUILD)/.flags: FORCE | $(BUILD)/.deps-ok
 	@echo '$(FLAGS_TEXT)' | cmp -s - $@ || echo '$(FLAGS_TEXT)' >$@
 

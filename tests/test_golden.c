@@ -20,6 +20,7 @@
 #include <stb_image_write.h>
 
 #include "render.h"
+#include "text.h"
 #include "scene.h"
 #include "stack_kind.h"
 #include "view.h"

@@ -200,7 +200,7 @@ void action_export_gif(App *app, int arg)
 
 /* ---- the mouse ---- */
 
-static bool same_target(const Target *a, const Target *b)
+bool actions_same_target(const Target *a, const Target *b)
 {
     if (a->kind != b->kind)
         return false;
@@ -216,7 +216,7 @@ void action_click(App *app, Target t)
 
 bool action_hover(App *app, Target t)
 {
-    if (same_target(&app->view.hover, &t))
+    if (actions_same_target(&app->view.hover, &t))
         return false;
     app->view.hover = t;
     return true;

@@ -112,6 +112,9 @@ void action_open(App *app, const char *path);
 
 /* ---- for the kinds' own actions ---- */
 
+/* Whether a and b name the same thing (the same cell, or the same timeline
+ * step). */
+bool actions_same_target(const Target *a, const Target *b);
 /* Moves to step index (clamped to the first and last step) and pauses. */
 void actions_seek(App *app, long long index);
 /* The view after the scene changed: drops the weight edit and the hover,

@@ -7,21 +7,6 @@
 
 #include "paint.h"
 
-static int imax(int a, int b)
-{
-    return a > b ? a : b;
-}
-
-static int imin(int a, int b)
-{
-    return a < b ? a : b;
-}
-
-static int px(float v)
-{
-    return (int)lroundf(v);
-}
-
 /* Characters in UTF-8 text. */
 static int char_count(const char *s)
 {

@@ -10,6 +10,7 @@
 #ifndef CONVSTEP_PAINTER_H
 #define CONVSTEP_PAINTER_H
 
+#include <math.h>
 #include <stdint.h>
 
 #include "theme.h"
@@ -17,6 +18,23 @@
 typedef struct Rect {
     int x, y, w, h;
 } Rect;
+
+/* Pixel arithmetic every layout and drawing uses. */
+static inline int imax(int a, int b)
+{
+    return a > b ? a : b;
+}
+
+static inline int imin(int a, int b)
+{
+    return a < b ? a : b;
+}
+
+/* v rounded to the nearest whole pixel (halves away from zero). */
+static inline int px(double v)
+{
+    return (int)lround(v);
+}
 
 /* Alignment of painter_text's (x, y): one horizontal and one vertical. */
 enum {

@@ -10,10 +10,10 @@
 
 #include "error.h"
 #include "scene.h"
-#include "text.h"
 #include "view.h"
 
 typedef struct Render Render;
+typedef struct TextCache TextCache;   /* text.h */
 
 /* Opens a w x h offscreen target (1..8192 each) with its own text cache,
  * using o->font (NULL, or o NULL: the default font). Fails with the text

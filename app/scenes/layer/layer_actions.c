@@ -122,15 +122,6 @@ void layer_say_step(App *app, StepMoment moment)
     }
 }
 
-static bool same_cell(const Target *a, const Target *b)
-{
-    if (a->kind != b->kind)
-        return false;
-    if (a->kind == TARGET_TIMELINE)
-        return a->step == b->step;
-    return a->f == b->f && a->c == b->c && a->y == b->y && a->x == b->x;
-}
-
 void layer_click(App *app, Target t)
 {
     View *v = &app->view;
@@ -151,7 +142,7 @@ void layer_click(App *app, Target t)
         view_set_status(v, false, "output (%d, %d) of map %d", t.y, t.x, t.f);
         break;
     case TARGET_INPUT:
-        if (same_cell(&v->selected, &t)) {
+        if (actions_same_target(&v->selected, &t)) {
             v->selected.kind = TARGET_NONE;
             view_set_status(v, false, "selection cleared");
         } else {

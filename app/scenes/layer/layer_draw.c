@@ -106,16 +106,6 @@ static void cell_value(Ctx *x, const GridLayout *g, Rect cr, float v, Rgba c)
 
 /* ------------------------------------------------------------- geometry */
 
-static int imin(int a, int b)
-{
-    return a < b ? a : b;
-}
-
-static int imax(int a, int b)
-{
-    return a > b ? a : b;
-}
-
 /* Thickness of outlines at the layout's scale. */
 static int thick(const Ctx *x, float base)
 {

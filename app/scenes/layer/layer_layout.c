@@ -83,21 +83,6 @@ static float numbers_min_cell(float fit)
     return fminf(fmaxf(NUMBERS_MIN_CELL * fit, NUMBERS_FLOOR), NUMBERS_CEIL);
 }
 
-static int imax(int a, int b)
-{
-    return a > b ? a : b;
-}
-
-static int imin(int a, int b)
-{
-    return a < b ? a : b;
-}
-
-static int px(float v)
-{
-    return (int)lroundf(v);
-}
-
 /* Fills g for rows x cols cells of side cell at (x, y), showing model
  * coordinates from (y0, x0). Numbers are printed when the cell is at least
  * numbers_min_cell(fit), fit being the window's size factor (not the UI

@@ -32,11 +32,6 @@ typedef struct Ctx {
 
 /* ------------------------------------------------------------- helpers */
 
-static int imax(int a, int b)
-{
-    return a > b ? a : b;
-}
-
 static int thick(const Ctx *x, double v)
 {
     return imax(1, (int)lround(v * x->L->scale));

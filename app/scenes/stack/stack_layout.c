@@ -25,16 +25,6 @@
 #define STACK_GROWN_PITCH 4.0   /* a grown map's cells stop at the input's or this (k = 1) */
 #define CHAR_W 0.62             /* planned monospace advance per pixel of size */
 
-static int imax(int a, int b)
-{
-    return a > b ? a : b;
-}
-
-static int px(double v)
-{
-    return (int)lround(v);
-}
-
 int stack_layout_wrap(const char *text, int max_chars, int *starts, int *lens, int max)
 {
     int n = 0, len = (int)strlen(text), at = 0;
