@@ -1,0 +1,84 @@
+/* convflat_tiles.h: the inner kernel of convflat.c, written once and
+ * included once per instruction set (a template: convflat.c defines
+ * CF_VEC, the vector type, CF_LANES, its floats, CF_V, the vectors per
+ * filter in a tile, CF_FMAX, the most filters a tile holds, and CF_SUFFIX,
+ * the name suffix, then includes this file inside its target region).
+ *
+ * A tile is F filters x CF_V*CF_LANES consecutive flat outputs: F*CF_V
+ * vector accumulators stay in registers while every channel and tap adds
+ * into them; each tap loads CF_V input vectors and broadcasts F weights, so
+ * one load feeds F fused multiply-adds. */
+#define CF_PASTE2(a, b) a##b
+#define CF_PASTE(a, b) CF_PASTE2(a, b)
+#define CF_FN(name) CF_PASTE(name, CF_SUFFIX)
+#define CF_TILE (CF_V * CF_LANES)
+
+/* Flat outputs [a, b) (b - a a multiple of CF_TILE) of F filters whose
+ * weights are packed [channel][tap][F] at w, written at out + j*pitch + i
+ * for filter j. F is a constant after inlining, so the loops over j and v
+ * unroll and acc lives in registers. */
+CF_INLINE void CF_FN(convflat_tiles_)(const FlatSource *s, const float *restrict w,
+                                      const float *restrict bias, float *restrict out, size_t pitch,
+                                      size_t a, size_t b, const size_t F)
+{
+    for (size_t i = a; i < b; i += CF_TILE) {
+        CF_VEC acc[CF_FMAX][CF_V];
+        const float *restrict wq = w;
+        for (size_t j = 0; j < F; j++)
+            for (size_t v = 0; v < CF_V; v++)
+                acc[j][v] = (CF_VEC){0} + bias[j];
+        for (size_t c = 0; c < s->channels; c++) {
+            const float *restrict sc = s->src + c * s->chan_pitch + i;
+            for (size_t t = 0; t < s->taps; t++, wq += F) {
+                const float *restrict p = sc + s->tap_off[t];
+                CF_VEC x[CF_V];
+                for (size_t v = 0; v < CF_V; v++)
+                    memcpy(&x[v], p + v * CF_LANES, sizeof x[v]);
+                for (size_t j = 0; j < F; j++) {
+                    const CF_VEC wv = (CF_VEC){0} + wq[j];
+                    for (size_t v = 0; v < CF_V; v++)
+                        acc[j][v] += wv * x[v];
+                }
+            }
+        }
+        for (size_t j = 0; j < F; j++)
+            for (size_t v = 0; v < CF_V; v++)
+                memcpy(out + j * pitch + i + v * CF_LANES, &acc[j][v], sizeof acc[j][v]);
+    }
+}
+
+/* The pieces of one group: for each piece, every block of filters over it
+ * (the block sizes come from convflat_block). */
+CF_TARGET static void CF_FN(convflat_group_)(const FlatSource *s, const FlatPlan *plan, const float *w,
+                                                  const float *bias, float *out)
+{
+    for (size_t k = 0; k < plan->pieces; k++) {
+        size_t a, b;
+        convflat_piece(plan, k, &a, &b);
+        b = a + (b - a + CF_TILE - 1) / CF_TILE * CF_TILE;
+        for (size_t f0 = 0; f0 < plan->fpg;) {
+            const size_t F = convflat_block(plan->fpg, CF_FMAX, f0);
+            const float *wb = w + f0 * s->channels * s->taps;
+            float *ob = out + f0 * plan->pitch;
+            switch (F) {
+#define CF_CASE(n)                                                                  \
+    case n:                                                                         \
+        CF_FN(convflat_tiles_)(s, wb, bias + f0, ob, plan->pitch, a, b, n);         \
+        break;
+                CF_CASE(1) CF_CASE(2) CF_CASE(3) CF_CASE(4) CF_CASE(5) CF_CASE(6)
+#if CF_FMAX > 6
+                CF_CASE(7) CF_CASE(8) CF_CASE(9) CF_CASE(10) CF_CASE(11) CF_CASE(12)
+#endif
+#undef CF_CASE
+            default:
+                break;
+            }
+            f0 += F;
+        }
+    }
+}
+
+#undef CF_TILE
+#undef CF_FN
+#undef CF_PASTE
+#undef CF_PASTE2
