@@ -51,6 +51,10 @@
 #define CONVFLAT_CHUNK 1024
 /* Room past the flat outputs for the last tile of any ISA (at most 64). */
 #define CONVFLAT_SLACK 64
+/* Floats per filter in the scratch a piece is computed into. */
+#define CONVFLAT_SCRATCH (CONVFLAT_CHUNK + CONVFLAT_SLACK)
+/* The most filters one block holds (AVX-512). */
+#define CONVFLAT_FMAX 12
 
 /* Where a group's input is: channel c at src + c*chan_pitch, tap t at
  * tap_off[t] from there. */
@@ -65,8 +69,8 @@ typedef struct FlatPlan {
     size_t fpg;            /* filters per group */
     size_t L, oh, ow;      /* flat row pitch, output rows and columns */
     size_t n;              /* flat outputs per plane: oh*L */
-    size_t pitch;          /* floats between planes of the flat buffer */
-    bool rows;             /* row mode: piece y is [y*L, y*L + ow) */
+    bool rows;             /* row mode: pieces cover [y*L, y*L + ow) for each y */
+    size_t per_row;        /* row mode: pieces per row */
     size_t pieces;
 } FlatPlan;
 
@@ -74,11 +78,31 @@ typedef struct FlatPlan {
 static void convflat_piece(const FlatPlan *plan, size_t k, size_t *a, size_t *b)
 {
     if (plan->rows) {
-        *a = k * plan->L;
-        *b = *a + plan->ow;
+        const size_t y = k / plan->per_row, row_end = y * plan->L + plan->ow;
+        *a = y * plan->L + k % plan->per_row * CONVFLAT_CHUNK;
+        *b = *a + CONVFLAT_CHUNK < row_end ? *a + CONVFLAT_CHUNK : row_end;
     } else {
         *a = k * CONVFLAT_CHUNK;
         *b = *a + CONVFLAT_CHUNK < plan->n ? *a + CONVFLAT_CHUNK : plan->n;
+    }
+}
+
+/* Copies the flat outputs [a, b) of F filters from scratch (filter j at
+ * scratch + j*CONVFLAT_SCRATCH, output a first) to their places in the
+ * planes at out (oh x ow each), dropping the columns x >= ow. */
+static void convflat_emit(const FlatPlan *plan, const float *scratch, size_t F, size_t a, size_t b,
+                          float *out)
+{
+    for (size_t i = a; i < b;) {
+        const size_t y = i / plan->L, x = i % plan->L;
+        const size_t row_end = (y + 1) * plan->L < b ? (y + 1) * plan->L : b;
+        if (x < plan->ow) {
+            const size_t n = (row_end - i < plan->ow - x) ? row_end - i : plan->ow - x;
+            for (size_t j = 0; j < F; j++)
+                memcpy(out + j * plan->oh * plan->ow + y * plan->ow + x, scratch + j * CONVFLAT_SCRATCH + (i - a),
+                       n * sizeof *out);
+        }
+        i = row_end;
     }
 }
 
@@ -146,19 +170,19 @@ typedef float CfVec16 __attribute__((vector_size(16 * sizeof(float))));
 #endif
 
 static void convflat_group(CpuIsa isa, const FlatSource *s, const FlatPlan *plan, const float *w,
-                           const float *bias, float *out)
+                           const float *bias, float *scratch, float *out)
 {
     switch (isa) {
 #ifdef CONVFLAT_X86
     case ISA_AVX512:
-        convflat_group_avx512(s, plan, w, bias, out);
+        convflat_group_avx512(s, plan, w, bias, scratch, out);
         return;
     case ISA_AVX2:
-        convflat_group_avx2(s, plan, w, bias, out);
+        convflat_group_avx2(s, plan, w, bias, scratch, out);
         return;
 #endif
     default:
-        convflat_group_portable(s, plan, w, bias, out);
+        convflat_group_portable(s, plan, w, bias, scratch, out);
         return;
     }
 }
@@ -224,7 +248,7 @@ static void convflat_pack(const Tensor *weights, size_t groups, size_t fmax, flo
 
 static size_t convflat_fmax(CpuIsa isa)
 {
-    return isa == ISA_AVX512 ? 12 : 6;
+    return isa == ISA_AVX512 ? CONVFLAT_FMAX : 6;
 }
 
 /* ---- the layer ---- */
@@ -245,57 +269,42 @@ Status convflat_forward(const Tensor *input, const Tensor *weights, const Tensor
      * past its end. */
     const bool as_is = taps == 1 && sh == 1 && sw == 1 && no_pad && (oh * L) % CONVFLAT_SLACK == 0;
     const size_t chan_pitch = as_is ? input->h * input->w : sh * sw * R * L;
-    FlatPlan plan = {fpg, L, oh, ow, oh * L, oh * L + CONVFLAT_SLACK, false, 0};
-    size_t *tap_off = malloc(taps * sizeof *tap_off);
-    float *src = NULL, *wp = malloc(f * cpg * taps * sizeof *wp), *flat = NULL, *zeros = NULL;
-    Status st = CS_OK;
-
-    memset(out, 0, sizeof *out);
     /* Row mode when a flat row's thrown-away columns outnumber its outputs. */
-    plan.rows = L - ow > ow;
-    plan.pieces = plan.rows ? oh : (plan.n + CONVFLAT_CHUNK - 1) / CONVFLAT_CHUNK;
+    const bool rows = L - ow > ow;
+    const size_t per_row = (ow + CONVFLAT_CHUNK - 1) / CONVFLAT_CHUNK;
+    FlatPlan plan = {fpg, L, oh, ow, oh * L, rows, per_row,
+                     rows ? oh * per_row : (oh * L + CONVFLAT_CHUNK - 1) / CONVFLAT_CHUNK};
+    size_t *tap_off = malloc(taps * sizeof *tap_off);
+    float *src = NULL, *wp = malloc(f * cpg * taps * sizeof *wp), *zeros = NULL;
+    float *scratch = malloc(CONVFLAT_FMAX * CONVFLAT_SCRATCH * sizeof *scratch);
+    Status st = tensor_init(out, 1, f, oh, ow, rank, err);
+
     if (!as_is)
         src = calloc(input->c * chan_pitch + L + 2 * CONVFLAT_SLACK, sizeof *src);
-    flat = malloc(f * plan.pitch * sizeof *flat);
     if (!bias)
         zeros = calloc(f, sizeof *zeros);
-    if (!tap_off || !wp || (!as_is && !src) || !flat || (!bias && !zeros)) {
+    if (st == CS_OK && (!tap_off || !wp || (!as_is && !src) || !scratch || (!bias && !zeros))) {
+        tensor_free(out);
         st = error_set(err, CS_ERR_NOMEM, "cannot allocate the working copies of a %zux%zux%zu layer", f, oh, ow);
-        goto done;
     }
+    if (st != CS_OK)
+        goto done;
     for (size_t ky = 0; ky < kh; ky++)
         for (size_t kx = 0; kx < kw; kx++)
             tap_off[ky * kw + kx] = ((ky * dh % sh) * sw + kx * dw % sw) * R * L + (ky * dh / sh) * L + kx * dw / sw;
     if (!as_is)
         convflat_prepare(input, p->pad_mode, pad, sh, sw, R, L, chan_pitch, src);
     convflat_pack(weights, groups, convflat_fmax(isa), wp);
-
     for (size_t g = 0; g < groups; g++) {
         FlatSource s = {(as_is ? input->data : src) + g * cpg * chan_pitch, chan_pitch, cpg, taps, tap_off};
-        convflat_group(isa, &s, &plan, wp + g * fpg * cpg * taps, (bias ? bias->data : zeros) + g * fpg,
-                       flat + g * fpg * plan.pitch);
+        convflat_group(isa, &s, &plan, wp + g * fpg * cpg * taps, (bias ? bias->data : zeros) + g * fpg, scratch,
+                       out->data + g * fpg * oh * ow);
     }
-
-    /* Compact in place: row y of plane j moves from j*pitch + y*L to
-     * (j*oh + y)*ow, never past where it was. */
-    for (size_t j = 0; j < f; j++)
-        for (size_t y = 0; y < oh; y++)
-            memmove(flat + (j * oh + y) * ow, flat + j * plan.pitch + y * L, ow * sizeof *flat);
-    {
-        float *shrunk = realloc(flat, f * oh * ow * sizeof *flat);
-        out->data = shrunk ? shrunk : flat;
-    }
-    flat = NULL;
-    out->n = 1;
-    out->c = f;
-    out->h = oh;
-    out->w = ow;
-    out->rank = rank;
 done:
     free(tap_off);
     free(src);
     free(wp);
-    free(flat);
+    free(scratch);
     free(zeros);
     return st;
 }

@@ -13,8 +13,18 @@
 #define CF_FN(name) CF_PASTE(name, CF_SUFFIX)
 #define CF_TILE (CF_V * CF_LANES)
 
+/* *v = x in every lane (one vbroadcastss; 0 + x would add, since x may be
+ * -0). Through a pointer: a vector return value would change the ABI. */
+CF_INLINE void CF_FN(convflat_splat_)(CF_VEC *v, float x)
+{
+    float lanes[CF_LANES];
+    for (size_t l = 0; l < CF_LANES; l++)
+        lanes[l] = x;
+    memcpy(v, lanes, sizeof *v);
+}
+
 /* Flat outputs [a, b) (b - a a multiple of CF_TILE) of F filters whose
- * weights are packed [channel][tap][F] at w, written at out + j*pitch + i
+ * weights are packed [channel][tap][F] at w, written at out + j*pitch + i - a
  * for filter j. F is a constant after inlining, so the loops over j and v
  * unroll and acc lives in registers. */
 CF_INLINE void CF_FN(convflat_tiles_)(const FlatSource *s, const float *restrict w,
@@ -26,7 +36,7 @@ CF_INLINE void CF_FN(convflat_tiles_)(const FlatSource *s, const float *restrict
         const float *restrict wq = w;
         for (size_t j = 0; j < F; j++)
             for (size_t v = 0; v < CF_V; v++)
-                acc[j][v] = (CF_VEC){0} + bias[j];
+                CF_FN(convflat_splat_)(&acc[j][v], bias[j]);
         for (size_t c = 0; c < s->channels; c++) {
             const float *restrict sc = s->src + c * s->chan_pitch + i;
             for (size_t t = 0; t < s->taps; t++, wq += F) {
@@ -35,7 +45,8 @@ CF_INLINE void CF_FN(convflat_tiles_)(const FlatSource *s, const float *restrict
                 for (size_t v = 0; v < CF_V; v++)
                     memcpy(&x[v], p + v * CF_LANES, sizeof x[v]);
                 for (size_t j = 0; j < F; j++) {
-                    const CF_VEC wv = (CF_VEC){0} + wq[j];
+                    CF_VEC wv;
+                    CF_FN(convflat_splat_)(&wv, wq[j]);
                     for (size_t v = 0; v < CF_V; v++)
                         acc[j][v] += wv * x[v];
                 }
@@ -43,27 +54,28 @@ CF_INLINE void CF_FN(convflat_tiles_)(const FlatSource *s, const float *restrict
         }
         for (size_t j = 0; j < F; j++)
             for (size_t v = 0; v < CF_V; v++)
-                memcpy(out + j * pitch + i + v * CF_LANES, &acc[j][v], sizeof acc[j][v]);
+                memcpy(out + j * pitch + (i - a) + v * CF_LANES, &acc[j][v], sizeof acc[j][v]);
     }
 }
 
 /* The pieces of one group: for each piece, every block of filters over it
- * (the block sizes come from convflat_block). */
+ * (the block sizes come from convflat_block) into scratch, then out of
+ * scratch into the group's output planes out (oh x ow each) while the
+ * piece is still in cache. */
 CF_TARGET static void CF_FN(convflat_group_)(const FlatSource *s, const FlatPlan *plan, const float *w,
-                                                  const float *bias, float *out)
+                                                  const float *bias, float *scratch, float *out)
 {
     for (size_t k = 0; k < plan->pieces; k++) {
-        size_t a, b;
+        size_t a, b, end;
         convflat_piece(plan, k, &a, &b);
-        b = a + (b - a + CF_TILE - 1) / CF_TILE * CF_TILE;
+        end = a + (b - a + CF_TILE - 1) / CF_TILE * CF_TILE;
         for (size_t f0 = 0; f0 < plan->fpg;) {
             const size_t F = convflat_block(plan->fpg, CF_FMAX, f0);
             const float *wb = w + f0 * s->channels * s->taps;
-            float *ob = out + f0 * plan->pitch;
             switch (F) {
-#define CF_CASE(n)                                                                  \
-    case n:                                                                         \
-        CF_FN(convflat_tiles_)(s, wb, bias + f0, ob, plan->pitch, a, b, n);         \
+#define CF_CASE(n)                                                                      \
+    case n:                                                                             \
+        CF_FN(convflat_tiles_)(s, wb, bias + f0, scratch, CONVFLAT_SCRATCH, a, end, n); \
         break;
                 CF_CASE(1) CF_CASE(2) CF_CASE(3) CF_CASE(4) CF_CASE(5) CF_CASE(6)
 #if CF_FMAX > 6
@@ -73,6 +85,7 @@ CF_TARGET static void CF_FN(convflat_group_)(const FlatSource *s, const FlatPlan
             default:
                 break;
             }
+            convflat_emit(plan, scratch, F, a, b, out + f0 * plan->oh * plan->ow);
             f0 += F;
         }
     }
