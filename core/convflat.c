@@ -18,20 +18,24 @@
  *
  * computed in tiles of F filters x a few vectors of i (convflat_tiles.h).
  * Columns x >= ow of each flat row (L - ow of them, (kw-1)*dw/sw + a
- * rounding) are computed and thrown away: the flat buffer is compacted in
- * place into the output. When a row would waste more than it keeps, the
- * tiles cover each output row alone instead (row mode).
+ * rounding) are computed and thrown away: tiles that hold some are stored
+ * into a small scratch and their valid runs copied out. When a row would
+ * waste more than it keeps, the tiles cover each output row alone instead
+ * (row mode).
  *
- * Order: per group, the flat outputs are cut into pieces of CONVFLAT_CHUNK
- * (row mode: one row each); every block of filters runs over a piece
+ * Bands: the copy is made for a band of output rows at a time (the padded
+ * rows the band reads, about CONVFLAT_BAND floats for all channels), and
+ * the band is computed while its copy is still in the L2 cache; the
+ * (kh-1)*dh rows shared with the next band are copied twice. Within a
+ * band, per group, the flat outputs are cut into pieces of CONVFLAT_CHUNK
+ * (row mode: at most a row each); every block of filters runs over a piece
  * before the next piece starts, so the piece's input stays in cache while
  * the blocks' packed weights ([channel][tap][F], at most 27 KiB for a
- * VGG body layer) are reused across its tiles. Within an output the sum runs
- * channel by channel, tap by tap, in one order on every run.
+ * VGG body layer) are reused across its tiles. Within an output the sum
+ * runs channel by channel, tap by tap, in one order on every run.
  *
- * Memory: the prepared copy (none for a 1x1 kernel at stride 1 without
- * padding) plus the output with L - ow extra columns per row until
- * compacted. */
+ * Memory: the output, one band's copy (none for a 1x1 kernel at stride 1
+ * without padding, which reads the input as it is) and the packed weights. */
 #include "convflat.h"
 
 #include <stdbool.h>
@@ -51,6 +55,8 @@
 #define CONVFLAT_CHUNK 1024
 /* Room past the flat outputs for the last tile of any ISA (at most 64). */
 #define CONVFLAT_SLACK 64
+/* Floats of input copy per band (1 MiB: half this machine's L2). */
+#define CONVFLAT_BAND (256 * 1024)
 /* Floats per filter in the scratch a piece is computed into. */
 #define CONVFLAT_SCRATCH (CONVFLAT_CHUNK + CONVFLAT_SLACK)
 /* The most filters one block holds (AVX-512). */
@@ -64,10 +70,11 @@ typedef struct FlatSource {
     const size_t *tap_off;
 } FlatSource;
 
-/* How the flat outputs of one group are cut and where they go. */
+/* How the flat outputs of one group in one band are cut and where they go. */
 typedef struct FlatPlan {
     size_t fpg;            /* filters per group */
-    size_t L, oh, ow;      /* flat row pitch, output rows and columns */
+    size_t L, oh, ow;      /* flat row pitch, output rows (of the band) and columns */
+    size_t plane;          /* floats between output planes */
     size_t n;              /* flat outputs per plane: oh*L */
     bool rows;             /* row mode: pieces cover [y*L, y*L + ow) for each y */
     size_t per_row;        /* row mode: pieces per row */
@@ -89,7 +96,8 @@ static void convflat_piece(const FlatPlan *plan, size_t k, size_t *a, size_t *b)
 
 /* Copies the flat outputs [a, b) of F filters from scratch (filter j at
  * scratch + j*CONVFLAT_SCRATCH, output a first) to their places in the
- * planes at out (oh x ow each), dropping the columns x >= ow. */
+ * planes at out (rows of ow, planes plan->plane apart), dropping the
+ * columns x >= ow. */
 static void convflat_emit(const FlatPlan *plan, const float *scratch, size_t F, size_t a, size_t b,
                           float *out)
 {
@@ -99,7 +107,7 @@ static void convflat_emit(const FlatPlan *plan, const float *scratch, size_t F, 
         if (x < plan->ow) {
             const size_t n = (row_end - i < plan->ow - x) ? row_end - i : plan->ow - x;
             for (size_t j = 0; j < F; j++)
-                memcpy(out + j * plan->oh * plan->ow + y * plan->ow + x, scratch + j * CONVFLAT_SCRATCH + (i - a),
+                memcpy(out + j * plan->plane + y * plan->ow + x, scratch + j * CONVFLAT_SCRATCH + (i - a),
                        n * sizeof *out);
         }
         i = row_end;
@@ -189,35 +197,36 @@ static void convflat_group(CpuIsa isa, const FlatSource *s, const FlatPlan *plan
 
 /* ---- preparing the input and the weights ---- */
 
-/* Fills src (zeroed, c*chan_pitch floats and more) with the padded input
- * under mode, split by phase as described at the top. */
-static void convflat_prepare(const Tensor *input, PadMode mode, Pad4 pad, size_t sh, size_t sw,
-                             size_t R, size_t L, size_t chan_pitch, float *src)
+/* Fills src with the padded rows [y0, y0 + rows) of the input under mode,
+ * split by phase as described at the top (row y0 + r is row r of the
+ * band; y0 is a multiple of sh). */
+static void convflat_prepare(const Tensor *input, PadMode mode, Pad4 pad, size_t sh, size_t sw, size_t y0,
+                             size_t rows, size_t R, size_t L, size_t chan_pitch, float *src)
 {
     const int h = (int)input->h, w = (int)input->w;
-    const size_t ph = input->h + (size_t)pad.top + (size_t)pad.bottom;
-    const size_t pw = input->w + (size_t)pad.left + (size_t)pad.right;
+    const size_t left = (size_t)pad.left, pw = input->w + left + (size_t)pad.right;
     for (size_t c = 0; c < input->c; c++) {
-        for (size_t py = 0; py < ph; py++) {
-            const int sy = geom_pad_source(mode, (int)py - pad.top, h);
-            const float *row;
-            if (sy < 0)
-                continue; /* a zero row */
-            row = tensor_at(input, 0, c, (size_t)sy, 0);
+        for (size_t r = 0; r < rows; r++) {
+            const int sy = geom_pad_source(mode, (int)(y0 + r) - pad.top, h);
+            const float *row = sy < 0 ? NULL : tensor_at(input, 0, c, (size_t)sy, 0);
             for (size_t px = 0; px < sw && px < pw; px++) {
-                float *dst = src + c * chan_pitch + ((py % sh) * sw + px) * R * L + (py / sh) * L;
+                float *dst = src + c * chan_pitch + ((r % sh) * sw + px) * R * L + (r / sh) * L;
                 size_t q = 0, col = px; /* padded column col = px + q*sw */
-                for (; col < pw && col < (size_t)pad.left; q++, col += sw) {
+                if (!row) {
+                    memset(dst, 0, (pw - px + sw - 1) / sw * sizeof *dst); /* a zero row */
+                    continue;
+                }
+                for (; col < pw && col < left; q++, col += sw) {
                     const int sx = geom_pad_source(mode, (int)col - pad.left, w);
                     dst[q] = sx < 0 ? 0.0f : row[sx];
                 }
-                if (sw == 1 && col < (size_t)pad.left + (size_t)w) {
-                    memcpy(dst + q, row + (col - (size_t)pad.left), ((size_t)w - (col - (size_t)pad.left)) * sizeof(float));
-                    q += (size_t)w - (col - (size_t)pad.left);
-                    col = (size_t)pad.left + (size_t)w;
+                if (sw == 1 && col < left + (size_t)w) {
+                    memcpy(dst + q, row + (col - left), (left + (size_t)w - col) * sizeof *dst);
+                    q += left + (size_t)w - col;
+                    col = left + (size_t)w;
                 }
-                for (; col < pw && col < (size_t)pad.left + (size_t)w; q++, col += sw)
-                    dst[q] = row[col - (size_t)pad.left];
+                for (; col < pw && col < left + (size_t)w; q++, col += sw)
+                    dst[q] = row[col - left];
                 for (; col < pw; q++, col += sw) {
                     const int sx = geom_pad_source(mode, (int)col - pad.left, w);
                     dst[q] = sx < 0 ? 0.0f : row[sx];
@@ -253,53 +262,109 @@ static size_t convflat_fmax(CpuIsa isa)
 
 /* ---- the layer ---- */
 
+/* The layer's geometry and working buffers. */
+typedef struct FlatLayer {
+    size_t sh, sw, kh, kw, taps, groups, cpg, fpg, f, oh, ow;
+    size_t L, R;           /* flat row pitch; rows per phase in a band's copy */
+    size_t band;           /* output rows per band */
+    size_t chan_pitch;     /* floats per channel in a band's copy */
+    bool as_is;            /* the input is read as it is (no copy) */
+} FlatLayer;
+
+static FlatLayer convflat_layout(const Tensor *input, const Tensor *weights, const ConvParams *p, Pad4 pad,
+                                 size_t oh, size_t ow)
+{
+    FlatLayer l;
+    const size_t ph = input->h + (size_t)pad.top + (size_t)pad.bottom;
+    const size_t pw = input->w + (size_t)pad.left + (size_t)pad.right;
+    const size_t dh = (size_t)p->dilation_h, halo = (weights->h - 1) * dh;
+    const bool no_pad = pad.top == 0 && pad.bottom == 0 && pad.left == 0 && pad.right == 0;
+    l.sh = (size_t)p->stride_h;
+    l.sw = (size_t)p->stride_w;
+    l.kh = weights->h;
+    l.kw = weights->w;
+    l.taps = l.kh * l.kw;
+    l.groups = (size_t)p->groups;
+    l.cpg = weights->c;
+    l.f = weights->n;
+    l.fpg = l.f / l.groups;
+    l.oh = oh;
+    l.ow = ow;
+    l.L = (pw + l.sw - 1) / l.sw;
+    /* A 1x1 kernel at stride 1 reads the input as it is, when no tile runs
+     * past its end. */
+    l.as_is = l.taps == 1 && l.sh == 1 && l.sw == 1 && no_pad && (oh * l.L) % CONVFLAT_SLACK == 0;
+    if (l.as_is) {
+        l.band = oh;
+        l.R = input->h;
+        l.chan_pitch = input->h * input->w;
+        return l;
+    }
+    /* An output row costs about sh padded rows of pw for every channel. */
+    l.band = CONVFLAT_BAND / (input->c * l.sh * l.sw * l.L + 1);
+    l.band = l.band < 1 ? 1 : l.band > oh ? oh : l.band;
+    l.R = ((l.band - 1) * l.sh + halo + 1 + l.sh - 1) / l.sh;
+    if (l.R * l.sh > ph)
+        l.R = (ph + l.sh - 1) / l.sh;
+    l.chan_pitch = l.sh * l.sw * l.R * l.L;
+    return l;
+}
+
 Status convflat_forward(const Tensor *input, const Tensor *weights, const Tensor *bias,
                         const ConvParams *p, Pad4 pad, size_t oh, size_t ow, int rank, CpuIsa isa,
                         Tensor *out, Error *err)
 {
-    const size_t sh = (size_t)p->stride_h, sw = (size_t)p->stride_w;
-    const size_t dh = (size_t)p->dilation_h, dw = (size_t)p->dilation_w;
-    const size_t kh = weights->h, kw = weights->w, taps = kh * kw;
-    const size_t groups = (size_t)p->groups, cpg = weights->c, f = weights->n, fpg = f / groups;
-    const size_t ph = input->h + (size_t)pad.top + (size_t)pad.bottom;
-    const size_t pw = input->w + (size_t)pad.left + (size_t)pad.right;
-    const size_t R = (ph + sh - 1) / sh, L = (pw + sw - 1) / sw;
-    const bool no_pad = pad.top == 0 && pad.bottom == 0 && pad.left == 0 && pad.right == 0;
-    /* A 1x1 kernel at stride 1 reads the input as it is, when no tile runs
-     * past its end. */
-    const bool as_is = taps == 1 && sh == 1 && sw == 1 && no_pad && (oh * L) % CONVFLAT_SLACK == 0;
-    const size_t chan_pitch = as_is ? input->h * input->w : sh * sw * R * L;
-    /* Row mode when a flat row's thrown-away columns outnumber its outputs. */
-    const bool rows = L - ow > ow;
+    const FlatLayer l = convflat_layout(input, weights, p, pad, oh, ow);
+    const size_t dh = (size_t)p->dilation_h, dw = (size_t)p->dilation_w, plane = oh * ow;
+    const bool rows = l.L - ow > ow; /* row mode: more thrown away than kept */
     const size_t per_row = (ow + CONVFLAT_CHUNK - 1) / CONVFLAT_CHUNK;
-    FlatPlan plan = {fpg, L, oh, ow, oh * L, rows, per_row,
-                     rows ? oh * per_row : (oh * L + CONVFLAT_CHUNK - 1) / CONVFLAT_CHUNK};
-    size_t *tap_off = malloc(taps * sizeof *tap_off);
-    float *src = NULL, *wp = malloc(f * cpg * taps * sizeof *wp), *zeros = NULL;
+    size_t *tap_off = malloc(l.taps * sizeof *tap_off);
+    float *wp = malloc(l.f * l.cpg * l.taps * sizeof *wp), *zeros = NULL, *src = NULL, *dst = NULL;
     float *scratch = malloc(CONVFLAT_FMAX * CONVFLAT_SCRATCH * sizeof *scratch);
-    Status st = tensor_init(out, 1, f, oh, ow, rank, err);
+    size_t bytes, src_floats;
+    Status st = CS_OK;
 
-    if (!as_is)
-        src = calloc(input->c * chan_pitch + L + 2 * CONVFLAT_SLACK, sizeof *src);
-    if (!bias)
-        zeros = calloc(f, sizeof *zeros);
-    if (st == CS_OK && (!tap_off || !wp || (!as_is && !src) || !scratch || (!bias && !zeros))) {
-        tensor_free(out);
-        st = error_set(err, CS_ERR_NOMEM, "cannot allocate the working copies of a %zux%zux%zu layer", f, oh, ow);
-    }
-    if (st != CS_OK)
+    memset(out, 0, sizeof *out);
+    /* Padding may make the output far larger than the input: refuse sizes
+     * that overflow, as tensor_init does. */
+    if (__builtin_mul_overflow(l.f * oh, ow, &bytes) || __builtin_mul_overflow(bytes, sizeof(float), &bytes) ||
+        __builtin_mul_overflow(input->c, l.chan_pitch, &src_floats)) {
+        st = error_set(err, CS_ERR_NOMEM, "a %zux%zux%zu output is too large", l.f, oh, ow);
         goto done;
-    for (size_t ky = 0; ky < kh; ky++)
-        for (size_t kx = 0; kx < kw; kx++)
-            tap_off[ky * kw + kx] = ((ky * dh % sh) * sw + kx * dw % sw) * R * L + (ky * dh / sh) * L + kx * dw / sw;
-    if (!as_is)
-        convflat_prepare(input, p->pad_mode, pad, sh, sw, R, L, chan_pitch, src);
-    convflat_pack(weights, groups, convflat_fmax(isa), wp);
-    for (size_t g = 0; g < groups; g++) {
-        FlatSource s = {(as_is ? input->data : src) + g * cpg * chan_pitch, chan_pitch, cpg, taps, tap_off};
-        convflat_group(isa, &s, &plan, wp + g * fpg * cpg * taps, (bias ? bias->data : zeros) + g * fpg, scratch,
-                       out->data + g * fpg * oh * ow);
     }
+    /* Every output cell is written, so no zero-filled tensor_init. */
+    dst = malloc(bytes);
+    if (!l.as_is)
+        src = calloc(src_floats + l.L + 2 * CONVFLAT_SLACK, sizeof *src);
+    if (!bias)
+        zeros = calloc(l.f, sizeof *zeros);
+    if (!dst || !tap_off || !wp || (!l.as_is && !src) || !scratch || (!bias && !zeros)) {
+        free(dst);
+        st = error_set(err, CS_ERR_NOMEM, "cannot allocate the output and working copies of a %zux%zux%zu layer",
+                       l.f, oh, ow);
+        goto done;
+    }
+    for (size_t ky = 0; ky < l.kh; ky++)
+        for (size_t kx = 0; kx < l.kw; kx++)
+            tap_off[ky * l.kw + kx] = ((ky * dh % l.sh) * l.sw + kx * dw % l.sw) * l.R * l.L +
+                                      (ky * dh / l.sh) * l.L + kx * dw / l.sw;
+    convflat_pack(weights, l.groups, convflat_fmax(isa), wp);
+
+    for (size_t y0 = 0; y0 < oh; y0 += l.band) {
+        const size_t band = oh - y0 < l.band ? oh - y0 : l.band;
+        FlatPlan plan = {l.fpg, l.L, band, ow, plane, band * l.L, rows, per_row,
+                         rows ? band * per_row : (band * l.L + CONVFLAT_CHUNK - 1) / CONVFLAT_CHUNK};
+        if (!l.as_is)
+            convflat_prepare(input, p->pad_mode, pad, l.sh, l.sw, y0 * l.sh, (band - 1) * l.sh + (l.kh - 1) * dh + 1,
+                             l.R, l.L, l.chan_pitch, src);
+        for (size_t g = 0; g < l.groups; g++) {
+            FlatSource s = {(l.as_is ? input->data : src) + g * l.cpg * l.chan_pitch, l.chan_pitch, l.cpg, l.taps,
+                            tap_off};
+            convflat_group(isa, &s, &plan, wp + g * l.fpg * l.cpg * l.taps,
+                           (bias ? bias->data : zeros) + g * l.fpg, scratch, dst + g * l.fpg * plane + y0 * ow);
+        }
+    }
+    *out = (Tensor){1, l.f, oh, ow, rank, dst};
 done:
     free(tap_off);
     free(src);

@@ -58,34 +58,51 @@ CF_INLINE void CF_FN(convflat_tiles_)(const FlatSource *s, const float *restrict
     }
 }
 
+/* convflat_tiles_ for a block of F filters, F known only at run time: one
+ * unrolled copy per F. */
+CF_INLINE void CF_FN(convflat_block_)(const FlatSource *s, const float *w, const float *bias, float *out,
+                                      size_t pitch, size_t a, size_t b, size_t F)
+{
+    switch (F) {
+#define CF_CASE(n)                                                   \
+    case n:                                                          \
+        CF_FN(convflat_tiles_)(s, w, bias, out, pitch, a, b, n);     \
+        break;
+        CF_CASE(1) CF_CASE(2) CF_CASE(3) CF_CASE(4) CF_CASE(5) CF_CASE(6)
+#if CF_FMAX > 6
+        CF_CASE(7) CF_CASE(8) CF_CASE(9) CF_CASE(10) CF_CASE(11) CF_CASE(12)
+#endif
+#undef CF_CASE
+    default:
+        break;
+    }
+}
+
 /* The pieces of one group: for each piece, every block of filters over it
- * (the block sizes come from convflat_block) into scratch, then out of
- * scratch into the group's output planes out (oh x ow each) while the
- * piece is still in cache. */
+ * (the block sizes come from convflat_block). Where the flat outputs are
+ * the output cells themselves (no thrown-away columns), whole tiles are
+ * stored in place; the rest goes through scratch and is copied out of it
+ * while still in cache. out is the band's first row in the group's first
+ * plane. */
 CF_TARGET static void CF_FN(convflat_group_)(const FlatSource *s, const FlatPlan *plan, const float *w,
                                                   const float *bias, float *scratch, float *out)
 {
+    const size_t plane = plan->plane;
+    const bool direct = !plan->rows && plan->L == plan->ow;
     for (size_t k = 0; k < plan->pieces; k++) {
-        size_t a, b, end;
+        size_t a, b, end, mid;
         convflat_piece(plan, k, &a, &b);
         end = a + (b - a + CF_TILE - 1) / CF_TILE * CF_TILE;
+        mid = direct ? a + (b - a) / CF_TILE * CF_TILE : a;
         for (size_t f0 = 0; f0 < plan->fpg;) {
             const size_t F = convflat_block(plan->fpg, CF_FMAX, f0);
             const float *wb = w + f0 * s->channels * s->taps;
-            switch (F) {
-#define CF_CASE(n)                                                                      \
-    case n:                                                                             \
-        CF_FN(convflat_tiles_)(s, wb, bias + f0, scratch, CONVFLAT_SCRATCH, a, end, n); \
-        break;
-                CF_CASE(1) CF_CASE(2) CF_CASE(3) CF_CASE(4) CF_CASE(5) CF_CASE(6)
-#if CF_FMAX > 6
-                CF_CASE(7) CF_CASE(8) CF_CASE(9) CF_CASE(10) CF_CASE(11) CF_CASE(12)
-#endif
-#undef CF_CASE
-            default:
-                break;
+            if (mid > a)
+                CF_FN(convflat_block_)(s, wb, bias + f0, out + f0 * plane + a, plane, a, mid, F);
+            if (end > mid) {
+                CF_FN(convflat_block_)(s, wb, bias + f0, scratch, CONVFLAT_SCRATCH, mid, end, F);
+                convflat_emit(plan, scratch, F, mid, b, out + f0 * plane);
             }
-            convflat_emit(plan, scratch, F, a, b, out + f0 * plan->oh * plan->ow);
             f0 += F;
         }
     }
