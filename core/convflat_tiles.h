@@ -24,36 +24,42 @@ CF_INLINE void CF_FN(convflat_splat_)(CF_VEC *v, float x)
 }
 
 /* Flat outputs [a, b) (b - a a multiple of CF_TILE) of F filters whose
- * weights are packed [channel][tap][F] at w, written at out + j*pitch + i - a
- * for filter j. F is a constant after inlining, so the loops over j and v
- * unroll and acc lives in registers. */
+ * weights are packed [channel][tap][F] at w, over channels [c0, c1): each
+ * accumulator starts from the bias (c0 = 0) or from the partial sum stored
+ * at out + j*pitch + i - a for filter j by the channels before c0, and is
+ * stored back there. F is a constant after inlining, so the loops over j
+ * and v unroll and acc lives in registers. */
 CF_INLINE void CF_FN(convflat_tiles_)(const FlatSource *s, const float *restrict w,
                                       const float *restrict bias, float *restrict out, size_t pitch,
-                                      size_t a, size_t b, const size_t F)
+                                      size_t a, size_t b, size_t c0, size_t c1, const size_t F)
 {
     for (size_t i = a; i < b; i += CF_TILE) {
         CF_VEC acc[CF_FMAX][CF_V];
-        const float *restrict wq = w;
-        for (size_t j = 0; j < F; j++)
-            for (size_t v = 0; v < CF_V; v++)
-                CF_FN(convflat_splat_)(&acc[j][v], bias[j]);
-        for (size_t c = 0; c < s->channels; c++) {
+        const float *restrict wq = w + c0 * s->taps * F;
+        CF_UNROLL for (size_t j = 0; j < F; j++)
+            CF_UNROLL for (size_t v = 0; v < CF_V; v++) {
+                if (c0 == 0)
+                    CF_FN(convflat_splat_)(&acc[j][v], bias[j]);
+                else
+                    memcpy(&acc[j][v], out + j * pitch + (i - a) + v * CF_LANES, sizeof acc[j][v]);
+            }
+        for (size_t c = c0; c < c1; c++) {
             const float *restrict sc = s->src + c * s->chan_pitch + i;
             for (size_t t = 0; t < s->taps; t++, wq += F) {
                 const float *restrict p = sc + s->tap_off[t];
                 CF_VEC x[CF_V];
-                for (size_t v = 0; v < CF_V; v++)
+                CF_UNROLL for (size_t v = 0; v < CF_V; v++)
                     memcpy(&x[v], p + v * CF_LANES, sizeof x[v]);
-                for (size_t j = 0; j < F; j++) {
+                CF_UNROLL for (size_t j = 0; j < F; j++) {
                     CF_VEC wv;
                     CF_FN(convflat_splat_)(&wv, wq[j]);
-                    for (size_t v = 0; v < CF_V; v++)
+                    CF_UNROLL for (size_t v = 0; v < CF_V; v++)
                         acc[j][v] += wv * x[v];
                 }
             }
         }
-        for (size_t j = 0; j < F; j++)
-            for (size_t v = 0; v < CF_V; v++)
+        CF_UNROLL for (size_t j = 0; j < F; j++)
+            CF_UNROLL for (size_t v = 0; v < CF_V; v++)
                 memcpy(out + j * pitch + (i - a) + v * CF_LANES, &acc[j][v], sizeof acc[j][v]);
     }
 }
@@ -61,12 +67,12 @@ CF_INLINE void CF_FN(convflat_tiles_)(const FlatSource *s, const float *restrict
 /* convflat_tiles_ for a block of F filters, F known only at run time: one
  * unrolled copy per F. */
 CF_INLINE void CF_FN(convflat_block_)(const FlatSource *s, const float *w, const float *bias, float *out,
-                                      size_t pitch, size_t a, size_t b, size_t F)
+                                      size_t pitch, size_t a, size_t b, size_t c0, size_t c1, size_t F)
 {
     switch (F) {
 #define CF_CASE(n)                                                   \
     case n:                                                          \
-        CF_FN(convflat_tiles_)(s, w, bias, out, pitch, a, b, n);     \
+        CF_FN(convflat_tiles_)(s, w, bias, out, pitch, a, b, c0, c1, n);     \
         break;
         CF_CASE(1) CF_CASE(2) CF_CASE(3) CF_CASE(4) CF_CASE(5) CF_CASE(6)
 #if CF_FMAX > 6
@@ -97,12 +103,15 @@ CF_TARGET static void CF_FN(convflat_group_)(const FlatSource *s, const FlatPlan
         for (size_t f0 = 0; f0 < plan->fpg;) {
             const size_t F = convflat_block(plan->fpg, CF_FMAX, f0);
             const float *wb = w + f0 * s->channels * s->taps;
-            if (mid > a)
-                CF_FN(convflat_block_)(s, wb, bias + f0, out + f0 * plane + a, plane, a, mid, F);
-            if (end > mid) {
-                CF_FN(convflat_block_)(s, wb, bias + f0, scratch, CONVFLAT_SCRATCH, mid, end, F);
-                convflat_emit(plan, scratch, F, mid, b, out + f0 * plane);
+            for (size_t c0 = 0; c0 < s->channels; c0 += plan->pass) {
+                const size_t c1 = c0 + plan->pass < s->channels ? c0 + plan->pass : s->channels;
+                if (mid > a)
+                    CF_FN(convflat_block_)(s, wb, bias + f0, out + f0 * plane + a, plane, a, mid, c0, c1, F);
+                if (end > mid)
+                    CF_FN(convflat_block_)(s, wb, bias + f0, scratch, CONVFLAT_SCRATCH, mid, end, c0, c1, F);
             }
+            if (end > mid)
+                convflat_emit(plan, scratch, F, mid, b, out + f0 * plane);
             f0 += F;
         }
     }
