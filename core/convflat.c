@@ -186,6 +186,24 @@ typedef float CfVec16 __attribute__((vector_size(16 * sizeof(float))));
 #undef CF_TARGET
 #endif
 
+static void convflat_prepare(CpuIsa isa, const Tensor *input, PadMode mode, Pad4 pad, size_t sh, size_t sw,
+                             size_t y0, size_t rows, size_t R, size_t L, size_t chan_pitch, float *src)
+{
+    switch (isa) {
+#ifdef CONVFLAT_X86
+    case ISA_AVX512:
+        convflat_prepare_avx512(input, mode, pad, sh, sw, y0, rows, R, L, chan_pitch, src);
+        return;
+    case ISA_AVX2:
+        convflat_prepare_avx2(input, mode, pad, sh, sw, y0, rows, R, L, chan_pitch, src);
+        return;
+#endif
+    default:
+        convflat_prepare_portable(input, mode, pad, sh, sw, y0, rows, R, L, chan_pitch, src);
+        return;
+    }
+}
+
 static void convflat_group(CpuIsa isa, const FlatSource *s, const FlatPlan *plan, const float *w,
                            const float *bias, float *scratch, float *out)
 {
@@ -205,45 +223,6 @@ static void convflat_group(CpuIsa isa, const FlatSource *s, const FlatPlan *plan
 }
 
 /* ---- preparing the input and the weights ---- */
-
-/* Fills src with the padded rows [y0, y0 + rows) of the input under mode,
- * split by phase as described at the top (row y0 + r is row r of the
- * band; y0 is a multiple of sh). */
-static void convflat_prepare(const Tensor *input, PadMode mode, Pad4 pad, size_t sh, size_t sw, size_t y0,
-                             size_t rows, size_t R, size_t L, size_t chan_pitch, float *src)
-{
-    const int h = (int)input->h, w = (int)input->w;
-    const size_t left = (size_t)pad.left, pw = input->w + left + (size_t)pad.right;
-    for (size_t c = 0; c < input->c; c++) {
-        for (size_t r = 0; r < rows; r++) {
-            const int sy = geom_pad_source(mode, (int)(y0 + r) - pad.top, h);
-            const float *row = sy < 0 ? NULL : tensor_at(input, 0, c, (size_t)sy, 0);
-            for (size_t px = 0; px < sw && px < pw; px++) {
-                float *dst = src + c * chan_pitch + ((r % sh) * sw + px) * R * L + (r / sh) * L;
-                size_t q = 0, col = px; /* padded column col = px + q*sw */
-                if (!row) {
-                    memset(dst, 0, (pw - px + sw - 1) / sw * sizeof *dst); /* a zero row */
-                    continue;
-                }
-                for (; col < pw && col < left; q++, col += sw) {
-                    const int sx = geom_pad_source(mode, (int)col - pad.left, w);
-                    dst[q] = sx < 0 ? 0.0f : row[sx];
-                }
-                if (sw == 1 && col < left + (size_t)w) {
-                    memcpy(dst + q, row + (col - left), (left + (size_t)w - col) * sizeof *dst);
-                    q += left + (size_t)w - col;
-                    col = left + (size_t)w;
-                }
-                for (; col < pw && col < left + (size_t)w; q++, col += sw)
-                    dst[q] = row[col - left];
-                for (; col < pw; q++, col += sw) {
-                    const int sx = geom_pad_source(mode, (int)col - pad.left, w);
-                    dst[q] = sx < 0 ? 0.0f : row[sx];
-                }
-            }
-        }
-    }
-}
 
 /* Packs weights (F x cpg x kh x kw) per group and per filter block of at
  * most fmax as [channel][tap][filter of the block]. */
@@ -367,7 +346,7 @@ Status convflat_forward(const Tensor *input, const Tensor *weights, const Tensor
         FlatPlan plan = {l.fpg, l.L, band, ow, plane, band * l.L, rows, per_row, pass,
                          rows ? band * per_row : (band * l.L + CONVFLAT_CHUNK - 1) / CONVFLAT_CHUNK};
         if (!l.as_is)
-            convflat_prepare(input, p->pad_mode, pad, l.sh, l.sw, y0 * l.sh, (band - 1) * l.sh + (l.kh - 1) * dh + 1,
+            convflat_prepare(isa, input, p->pad_mode, pad, l.sh, l.sw, y0 * l.sh, (band - 1) * l.sh + (l.kh - 1) * dh + 1,
                              l.R, l.L, l.chan_pitch, src);
         for (size_t g = 0; g < l.groups; g++) {
             FlatSource s = {(l.as_is ? input->data : src) + g * l.cpg * l.chan_pitch, l.chan_pitch, l.cpg, l.taps,

@@ -7,7 +7,8 @@
  * A tile is F filters x CF_V*CF_LANES consecutive flat outputs: F*CF_V
  * vector accumulators stay in registers while every channel and tap adds
  * into them; each tap loads CF_V input vectors and broadcasts F weights, so
- * one load feeds F fused multiply-adds. */
+ * one load feeds F fused multiply-adds. The band copy (convflat_prepare_)
+ * is here too, so its strided gathers vectorise for each set. */
 #define CF_PASTE2(a, b) a##b
 #define CF_PASTE(a, b) CF_PASTE2(a, b)
 #define CF_FN(name) CF_PASTE(name, CF_SUFFIX)
@@ -113,6 +114,68 @@ CF_TARGET static void CF_FN(convflat_group_)(const FlatSource *s, const FlatPlan
             if (end > mid)
                 convflat_emit(plan, scratch, F, mid, b, out + f0 * plane);
             f0 += F;
+        }
+    }
+}
+
+/* dst[q] = src[q*sw] for q < n. */
+CF_INLINE void CF_FN(convflat_gather_)(float *restrict dst, const float *restrict src, size_t n, size_t sw)
+{
+    switch (sw) {
+    case 1:
+        memcpy(dst, src, n * sizeof *dst);
+        break;
+    case 2:
+        for (size_t q = 0; q < n; q++)
+            dst[q] = src[2 * q];
+        break;
+    case 4:
+        for (size_t q = 0; q < n; q++)
+            dst[q] = src[4 * q];
+        break;
+    default:
+        for (size_t q = 0; q < n; q++)
+            dst[q] = src[q * sw];
+        break;
+    }
+}
+
+/* Fills src with the padded rows [y0, y0 + rows) of the input under mode,
+ * split by phase as described at the top (row y0 + r is row r of the
+ * band; y0 is a multiple of sh). */
+CF_TARGET static void CF_FN(convflat_prepare_)(const Tensor *input, PadMode mode, Pad4 pad, size_t sh, size_t sw, size_t y0,
+                             size_t rows, size_t R, size_t L, size_t chan_pitch, float *src)
+{
+    const int h = (int)input->h, w = (int)input->w;
+    const size_t left = (size_t)pad.left, pw = input->w + left + (size_t)pad.right;
+    for (size_t c = 0; c < input->c; c++) {
+        for (size_t r = 0; r < rows; r++) {
+            const int sy = geom_pad_source(mode, (int)(y0 + r) - pad.top, h);
+            const float *row = sy < 0 ? NULL : tensor_at(input, 0, c, (size_t)sy, 0);
+            for (size_t px = 0; px < sw && px < pw; px++) {
+                float *dst = src + c * chan_pitch + ((r % sh) * sw + px) * R * L + (r / sh) * L;
+                size_t q = 0, col = px; /* padded column col = px + q*sw */
+                if (!row) {
+                    memset(dst, 0, (pw - px + sw - 1) / sw * sizeof *dst); /* a zero row */
+                    continue;
+                }
+                for (; col < pw && col < left; q++, col += sw) {
+                    const int sx = geom_pad_source(mode, (int)col - pad.left, w);
+                    dst[q] = sx < 0 ? 0.0f : row[sx];
+                }
+                if (col < left + (size_t)w) {
+                    /* the input's own columns: a strided gather, with the
+                     * common strides as constants so it vectorises */
+                    const size_t n = (left + (size_t)w - col + sw - 1) / sw;
+                    CF_FN(convflat_gather_)(dst + q, row + (col - left), n, sw);
+                    q += n;
+                    col += n * sw;
+                }
+                for (; col < pw; q++, col += sw) {
+                    const int sx = geom_pad_source(mode, (int)col - pad.left, w);
+                    dst[q] = sx < 0 ? 0.0f : row[sx];
+                }
+            }
         }
     }
 }
