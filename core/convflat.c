@@ -56,7 +56,7 @@
 
 /* Flat outputs per piece: a multiple of every ISA's tile, small enough that
  * a piece's input rows of a 64-channel layer stay in the L2 cache. */
-#define CONVFLAT_CHUNK 512
+#define CONVFLAT_CHUNK 768
 /* Room past the flat outputs for the last tile of any ISA (at most 64). */
 #define CONVFLAT_SLACK 64
 /* Floats of input copy per band (1 MiB: half this machine's L2). */
@@ -67,7 +67,12 @@
 #define CONVFLAT_PASS_ROWS 64
 /* Floats per filter in the scratch a piece is computed into. */
 #define CONVFLAT_SCRATCH (CONVFLAT_CHUNK + CONVFLAT_SLACK)
-/* The most filters one block holds (AVX-512). */
+/* The AVX-512 tile: vectors per filter and the most filters per block. */
+#ifndef CONVFLAT_AVX512_V
+#define CONVFLAT_AVX512_V 2
+#define CONVFLAT_AVX512_F 12
+#endif
+/* The most filters one block holds on any path. */
 #define CONVFLAT_FMAX 12
 
 /* Where a group's input is: channel c at src + c*chan_pitch, tap t at
@@ -173,8 +178,8 @@ typedef float CfVec16 __attribute__((vector_size(16 * sizeof(float))));
 /* 32 registers: 24 accumulators, 2 inputs, broadcast weights. */
 #define CF_VEC CfVec16
 #define CF_LANES 16
-#define CF_V 2
-#define CF_FMAX 12
+#define CF_V CONVFLAT_AVX512_V
+#define CF_FMAX CONVFLAT_AVX512_F
 #define CF_SUFFIX avx512
 #define CF_TARGET __attribute__((target("avx512f,avx2,fma")))
 #include "convflat_tiles.h"
@@ -245,7 +250,13 @@ static void convflat_pack(const Tensor *weights, size_t groups, size_t fmax, flo
 
 static size_t convflat_fmax(CpuIsa isa)
 {
-    return isa == ISA_AVX512 ? CONVFLAT_FMAX : 6;
+    return isa == ISA_AVX512 ? CONVFLAT_AVX512_F : 6;
+}
+
+/* Outputs per tile: lanes x vectors. */
+static size_t convflat_tile(CpuIsa isa)
+{
+    return isa == ISA_AVX512 ? 16 * CONVFLAT_AVX512_V : isa == ISA_AVX2 ? 16 : 8;
 }
 
 /* ---- the layer ---- */
@@ -260,7 +271,7 @@ typedef struct FlatLayer {
 } FlatLayer;
 
 static FlatLayer convflat_layout(const Tensor *input, const Tensor *weights, const ConvParams *p, Pad4 pad,
-                                 size_t oh, size_t ow)
+                                 size_t oh, size_t ow, CpuIsa isa)
 {
     FlatLayer l;
     const size_t ph = input->h + (size_t)pad.top + (size_t)pad.bottom;
@@ -281,7 +292,7 @@ static FlatLayer convflat_layout(const Tensor *input, const Tensor *weights, con
     l.L = (pw + l.sw - 1) / l.sw;
     /* A 1x1 kernel at stride 1 reads the input as it is, when no tile runs
      * past its end. */
-    l.as_is = l.taps == 1 && l.sh == 1 && l.sw == 1 && no_pad && (oh * l.L) % CONVFLAT_SLACK == 0;
+    l.as_is = l.taps == 1 && l.sh == 1 && l.sw == 1 && no_pad && (oh * l.L) % convflat_tile(isa) == 0;
     if (l.as_is) {
         l.band = oh;
         l.R = input->h;
@@ -302,7 +313,7 @@ Status convflat_forward(const Tensor *input, const Tensor *weights, const Tensor
                         const ConvParams *p, Pad4 pad, size_t oh, size_t ow, int rank, CpuIsa isa,
                         Tensor *out, Error *err)
 {
-    const FlatLayer l = convflat_layout(input, weights, p, pad, oh, ow);
+    const FlatLayer l = convflat_layout(input, weights, p, pad, oh, ow, isa);
     const size_t dh = (size_t)p->dilation_h, dw = (size_t)p->dilation_w, plane = oh * ow;
     const bool rows = l.L - ow > ow; /* row mode: more thrown away than kept */
     const size_t per_row = (ow + CONVFLAT_CHUNK - 1) / CONVFLAT_CHUNK;

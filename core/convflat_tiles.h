@@ -76,8 +76,11 @@ CF_INLINE void CF_FN(convflat_block_)(const FlatSource *s, const float *w, const
         CF_FN(convflat_tiles_)(s, w, bias, out, pitch, a, b, c0, c1, n);     \
         break;
         CF_CASE(1) CF_CASE(2) CF_CASE(3) CF_CASE(4) CF_CASE(5) CF_CASE(6)
-#if CF_FMAX > 6
-        CF_CASE(7) CF_CASE(8) CF_CASE(9) CF_CASE(10) CF_CASE(11) CF_CASE(12)
+#if CF_FMAX >= 8
+        CF_CASE(7) CF_CASE(8)
+#endif
+#if CF_FMAX >= 12
+        CF_CASE(9) CF_CASE(10) CF_CASE(11) CF_CASE(12)
 #endif
 #undef CF_CASE
     default:
