@@ -10,6 +10,7 @@
 
 #include "conv.h"
 #include "rng.h"
+#include "support_isa.h"
 #include "support_reference.h"
 
 /* ---- helpers ---- */
@@ -343,45 +344,112 @@ static RandomConv random_conv(Rng *rng)
     return rc;
 }
 
+/* Every path this CPU runs (isa.h) gets the same configurations. */
 Test(conv, matches_reference_on_random_configurations)
 {
-    Rng rng;
-    int accepted = 0, transposed = 0, wide = 0, total = 3000;
-    rng_seed(&rng, 20240611);
-    for (int i = 0; i < total; i++) {
-        RandomConv rc = random_conv(&rng);
-        Tensor got, want;
-        Error e1 = {0}, e2 = {0};
-        const Tensor *bias = rc.has_bias ? &rc.b : NULL;
-        Status s1 = conv_forward(&rc.in, &rc.w, bias, &rc.p, &got, &e1);
-        Status s2 = rc.p.transposed ? ref_conv_transpose(&rc.in, &rc.w, bias, &rc.p, &want, &e2)
-                                    : ref_conv(&rc.in, &rc.w, bias, &rc.p, &want, &e2);
-        cr_assert_eq(s1, s2, "config %d: conv_forward says %d (%s), the reference %d (%s)", i, s1, e1.message,
-                     s2, e2.message);
-        if (s1 == CS_OK) {
-            char what[64];
-            size_t oh, ow;
-            cr_assert_eq(geom_conv_output(&rc.p, rc.in.h, rc.in.w, rc.w.h, rc.w.w, &oh, &ow, NULL), CS_OK);
-            cr_assert(got.h == oh && got.w == ow, "config %d: output %zux%zu, formula %zux%zu", i, got.h,
-                      got.w, oh, ow);
-            snprintf(what, sizeof what, "config %d", i);
-            expect_near(&got, &want, what);
-            accepted++;
-            transposed += rc.p.transposed;
-            wide += got.w >= 64;
-            tensor_free(&got);
-            tensor_free(&want);
-        } else {
-            cr_assert_null(got.data, "config %d: a refusal leaves no output", i);
+    CpuIsa isas[ISA_COUNT];
+    size_t n_isas = isa_paths(isas);
+    for (size_t k = 0; k < n_isas; k++) {
+        Rng rng;
+        int accepted = 0, transposed = 0, wide = 0, total = 3000;
+        isa_use(isas[k]);
+        rng_seed(&rng, 20240611);
+        for (int i = 0; i < total; i++) {
+            RandomConv rc = random_conv(&rng);
+            Tensor got, want;
+            Error e1 = {0}, e2 = {0};
+            const Tensor *bias = rc.has_bias ? &rc.b : NULL;
+            Status s1 = conv_forward(&rc.in, &rc.w, bias, &rc.p, &got, &e1);
+            Status s2 = rc.p.transposed ? ref_conv_transpose(&rc.in, &rc.w, bias, &rc.p, &want, &e2)
+                                        : ref_conv(&rc.in, &rc.w, bias, &rc.p, &want, &e2);
+            cr_assert_eq(s1, s2, "%s, config %d: conv_forward says %d (%s), the reference %d (%s)",
+                         isa_name(isas[k]), i, s1, e1.message, s2, e2.message);
+            if (s1 == CS_OK) {
+                char what[64];
+                size_t oh, ow;
+                cr_assert_eq(geom_conv_output(&rc.p, rc.in.h, rc.in.w, rc.w.h, rc.w.w, &oh, &ow, NULL), CS_OK);
+                cr_assert(got.h == oh && got.w == ow, "config %d: output %zux%zu, formula %zux%zu", i, got.h,
+                          got.w, oh, ow);
+                snprintf(what, sizeof what, "%s, config %d", isa_name(isas[k]), i);
+                expect_near(&got, &want, what);
+                accepted++;
+                transposed += rc.p.transposed;
+                wide += got.w >= 64;
+                tensor_free(&got);
+                tensor_free(&want);
+            } else {
+                cr_assert_null(got.data, "config %d: a refusal leaves no output", i);
+            }
+            tensor_free(&rc.in);
+            tensor_free(&rc.w);
+            tensor_free(&rc.b);
         }
-        tensor_free(&rc.in);
-        tensor_free(&rc.w);
-        tensor_free(&rc.b);
+        /* The generator must mostly produce valid layers of every kind. */
+        cr_expect_gt(accepted, total * 6 / 10, "only %d of %d configurations were valid", accepted, total);
+        cr_expect_gt(transposed, total / 5, "only %d transposed", transposed);
+        cr_expect_gt(wide, total / 50, "only %d wide outputs", wide);
     }
-    /* The generator must mostly produce valid layers of every kind. */
-    cr_expect_gt(accepted, total * 6 / 10, "only %d of %d configurations were valid", accepted, total);
-    cr_expect_gt(transposed, total / 5, "only %d transposed", transposed);
-    cr_expect_gt(wide, total / 50, "only %d wide outputs", wide);
+}
+
+/* Layers big enough for every part of the regular kernel (convflat.c):
+ * several bands of input copy, channel passes, filter blocks of 12 and
+ * their leftovers, the 1x1 path that reads the input as it is, row mode,
+ * rows longer than a piece, groups. Each on every path, against the
+ * reference; and each computed twice, bit for bit the same. */
+typedef struct BigConv {
+    const char *what;
+    int c, h, w, f, kh, kw, stride, pad, dilation, groups;
+} BigConv;
+
+static const BigConv big_convs[] = {
+    {"VGG-like 3x3, several bands and channel passes", 40, 30, 61, 29, 3, 3, 1, 1, 1, 1},
+    {"stride 2, bands of phases", 8, 61, 150, 13, 3, 3, 2, 1, 1, 1},
+    {"11x11 stride 4, blocks of 12 filters", 3, 63, 67, 24, 11, 11, 4, 2, 1, 1},
+    {"1x1 read as it is (16x16)", 20, 16, 16, 26, 1, 1, 1, 0, 1, 1},
+    {"1x1 through a copy (10x10)", 20, 10, 10, 26, 1, 1, 1, 0, 1, 1},
+    {"dilation 2", 16, 40, 70, 16, 3, 3, 1, 2, 2, 1},
+    {"depthwise", 24, 33, 90, 24, 3, 3, 1, 1, 1, 24},
+    {"groups 2", 12, 20, 45, 10, 3, 5, 1, 2, 1, 2},
+    {"row mode: more thrown away than kept", 2, 3, 40, 5, 2, 30, 1, 0, 1, 1},
+    {"row mode, rows longer than a piece", 1, 2, 2000, 3, 1, 1100, 1, 0, 1, 1},
+    {"one output per row", 3, 9, 9, 4, 3, 9, 1, 0, 1, 1},
+};
+
+Test(conv, big_layers_match_reference_on_every_path)
+{
+    CpuIsa isas[ISA_COUNT];
+    size_t n_isas = isa_paths(isas);
+    Rng rng;
+    rng_seed(&rng, 77);
+    for (size_t i = 0; i < sizeof big_convs / sizeof big_convs[0]; i++) {
+        const BigConv *bc = &big_convs[i];
+        Tensor in = random_tensor(&rng, 1, (size_t)bc->c, (size_t)bc->h, (size_t)bc->w);
+        Tensor w = random_tensor(&rng, (size_t)bc->f, (size_t)(bc->c / bc->groups), (size_t)bc->kh, (size_t)bc->kw);
+        Tensor b = random_tensor(&rng, 1, 1, 1, (size_t)bc->f), want;
+        ConvParams p = geom_conv_defaults();
+        p.stride_h = p.stride_w = bc->stride;
+        p.padding.h = p.padding.w = bc->pad;
+        p.dilation_h = p.dilation_w = bc->dilation;
+        p.groups = bc->groups;
+        cr_assert_eq(ref_conv(&in, &w, &b, &p, &want, NULL), CS_OK, "%s", bc->what);
+        for (size_t k = 0; k < n_isas; k++) {
+            Tensor got, again;
+            char what[160];
+            isa_use(isas[k]);
+            snprintf(what, sizeof what, "%s (%s)", bc->what, isa_name(isas[k]));
+            cr_assert_eq(conv_forward(&in, &w, &b, &p, &got, NULL), CS_OK, "%s", what);
+            expect_near(&got, &want, what);
+            cr_assert_eq(conv_forward(&in, &w, &b, &p, &again, NULL), CS_OK, "%s", what);
+            cr_expect_eq(memcmp(got.data, again.data, tensor_count(&got) * sizeof(float)), 0,
+                         "%s: two runs differ", what);
+            tensor_free(&got);
+            tensor_free(&again);
+        }
+        tensor_free(&want);
+        tensor_free(&in);
+        tensor_free(&w);
+        tensor_free(&b);
+    }
 }
 
 Test(conv, benchmark_layer_matches_reference)
