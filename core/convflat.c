@@ -57,8 +57,9 @@
 /* Flat outputs per piece: a multiple of every ISA's tile, small enough that
  * a piece's input rows of a 64-channel layer stay in the L2 cache. */
 #define CONVFLAT_CHUNK 768
-/* Room past the flat outputs for the last tile of any ISA (at most 64). */
-#define CONVFLAT_SLACK 64
+/* Room past the flat outputs for the last tile of any ISA (at most
+ * CONVFLAT_VMAX x 16 = 96). */
+#define CONVFLAT_SLACK 128
 /* Floats of input copy per band (1 MiB: half this machine's L2). */
 #define CONVFLAT_BAND (32 * 1024)
 /* Channels x kernel rows one pass over a tile reads: about 3 cache lines
@@ -67,13 +68,10 @@
 #define CONVFLAT_PASS_ROWS 64
 /* Floats per filter in the scratch a piece is computed into. */
 #define CONVFLAT_SCRATCH (CONVFLAT_CHUNK + CONVFLAT_SLACK)
-/* The AVX-512 tile: vectors per filter and the most filters per block. */
-#ifndef CONVFLAT_AVX512_V
-#define CONVFLAT_AVX512_V 2
-#define CONVFLAT_AVX512_F 12
-#endif
-/* The most filters one block holds on any path. */
+/* The most filters one block holds on any path (AVX-512), and the most
+ * vectors per filter in a tile. */
 #define CONVFLAT_FMAX 12
+#define CONVFLAT_VMAX 6
 
 /* Where a group's input is: channel c at src + c*chan_pitch, tap t at
  * tap_off[t] from there. */
@@ -137,20 +135,32 @@ static size_t convflat_block(size_t fpg, size_t fmax, size_t f0)
     return f0 < extra * (base + 1) ? base + 1 : base;
 }
 
+/* Vectors per filter in a tile of F filters when acc accumulator registers
+ * are free: as many as fit, at most CONVFLAT_VMAX (so 768 outputs hold a
+ * whole number of tiles). Measured in L1 with AVX-512, 16 channels x 9
+ * taps: 8 filters x 2 vectors ran at 60 GMAC/s, 8 x 3 at 86, 4 x 6 at 78;
+ * 11 x 2 at 88 (a broadcast costs about as much as a load here, so each
+ * must feed several FMAs). */
+static size_t convflat_vectors(size_t acc, size_t F)
+{
+    const size_t v = acc / F;
+    return v > CONVFLAT_VMAX ? CONVFLAT_VMAX : v < 1 ? 1 : v;
+}
+
 /* ---- the kernels, one copy per instruction set ---- */
 
 typedef float CfVec4 __attribute__((vector_size(4 * sizeof(float))));
 
 #define CF_VEC CfVec4
 #define CF_LANES 4
-#define CF_V 2
+#define CF_ACC 12
 #define CF_FMAX 6
 #define CF_SUFFIX portable
 #define CF_TARGET
 #include "convflat_tiles.h"
 #undef CF_VEC
 #undef CF_LANES
-#undef CF_V
+#undef CF_ACC
 #undef CF_FMAX
 #undef CF_SUFFIX
 #undef CF_TARGET
@@ -163,14 +173,14 @@ typedef float CfVec16 __attribute__((vector_size(16 * sizeof(float))));
 /* 16 registers: 12 accumulators, 2 inputs, 1 broadcast weight. */
 #define CF_VEC CfVec8
 #define CF_LANES 8
-#define CF_V 2
+#define CF_ACC 12
 #define CF_FMAX 6
 #define CF_SUFFIX avx2
 #define CF_TARGET __attribute__((target("avx2,fma")))
 #include "convflat_tiles.h"
 #undef CF_VEC
 #undef CF_LANES
-#undef CF_V
+#undef CF_ACC
 #undef CF_FMAX
 #undef CF_SUFFIX
 #undef CF_TARGET
@@ -178,14 +188,14 @@ typedef float CfVec16 __attribute__((vector_size(16 * sizeof(float))));
 /* 32 registers: 24 accumulators, 2 inputs, broadcast weights. */
 #define CF_VEC CfVec16
 #define CF_LANES 16
-#define CF_V CONVFLAT_AVX512_V
-#define CF_FMAX CONVFLAT_AVX512_F
+#define CF_ACC 24
+#define CF_FMAX 12
 #define CF_SUFFIX avx512
 #define CF_TARGET __attribute__((target("avx512f,avx2,fma")))
 #include "convflat_tiles.h"
 #undef CF_VEC
 #undef CF_LANES
-#undef CF_V
+#undef CF_ACC
 #undef CF_FMAX
 #undef CF_SUFFIX
 #undef CF_TARGET
@@ -250,13 +260,13 @@ static void convflat_pack(const Tensor *weights, size_t groups, size_t fmax, flo
 
 static size_t convflat_fmax(CpuIsa isa)
 {
-    return isa == ISA_AVX512 ? CONVFLAT_AVX512_F : 6;
+    return isa == ISA_AVX512 ? CONVFLAT_FMAX : 6;
 }
 
-/* Outputs per tile: lanes x vectors. */
-static size_t convflat_tile(CpuIsa isa)
+/* Outputs per tile of F filters: lanes x vectors. */
+static size_t convflat_tile(CpuIsa isa, size_t F)
 {
-    return isa == ISA_AVX512 ? 16 * CONVFLAT_AVX512_V : isa == ISA_AVX2 ? 16 : 8;
+    return isa == ISA_AVX512 ? 16 * convflat_vectors(24, F) : (isa == ISA_AVX2 ? 8 : 4) * convflat_vectors(12, F);
 }
 
 /* ---- the layer ---- */
@@ -292,7 +302,8 @@ static FlatLayer convflat_layout(const Tensor *input, const Tensor *weights, con
     l.L = (pw + l.sw - 1) / l.sw;
     /* A 1x1 kernel at stride 1 reads the input as it is, when no tile runs
      * past its end. */
-    l.as_is = l.taps == 1 && l.sh == 1 && l.sw == 1 && no_pad && (oh * l.L) % convflat_tile(isa) == 0;
+    l.as_is = l.taps == 1 && l.sh == 1 && l.sw == 1 && no_pad && (oh * l.L) % convflat_tile(isa, convflat_block(l.fpg, convflat_fmax(isa), 0)) == 0 &&
+              (oh * l.L) % convflat_tile(isa, convflat_block(l.fpg, convflat_fmax(isa), l.fpg - 1)) == 0;
     if (l.as_is) {
         l.band = oh;
         l.R = input->h;

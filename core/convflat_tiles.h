@@ -1,18 +1,19 @@
 /* convflat_tiles.h: the inner kernel of convflat.c, written once and
  * included once per instruction set (a template: convflat.c defines
- * CF_VEC, the vector type, CF_LANES, its floats, CF_V, the vectors per
- * filter in a tile, CF_FMAX, the most filters a tile holds, and CF_SUFFIX,
- * the name suffix, then includes this file inside its target region).
+ * CF_VEC, the vector type, CF_LANES, its floats, CF_ACC, the accumulator
+ * registers a tile may use, CF_FMAX, the most filters a tile holds, and
+ * CF_SUFFIX, the name suffix, then includes this file inside its target
+ * region).
  *
- * A tile is F filters x CF_V*CF_LANES consecutive flat outputs: F*CF_V
- * vector accumulators stay in registers while every channel and tap adds
- * into them; each tap loads CF_V input vectors and broadcasts F weights, so
- * one load feeds F fused multiply-adds. The band copy (convflat_prepare_)
- * is here too, so its strided gathers vectorise for each set. */
+ * A tile is F filters x V*CF_LANES consecutive flat outputs, V =
+ * convflat_vectors(CF_ACC, F): F*V vector accumulators stay in registers
+ * while every channel and tap adds into them; each tap loads V input
+ * vectors and broadcasts F weights, so each broadcast feeds V fused
+ * multiply-adds and each load F. The band copy (convflat_prepare_) is here
+ * too, so its strided gathers vectorise for each set. */
 #define CF_PASTE2(a, b) a##b
 #define CF_PASTE(a, b) CF_PASTE2(a, b)
 #define CF_FN(name) CF_PASTE(name, CF_SUFFIX)
-#define CF_TILE (CF_V * CF_LANES)
 
 /* *v = x in every lane (one vbroadcastss; 0 + x would add, since x may be
  * -0). Through a pointer: a vector return value would change the ABI. */
@@ -24,21 +25,22 @@ CF_INLINE void CF_FN(convflat_splat_)(CF_VEC *v, float x)
     memcpy(v, lanes, sizeof *v);
 }
 
-/* Flat outputs [a, b) (b - a a multiple of CF_TILE) of F filters whose
+/* Flat outputs [a, b) (b - a a multiple of V*CF_LANES) of F filters whose
  * weights are packed [channel][tap][F] at w, over channels [c0, c1): each
  * accumulator starts from the bias (c0 = 0) or from the partial sum stored
  * at out + j*pitch + i - a for filter j by the channels before c0, and is
- * stored back there. F is a constant after inlining, so the loops over j
- * and v unroll and acc lives in registers. */
+ * stored back there. F and V are constants after inlining, so the loops
+ * over j and v unroll and acc lives in registers. */
 CF_INLINE void CF_FN(convflat_tiles_)(const FlatSource *s, const float *restrict w,
                                       const float *restrict bias, float *restrict out, size_t pitch,
-                                      size_t a, size_t b, size_t c0, size_t c1, const size_t F)
+                                      size_t a, size_t b, size_t c0, size_t c1, const size_t F,
+                                      const size_t V)
 {
-    for (size_t i = a; i < b; i += CF_TILE) {
-        CF_VEC acc[CF_FMAX][CF_V];
+    for (size_t i = a; i < b; i += V * CF_LANES) {
+        CF_VEC acc[CF_FMAX][CONVFLAT_VMAX];
         const float *restrict wq = w + c0 * s->taps * F;
         CF_UNROLL for (size_t j = 0; j < F; j++)
-            CF_UNROLL for (size_t v = 0; v < CF_V; v++) {
+            CF_UNROLL for (size_t v = 0; v < V; v++) {
                 if (c0 == 0)
                     CF_FN(convflat_splat_)(&acc[j][v], bias[j]);
                 else
@@ -48,32 +50,33 @@ CF_INLINE void CF_FN(convflat_tiles_)(const FlatSource *s, const float *restrict
             const float *restrict sc = s->src + c * s->chan_pitch + i;
             for (size_t t = 0; t < s->taps; t++, wq += F) {
                 const float *restrict p = sc + s->tap_off[t];
-                CF_VEC x[CF_V];
-                CF_UNROLL for (size_t v = 0; v < CF_V; v++)
+                CF_VEC x[CONVFLAT_VMAX];
+                CF_UNROLL for (size_t v = 0; v < V; v++)
                     memcpy(&x[v], p + v * CF_LANES, sizeof x[v]);
                 CF_UNROLL for (size_t j = 0; j < F; j++) {
                     CF_VEC wv;
                     CF_FN(convflat_splat_)(&wv, wq[j]);
-                    CF_UNROLL for (size_t v = 0; v < CF_V; v++)
+                    CF_UNROLL for (size_t v = 0; v < V; v++)
                         acc[j][v] += wv * x[v];
                 }
             }
         }
         CF_UNROLL for (size_t j = 0; j < F; j++)
-            CF_UNROLL for (size_t v = 0; v < CF_V; v++)
+            CF_UNROLL for (size_t v = 0; v < V; v++)
                 memcpy(out + j * pitch + (i - a) + v * CF_LANES, &acc[j][v], sizeof acc[j][v]);
     }
 }
 
 /* convflat_tiles_ for a block of F filters, F known only at run time: one
- * unrolled copy per F. */
+ * unrolled copy per F, each with its V. */
 CF_INLINE void CF_FN(convflat_block_)(const FlatSource *s, const float *w, const float *bias, float *out,
                                       size_t pitch, size_t a, size_t b, size_t c0, size_t c1, size_t F)
 {
     switch (F) {
 #define CF_CASE(n)                                                   \
     case n:                                                          \
-        CF_FN(convflat_tiles_)(s, w, bias, out, pitch, a, b, c0, c1, n);     \
+        CF_FN(convflat_tiles_)(s, w, bias, out, pitch, a, b, c0, c1, n,      \
+                               convflat_vectors(CF_ACC, n));                 \
         break;
         CF_CASE(1) CF_CASE(2) CF_CASE(3) CF_CASE(4) CF_CASE(5) CF_CASE(6)
 #if CF_FMAX >= 8
@@ -100,13 +103,14 @@ CF_TARGET static void CF_FN(convflat_group_)(const FlatSource *s, const FlatPlan
     const size_t plane = plan->plane;
     const bool direct = !plan->rows && plan->L == plan->ow;
     for (size_t k = 0; k < plan->pieces; k++) {
-        size_t a, b, end, mid;
+        size_t a, b;
         convflat_piece(plan, k, &a, &b);
-        end = a + (b - a + CF_TILE - 1) / CF_TILE * CF_TILE;
-        mid = direct ? a + (b - a) / CF_TILE * CF_TILE : a;
         for (size_t f0 = 0; f0 < plan->fpg;) {
             const size_t F = convflat_block(plan->fpg, CF_FMAX, f0);
             const float *wb = w + f0 * s->channels * s->taps;
+            const size_t tile = convflat_vectors(CF_ACC, F) * CF_LANES;
+            const size_t end = a + (b - a + tile - 1) / tile * tile;
+            const size_t mid = direct ? a + (b - a) / tile * tile : a;
             for (size_t c0 = 0; c0 < s->channels; c0 += plan->pass) {
                 const size_t c1 = c0 + plan->pass < s->channels ? c0 + plan->pass : s->channels;
                 if (mid > a)
@@ -183,7 +187,6 @@ CF_TARGET static void CF_FN(convflat_prepare_)(const Tensor *input, PadMode mode
     }
 }
 
-#undef CF_TILE
 #undef CF_FN
 #undef CF_PASTE
 #undef CF_PASTE2
