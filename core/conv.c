@@ -19,6 +19,7 @@
 
 #include "convflat.h"
 #include "isa.h"
+#include "winograd.h"
 
 /* Vectorise the transposed loops even under the default -O2 and let
  * a*b + c fuse into one FMA (rounding once instead of twice, so results may
@@ -187,6 +188,8 @@ Status conv_forward(const Tensor *input, const Tensor *weights, const Tensor *bi
         (st = geom_conv_output(p, input->h, input->w, weights->h, weights->w, &oh, &ow, err)) != CS_OK ||
         (st = geom_conv_padding(p, input->h, input->w, weights->h, weights->w, &pad, err)) != CS_OK)
         return st;
+    if (!p->transposed && winograd_applies(weights, p))
+        return winograd_forward(input, weights, bias, p, pad, oh, ow, rank, isa, out, err);
     if (!p->transposed)
         return convflat_forward(input, weights, bias, p, pad, oh, ow, rank, isa, out, err);
     st = tensor_init(out, 1, f, oh, ow, rank, err);

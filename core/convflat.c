@@ -239,19 +239,19 @@ static void convflat_group(CpuIsa isa, const FlatSource *s, const FlatPlan *plan
 
 /* ---- preparing the input and the weights ---- */
 
-/* Packs weights (F x cpg x kh x kw) per group and per filter block of at
- * most fmax as [channel][tap][filter of the block]. */
-static void convflat_pack(const Tensor *weights, size_t groups, size_t fmax, float *wp)
+/* Packs weights (groups x fpg filters of k = cpg*kh*kw values each) per
+ * group and per filter block of at most fmax as [channel][tap][filter of
+ * the block]. */
+static void convflat_pack(const float *w, size_t groups, size_t fpg, size_t k, size_t fmax, float *wp)
 {
-    const size_t fpg = weights->n / groups, cpg = weights->c, taps = weights->h * weights->w;
     for (size_t g = 0; g < groups; g++) {
         for (size_t f0 = 0; f0 < fpg;) {
             const size_t F = convflat_block(fpg, fmax, f0);
-            float *block = wp + (g * fpg + f0) * cpg * taps;
+            float *block = wp + (g * fpg + f0) * k;
             for (size_t j = 0; j < F; j++) {
-                const float *wf = weights->data + (g * fpg + f0 + j) * cpg * taps;
-                for (size_t k = 0; k < cpg * taps; k++)
-                    block[k * F + j] = wf[k];
+                const float *wf = w + (g * fpg + f0 + j) * k;
+                for (size_t i = 0; i < k; i++)
+                    block[i * F + j] = wf[i];
             }
             f0 += F;
         }
@@ -361,7 +361,7 @@ Status convflat_forward(const Tensor *input, const Tensor *weights, const Tensor
         for (size_t kx = 0; kx < l.kw; kx++)
             tap_off[ky * l.kw + kx] = ((ky * dh % l.sh) * l.sw + kx * dw % l.sw) * l.R * l.L +
                                       (ky * dh / l.sh) * l.L + kx * dw / l.sw;
-    convflat_pack(weights, l.groups, convflat_fmax(isa), wp);
+    convflat_pack(weights->data, l.groups, l.fpg, l.cpg * l.taps, convflat_fmax(isa), wp);
 
     for (size_t y0 = 0; y0 < oh; y0 += l.band) {
         const size_t band = oh - y0 < l.band ? oh - y0 : l.band;
@@ -385,4 +385,34 @@ done:
     free(scratch);
     free(zeros);
     return st;
+}
+
+/* ---- the 1x1 kernel for other algorithms (see convflat.h) ---- */
+
+size_t convflat_scratch_floats(void)
+{
+    return CONVFLAT_FMAX * CONVFLAT_SCRATCH;
+}
+
+void convflat_pack_matrix(CpuIsa isa, const float *w, size_t F, size_t C, float *packed)
+{
+    convflat_pack(w, 1, F, C, convflat_fmax(isa), packed);
+}
+
+void convflat_matmul(CpuIsa isa, const float *packed, size_t F, size_t C, const float *in, size_t in_pitch,
+                     size_t n, const float *bias, float *out, size_t out_pitch, float *scratch)
+{
+    const size_t tap0 = 0;
+    const size_t passes = (C + CONVFLAT_PASS_ROWS - 1) / CONVFLAT_PASS_ROWS;
+    FlatSource s = {in, in_pitch, C, 1, &tap0};
+    FlatPlan plan = {F, n, 1, n, out_pitch, n, false, 1, (C + passes - 1) / passes,
+                     (n + CONVFLAT_CHUNK - 1) / CONVFLAT_CHUNK};
+    convflat_group(isa, &s, &plan, packed, bias, scratch, out);
+}
+
+void convflat_pad(CpuIsa isa, const Tensor *input, PadMode mode, Pad4 pad, size_t pitch, size_t plane,
+                  float *dst)
+{
+    const size_t ph = input->h + (size_t)pad.top + (size_t)pad.bottom;
+    convflat_prepare(isa, input, mode, pad, 1, 1, 0, ph, plane / pitch, pitch, plane, dst);
 }
