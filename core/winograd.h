@@ -12,7 +12,7 @@
 
 /* True for the layers winograd_forward computes and where it is the faster
  * way: a 3x3 kernel, stride 1, dilation 1, one group, and at least
- * WINOGRAD_MIN_CHANNELS input channels and filters (with fewer, the
+ * WINOGRAD_MIN_CHANNELS (24) input channels and filters (with fewer, the
  * transforms cost more than the multiplications they save). */
 bool winograd_applies(const Tensor *weights, const ConvParams *p);
 

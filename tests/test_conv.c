@@ -416,13 +416,13 @@ static const BigConv big_convs[] = {
     {"row mode, rows longer than a piece", 1, 2, 2000, 3, 1, 1100, 1, 0, 1, 1, PADMODE_ZEROS},
     {"one output per row", 3, 9, 9, 4, 3, 9, 1, 0, 1, 1, PADMODE_ZEROS},
     /* Winograd F(2x2, 3x3) (winograd.c): odd and even sizes, every padding */
-    {"Winograd, odd output, no padding", 16, 13, 20, 16, 3, 3, 1, 0, 1, 1, PADMODE_ZEROS},
-    {"Winograd, padding 2", 17, 9, 31, 21, 3, 3, 1, 2, 1, 1, PADMODE_ZEROS},
-    {"Winograd, reflect padding", 20, 14, 15, 18, 3, 3, 1, 1, 1, 1, PADMODE_REFLECT},
-    {"Winograd, replicate padding", 16, 11, 12, 16, 3, 3, 1, 1, 1, 1, PADMODE_REPLICATE},
-    {"Winograd, circular padding", 16, 8, 9, 16, 3, 3, 1, 1, 1, 1, PADMODE_CIRCULAR},
-    {"Winograd, 1x1 output", 16, 3, 3, 16, 3, 3, 1, 0, 1, 1, PADMODE_ZEROS},
-    {"Winograd, many tiles per row", 16, 6, 300, 16, 3, 3, 1, 1, 1, 1, PADMODE_ZEROS},
+    {"Winograd, odd output, no padding", 24, 13, 20, 24, 3, 3, 1, 0, 1, 1, PADMODE_ZEROS},
+    {"Winograd, padding 2", 25, 9, 31, 27, 3, 3, 1, 2, 1, 1, PADMODE_ZEROS},
+    {"Winograd, reflect padding", 28, 14, 15, 24, 3, 3, 1, 1, 1, 1, PADMODE_REFLECT},
+    {"Winograd, replicate padding", 24, 11, 12, 24, 3, 3, 1, 1, 1, 1, PADMODE_REPLICATE},
+    {"Winograd, circular padding", 24, 8, 9, 24, 3, 3, 1, 1, 1, 1, PADMODE_CIRCULAR},
+    {"Winograd, 1x1 output", 24, 3, 3, 24, 3, 3, 1, 0, 1, 1, PADMODE_ZEROS},
+    {"Winograd, many tiles per row", 24, 6, 300, 24, 3, 3, 1, 1, 1, 1, PADMODE_ZEROS},
 };
 
 /* Within tol of the reference relative to 1 + |value|, shapes equal. */
