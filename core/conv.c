@@ -28,8 +28,9 @@
 #pragma GCC optimize("O3", "fp-contract=fast")
 #endif
 
-/* On x86-64 the transposed loops are compiled twice, for the baseline ISA
- * (SSE2) and for AVX2+FMA, and isa_active() picks one per call. */
+/* On x86-64 the transposed loops are compiled three times, for the
+ * baseline ISA (SSE2), AVX2+FMA and AVX-512, and isa_active() picks one per
+ * call. */
 #if defined(__x86_64__) && defined(__GNUC__)
 #define CONV_X86_DISPATCH
 #endif
@@ -144,6 +145,14 @@ __attribute__((target("avx2,fma"))) static void conv_transposed_avx2(const Tenso
 {
     conv_transposed_rows(wide, margin, weights, bias, p, pad, out, acc);
 }
+
+__attribute__((target("avx512f,avx2,fma"))) static void conv_transposed_avx512(const Tensor *wide, size_t margin,
+                                                                           const Tensor *weights,
+                                                                           const Tensor *bias, const ConvParams *p,
+                                                                           Pad4 pad, Tensor *out, float *acc)
+{
+    conv_transposed_rows(wide, margin, weights, bias, p, pad, out, acc);
+}
 #endif
 
 static Status conv_forward_transposed(const Tensor *input, const Tensor *weights, const Tensor *bias,
@@ -165,7 +174,9 @@ static Status conv_forward_transposed(const Tensor *input, const Tensor *weights
         for (size_t y = 0; y < input->h; y++)
             memcpy(tensor_at(&wide, 0, c, y, margin), tensor_at(input, 0, c, y, 0), input->w * sizeof(float));
 #ifdef CONV_X86_DISPATCH
-    if (isa >= ISA_AVX2)
+    if (isa == ISA_AVX512)
+        conv_transposed_avx512(&wide, margin, weights, bias, p, pad, out, acc);
+    else if (isa == ISA_AVX2)
         conv_transposed_avx2(&wide, margin, weights, bias, p, pad, out, acc);
     else
 #endif
