@@ -41,6 +41,9 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 
 /* Vectorise under the default -O2 too and fuse a*b + c into one FMA where
  * the target has it (rounding once; each ISA path is deterministic). */
@@ -158,6 +161,8 @@ typedef float CfVec4 __attribute__((vector_size(4 * sizeof(float))));
 #define CF_FMAX 6
 #define CF_SUFFIX portable
 #define CF_TARGET
+#define CF_SCATTER_OK 0
+#define CF_SCATTER(plan, out, y, x, v) ((void)0)
 #include "convflat_tiles.h"
 #undef CF_VEC
 #undef CF_LANES
@@ -165,11 +170,36 @@ typedef float CfVec4 __attribute__((vector_size(4 * sizeof(float))));
 #undef CF_FMAX
 #undef CF_SUFFIX
 #undef CF_TARGET
+#undef CF_SCATTER_OK
+#undef CF_SCATTER
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define CONVFLAT_X86
 typedef float CfVec8 __attribute__((vector_size(8 * sizeof(float))));
 typedef float CfVec16 __attribute__((vector_size(16 * sizeof(float))));
+
+/* Stores the 16 flat outputs from (y, x) on of one filter (band-relative
+ * flat row y, column x < L) into their cells of out (rows of ow, the
+ * band's oh rows):
+ * they lie in at most two rows (L >= ow >= 16); the thrown-away columns
+ * x >= ow and rows past the band are masked off, so no scratch copy is
+ * needed (AlexNet conv1: the copy was 3% of the time). */
+__attribute__((target("avx512f"))) static inline void convflat_scatter16(const FlatPlan *plan, float *out,
+                                                                         size_t y, size_t x, __m512 v)
+{
+    const size_t L = plan->L, ow = plan->ow;
+    if (y >= plan->oh)
+        return;
+    if (x < ow) {
+        const size_t n = ow - x < 16 ? ow - x : 16;
+        _mm512_mask_storeu_ps(out + y * ow + x, (__mmask16)((1u << n) - 1), v);
+    }
+    if (L - x < 16 && y + 1 < plan->oh) {
+        const size_t first = L - x; /* the lane where row y + 1 starts */
+        const size_t n = 16 - first; /* its lanes, all outputs as ow >= 16 */
+        _mm512_mask_storeu_ps(out + (y + 1) * ow - first, (__mmask16)(((1u << n) - 1) << first), v);
+    }
+}
 
 /* 16 registers: 12 accumulators, 2 inputs, 1 broadcast weight. */
 #define CF_VEC CfVec8
@@ -178,6 +208,8 @@ typedef float CfVec16 __attribute__((vector_size(16 * sizeof(float))));
 #define CF_FMAX 6
 #define CF_SUFFIX avx2
 #define CF_TARGET __attribute__((target("avx2,fma")))
+#define CF_SCATTER_OK 0
+#define CF_SCATTER(plan, out, y, x, v) ((void)0)
 #include "convflat_tiles.h"
 #undef CF_VEC
 #undef CF_LANES
@@ -185,6 +217,8 @@ typedef float CfVec16 __attribute__((vector_size(16 * sizeof(float))));
 #undef CF_FMAX
 #undef CF_SUFFIX
 #undef CF_TARGET
+#undef CF_SCATTER_OK
+#undef CF_SCATTER
 
 /* 32 registers: 24 accumulators, 2 inputs, broadcast weights. */
 #define CF_VEC CfVec16
@@ -193,6 +227,8 @@ typedef float CfVec16 __attribute__((vector_size(16 * sizeof(float))));
 #define CF_FMAX 12
 #define CF_SUFFIX avx512
 #define CF_TARGET __attribute__((target("avx512f,avx2,fma")))
+#define CF_SCATTER_OK 1
+#define CF_SCATTER(plan, out, y, x, v) convflat_scatter16(plan, out, y, x, (__m512)(v))
 #include "convflat_tiles.h"
 #undef CF_VEC
 #undef CF_LANES
@@ -200,6 +236,8 @@ typedef float CfVec16 __attribute__((vector_size(16 * sizeof(float))));
 #undef CF_FMAX
 #undef CF_SUFFIX
 #undef CF_TARGET
+#undef CF_SCATTER_OK
+#undef CF_SCATTER
 #endif
 
 static void convflat_prepare(CpuIsa isa, const Tensor *input, PadMode mode, Pad4 pad, size_t sh, size_t sw,

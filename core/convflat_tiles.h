@@ -1,9 +1,10 @@
 /* convflat_tiles.h: the inner kernel of convflat.c, written once and
  * included once per instruction set (a template: convflat.c defines
  * CF_VEC, the vector type, CF_LANES, its floats, CF_ACC, the accumulator
- * registers a tile may use, CF_FMAX, the most filters a tile holds, and
- * CF_SUFFIX, the name suffix, then includes this file inside its target
- * region).
+ * registers a tile may use, CF_FMAX, the most filters a tile holds,
+ * CF_SCATTER_OK and CF_SCATTER, whether and how a vector is stored to its
+ * output cells with masks, and CF_SUFFIX, the name suffix, then includes
+ * this file inside its target region).
  *
  * A tile is F filters x V*CF_LANES consecutive flat outputs, V =
  * convflat_vectors(CF_ACC, F): F*V vector accumulators stay in registers
@@ -29,12 +30,15 @@ CF_INLINE void CF_FN(convflat_splat_)(CF_VEC *v, float x)
  * weights are packed [channel][tap][F] at w, over channels [c0, c1): each
  * accumulator starts from the bias (c0 = 0) or from the partial sum stored
  * at out + j*pitch + i - a for filter j by the channels before c0, and is
- * stored back there. F and V are constants after inlining, so the loops
- * over j and v unroll and acc lives in registers. */
+ * stored back there. With scatter (c0 = 0, c1 = every channel), each
+ * vector goes straight to its output cells instead, out being the band's
+ * first row of filter 0's plane (CF_SCATTER, masked stores). F and V are
+ * constants after inlining, so the loops over j and v unroll and acc lives
+ * in registers. */
 CF_INLINE void CF_FN(convflat_tiles_)(const FlatSource *s, const float *restrict w,
                                       const float *restrict bias, float *restrict out, size_t pitch,
                                       size_t a, size_t b, size_t c0, size_t c1, const size_t F,
-                                      const size_t V)
+                                      const size_t V, const FlatPlan *scatter)
 {
     for (size_t i = a; i < b; i += V * CF_LANES) {
         CF_VEC acc[CF_FMAX][CONVFLAT_VMAX];
@@ -61,22 +65,42 @@ CF_INLINE void CF_FN(convflat_tiles_)(const FlatSource *s, const float *restrict
                 }
             }
         }
-        CF_UNROLL for (size_t j = 0; j < F; j++)
-            CF_UNROLL for (size_t v = 0; v < V; v++)
-                memcpy(out + j * pitch + (i - a) + v * CF_LANES, &acc[j][v], sizeof acc[j][v]);
+        if (scatter) {
+            /* row and column of each vector's first output, one division
+             * per tile */
+            size_t vy[CONVFLAT_VMAX], vx[CONVFLAT_VMAX];
+            vy[0] = i / scatter->L;
+            vx[0] = i - vy[0] * scatter->L;
+            for (size_t v = 1; v < V; v++) {
+                vy[v] = vy[v - 1];
+                vx[v] = vx[v - 1] + CF_LANES;
+                while (vx[v] >= scatter->L) {
+                    vx[v] -= scatter->L;
+                    vy[v]++;
+                }
+            }
+            CF_UNROLL for (size_t j = 0; j < F; j++)
+                CF_UNROLL for (size_t v = 0; v < V; v++)
+                    CF_SCATTER(scatter, out + j * pitch, vy[v], vx[v], acc[j][v]);
+        } else {
+            CF_UNROLL for (size_t j = 0; j < F; j++)
+                CF_UNROLL for (size_t v = 0; v < V; v++)
+                    memcpy(out + j * pitch + (i - a) + v * CF_LANES, &acc[j][v], sizeof acc[j][v]);
+        }
     }
 }
 
 /* convflat_tiles_ for a block of F filters, F known only at run time: one
  * unrolled copy per F, each with its V. */
 CF_INLINE void CF_FN(convflat_block_)(const FlatSource *s, const float *w, const float *bias, float *out,
-                                      size_t pitch, size_t a, size_t b, size_t c0, size_t c1, size_t F)
+                                      size_t pitch, size_t a, size_t b, size_t c0, size_t c1, size_t F,
+                                      const FlatPlan *scatter)
 {
     switch (F) {
 #define CF_CASE(n)                                                   \
     case n:                                                          \
         CF_FN(convflat_tiles_)(s, w, bias, out, pitch, a, b, c0, c1, n,      \
-                               convflat_vectors(CF_ACC, n));                 \
+                               convflat_vectors(CF_ACC, n), scatter);        \
         break;
         CF_CASE(1) CF_CASE(2) CF_CASE(3) CF_CASE(4) CF_CASE(5) CF_CASE(6)
 #if CF_FMAX >= 8
@@ -94,14 +118,19 @@ CF_INLINE void CF_FN(convflat_block_)(const FlatSource *s, const float *w, const
 /* The pieces of one group: for each piece, every block of filters over it
  * (the block sizes come from convflat_block). Where the flat outputs are
  * the output cells themselves (no thrown-away columns), whole tiles are
- * stored in place; the rest goes through scratch and is copied out of it
- * while still in cache. out is the band's first row in the group's first
- * plane. */
+ * stored in place; with masked stores (CF_SCATTER_OK) and one pass over
+ * the channels, every tile is scattered to its cells; otherwise the rest
+ * goes through scratch and is copied out of it while still in cache. out
+ * is the band's first row in the group's first plane. */
 CF_TARGET static void CF_FN(convflat_group_)(const FlatSource *s, const FlatPlan *plan, const float *w,
                                                   const float *bias, float *scratch, float *out)
 {
     const size_t plane = plan->plane;
     const bool direct = !plan->rows && plan->L == plan->ow;
+    /* a vector then spans at most two rows, and the second store's start
+     * stays inside the output */
+    const bool scatter = CF_SCATTER_OK && !direct && !plan->rows && plan->ow >= CF_LANES &&
+                         plan->pass >= s->channels;
     for (size_t k = 0; k < plan->pieces; k++) {
         size_t a, b;
         convflat_piece(plan, k, &a, &b);
@@ -111,12 +140,17 @@ CF_TARGET static void CF_FN(convflat_group_)(const FlatSource *s, const FlatPlan
             const size_t tile = convflat_vectors(CF_ACC, F) * CF_LANES;
             const size_t end = a + (b - a + tile - 1) / tile * tile;
             const size_t mid = direct ? a + (b - a) / tile * tile : a;
+            if (scatter) {
+                CF_FN(convflat_block_)(s, wb, bias + f0, out + f0 * plane, plane, a, end, 0, s->channels, F, plan);
+                f0 += F;
+                continue;
+            }
             for (size_t c0 = 0; c0 < s->channels; c0 += plan->pass) {
                 const size_t c1 = c0 + plan->pass < s->channels ? c0 + plan->pass : s->channels;
                 if (mid > a)
-                    CF_FN(convflat_block_)(s, wb, bias + f0, out + f0 * plane + a, plane, a, mid, c0, c1, F);
+                    CF_FN(convflat_block_)(s, wb, bias + f0, out + f0 * plane + a, plane, a, mid, c0, c1, F, NULL);
                 if (end > mid)
-                    CF_FN(convflat_block_)(s, wb, bias + f0, scratch, CONVFLAT_SCRATCH, mid, end, c0, c1, F);
+                    CF_FN(convflat_block_)(s, wb, bias + f0, scratch, CONVFLAT_SCRATCH, mid, end, c0, c1, F, NULL);
             }
             if (end > mid)
                 convflat_emit(plan, scratch, F, mid, b, out + f0 * plane);

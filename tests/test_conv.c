@@ -404,9 +404,9 @@ typedef struct BigConv {
 } BigConv;
 
 static const BigConv big_convs[] = {
-    {"VGG-like 3x3, several bands and channel passes", 40, 30, 61, 29, 3, 3, 1, 1, 1, 1, PADMODE_ZEROS},
+    {"3x3 direct (20 filters), several bands and channel passes", 40, 30, 61, 20, 3, 3, 1, 1, 1, 1, PADMODE_ZEROS},
     {"stride 2, bands of phases", 8, 61, 150, 13, 3, 3, 2, 1, 1, 1, PADMODE_ZEROS},
-    {"11x11 stride 4, blocks of 12 filters", 3, 63, 67, 24, 11, 11, 4, 2, 1, 1, PADMODE_ZEROS},
+    {"11x11 stride 4, blocks of 12 filters", 3, 83, 87, 24, 11, 11, 4, 2, 1, 1, PADMODE_ZEROS},
     {"1x1 read as it is (16x16)", 20, 16, 16, 26, 1, 1, 1, 0, 1, 1, PADMODE_ZEROS},
     {"1x1 through a copy (10x10)", 20, 10, 10, 26, 1, 1, 1, 0, 1, 1, PADMODE_ZEROS},
     {"dilation 2", 16, 40, 70, 16, 3, 3, 1, 2, 2, 1, PADMODE_ZEROS},
