@@ -46,9 +46,11 @@
 #endif
 
 /* Vectorise under the default -O2 too and fuse a*b + c into one FMA where
- * the target has it (rounding once; each ISA path is deterministic). */
+ * the target has it (rounding once; each ISA path is deterministic); keep
+ * short copy loops as loops (GCC turns them into memcpy calls, which cost
+ * more than a 112-float row). */
 #if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("O3", "fp-contract=fast")
+#pragma GCC optimize("O3", "fp-contract=fast", "no-tree-loop-distribute-patterns")
 #endif
 
 #define CF_INLINE static inline __attribute__((always_inline))

@@ -163,9 +163,20 @@ CF_TARGET static void CF_FN(convflat_group_)(const FlatSource *s, const FlatPlan
 CF_INLINE void CF_FN(convflat_gather_)(float *restrict dst, const float *restrict src, size_t n, size_t sw)
 {
     switch (sw) {
-    case 1:
-        memcpy(dst, src, n * sizeof *dst);
+    case 1: {
+        /* vector by vector: rows are short (a depthwise layer copies
+         * thousands of 112-float rows), where a memcpy call costs more than
+         * the copy */
+        size_t q = 0;
+        for (; q + CF_LANES <= n; q += CF_LANES) {
+            CF_VEC t;
+            memcpy(&t, src + q, sizeof t);
+            memcpy(dst + q, &t, sizeof t);
+        }
+        for (; q < n; q++)
+            dst[q] = src[q];
         break;
+    }
     case 2:
         for (size_t q = 0; q < n; q++)
             dst[q] = src[2 * q];
@@ -201,7 +212,7 @@ CF_TARGET static void CF_FN(convflat_prepare_)(const Tensor *input, PadMode mode
                     continue;
                 }
                 for (; col < pw && col < left; q++, col += sw) {
-                    const int sx = geom_pad_source(mode, (int)col - pad.left, w);
+                    const int sx = mode == PADMODE_ZEROS ? -1 : geom_pad_source(mode, (int)col - pad.left, w);
                     dst[q] = sx < 0 ? 0.0f : row[sx];
                 }
                 if (col < left + (size_t)w) {
@@ -213,7 +224,7 @@ CF_TARGET static void CF_FN(convflat_prepare_)(const Tensor *input, PadMode mode
                     col += n * sw;
                 }
                 for (; col < pw; q++, col += sw) {
-                    const int sx = geom_pad_source(mode, (int)col - pad.left, w);
+                    const int sx = mode == PADMODE_ZEROS ? -1 : geom_pad_source(mode, (int)col - pad.left, w);
                     dst[q] = sx < 0 ? 0.0f : row[sx];
                 }
             }
