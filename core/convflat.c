@@ -187,9 +187,11 @@ typedef float CfVec16 __attribute__((vector_size(16 * sizeof(float))));
  * x >= ow and rows past the band are masked off, so no scratch copy is
  * needed (AlexNet conv1: the copy was 3% of the time). */
 __attribute__((target("avx512f"))) static inline void convflat_scatter16(const FlatPlan *plan, float *out,
-                                                                         size_t y, size_t x, __m512 v)
+                                                                         size_t y, size_t x, const CfVec16 *vec)
 {
     const size_t L = plan->L, ow = plan->ow;
+    __m512 v;
+    memcpy(&v, vec, sizeof v); /* by pointer: a vector argument would change the ABI */
     if (y >= plan->oh)
         return;
     if (x < ow) {
@@ -230,7 +232,7 @@ __attribute__((target("avx512f"))) static inline void convflat_scatter16(const F
 #define CF_SUFFIX avx512
 #define CF_TARGET __attribute__((target("avx512f,avx2,fma")))
 #define CF_SCATTER_OK 1
-#define CF_SCATTER(plan, out, y, x, v) convflat_scatter16(plan, out, y, x, (__m512)(v))
+#define CF_SCATTER(plan, out, y, x, v) convflat_scatter16(plan, out, y, x, &(v))
 #include "convflat_tiles.h"
 #undef CF_VEC
 #undef CF_LANES
