@@ -10,6 +10,7 @@
 
 #include "conv.h"
 #include "rng.h"
+#include "support_isa.h"
 #include "support_reference.h"
 
 /* ---- helpers ---- */
@@ -343,45 +344,138 @@ static RandomConv random_conv(Rng *rng)
     return rc;
 }
 
+/* Every path this CPU runs (isa.h) gets the same configurations. */
 Test(conv, matches_reference_on_random_configurations)
 {
-    Rng rng;
-    int accepted = 0, transposed = 0, wide = 0, total = 3000;
-    rng_seed(&rng, 20240611);
-    for (int i = 0; i < total; i++) {
-        RandomConv rc = random_conv(&rng);
-        Tensor got, want;
-        Error e1 = {0}, e2 = {0};
-        const Tensor *bias = rc.has_bias ? &rc.b : NULL;
-        Status s1 = conv_forward(&rc.in, &rc.w, bias, &rc.p, &got, &e1);
-        Status s2 = rc.p.transposed ? ref_conv_transpose(&rc.in, &rc.w, bias, &rc.p, &want, &e2)
-                                    : ref_conv(&rc.in, &rc.w, bias, &rc.p, &want, &e2);
-        cr_assert_eq(s1, s2, "config %d: conv_forward says %d (%s), the reference %d (%s)", i, s1, e1.message,
-                     s2, e2.message);
-        if (s1 == CS_OK) {
-            char what[64];
-            size_t oh, ow;
-            cr_assert_eq(geom_conv_output(&rc.p, rc.in.h, rc.in.w, rc.w.h, rc.w.w, &oh, &ow, NULL), CS_OK);
-            cr_assert(got.h == oh && got.w == ow, "config %d: output %zux%zu, formula %zux%zu", i, got.h,
-                      got.w, oh, ow);
-            snprintf(what, sizeof what, "config %d", i);
-            expect_near(&got, &want, what);
-            accepted++;
-            transposed += rc.p.transposed;
-            wide += got.w >= 64;
-            tensor_free(&got);
-            tensor_free(&want);
-        } else {
-            cr_assert_null(got.data, "config %d: a refusal leaves no output", i);
+    CpuIsa isas[ISA_COUNT];
+    size_t n_isas = isa_paths(isas);
+    for (size_t k = 0; k < n_isas; k++) {
+        Rng rng;
+        int accepted = 0, transposed = 0, wide = 0, total = 3000;
+        isa_use(isas[k]);
+        rng_seed(&rng, 20240611);
+        for (int i = 0; i < total; i++) {
+            RandomConv rc = random_conv(&rng);
+            Tensor got, want;
+            Error e1 = {0}, e2 = {0};
+            const Tensor *bias = rc.has_bias ? &rc.b : NULL;
+            Status s1 = conv_forward(&rc.in, &rc.w, bias, &rc.p, &got, &e1);
+            Status s2 = rc.p.transposed ? ref_conv_transpose(&rc.in, &rc.w, bias, &rc.p, &want, &e2)
+                                        : ref_conv(&rc.in, &rc.w, bias, &rc.p, &want, &e2);
+            cr_assert_eq(s1, s2, "%s, config %d: conv_forward says %d (%s), the reference %d (%s)",
+                         isa_name(isas[k]), i, s1, e1.message, s2, e2.message);
+            if (s1 == CS_OK) {
+                char what[64];
+                size_t oh, ow;
+                cr_assert_eq(geom_conv_output(&rc.p, rc.in.h, rc.in.w, rc.w.h, rc.w.w, &oh, &ow, NULL), CS_OK);
+                cr_assert(got.h == oh && got.w == ow, "config %d: output %zux%zu, formula %zux%zu", i, got.h,
+                          got.w, oh, ow);
+                snprintf(what, sizeof what, "%s, config %d", isa_name(isas[k]), i);
+                expect_near(&got, &want, what);
+                accepted++;
+                transposed += rc.p.transposed;
+                wide += got.w >= 64;
+                tensor_free(&got);
+                tensor_free(&want);
+            } else {
+                cr_assert_null(got.data, "config %d: a refusal leaves no output", i);
+            }
+            tensor_free(&rc.in);
+            tensor_free(&rc.w);
+            tensor_free(&rc.b);
         }
-        tensor_free(&rc.in);
-        tensor_free(&rc.w);
-        tensor_free(&rc.b);
+        /* The generator must mostly produce valid layers of every kind. */
+        cr_expect_gt(accepted, total * 6 / 10, "only %d of %d configurations were valid", accepted, total);
+        cr_expect_gt(transposed, total / 5, "only %d transposed", transposed);
+        cr_expect_gt(wide, total / 50, "only %d wide outputs", wide);
     }
-    /* The generator must mostly produce valid layers of every kind. */
-    cr_expect_gt(accepted, total * 6 / 10, "only %d of %d configurations were valid", accepted, total);
-    cr_expect_gt(transposed, total / 5, "only %d transposed", transposed);
-    cr_expect_gt(wide, total / 50, "only %d wide outputs", wide);
+}
+
+/* Layers big enough for every part of the regular kernel (convflat.c):
+ * several bands of input copy, channel passes, filter blocks of 12 and
+ * their leftovers, the 1x1 path that reads the input as it is, row mode,
+ * rows longer than a piece, groups; and the Winograd path. Each on every
+ * path, against the reference within the contract's 1e-5; and each
+ * computed twice, bit for bit the same. */
+typedef struct BigConv {
+    const char *what;
+    int c, h, w, f, kh, kw, stride, pad, dilation, groups;
+    PadMode mode;
+} BigConv;
+
+static const BigConv big_convs[] = {
+    {"3x3 direct (20 filters), several bands and channel passes", 40, 30, 61, 20, 3, 3, 1, 1, 1, 1, PADMODE_ZEROS},
+    {"stride 2, bands of phases", 8, 61, 150, 13, 3, 3, 2, 1, 1, 1, PADMODE_ZEROS},
+    {"11x11 stride 4, blocks of 12 filters", 3, 83, 87, 24, 11, 11, 4, 2, 1, 1, PADMODE_ZEROS},
+    {"1x1 read as it is (16x16)", 20, 16, 16, 26, 1, 1, 1, 0, 1, 1, PADMODE_ZEROS},
+    {"1x1 through a copy (10x10)", 20, 10, 10, 26, 1, 1, 1, 0, 1, 1, PADMODE_ZEROS},
+    {"dilation 2", 16, 40, 70, 16, 3, 3, 1, 2, 2, 1, PADMODE_ZEROS},
+    {"depthwise", 24, 33, 90, 24, 3, 3, 1, 1, 1, 24, PADMODE_ZEROS},
+    {"groups 2", 12, 20, 45, 10, 3, 5, 1, 2, 1, 2, PADMODE_ZEROS},
+    {"row mode: more thrown away than kept", 2, 3, 40, 5, 2, 30, 1, 0, 1, 1, PADMODE_ZEROS},
+    {"row mode, rows longer than a piece", 1, 2, 2000, 3, 1, 1100, 1, 0, 1, 1, PADMODE_ZEROS},
+    {"one output per row", 3, 9, 9, 4, 3, 9, 1, 0, 1, 1, PADMODE_ZEROS},
+    /* Winograd F(2x2, 3x3) (winograd.c): odd and even sizes, every padding */
+    {"Winograd, odd output, no padding", 24, 13, 20, 24, 3, 3, 1, 0, 1, 1, PADMODE_ZEROS},
+    {"Winograd, padding 2", 25, 9, 31, 27, 3, 3, 1, 2, 1, 1, PADMODE_ZEROS},
+    {"Winograd, reflect padding", 28, 14, 15, 24, 3, 3, 1, 1, 1, 1, PADMODE_REFLECT},
+    {"Winograd, replicate padding", 24, 11, 12, 24, 3, 3, 1, 1, 1, 1, PADMODE_REPLICATE},
+    {"Winograd, circular padding", 24, 8, 9, 24, 3, 3, 1, 1, 1, 1, PADMODE_CIRCULAR},
+    {"Winograd, 1x1 output", 24, 3, 3, 24, 3, 3, 1, 0, 1, 1, PADMODE_ZEROS},
+    {"Winograd, many tiles per row", 24, 6, 300, 24, 3, 3, 1, 1, 1, 1, PADMODE_ZEROS},
+};
+
+/* Within tol of the reference relative to 1 + |value|, shapes equal. */
+static void expect_close(const Tensor *got, const Tensor *want, float tol, const char *what)
+{
+    cr_assert(got->c == want->c && got->h == want->h && got->w == want->w, "%s: shape", what);
+    for (size_t i = 0; i < tensor_count(want); i++) {
+        float a = got->data[i], b = want->data[i];
+        cr_assert(fabsf(a - b) <= tol * (1.0f + fabsf(b)), "%s: element %zu is %.8g, expected %.8g", what, i,
+                  (double)a, (double)b);
+    }
+}
+
+Test(conv, big_layers_match_reference_on_every_path)
+{
+    CpuIsa isas[ISA_COUNT];
+    size_t n_isas = isa_paths(isas);
+    Rng rng;
+    rng_seed(&rng, 77);
+    for (size_t i = 0; i < sizeof big_convs / sizeof big_convs[0]; i++) {
+        const BigConv *bc = &big_convs[i];
+        Tensor in = random_tensor(&rng, 1, (size_t)bc->c, (size_t)bc->h, (size_t)bc->w);
+        Tensor w = random_tensor(&rng, (size_t)bc->f, (size_t)(bc->c / bc->groups), (size_t)bc->kh, (size_t)bc->kw);
+        Tensor b = random_tensor(&rng, 1, 1, 1, (size_t)bc->f), want;
+        ConvParams p = geom_conv_defaults();
+        p.stride_h = p.stride_w = bc->stride;
+        p.padding.h = p.padding.w = bc->pad;
+        p.dilation_h = p.dilation_w = bc->dilation;
+        p.groups = bc->groups;
+        p.pad_mode = bc->mode;
+        /* conv_forward's contract, 1e-5, for sums of up to 600 terms; a
+         * float sum of 1100 terms (the row-mode case) drifts past it on any
+         * path, so 1e-4 there. */
+        const float tol = bc->c / bc->groups * bc->kh * bc->kw <= 600 ? 1e-5f : 1e-4f;
+        cr_assert_eq(ref_conv(&in, &w, &b, &p, &want, NULL), CS_OK, "%s", bc->what);
+        for (size_t k = 0; k < n_isas; k++) {
+            Tensor got, again;
+            char what[160];
+            isa_use(isas[k]);
+            snprintf(what, sizeof what, "%s (%s)", bc->what, isa_name(isas[k]));
+            cr_assert_eq(conv_forward(&in, &w, &b, &p, &got, NULL), CS_OK, "%s", what);
+            expect_close(&got, &want, tol, what);
+            cr_assert_eq(conv_forward(&in, &w, &b, &p, &again, NULL), CS_OK, "%s", what);
+            cr_expect_eq(memcmp(got.data, again.data, tensor_count(&got) * sizeof(float)), 0,
+                         "%s: two runs differ", what);
+            tensor_free(&got);
+            tensor_free(&again);
+        }
+        tensor_free(&want);
+        tensor_free(&in);
+        tensor_free(&w);
+        tensor_free(&b);
+    }
 }
 
 Test(conv, benchmark_layer_matches_reference)

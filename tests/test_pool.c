@@ -9,6 +9,7 @@
 
 #include "pool.h"
 #include "rng.h"
+#include "support_isa.h"
 #include "support_reference.h"
 
 static Tensor make_tensor(size_t c, size_t h, size_t w, const float *values)
@@ -233,7 +234,8 @@ static PoolParams random_pool(Rng *rng)
     return p;
 }
 
-Test(pool, matches_reference_on_random_configurations)
+/* The random configurations on one path. */
+static void random_configurations(CpuIsa isa)
 {
     Rng rng;
     int accepted = 0, ceil_cases = 0, total = 4000;
@@ -248,7 +250,7 @@ Test(pool, matches_reference_on_random_configurations)
             in.data[k] = rng_range(&rng, -2.0f, 2.0f);
         s1 = pool_forward(&in, &p, &got, &e1);
         s2 = ref_pool(&in, &p, &want, &e2);
-        cr_assert_eq(s1, s2, "config %d: pool_forward %d (%s), reference %d (%s)", i, s1, e1.message, s2,
+        cr_assert_eq(s1, s2, "%s, config %d: pool_forward %d (%s), reference %d (%s)", isa_name(isa), i, s1, e1.message, s2,
                      e2.message);
         if (s1 == CS_OK) {
             size_t oh, ow;
@@ -257,8 +259,8 @@ Test(pool, matches_reference_on_random_configurations)
             for (size_t k = 0; k < tensor_count(&want); k++)
                 cr_assert(fabsf(got.data[k] - want.data[k]) <= 1e-5f * (1.0f + fabsf(want.data[k])) ||
                               got.data[k] == want.data[k],
-                          "config %d (%s k%dx%d s%dx%d p%dx%d d%dx%d ceil %d incl %d): element %zu is %g, expected %g",
-                          i, p.mode == POOL_MAX ? "max" : "avg", p.kernel_h, p.kernel_w, p.stride_h, p.stride_w,
+                          "%s, config %d (%s k%dx%d s%dx%d p%dx%d d%dx%d ceil %d incl %d): element %zu is %g, expected %g",
+                          isa_name(isa), i, p.mode == POOL_MAX ? "max" : "avg", p.kernel_h, p.kernel_w, p.stride_h, p.stride_w,
                           p.pad_h, p.pad_w, p.dilation_h, p.dilation_w, p.ceil_mode, p.count_include_pad, k,
                           (double)got.data[k], (double)want.data[k]);
             accepted++;
@@ -270,6 +272,17 @@ Test(pool, matches_reference_on_random_configurations)
     }
     cr_expect_gt(accepted, total * 6 / 10, "only %d of %d configurations were valid", accepted, total);
     cr_expect_gt(ceil_cases, total / 4, "only %d ceil_mode cases", ceil_cases);
+}
+
+/* Every path this CPU runs (isa.h) gets the same configurations. */
+Test(pool, matches_reference_on_random_configurations)
+{
+    CpuIsa isas[ISA_COUNT];
+    size_t n = isa_paths(isas);
+    for (size_t k = 0; k < n; k++) {
+        isa_use(isas[k]);
+        random_configurations(isas[k]);
+    }
 }
 
 Test(pool, constant_input_stays_constant)

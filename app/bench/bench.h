@@ -49,7 +49,27 @@
       "target: well under 1024)")                                                           \
     X(bench_big_png_peak_rss, "big_png_peak_rss_mb", "MB",                                   \
       "peak RSS added by loading an 8192x8192 RGBA PNG as the window does (resampled to "    \
-      "256x256 while converting; child process, ru_maxrss; the pixels alone are 268 MB)")
+      "256x256 while converting; child process, ru_maxrss; the pixels alone are 268 MB)")  \
+    X(bench_shape_rgb512, "shape_rgb512_ms", "ms",                                           \
+      "conv 3x512x512 -> 16, 3x3, padding 1, one thread, median of 15")                     \
+    X(bench_shape_rgb512_s2, "shape_rgb512_s2_ms", "ms",                                     \
+      "conv 3x512x512 -> 16, 3x3, stride 2, padding 1, median of 31")                       \
+    X(bench_shape_vgg, "shape_vgg_ms", "ms",                                                 \
+      "conv 64x56x56 -> 64, 3x3, padding 1 (VGG/ResNet body), median of 31")                \
+    X(bench_shape_pointwise, "shape_pointwise_ms", "ms",                                     \
+      "conv 64x56x56 -> 256, 1x1, median of 15")                                            \
+    X(bench_shape_depthwise, "shape_depthwise_ms", "ms",                                     \
+      "depthwise conv 32x112x112, 3x3, padding 1, groups 32, median of 31")                 \
+    X(bench_shape_dilated, "shape_dilated_ms", "ms",                                         \
+      "conv 16x128x128 -> 16, 3x3, dilation 2, padding 2, median of 31")                    \
+    X(bench_shape_alexnet, "shape_alexnet_ms", "ms",                                         \
+      "conv 3x224x224 -> 64, 11x11, stride 4, padding 2 (AlexNet conv1), median of 31")     \
+    X(bench_shape_transposed, "shape_transposed_ms", "ms",                                   \
+      "transposed conv 16x64x64 -> 8, 4x4, stride 2, padding 1, median of 31")              \
+    X(bench_shape_maxpool, "shape_maxpool_ms", "ms",                                         \
+      "max pool 2x2 (stride 2) over 64x112x112, median of 31")                              \
+    X(bench_shape_avgpool, "shape_avgpool_ms", "ms",                                         \
+      "avg pool 3x3 stride 2 over 64x56x56, median of 31")
 
 /* The time in milliseconds on this thread's CPU clock (other processes on
  * a busy machine do not count). */
