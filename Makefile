@@ -35,7 +35,9 @@ APP_LIBS = $(shell pkg-config --libs $(filter-out libgif,$(PKGS_APP))) -lgif
 # libzip reads .npz weights files (core/npz.c).
 ZIP_CFLAGS = $(shell pkg-config --cflags libzip)
 ZIP_LIBS = $(shell pkg-config --libs libzip)
-LDLIBS_CORE = $(STB_LIBS) $(ZIP_LIBS) -lm
+# The core's worker pool (core/threads.c) uses POSIX threads.
+PTHREAD := -pthread
+LDLIBS_CORE = $(STB_LIBS) $(ZIP_LIBS) -lm $(PTHREAD)
 
 # app/ in rooms (docs/ARCHITECTURE.md). Headers are found by name in every
 # room. Only app/ui touches SDL: the rooms in SDL_FREE_DIRS (and core/) are
@@ -43,8 +45,8 @@ LDLIBS_CORE = $(STB_LIBS) $(ZIP_LIBS) -lm
 APP_DIRS := app/cli app/bench app/scenes app/scenes/layer app/scenes/stack app/scenes/net app/toolkit app/ui app/export
 SDL_FREE_DIRS := app/cli app/bench app/export app/scenes app/scenes/layer app/scenes/stack app/scenes/net app/toolkit
 APP_INCLUDES := -Icore $(APP_DIRS:%=-I%)
-CORE_CFLAGS = $(WARN) $(CFLAGS) $(STB_CFLAGS) $(ZIP_CFLAGS) $(EXTRA_CFLAGS)
-PURE_APP_CFLAGS = $(WARN) $(CFLAGS) $(APP_INCLUDES) $(STB_CFLAGS) $(EXTRA_CFLAGS)
+CORE_CFLAGS = $(WARN) $(PTHREAD) $(CFLAGS) $(STB_CFLAGS) $(ZIP_CFLAGS) $(EXTRA_CFLAGS)
+PURE_APP_CFLAGS = $(WARN) $(PTHREAD) $(CFLAGS) $(APP_INCLUDES) $(STB_CFLAGS) $(EXTRA_CFLAGS)
 SDL_APP_CFLAGS = $(PURE_APP_CFLAGS) $(SDL_CFLAGS)
 LDFLAGS += $(EXTRA_LDFLAGS)
 
@@ -133,7 +135,7 @@ sanitize:
 # built for fuzzing into build-fuzz/, runs FUZZ_SECONDS from a copy of
 # tests/fuzz/corpus_NAME/ (tests/fuzz/run.sh); a crash fails the target.
 FUZZ_CC ?= clang
-FUZZ_CFLAGS = -std=c11 -Wall -Wextra -Wno-unused-parameter -g -O1 -fno-omit-frame-pointer \
+FUZZ_CFLAGS = -std=c11 -pthread -Wall -Wextra -Wno-unused-parameter -g -O1 -fno-omit-frame-pointer \
     -fsanitize=address,undefined -fno-sanitize-recover=all $(STB_CFLAGS) $(ZIP_CFLAGS)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)

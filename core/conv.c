@@ -189,6 +189,12 @@ static Status conv_forward_transposed(const Tensor *input, const Tensor *weights
 Status conv_forward(const Tensor *input, const Tensor *weights, const Tensor *bias,
                     const ConvParams *p, Tensor *out, Error *err)
 {
+    return conv_forward_threads(input, weights, bias, p, NULL, out, err);
+}
+
+Status conv_forward_threads(const Tensor *input, const Tensor *weights, const Tensor *bias,
+                            const ConvParams *p, Threads *threads, Tensor *out, Error *err)
+{
     const CpuIsa isa = isa_active();
     const int rank = input->rank > 3 ? input->rank : 3;
     size_t f, oh, ow;
@@ -200,9 +206,9 @@ Status conv_forward(const Tensor *input, const Tensor *weights, const Tensor *bi
         (st = geom_conv_padding(p, input->h, input->w, weights->h, weights->w, &pad, err)) != CS_OK)
         return st;
     if (!p->transposed && winograd_applies(weights, p))
-        return winograd_forward(input, weights, bias, p, pad, oh, ow, rank, isa, out, err);
+        return winograd_forward(input, weights, bias, p, pad, oh, ow, rank, isa, threads, out, err);
     if (!p->transposed)
-        return convflat_forward(input, weights, bias, p, pad, oh, ow, rank, isa, out, err);
+        return convflat_forward(input, weights, bias, p, pad, oh, ow, rank, isa, threads, out, err);
     st = tensor_init(out, 1, f, oh, ow, rank, err);
     if (st == CS_OK)
         st = conv_forward_transposed(input, weights, bias, p, pad, isa, out, err);

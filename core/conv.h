@@ -12,6 +12,7 @@
 
 #include "geom.h"
 #include "tensor.h"
+#include "threads.h"
 
 /* Checks that input (N=1 x C x H x W), weights and bias fit p: weights are
  * (F, C/groups, kh, kw) for a convolution and (C, F/groups, kh, kw) for a
@@ -29,5 +30,14 @@ Status conv_check(const Tensor *input, const Tensor *weights, const Tensor *bias
  * bit for bit from run to run on one path. */
 Status conv_forward(const Tensor *input, const Tensor *weights, const Tensor *bias,
                     const ConvParams *p, Tensor *out, Error *err);
+
+/* As conv_forward, with the work split over threads' pool (threads.h;
+ * NULL: one thread) when the layer is large enough to pay (about 4 million
+ * multiply-adds or more; smaller layers run on the calling thread). The
+ * result is the same bit for bit as conv_forward's on the same path, for
+ * any pool: the split is by output rows and filters, never inside a sum.
+ * Transposed convolutions run on one thread. */
+Status conv_forward_threads(const Tensor *input, const Tensor *weights, const Tensor *bias,
+                            const ConvParams *p, Threads *threads, Tensor *out, Error *err);
 
 #endif

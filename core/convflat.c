@@ -97,6 +97,7 @@ typedef struct FlatPlan {
     size_t per_row;        /* row mode: pieces per row */
     size_t pass;           /* channels per pass over a piece */
     size_t pieces;
+    size_t f_lo, f_hi;     /* the group's filters to compute (f_lo starts a block) */
 } FlatPlan;
 
 /* Piece k's flat outputs [*a, *b). */
@@ -139,6 +140,13 @@ static size_t convflat_block(size_t fpg, size_t fmax, size_t f0)
 {
     const size_t blocks = (fpg + fmax - 1) / fmax, base = fpg / blocks, extra = fpg % blocks;
     return f0 < extra * (base + 1) ? base + 1 : base;
+}
+
+/* Where block b (of the blocks convflat_block cuts) starts. */
+static size_t convflat_block_start(size_t fpg, size_t fmax, size_t b)
+{
+    const size_t blocks = (fpg + fmax - 1) / fmax, base = fpg / blocks, extra = fpg % blocks;
+    return b * base + (b < extra ? b : extra);
 }
 
 /* Vectors per filter in a tile of F filters when acc accumulator registers
@@ -363,21 +371,100 @@ static FlatLayer convflat_layout(const Tensor *input, const Tensor *weights, con
     return l;
 }
 
+/* Multiply-adds per task at least (about 25-50 us on one core): less and
+ * waking a worker costs more than it saves. */
+#define CONVFLAT_TASK_MACS (2u << 20)
+/* Tasks per thread at most: enough that a thread the machine descheduled
+ * holds up little, few enough that a band is copied only a few times. */
+#define CONVFLAT_TASKS_PER_THREAD 8
+
+/* One layer's run, split into tasks: task k computes band k / splits, the
+ * filter blocks [k % splits * units / splits, ...) of units = groups x
+ * blocks per group, into the shared output (disjoint cells per task). Each
+ * worker copies the band it computes into its own buffer, and keeps it for
+ * its next task of the same band. Every output is computed by one task
+ * with the code and order of the one-thread run: the same bits. */
+typedef struct FlatJob {
+    const Tensor *input;
+    const ConvParams *p;
+    Pad4 pad;
+    CpuIsa isa;
+    FlatLayer l;
+    size_t dh, plane, per_row, pass, fmax;
+    bool rows;
+    const size_t *tap_off;
+    const float *wp, *bias;     /* packed weights; bias or zeros */
+    float *dst;
+    size_t splits, units, blocks; /* blocks per group */
+    size_t src_floats;          /* of one worker's band copy */
+    float **src, **scratch;     /* per worker */
+    size_t *copied;             /* per worker: the band in src + 1, 0 for none */
+} FlatJob;
+
+static void convflat_task(void *ctx, size_t task, size_t worker)
+{
+    const FlatJob *j = ctx;
+    const FlatLayer *l = &j->l;
+    const size_t bi = task / j->splits, s = task % j->splits;
+    const size_t u0 = s * j->units / j->splits, u1 = (s + 1) * j->units / j->splits;
+    const size_t y0 = bi * l->band, band = l->oh - y0 < l->band ? l->oh - y0 : l->band;
+    float *src = j->src[worker];
+    FlatPlan plan = {l->fpg, l->L, band, l->ow, j->plane, band * l->L, j->rows, j->per_row, j->pass,
+                     j->rows ? band * j->per_row : (band * l->L + CONVFLAT_CHUNK - 1) / CONVFLAT_CHUNK, 0, 0};
+    if (!l->as_is && j->copied[worker] != bi + 1) {
+        convflat_prepare(j->isa, j->input, j->p->pad_mode, j->pad, l->sh, l->sw, y0 * l->sh,
+                         (band - 1) * l->sh + (l->kh - 1) * j->dh + 1, l->R, l->L, l->chan_pitch, src);
+        j->copied[worker] = bi + 1;
+    }
+    for (size_t u = u0; u < u1;) {
+        /* the units of one group in [u, u1): its blocks [b0, b1) */
+        const size_t g = u / j->blocks, b0 = u % j->blocks;
+        const size_t b1 = u1 - g * j->blocks < j->blocks ? u1 - g * j->blocks : j->blocks;
+        FlatSource fs = {(l->as_is ? j->input->data : src) + g * l->cpg * l->chan_pitch, l->chan_pitch, l->cpg,
+                         l->taps, j->tap_off};
+        plan.f_lo = convflat_block_start(l->fpg, j->fmax, b0);
+        plan.f_hi = convflat_block_start(l->fpg, j->fmax, b1);
+        convflat_group(j->isa, &fs, &plan, j->wp + g * l->fpg * l->cpg * l->taps, j->bias + g * l->fpg,
+                       j->scratch[worker], j->dst + g * l->fpg * j->plane + y0 * l->ow);
+        u = g * j->blocks + b1;
+    }
+}
+
+/* How many pieces to cut each band into so that the layer makes enough
+ * tasks for `workers` threads (1 for one thread or a small layer). */
+static size_t convflat_splits(const FlatLayer *l, size_t units, size_t workers)
+{
+    const double macs = (double)l->f * (double)(l->cpg * l->taps) * (double)(l->oh * l->ow);
+    const size_t bands = (l->oh + l->band - 1) / l->band;
+    size_t target = (size_t)(macs / CONVFLAT_TASK_MACS), splits;
+    if (workers < 2 || target < 2)
+        return 1;
+    if (target > CONVFLAT_TASKS_PER_THREAD * workers)
+        target = CONVFLAT_TASKS_PER_THREAD * workers;
+    if (bands >= target)
+        return 1;
+    splits = (target + bands - 1) / bands;
+    return splits > units ? units : splits;
+}
+
 Status convflat_forward(const Tensor *input, const Tensor *weights, const Tensor *bias,
                         const ConvParams *p, Pad4 pad, size_t oh, size_t ow, int rank, CpuIsa isa,
-                        Tensor *out, Error *err)
+                        Threads *threads, Tensor *out, Error *err)
 {
     const FlatLayer l = convflat_layout(input, weights, p, pad, oh, ow, isa);
-    const size_t dh = (size_t)p->dilation_h, dw = (size_t)p->dilation_w, plane = oh * ow;
-    const bool rows = l.L - ow > ow; /* row mode: more thrown away than kept */
-    const size_t per_row = (ow + CONVFLAT_CHUNK - 1) / CONVFLAT_CHUNK;
+    const size_t fmax = convflat_fmax(isa), blocks = (l.fpg + fmax - 1) / fmax, units = l.groups * blocks;
+    const size_t bands = (oh + l.band - 1) / l.band, splits = convflat_splits(&l, units, threads_count(threads));
+    const size_t tasks = bands * splits, workers = tasks > 1 ? threads_count(threads) : 1;
+    const size_t dh = (size_t)p->dilation_h, dw = (size_t)p->dilation_w;
     /* Channels per pass: a tile then reads about pass*kh input rows. */
     const size_t passes = (l.cpg * l.kh + CONVFLAT_PASS_ROWS - 1) / CONVFLAT_PASS_ROWS;
-    const size_t pass = (l.cpg + passes - 1) / passes;
     size_t *tap_off = malloc(l.taps * sizeof *tap_off);
-    float *wp = malloc(l.f * l.cpg * l.taps * sizeof *wp), *zeros = NULL, *src = NULL, *dst = NULL;
-    float *scratch = malloc(CONVFLAT_FMAX * CONVFLAT_SCRATCH * sizeof *scratch);
+    float *wp = malloc(l.f * l.cpg * l.taps * sizeof *wp), *zeros = NULL, *dst = NULL;
+    float *src[THREADS_MAX] = {0}, *scratch[THREADS_MAX] = {0};
+    size_t copied[THREADS_MAX] = {0};
     size_t bytes, src_floats;
+    bool ok = true;
+    FlatJob job;
     Status st = CS_OK;
 
     memset(out, 0, sizeof *out);
@@ -390,11 +477,14 @@ Status convflat_forward(const Tensor *input, const Tensor *weights, const Tensor
     }
     /* Every output cell is written, so no zero-filled tensor_init. */
     dst = malloc(bytes);
-    if (!l.as_is)
-        src = calloc(src_floats + l.L + 2 * CONVFLAT_SLACK, sizeof *src);
+    for (size_t k = 0; k < workers; k++) {
+        if (!l.as_is)
+            ok = ok && (src[k] = calloc(src_floats + l.L + 2 * CONVFLAT_SLACK, sizeof *src[k]));
+        ok = ok && (scratch[k] = malloc(CONVFLAT_FMAX * CONVFLAT_SCRATCH * sizeof *scratch[k]));
+    }
     if (!bias)
         zeros = calloc(l.f, sizeof *zeros);
-    if (!dst || !tap_off || !wp || (!l.as_is && !src) || !scratch || (!bias && !zeros)) {
+    if (!dst || !tap_off || !wp || !ok || (!bias && !zeros)) {
         free(dst);
         st = error_set(err, CS_ERR_NOMEM, "cannot allocate the output and working copies of a %zux%zux%zu layer",
                        l.f, oh, ow);
@@ -404,28 +494,22 @@ Status convflat_forward(const Tensor *input, const Tensor *weights, const Tensor
         for (size_t kx = 0; kx < l.kw; kx++)
             tap_off[ky * l.kw + kx] = ((ky * dh % l.sh) * l.sw + kx * dw % l.sw) * l.R * l.L +
                                       (ky * dh / l.sh) * l.L + kx * dw / l.sw;
-    convflat_pack(weights->data, l.groups, l.fpg, l.cpg * l.taps, convflat_fmax(isa), wp);
+    convflat_pack(weights->data, l.groups, l.fpg, l.cpg * l.taps, fmax, wp);
 
-    for (size_t y0 = 0; y0 < oh; y0 += l.band) {
-        const size_t band = oh - y0 < l.band ? oh - y0 : l.band;
-        FlatPlan plan = {l.fpg, l.L, band, ow, plane, band * l.L, rows, per_row, pass,
-                         rows ? band * per_row : (band * l.L + CONVFLAT_CHUNK - 1) / CONVFLAT_CHUNK};
-        if (!l.as_is)
-            convflat_prepare(isa, input, p->pad_mode, pad, l.sh, l.sw, y0 * l.sh, (band - 1) * l.sh + (l.kh - 1) * dh + 1,
-                             l.R, l.L, l.chan_pitch, src);
-        for (size_t g = 0; g < l.groups; g++) {
-            FlatSource s = {(l.as_is ? input->data : src) + g * l.cpg * l.chan_pitch, l.chan_pitch, l.cpg, l.taps,
-                            tap_off};
-            convflat_group(isa, &s, &plan, wp + g * l.fpg * l.cpg * l.taps,
-                           (bias ? bias->data : zeros) + g * l.fpg, scratch, dst + g * l.fpg * plane + y0 * ow);
-        }
-    }
+    job = (FlatJob){input, p, pad, isa, l, dh, oh * ow,
+                    (ow + CONVFLAT_CHUNK - 1) / CONVFLAT_CHUNK, (l.cpg + passes - 1) / passes, fmax,
+                    l.L - ow > ow, /* row mode: more thrown away than kept */
+                    tap_off, wp, bias ? bias->data : zeros, dst, splits, units, blocks, src_floats,
+                    src, scratch, copied};
+    threads_run(workers > 1 ? threads : NULL, tasks, convflat_task, &job);
     *out = (Tensor){1, l.f, oh, ow, rank, dst};
 done:
     free(tap_off);
-    free(src);
+    for (size_t k = 0; k < THREADS_MAX; k++) {
+        free(src[k]);
+        free(scratch[k]);
+    }
     free(wp);
-    free(scratch);
     free(zeros);
     return st;
 }
@@ -449,7 +533,7 @@ void convflat_matmul(CpuIsa isa, const float *packed, size_t F, size_t C, const 
     const size_t passes = (C + CONVFLAT_PASS_ROWS - 1) / CONVFLAT_PASS_ROWS;
     FlatSource s = {in, in_pitch, C, 1, &tap0};
     FlatPlan plan = {F, n, 1, n, out_pitch, n, false, 1, (C + passes - 1) / passes,
-                     (n + CONVFLAT_CHUNK - 1) / CONVFLAT_CHUNK};
+                     (n + CONVFLAT_CHUNK - 1) / CONVFLAT_CHUNK, 0, F};
     convflat_group(isa, &s, &plan, packed, bias, scratch, out);
 }
 

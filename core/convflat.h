@@ -7,15 +7,18 @@
 #include "geom.h"
 #include "isa.h"
 #include "tensor.h"
+#include "threads.h"
 
 /* Computes the layer (shapes already checked by conv_check, padding
  * resolved into pad, output oh x ow from geom_conv_output) into *out,
  * allocated here as 1 x F x oh x ow with the given rank, with isa's copy of
- * the kernel (isa must be supported). bias may be NULL. Fails only when
- * memory runs out (CS_ERR_NOMEM); *out is then empty. */
+ * the kernel (isa must be supported). bias may be NULL. Bands of output
+ * rows and blocks of filters are split over threads' pool (NULL: one
+ * thread) when the layer is large enough; the bits are the same. Fails
+ * only when memory runs out (CS_ERR_NOMEM); *out is then empty. */
 Status convflat_forward(const Tensor *input, const Tensor *weights, const Tensor *bias,
                         const ConvParams *p, Pad4 pad, size_t oh, size_t ow, int rank, CpuIsa isa,
-                        Tensor *out, Error *err);
+                        Threads *threads, Tensor *out, Error *err);
 
 /* ---- the same kernel for other algorithms (winograd.c) ---- */
 

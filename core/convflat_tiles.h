@@ -121,7 +121,8 @@ CF_INLINE void CF_FN(convflat_block_)(const FlatSource *s, const float *w, const
  * stored in place; with masked stores (CF_SCATTER_OK) and one pass over
  * the channels, every tile is scattered to its cells; otherwise the rest
  * goes through scratch and is copied out of it while still in cache. out
- * is the band's first row in the group's first plane. */
+ * is the band's first row in the group's first plane; only the filters
+ * [plan->f_lo, plan->f_hi) of the group are computed (f_lo a block start). */
 CF_TARGET static void CF_FN(convflat_group_)(const FlatSource *s, const FlatPlan *plan, const float *w,
                                                   const float *bias, float *scratch, float *out)
 {
@@ -134,7 +135,7 @@ CF_TARGET static void CF_FN(convflat_group_)(const FlatSource *s, const FlatPlan
     for (size_t k = 0; k < plan->pieces; k++) {
         size_t a, b;
         convflat_piece(plan, k, &a, &b);
-        for (size_t f0 = 0; f0 < plan->fpg;) {
+        for (size_t f0 = plan->f_lo; f0 < plan->f_hi;) {
             const size_t F = convflat_block(plan->fpg, CF_FMAX, f0);
             const float *wb = w + f0 * s->channels * s->taps;
             const size_t tile = convflat_vectors(CF_ACC, F) * CF_LANES;

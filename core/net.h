@@ -44,6 +44,7 @@
 
 #include "spec.h"
 #include "tensor.h"
+#include "threads.h"
 
 /* weights.h's file of named tensors (read by weights_read). */
 typedef struct WeightsFile WeightsFile;
@@ -99,6 +100,13 @@ NetParam *net_find_param(const Net *net, const char *name);
  * input of another shape (CS_ERR_SHAPE, naming both) or when memory runs out
  * (CS_ERR_NOMEM naming the layer; the outputs before it are kept). */
 Status net_forward(Net *net, const Tensor *input, Error *err);
+
+/* As net_forward, with every large layer's work split over threads' pool
+ * (threads.h; NULL: one thread): convolutions and pooling
+ * (conv_forward_threads, pool_forward_threads), Linear by output features,
+ * element-wise layers by ranges. The layers still run one after another,
+ * and every output is the same bit for bit as net_forward's. */
+Status net_forward_threads(Net *net, const Tensor *input, Threads *threads, Error *err);
 
 /* Sets every parameter from w (weights.h), strictly, as PyTorch's
  * load_state_dict(strict=True): each parameter's name must be in w with the

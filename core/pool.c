@@ -106,12 +106,12 @@ POOL_INLINE void pool_plane(const float *restrict in, long h, long w, const Pool
     }
 }
 
-/* Every channel, with one copy of the loops per instruction set. */
+/* Channels [c0, c1), with one copy of the loops per instruction set. */
 #define POOL_CHANNELS(suffix, target)                                                                       \
     target static void pool_channels_##suffix(const Tensor *input, const PoolParams *p, Tensor *out,        \
-                                               float *tmp, size_t tw)                                       \
+                                               float *tmp, size_t tw, size_t c0, size_t c1)                 \
     {                                                                                                       \
-        for (size_t c = 0; c < input->c; c++)                                                               \
+        for (size_t c = c0; c < c1; c++)                                                                    \
             pool_plane(tensor_at(input, 0, c, 0, 0), (long)input->h, (long)input->w, p,                     \
                        tensor_at(out, 0, c, 0, 0), out->h, out->w, tmp, tw);                                \
     }
@@ -122,10 +122,50 @@ POOL_CHANNELS(avx2, __attribute__((target("avx2,fma"))))
 POOL_CHANNELS(avx512, __attribute__((target("avx512f,avx2,fma"))))
 #endif
 
+/* Input cells a task reads at least: about 0.1 ms of pooling, below which
+ * waking a worker costs more than it saves. */
+#define POOL_TASK_CELLS (256 * 1024)
+
+/* One run split by channels: task k pools channels [k*per, (k+1)*per),
+ * each worker with its own row buffer. */
+typedef struct PoolJob {
+    const Tensor *input;
+    const PoolParams *p;
+    Tensor *out;
+    float *tmp;        /* tw floats per worker */
+    size_t tw, per;
+    CpuIsa isa;
+} PoolJob;
+
+static void pool_task(void *ctx, size_t task, size_t worker)
+{
+    const PoolJob *j = ctx;
+    const size_t c0 = task * j->per, c1 = c0 + j->per < j->input->c ? c0 + j->per : j->input->c;
+    float *tmp = j->tmp + worker * j->tw;
+    switch (j->isa) {
+#ifdef POOL_X86
+    case ISA_AVX512:
+        pool_channels_avx512(j->input, j->p, j->out, tmp, j->tw, c0, c1);
+        break;
+    case ISA_AVX2:
+        pool_channels_avx2(j->input, j->p, j->out, tmp, j->tw, c0, c1);
+        break;
+#endif
+    default:
+        pool_channels_portable(j->input, j->p, j->out, tmp, j->tw, c0, c1);
+        break;
+    }
+}
+
 Status pool_forward(const Tensor *input, const PoolParams *p, Tensor *out, Error *err)
 {
-    size_t oh, ow, tw;
-    float *tmp;
+    return pool_forward_threads(input, p, NULL, out, err);
+}
+
+Status pool_forward_threads(const Tensor *input, const PoolParams *p, Threads *threads, Tensor *out, Error *err)
+{
+    size_t oh, ow, tw, tasks, workers;
+    PoolJob job;
     Status st;
     memset(out, 0, sizeof *out);
     if (input->n != 1)
@@ -138,27 +178,26 @@ Status pool_forward(const Tensor *input, const PoolParams *p, Tensor *out, Error
     tw = (ow - 1) * (size_t)p->stride_w + (size_t)(p->kernel_w - 1) * (size_t)p->dilation_w + 1;
     if (tw < (size_t)p->pad_w + input->w)
         tw = (size_t)p->pad_w + input->w;
-    tmp = malloc(tw * sizeof *tmp);
-    if (!tmp)
+    /* Channels are independent: split them when there are enough cells. */
+    tasks = tensor_count(input) / POOL_TASK_CELLS;
+    workers = threads_count(threads);
+    if (tasks > 4 * workers)
+        tasks = 4 * workers;
+    if (tasks > input->c)
+        tasks = input->c;
+    if (tasks < 2 || workers < 2)
+        tasks = 1;
+    job = (PoolJob){input, p, out, NULL, tw, (input->c + tasks - 1) / tasks, isa_active()};
+    tasks = (input->c + job.per - 1) / job.per;
+    job.tmp = malloc((tasks > 1 ? workers : 1) * tw * sizeof *job.tmp);
+    if (!job.tmp)
         return error_set(err, CS_ERR_NOMEM, "cannot allocate a %zu-wide row", tw);
     if ((st = tensor_init(out, 1, input->c, oh, ow, input->rank > 3 ? input->rank : 3, err)) != CS_OK) {
-        free(tmp);
+        free(job.tmp);
         return st;
     }
-    switch (isa_active()) {
-#ifdef POOL_X86
-    case ISA_AVX512:
-        pool_channels_avx512(input, p, out, tmp, tw);
-        break;
-    case ISA_AVX2:
-        pool_channels_avx2(input, p, out, tmp, tw);
-        break;
-#endif
-    default:
-        pool_channels_portable(input, p, out, tmp, tw);
-        break;
-    }
-    free(tmp);
+    threads_run(tasks > 1 ? threads : NULL, tasks, pool_task, &job);
+    free(job.tmp);
     return CS_OK;
 }
 

@@ -16,9 +16,15 @@
 
 #include "geom.h"
 #include "tensor.h"
+#include "threads.h"
 
 /* Pools input (1 x C x H x W) into *out (allocated here, 1 x C x OH x OW). */
 Status pool_forward(const Tensor *input, const PoolParams *p, Tensor *out, Error *err);
+
+/* As pool_forward, with the channels split over threads' pool when the
+ * input is large enough to pay (NULL: one thread). The same bits as
+ * pool_forward whatever the pool. */
+Status pool_forward_threads(const Tensor *input, const PoolParams *p, Threads *threads, Tensor *out, Error *err);
 
 /* The window [*start, *end) of output cell i on an axis of n input and m
  * output cells (i < m; n, m >= 1). */

@@ -59,12 +59,12 @@ bool winograd_applies(const Tensor *weights, const ConvParams *p)
 
 /* ---- transforms ---- */
 
-/* U[xi][f][c] = (G g G^T)[xi] for every filter f and channel c, as 16
- * F x C matrices `ux` floats apart. */
-static void winograd_filters(const Tensor *weights, float *u, size_t ux)
+/* U[xi][f][c] = (G g G^T)[xi] for the filters f in [f0, f1) and every
+ * channel c, as 16 F x C matrices `ux` floats apart. */
+static void winograd_filters(const Tensor *weights, size_t f0, size_t f1, float *u, size_t ux)
 {
-    const size_t F = weights->n, C = weights->c;
-    for (size_t f = 0; f < F; f++)
+    const size_t C = weights->c;
+    for (size_t f = f0; f < f1; f++)
         for (size_t c = 0; c < C; c++) {
             const float *g = weights->data + (f * C + c) * 9;
             float t[4][3], r[4][4];
@@ -158,16 +158,17 @@ typedef struct WinoChunk {
 } WinoChunk;
 
 #define WINO_COPIES(suffix, target)                                                                  \
-    target static void winograd_in_##suffix(const WinoChunk *k, size_t ty0, size_t ty1)              \
+    target static void winograd_in_##suffix(const WinoChunk *k, size_t ty0, size_t ty1, size_t c0,   \
+                                            size_t c1)                                               \
     {                                                                                                \
-        for (size_t c = 0; c < k->C; c++)                                                            \
+        for (size_t c = c0; c < c1; c++)                                                             \
             winograd_inputs(k->padded + c * k->plane, k->pitch, ty0, ty1, k->tw, k->v + c * k->vp,   \
                             k->vx, k->rows);                                                         \
     }                                                                                                \
-    target static void winograd_out_##suffix(const WinoChunk *k, size_t ty0, size_t ty1,             \
-                                             const float *bias, float *out)                          \
+    target static void winograd_out_##suffix(const WinoChunk *k, size_t ty0, size_t ty1, size_t f0,  \
+                                             size_t f1, const float *bias, float *out)               \
     {                                                                                                \
-        for (size_t f = 0; f < k->F; f++)                                                            \
+        for (size_t f = f0; f < f1; f++)                                                             \
             winograd_outputs(k->m + f * k->vp, k->mx, ty0, ty1, k->tw, bias[f],                      \
                              out + f * k->oh * k->ow, k->oh, k->ow, k->rows);                        \
     }
@@ -178,77 +179,203 @@ WINO_COPIES(avx2, __attribute__((target("avx2,fma"))))
 WINO_COPIES(avx512, __attribute__((target("avx512f,avx2,fma"))))
 #endif
 
-static void winograd_in(CpuIsa isa, const WinoChunk *k, size_t ty0, size_t ty1)
+/* The input transform of channels [c0, c1) and the output transform of
+ * filters [f0, f1) for the tile rows [ty0, ty1), on isa. */
+static void winograd_in(CpuIsa isa, const WinoChunk *k, size_t ty0, size_t ty1, size_t c0, size_t c1)
 {
 #ifdef WINO_X86
     if (isa == ISA_AVX512) {
-        winograd_in_avx512(k, ty0, ty1);
+        winograd_in_avx512(k, ty0, ty1, c0, c1);
         return;
     }
     if (isa == ISA_AVX2) {
-        winograd_in_avx2(k, ty0, ty1);
+        winograd_in_avx2(k, ty0, ty1, c0, c1);
         return;
     }
 #endif
     (void)isa;
-    winograd_in_portable(k, ty0, ty1);
+    winograd_in_portable(k, ty0, ty1, c0, c1);
 }
 
-static void winograd_out(CpuIsa isa, const WinoChunk *k, size_t ty0, size_t ty1, const float *bias, float *out)
+static void winograd_out(CpuIsa isa, const WinoChunk *k, size_t ty0, size_t ty1, size_t f0, size_t f1,
+                         const float *bias, float *out)
 {
 #ifdef WINO_X86
     if (isa == ISA_AVX512) {
-        winograd_out_avx512(k, ty0, ty1, bias, out);
+        winograd_out_avx512(k, ty0, ty1, f0, f1, bias, out);
         return;
     }
     if (isa == ISA_AVX2) {
-        winograd_out_avx2(k, ty0, ty1, bias, out);
+        winograd_out_avx2(k, ty0, ty1, f0, f1, bias, out);
         return;
     }
 #endif
     (void)isa;
-    winograd_out_portable(k, ty0, ty1, bias, out);
+    winograd_out_portable(k, ty0, ty1, f0, f1, bias, out);
 }
 
-/* ---- the layer ---- */
+/* ---- the layer, over threads ---- */
+
+/* Multiply-adds (of the direct form) per task at least, as in convflat.c. */
+#define WINOGRAD_TASK_MACS (2u << 20)
+
+/* How the layer's work is split. Chunk mode (many chunks): a task is a
+ * chunk of tile rows through all three steps, each worker with its own V,
+ * M and buffers. Step mode (a deep layer whose tiles make one or two
+ * chunks): for each chunk, the input transform split by channels, the 16
+ * products by xi, the output transform by filters, one run each, V and M
+ * shared. Either way every value is computed by one task with the code
+ * and order of the one-thread run (the products' sums over channels are
+ * never split): the same bits. */
+typedef struct WinoJob {
+    CpuIsa isa;
+    WinoChunk k;                    /* v, m, rows: worker 0's */
+    const Tensor *weights;
+    float *u, *packed;
+    size_t ux, th, chunk_rows, parts;
+    const float *bias, *zeros;
+    float *dst;
+    float *v[THREADS_MAX], *m[THREADS_MAX], *rows[THREADS_MAX], *scratch[THREADS_MAX];
+    size_t ty0, ty1;                /* step mode: the chunk */
+} WinoJob;
+
+/* [i*n/parts, (i+1)*n/parts) */
+static void wino_part(size_t i, size_t parts, size_t n, size_t *a, size_t *b)
+{
+    *a = i * n / parts;
+    *b = (i + 1) * n / parts;
+}
+
+/* The filter transform of filter range `task`, then (tasks 16 on) the
+ * packing of U[xi]. */
+static void wino_filters_task(void *ctx, size_t task, size_t worker)
+{
+    WinoJob *j = ctx;
+    size_t a, b;
+    (void)worker;
+    wino_part(task, j->parts, j->weights->n, &a, &b);
+    winograd_filters(j->weights, a, b, j->u, j->ux);
+}
+
+static void wino_pack_task(void *ctx, size_t xi, size_t worker)
+{
+    WinoJob *j = ctx;
+    const size_t F = j->weights->n, C = j->weights->c;
+    (void)worker;
+    convflat_pack_matrix(j->isa, j->u + xi * j->ux, F, C, j->packed + xi * F * C);
+}
+
+static void wino_chunk_task(void *ctx, size_t chunk, size_t worker)
+{
+    const WinoJob *j = ctx;
+    WinoChunk k = j->k;
+    const size_t ty0 = chunk * j->chunk_rows, ty1 = ty0 + j->chunk_rows < j->th ? ty0 + j->chunk_rows : j->th;
+    const size_t n = (ty1 - ty0) * k.tw;
+    k.v = j->v[worker];
+    k.m = j->m[worker];
+    k.rows = j->rows[worker];
+    winograd_in(j->isa, &k, ty0, ty1, 0, k.C);
+    for (size_t xi = 0; xi < 16; xi++)
+        convflat_matmul(j->isa, j->packed + xi * k.F * k.C, k.F, k.C, k.v + xi * k.vx, k.vp, n, j->zeros,
+                        k.m + xi * k.mx, k.vp, j->scratch[worker]);
+    winograd_out(j->isa, &k, ty0, ty1, 0, k.F, j->bias, j->dst);
+}
+
+static void wino_in_task(void *ctx, size_t task, size_t worker)
+{
+    const WinoJob *j = ctx;
+    WinoChunk k = j->k;
+    size_t a, b;
+    k.rows = j->rows[worker];
+    wino_part(task, j->parts, k.C, &a, &b);
+    winograd_in(j->isa, &k, j->ty0, j->ty1, a, b);
+}
+
+static void wino_product_task(void *ctx, size_t xi, size_t worker)
+{
+    const WinoJob *j = ctx;
+    const WinoChunk *k = &j->k;
+    convflat_matmul(j->isa, j->packed + xi * k->F * k->C, k->F, k->C, k->v + xi * k->vx, k->vp,
+                    (j->ty1 - j->ty0) * k->tw, j->zeros, k->m + xi * k->mx, k->vp, j->scratch[worker]);
+}
+
+static void wino_out_task(void *ctx, size_t task, size_t worker)
+{
+    const WinoJob *j = ctx;
+    WinoChunk k = j->k;
+    size_t a, b;
+    k.rows = j->rows[worker];
+    wino_part(task, j->parts, k.F, &a, &b);
+    winograd_out(j->isa, &k, j->ty0, j->ty1, a, b, j->bias, j->dst);
+}
 
 Status winograd_forward(const Tensor *input, const Tensor *weights, const Tensor *bias,
                         const ConvParams *p, Pad4 pad, size_t oh, size_t ow, int rank, CpuIsa isa,
-                        Tensor *out, Error *err)
+                        Threads *threads, Tensor *out, Error *err)
 {
     const size_t C = weights->c, F = weights->n, th = (oh + 1) / 2, tw = (ow + 1) / 2;
     /* The tiles read rows and columns 0 .. 2*t+1: one past the padded input
      * when the output size is odd, kept zero. */
     const size_t pitch = 2 * tw + 2, rows = 2 * th + 2, plane = pitch * rows;
     const size_t chunk_rows = tw >= WINOGRAD_CHUNK ? 1 : WINOGRAD_CHUNK / tw;
+    const size_t chunks = (th + chunk_rows - 1) / chunk_rows;
     const size_t vp = chunk_rows * tw;
     const size_t ux = F * C + WINOGRAD_SKEW, vx = C * vp + WINOGRAD_SKEW, mx = F * vp + WINOGRAD_SKEW;
+    const double macs = (double)F * (double)C * 9.0 * (double)(oh * ow);
+    /* threads: none for a small layer; chunk mode with enough chunks for
+     * every thread to get two or more, step mode below that */
+    const size_t n_threads = macs >= 2.0 * WINOGRAD_TASK_MACS ? threads_count(threads) : 1;
+    const bool chunked = n_threads > 1 && chunks >= 2 * n_threads;
+    const size_t per_worker = chunked ? n_threads : 1, bufs = n_threads;
     float *padded = calloc(C * plane, sizeof *padded);
     float *u = malloc(16 * ux * sizeof *u), *packed = malloc(16 * F * C * sizeof *packed);
-    float *v = malloc((16 * vx + CONVFLAT_READ_PAST) * sizeof *v), *m = malloc(16 * mx * sizeof *m);
-    float *scratch = malloc(convflat_scratch_floats() * sizeof *scratch), *zeros = calloc(F, sizeof *zeros);
-    float *dst = malloc(F * oh * ow * sizeof *dst), *rows_buf = malloc(4 * pitch * sizeof *rows_buf);
+    float *zeros = calloc(F, sizeof *zeros);
+    float *dst = malloc(F * oh * ow * sizeof *dst);
+    bool ok = padded && u && packed && zeros && dst;
+    WinoJob job = {0};
     Status st = CS_OK;
     memset(out, 0, sizeof *out);
-    if (!padded || !u || !packed || !v || !m || !scratch || !zeros || !dst || !rows_buf) {
+    for (size_t w = 0; w < bufs; w++) {
+        if (w < per_worker) {
+            ok = ok && (job.v[w] = malloc((16 * vx + CONVFLAT_READ_PAST) * sizeof *job.v[w]));
+            ok = ok && (job.m[w] = malloc(16 * mx * sizeof *job.m[w]));
+            if (ok)
+                memset(job.v[w] + 16 * vx, 0, CONVFLAT_READ_PAST * sizeof *job.v[w]);
+        }
+        ok = ok && (job.rows[w] = malloc(4 * pitch * sizeof *job.rows[w]));
+        ok = ok && (job.scratch[w] = malloc(convflat_scratch_floats() * sizeof *job.scratch[w]));
+    }
+    if (!ok) {
         free(dst);
         st = error_set(err, CS_ERR_NOMEM, "cannot allocate the Winograd buffers of a %zux%zux%zu layer", F, oh, ow);
         goto done;
     }
-    memset(v + 16 * vx, 0, CONVFLAT_READ_PAST * sizeof *v);
+    job.isa = isa;
+    job.k = (WinoChunk){padded, pitch, plane, C, F, tw, oh, ow, job.v[0], job.m[0], vp, vx, mx, job.rows[0]};
+    job.weights = weights;
+    job.u = u;
+    job.packed = packed;
+    job.ux = ux;
+    job.th = th;
+    job.chunk_rows = chunk_rows;
+    job.bias = bias ? bias->data : zeros;
+    job.zeros = zeros;
+    job.dst = dst;
     convflat_pad(isa, input, p->pad_mode, pad, pitch, plane, padded);
-    winograd_filters(weights, u, ux);
-    for (size_t xi = 0; xi < 16; xi++)
-        convflat_pack_matrix(isa, u + xi * ux, F, C, packed + xi * F * C);
-    {
-        WinoChunk k = {padded, pitch, plane, C, F, tw, oh, ow, v, m, vp, vx, mx, rows_buf};
+    job.parts = n_threads > 1 ? (F < 4 * n_threads ? F : 4 * n_threads) : 1;
+    threads_run(n_threads > 1 ? threads : NULL, job.parts, wino_filters_task, &job);
+    threads_run(n_threads > 1 ? threads : NULL, 16, wino_pack_task, &job);
+    if (chunked || n_threads < 2) {
+        threads_run(chunked ? threads : NULL, chunks, wino_chunk_task, &job);
+    } else {
         for (size_t ty0 = 0; ty0 < th; ty0 += chunk_rows) {
-            const size_t ty1 = ty0 + chunk_rows < th ? ty0 + chunk_rows : th, n = (ty1 - ty0) * tw;
-            winograd_in(isa, &k, ty0, ty1);
-            for (size_t xi = 0; xi < 16; xi++)
-                convflat_matmul(isa, packed + xi * F * C, F, C, v + xi * vx, vp, n, zeros, m + xi * mx, vp,
-                                scratch);
-            winograd_out(isa, &k, ty0, ty1, bias ? bias->data : zeros, dst);
+            job.ty0 = ty0;
+            job.ty1 = ty0 + chunk_rows < th ? ty0 + chunk_rows : th;
+            job.parts = C < 4 * n_threads ? C : 4 * n_threads;
+            threads_run(threads, job.parts, wino_in_task, &job);
+            threads_run(threads, 16, wino_product_task, &job);
+            job.parts = F < 4 * n_threads ? F : 4 * n_threads;
+            threads_run(threads, job.parts, wino_out_task, &job);
         }
     }
     *out = (Tensor){1, F, oh, ow, rank, dst};
@@ -256,10 +383,12 @@ done:
     free(padded);
     free(u);
     free(packed);
-    free(v);
-    free(m);
-    free(scratch);
     free(zeros);
-    free(rows_buf);
+    for (size_t w = 0; w < THREADS_MAX; w++) {
+        free(job.v[w]);
+        free(job.m[w]);
+        free(job.rows[w]);
+        free(job.scratch[w]);
+    }
     return st;
 }

@@ -9,6 +9,7 @@
 #include "geom.h"
 #include "isa.h"
 #include "tensor.h"
+#include "threads.h"
 
 /* True for the layers winograd_forward computes and where it is the faster
  * way: a 3x3 kernel, stride 1, dilation 1, one group, and at least
@@ -16,11 +17,12 @@
  * transforms cost more than the multiplications they save). */
 bool winograd_applies(const Tensor *weights, const ConvParams *p);
 
-/* As convflat_forward (same arguments and contract) for a layer for which
- * winograd_applies. Results differ from the direct sum by rounding only
- * (the transforms add and subtract, and scale by 1/2). */
+/* As convflat_forward (same arguments and contract, threads too) for a
+ * layer for which winograd_applies. Results differ from the direct sum by
+ * rounding only (the transforms add and subtract, and scale by 1/2), and
+ * not at all with the pool. */
 Status winograd_forward(const Tensor *input, const Tensor *weights, const Tensor *bias,
                         const ConvParams *p, Pad4 pad, size_t oh, size_t ow, int rank, CpuIsa isa,
-                        Tensor *out, Error *err);
+                        Threads *threads, Tensor *out, Error *err);
 
 #endif

@@ -22,13 +22,14 @@
 #include "resize.h"
 #include "spec.h"
 #include "stack.h"
+#include "threads.h"
 #include "weights.h"
 
 static const CliCommand cmd = {
     "forward",
     "usage: convstep forward --layers SPEC|@FILE -i INPUT [--weights FILE] [--seed N]\n"
     "                        [--normalize N] [--input-size H,W] [-o OUT.npy] [--dump DIR]\n"
-    "                        [--top K [--labels FILE]] [--json] [--force]\n"
+    "                        [--top K [--labels FILE]] [--threads N] [--json] [--force]\n"
     "\n"
     "Runs a network on one input, as PyTorch's eval mode computes it (batch 1),\n"
     "and prints every layer's output shape and range.\n"
@@ -49,6 +50,8 @@ static const CliCommand cmd = {
     "                        NAME the state_dict name)\n"
     "  --top K               the K most probable classes (softmax of the last layer)\n"
     "  --labels FILE         class names, one per line, for --top\n"
+    "  --threads N           threads the layers are computed on (default: every CPU\n"
+    "                        online); the numbers are the same for every N\n"
     "  --json                print one JSON object instead of the table\n"
     "  --force               replace existing output files\n"
     "  -h, --help            this text\n"
@@ -305,7 +308,7 @@ static void print_json(const Net *net, const char *source, const Top *top, size_
 /* ---- the command ---- */
 
 typedef struct ForwardArgs {
-    const char *layers, *input, *weights, *seed, *normalize, *size, *out, *dump, *top, *labels;
+    const char *layers, *input, *weights, *seed, *normalize, *size, *out, *dump, *top, *labels, *threads;
     bool json, force;
 } ForwardArgs;
 
@@ -332,11 +335,14 @@ typedef struct Forward {
     Labels labels;
     Top *top;                   /* k entries */
     long seed, k;
+    long threads;               /* --threads, 0: every CPU online */
+    Threads *pool;              /* NULL for one thread */
     int in_h, in_w;             /* --input-size, 0: none */
 } Forward;
 
 static void forward_free(Forward *f)
 {
+    threads_free(f->pool);
     free(f->top);
     labels_free(&f->labels);
     net_free(&f->net);
@@ -352,6 +358,8 @@ static int parse_numbers(const ForwardArgs *a, Forward *f)
     if (a->seed && args_parse_int("--seed", a->seed, 0, 0x7fffffffL, &f->seed, &err) != CS_OK)
         return cli_usage_error(&cmd, "%s", err.message);
     if (a->top && args_parse_int("--top", a->top, 1, 1000000, &f->k, &err) != CS_OK)
+        return cli_usage_error(&cmd, "%s", err.message);
+    if (a->threads && args_parse_int("--threads", a->threads, 1, THREADS_MAX, &f->threads, &err) != CS_OK)
         return cli_usage_error(&cmd, "%s", err.message);
     if (a->labels && !a->top)
         return cli_usage_error(&cmd, "--labels goes with --top K");
@@ -451,7 +459,9 @@ static int run(const ForwardArgs *a)
         opened = (rc = cli_output_open(&fo, a->out, a->force)) == CLI_CONTINUE;
     if (rc == CLI_CONTINUE) {
         Error err = {0};
-        if (net_forward(&f.net, &f.input, &err) != CS_OK)
+        if (f.threads != 1 && threads_create((size_t)f.threads, &f.pool, &err) != CS_OK)
+            rc = cli_fail(1, "--threads %ld: %s", f.threads, err.message);
+        else if (net_forward_threads(&f.net, &f.input, f.pool, &err) != CS_OK)
             rc = cli_fail(1, "%s", err.message);
     }
     if (rc == CLI_CONTINUE && f.k > 0)
@@ -484,6 +494,7 @@ int cli_forward(int argc, char **argv)
         {"--dump", NULL, "DIR", &a.dump, NULL},
         {"--top", NULL, "K", &a.top, NULL},
         {"--labels", NULL, "FILE", &a.labels, NULL},
+        {"--threads", NULL, "N", &a.threads, NULL},
         {"--json", NULL, NULL, NULL, &a.json},
         {"--force", NULL, NULL, NULL, &a.force},
     };
