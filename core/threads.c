@@ -32,6 +32,7 @@ struct Threads {
     unsigned long generation;     /* bumped for every run */
     bool stop;
     size_t busy;                  /* workers still inside the current run */
+    size_t split_runs;            /* runs handed to the workers */
     ThreadsTask fn;
     void *ctx;
     size_t tasks;
@@ -155,6 +156,7 @@ void threads_run(Threads *pool, size_t tasks, ThreadsTask fn, void *ctx)
     atomic_store_explicit(&pool->next, 0, memory_order_relaxed);
     pool->busy = pool->n - 1;
     pool->generation++;
+    pool->split_runs++;
     pthread_cond_broadcast(&pool->start);
     pthread_mutex_unlock(&pool->lock);
     threads_drain(pool, fn, ctx, tasks, 0);
@@ -163,4 +165,15 @@ void threads_run(Threads *pool, size_t tasks, ThreadsTask fn, void *ctx)
         pthread_cond_wait(&pool->done, &pool->lock);
     pthread_mutex_unlock(&pool->lock);
     pthread_mutex_unlock(&pool->run_lock);
+}
+
+size_t threads_split_runs(Threads *pool)
+{
+    size_t n;
+    if (!pool)
+        return 0;
+    pthread_mutex_lock(&pool->lock);
+    n = pool->split_runs;
+    pthread_mutex_unlock(&pool->lock);
+    return n;
 }

@@ -55,4 +55,8 @@ size_t threads_count(const Threads *pool);
  * or a second thread sharing it). */
 void threads_run(Threads *pool, size_t tasks, ThreadsTask fn, void *ctx);
 
+/* Runs on pool so far that were handed to its workers (not run on the
+ * caller's thread alone): tests check that a layer was split. 0 for NULL. */
+size_t threads_split_runs(Threads *pool);
+
 #endif
