@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "tensor.h"
 
 #define BENCH_FIGURES(X)                                                                     \
     X(bench_conv_ms, "conv_ms", "ms",                                                        \
@@ -69,7 +70,25 @@
     X(bench_shape_maxpool, "shape_maxpool_ms", "ms",                                         \
       "max pool 2x2 (stride 2) over 64x112x112, median of 31")                              \
     X(bench_shape_avgpool, "shape_avgpool_ms", "ms",                                         \
-      "avg pool 3x3 stride 2 over 64x56x56, median of 31")
+      "avg pool 3x3 stride 2 over 64x56x56, median of 31")                                  \
+    X(bench_conv_threads_ms, "conv_threads_ms", "ms",                                        \
+      "conv_ms's layer through conv_forward_threads on every CPU online, wall clock, "      \
+      "median of 15")                                                                        \
+    X(bench_conv_threads_speedup, "conv_threads_speedup", "x",                               \
+      "wall time on one thread / on every CPU online, same layer, alternating runs, "       \
+      "medians of 15 each")                                                                  \
+    X(bench_shape_vgg_threads_ms, "shape_vgg_threads_ms", "ms",                              \
+      "shape_vgg_ms's layer (64x56x56 -> 64, 3x3) on every CPU online, wall clock, "        \
+      "median of 31")                                                                        \
+    X(bench_shape_vgg_threads_speedup, "shape_vgg_threads_speedup", "x",                     \
+      "wall time on one thread / on every CPU online, same layer, alternating runs, "       \
+      "medians of 31 each")                                                                  \
+    X(bench_forward_vgg16_threads_ms, "forward_vgg16_threads_ms", "ms",                      \
+      "forward_vgg16_ms's pass through net_forward_threads on every CPU online, wall "      \
+      "clock, median of 3")                                                                  \
+    X(bench_forward_vgg16_threads_speedup, "forward_vgg16_threads_speedup", "x",             \
+      "wall time on one thread / on every CPU online, same pass, alternating runs, "        \
+      "medians of 3 each")
 
 /* The time in milliseconds on this thread's CPU clock (other processes on
  * a busy machine do not count). */
@@ -83,6 +102,11 @@ double bench_median(double *ms, size_t n);
  * rose, in MB (10^6 bytes), in *mb; the folder is removed. big_png_peak_rss_mb
  * is this for 8192; tests use a smaller side. */
 Status bench_image_peak_mb(int side, double *mb, Error *err);
+
+/* VGG-16 (torchvision's) built for 3x224x224 with random weights, and a
+ * random 0-255 image (net_bench.c). */
+typedef struct Net Net;
+Status bench_vgg16_build(Net *net, Tensor *image, Error *err);
 
 #define BENCH_DECLARE(function, key, unit, what) Status function(double *value, Error *err);
 BENCH_FIGURES(BENCH_DECLARE)

@@ -45,7 +45,7 @@ static void vgg16_text(char *buf, size_t size)
 }
 
 /* Builds VGG-16 with random weights and a random 0-255 image. */
-static Status vgg16_build(Net *net, Tensor *image, Error *err)
+Status bench_vgg16_build(Net *net, Tensor *image, Error *err)
 {
     char text[8192];
     LayerStack stack = {0};
@@ -71,7 +71,7 @@ Status bench_forward_vgg16_ms(double *value, Error *err)
     Net net;
     Tensor image = {0};
     double ms[NET_BENCH_RUNS];
-    Status st = vgg16_build(&net, &image, err);
+    Status st = bench_vgg16_build(&net, &image, err);
     for (int run = 0; st == CS_OK && run < NET_BENCH_RUNS; run++) {
         double start = bench_cpu_ms();
         st = net_forward(&net, &image, err);
@@ -93,7 +93,7 @@ static void vgg16_memory_child(int fd)
     Error err = {0};
     struct rusage ru;
     double mib = -1;
-    if (vgg16_build(&net, &image, &err) == CS_OK && net_forward(&net, &image, &err) == CS_OK &&
+    if (bench_vgg16_build(&net, &image, &err) == CS_OK && net_forward(&net, &image, &err) == CS_OK &&
         getrusage(RUSAGE_SELF, &ru) == 0)
         mib = (double)ru.ru_maxrss / 1024.0;
     if (write(fd, &mib, sizeof mib) != (ssize_t)sizeof mib)
