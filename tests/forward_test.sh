@@ -149,3 +149,21 @@ head -c 144 /dev/zero >>hwc.npy
 expect_error "an (H, W, 3) array is refused with the fix" 1 \
     "hwc.npy is shaped 8x6x3, which looks like \(H, W, 3\) pixels; an input must be \(C, H, W\): save it with numpy.save\(f, a.transpose\(2, 0, 1\)\)" \
     $F --layers 'ReLU()' -i hwc.npy
+
+# ---- --threads: the same bytes on one thread and on several ----
+
+# Large enough that every kind of layer is split (direct and Winograd
+# convolutions, groups, pools, ReLU, Linear): see tests/test_threads.c.
+THREADED='Conv2d(3, 32, 3, padding=1), ReLU(), Conv2d(32, 64, 3, padding=1), ReLU(), MaxPool2d(2), Conv2d(64, 64, 3, padding=1), ReLU(), Conv2d(64, 48, 5, stride=2, padding=2), Conv2d(48, 48, 3, padding=1, groups=48), Conv2d(48, 96, 1), ReLU(), AdaptiveAvgPool2d((4, 4)), Flatten(), Linear(1536, 2000), ReLU(), Linear(2000, 10)'
+expect_status "--threads 1" 0 $F --layers "$THREADED" -i "$ASSETS/default.png" --input-size 160,160 \
+    --normalize unit --threads 1 -o t1.npy --dump d1
+cp out t1.txt
+expect_status "--threads 2" 0 $F --layers "$THREADED" -i "$ASSETS/default.png" --input-size 160,160 \
+    --normalize unit --threads 2 -o t2.npy --dump d2
+if cmp -s t1.npy t2.npy; then ok "--threads 1 and 2 write the same -o bytes"; else not_ok "--threads -o" "files differ"; fi
+if diff -r d1 d2 >/dev/null; then ok "--threads 1 and 2 write the same --dump bytes"; else not_ok "--threads --dump" "files differ"; fi
+if cmp -s t1.txt out; then ok "--threads 1 and 2 print the same table"; else not_ok "--threads table" "tables differ"; fi
+expect_status "the default (every CPU)" 0 $F --layers "$THREADED" -i "$ASSETS/default.png" --input-size 160,160 \
+    --normalize unit -o t0.npy
+if cmp -s t1.npy t0.npy; then ok "the default writes the same -o bytes"; else not_ok "default threads -o" "files differ"; fi
+expect_error "usage: --threads 0" 2 "--threads" $F --layers 'ReLU()' -i "$ASSETS/default.png" --threads 0
