@@ -191,7 +191,7 @@ static void random_big_conv(Rng *rng, int kind, Tensor *in, Tensor *w, Tensor *b
     *b = random_tensor(rng, 1, 1, 1, f);
 }
 
-Test(threads, conv_is_bit_identical_on_every_path, .timeout = 120)
+Test(threads, conv_is_bit_identical_on_every_path)
 {
     CpuIsa isas[ISA_COUNT];
     size_t n_isas = isa_paths(isas);
@@ -273,7 +273,7 @@ Test(threads, pool_is_bit_identical_on_every_path)
 /* A small VGG-like network with every layer kind net.c splits (conv
  * direct and Winograd, pools, ReLU, Flatten, Linear) and some it does
  * not: every layer's output the same bits as net_forward's. */
-Test(threads, net_forward_is_bit_identical_on_every_path, .timeout = 60)
+Test(threads, net_forward_is_bit_identical_on_every_path)
 {
     static const char *spec_text =
         "Conv2d(3, 32, 3, padding=1), ReLU(), Conv2d(32, 32, 3, padding=1), ReLU(), MaxPool2d(2),\n"
