@@ -102,20 +102,27 @@ sanitize:
 # libFuzzer harnesses: every tests/fuzz/fuzz_NAME.c, linked with the core
 # built for fuzzing into build-fuzz/, runs FUZZ_SECONDS from a copy of
 # tests/fuzz/corpus_NAME/ (tests/fuzz/run.sh); a crash fails the target.
+# stb_image and stb_image_resize are compiled in with the same instrumentation
+# (tests/fuzz/stb_image_impl.c) instead of linking Debian's uninstrumented
+# libstb, so coverage and ASan reach inside the decoders.
 FUZZ_CC ?= clang
 FUZZ_CFLAGS = -std=c11 -Wall -Wextra -Wno-unused-parameter -g -O1 -fno-omit-frame-pointer \
     -fsanitize=address,undefined -fno-sanitize-recover=all $(STB_CFLAGS)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
-FUZZ_CORE_OBJ := $(CORE_SRC:%.c=build-fuzz/%.o)
+FUZZ_CORE_OBJ := $(CORE_SRC:%.c=build-fuzz/%.o) build-fuzz/tests/fuzz/stb_image_impl.o
 .SECONDARY: $(FUZZ_CORE_OBJ)
 
 build-fuzz/core/%.o: core/%.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
 
+build-fuzz/tests/fuzz/stb_image_impl.o: tests/fuzz/stb_image_impl.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
 build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_CORE_OBJ)
-	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Icore -MMD -MP $< $(FUZZ_CORE_OBJ) -o $@ $(LDLIBS_CORE)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Icore -MMD -MP $< $(FUZZ_CORE_OBJ) -o $@ -lm
 
 fuzz: test-deps $(FUZZ_BIN)
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_BIN)
