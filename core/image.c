@@ -207,9 +207,19 @@ static size_t source_head(Source *src, unsigned char *head, size_t size)
  * header and refused after it, fill bytes 0xFF before a marker,
  * entropy-coded data up to the first 0xFF not followed by 0x00, 0xFF or a
  * restart marker. Where the walk cannot follow the stream, stb refuses it
- * too, so the file is left to stb. */
+ * too, so the file is left to stb.
+ *
+ * The walk also finds a Huffman table whose 16 code-length counts add up to
+ * more than 256 codes. stb_image 2.27 (Debian's libstb) writes one byte per
+ * code into a 257-byte array without checking the sum (2.28 added the
+ * check), a heap overflow reached already by stbi_info, so that verdict is
+ * asked before stb sees the file. */
 
-typedef enum JpegVerdict { JPEG_FINE, JPEG_UNDEFINED_TABLE, JPEG_EMPTY_COMPONENT } JpegVerdict;
+#define JPEG_MAX_CODES 256    /* symbols one Huffman table can hold */
+
+typedef enum JpegVerdict {
+    JPEG_FINE, JPEG_UNDEFINED_TABLE, JPEG_EMPTY_COMPONENT, JPEG_OVERFULL_TABLE
+} JpegVerdict;
 
 static int source_getc(Source *src)
 {
@@ -238,10 +248,12 @@ typedef struct JpegTables {
     int id[4], tq[4];
     bool filled[4];
     bool progressive;
+    bool overfull;              /* a Huffman table with over JPEG_MAX_CODES codes */
 } JpegTables;
 
 /* Reads a DQT or DHT segment body of len bytes, marking the tables it
- * defines; false when the body does not parse as stb would read it. */
+ * defines; false when the body does not parse as stb would read it, or
+ * (t->overfull set) when a Huffman table claims too many codes. */
 static bool jpeg_read_tables(Source *src, int marker, long len, JpegTables *t)
 {
     while (len > 0) {
@@ -268,6 +280,10 @@ static bool jpeg_read_tables(Source *src, int marker, long len, JpegTables *t)
                 if (c == EOF)
                     return false;
                 count += c;
+            }
+            if (count > JPEG_MAX_CODES) {
+                t->overfull = true;
+                return false;
             }
             if (!source_skip_bytes(src, count))
                 return false;
@@ -342,7 +358,7 @@ static int jpeg_next_marker(Source *src, JpegPhase phase)
 }
 
 /* Whether the JPEG in src (anything else is fine) uses a table it never
- * defines or leaves a component empty. */
+ * defines, leaves a component empty or holds an overfull Huffman table. */
 static JpegVerdict jpeg_check(Source *src)
 {
     JpegTables t = {0};
@@ -369,7 +385,7 @@ static JpegVerdict jpeg_check(Source *src)
         len -= 2;
         if (marker == 0xdb || marker == 0xc4) {
             if (!jpeg_read_tables(src, marker, len, &t))
-                return JPEG_FINE;
+                return t.overfull ? JPEG_OVERFULL_TABLE : JPEG_FINE;
         } else if (marker >= 0xc0 && marker <= 0xc2) {
             int precision = source_getc(src);
             int h = source_get16(src), w = source_get16(src), n = source_getc(src);
@@ -437,13 +453,19 @@ static bool png_chunk_past_end(Source *src, char type[5], unsigned long *len)
     return false;
 }
 
-/* Reads the size, checks the caps, a PNG's chunk lengths and a JPEG's tables,
- * then decodes with the file's own channel count. */
+/* Checks a JPEG's Huffman tables, reads the size, checks the caps, a PNG's
+ * chunk lengths and a JPEG's other tables, then decodes with the file's own
+ * channel count. */
 static Status load_source(Source *src, const char *name, Tensor *out, Error *err)
 {
     int w, h, channels;
     Status st;
 
+    JpegVerdict jpeg = jpeg_check(src);
+    if (jpeg == JPEG_OVERFULL_TABLE)
+        return error_set(err, CS_ERR_FORMAT, "cannot decode %s: a JPEG Huffman table claims more than %d codes",
+                         name, JPEG_MAX_CODES);
+    source_rewind(src);
     if (!stbi_info_from_callbacks(&SOURCE_CALLBACKS, src, &w, &h, &channels)) {
         unsigned char head[SNIFF_BYTES];
         size_t n = source_head(src, head, sizeof head);
@@ -456,7 +478,6 @@ static Status load_source(Source *src, const char *name, Tensor *out, Error *err
     if (png_chunk_past_end(src, chunk, &claimed))
         return error_set(err, CS_ERR_FORMAT, "cannot decode %s: PNG chunk %s claims %lu bytes, past the end of the "
                          "file (truncated)", name, chunk, claimed);
-    JpegVerdict jpeg = jpeg_check(src);
     if (jpeg == JPEG_UNDEFINED_TABLE)
         return error_set(err, CS_ERR_FORMAT, "cannot decode %s: a JPEG scan uses a table the file never defines",
                          name);

@@ -310,6 +310,30 @@ Test(image, a_jpeg_without_its_tables_is_refused_not_made_up)
     free(px);
 }
 
+Test(image, a_jpeg_huffman_table_with_over_256_codes_is_refused_before_stb_reads_it)
+{
+    /* A DHT segment whose 16 code-length counts add up to 16 * 255 = 4080
+     * codes: stb_image 2.27 writes one byte per code into a 257-byte array
+     * (found by fuzzing with stb compiled in under ASan/UBSan). The same
+     * file with counts 1, 1, 0, ... (two codes) is an ordinary table. */
+    unsigned char jpg[2 + 4 + 1 + 16 + 2 + 2] = {0xff, 0xd8, 0xff, 0xc4, 0x00, 0x13 + 2, 0x00};
+    memset(jpg + 7, 0xff, 16);
+    memcpy(jpg + 23, "\x01\x02\xff\xd9", 4);
+    Tensor t;
+    Error err;
+    cr_expect_eq(image_load_memory(jpg, sizeof jpg, "overfull.jpg", &t, &err), CS_ERR_FORMAT);
+    cr_expect(strstr(err.message, "overfull.jpg") && strstr(err.message, "more than 256 codes"), "%s", err.message);
+    cr_expect_null(t.data);
+    tmp_write_file(tmp_path("overfull.jpg"), jpg, sizeof jpg);
+    cr_expect_eq(image_load(tmp_path("overfull.jpg"), &t, &err), CS_ERR_FORMAT);
+    cr_expect(strstr(err.message, "more than 256 codes"), "%s", err.message);
+
+    memset(jpg + 7, 0, 16);
+    jpg[7] = jpg[8] = 1;
+    cr_expect_eq(image_load_memory(jpg, sizeof jpg, "ordinary.jpg", &t, &err), CS_ERR_FORMAT);
+    cr_expect(strstr(err.message, "ordinary.jpg") && !strstr(err.message, "codes"), "%s", err.message);
+}
+
 Test(image, a_segment_length_past_the_end_does_not_hang, .timeout = 5)
 {
     const unsigned char jpg[] = {0xff, 0xd8, 0xff, 0xe0, 0xff, 0xd8, 0xff, 0x00};
