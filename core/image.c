@@ -91,16 +91,16 @@ static Status refuse_unreadable(const unsigned char *head, size_t n, const char 
     return error_set(err, CS_ERR_FORMAT, "%s is not an image stb_image reads (%s)", name, why ? why : "unknown");
 }
 
-/* Moves stb's interleaved 8-bit pixels into a new 1 x C x H x W tensor and
- * frees them. */
-static Status pixels_to_tensor(stbi_uc *pixels, int w, int h, int channels, Tensor *out, Error *err)
+/* Moves the first channels of stb's interleaved 8-bit pixels (stride bytes
+ * a pixel) into a new 1 x C x H x W tensor and frees them. */
+static Status pixels_to_tensor(stbi_uc *pixels, int w, int h, int stride, int channels, Tensor *out, Error *err)
 {
     Status st = tensor_init(out, 1, (size_t)channels, (size_t)h, (size_t)w, 3, err);
     if (st == CS_OK) {
         size_t plane = (size_t)w * (size_t)h;
         for (size_t i = 0; i < plane; i++)
             for (size_t c = 0; c < (size_t)channels; c++)
-                out->data[c * plane + i] = (float)pixels[i * (size_t)channels + c];
+                out->data[c * plane + i] = (float)pixels[i * (size_t)stride + c];
     }
     stbi_image_free(pixels);
     return st;
@@ -419,6 +419,19 @@ static JpegVerdict jpeg_check(Source *src)
     return JPEG_FINE;
 }
 
+/* ---- Softimage PIC --------------------------------------------------- */
+
+/* stb_image 2.27's PIC loader, when the pixel data is bad, frees its RGBA
+ * buffer and then converts the null pointer to the channel count asked for,
+ * reading through it (a crash), unless 4 channels, its own, are asked for.
+ * So a PIC is decoded as RGBA and the channels past its own dropped. */
+static bool is_pic(Source *src)
+{
+    unsigned char head[92];
+    return source_head(src, head, sizeof head) == sizeof head && memcmp(head, "\x53\x80\xf6\x34", 4) == 0 &&
+           memcmp(head + 88, "PICT", 4) == 0;
+}
+
 /* ---- PNG chunk check ------------------------------------------------- */
 
 /* stb_image allocates a PNG chunk's claimed length before reading it, so a
@@ -483,9 +496,9 @@ static Status load_source(Source *src, const char *name, Tensor *out, Error *err
                          name);
     if (jpeg == JPEG_EMPTY_COMPONENT)
         return error_set(err, CS_ERR_FORMAT, "cannot decode %s: a JPEG colour component has no image data", name);
-    int want = channels;
+    int want = channels, ask = is_pic(src) ? 4 : want;
     source_rewind(src);
-    stbi_uc *pixels = stbi_load_from_callbacks(&SOURCE_CALLBACKS, src, &w, &h, &channels, want);
+    stbi_uc *pixels = stbi_load_from_callbacks(&SOURCE_CALLBACKS, src, &w, &h, &channels, ask);
     if (!pixels) {
         const char *why = stbi_failure_reason();
         return error_set(err, CS_ERR_FORMAT, "cannot decode %s: %s", name, why ? why : "unknown error");
@@ -498,7 +511,7 @@ static Status load_source(Source *src, const char *name, Tensor *out, Error *err
         stbi_image_free(pixels);
         return st;
     }
-    return pixels_to_tensor(pixels, w, h, want, out, err);
+    return pixels_to_tensor(pixels, w, h, ask, want, out, err);
 }
 
 Status image_load(const char *path, Tensor *out, Error *err)

@@ -334,6 +334,41 @@ Test(image, a_jpeg_huffman_table_with_over_256_codes_is_refused_before_stb_reads
     cr_expect(strstr(err.message, "ordinary.jpg") && !strstr(err.message, "codes"), "%s", err.message);
 }
 
+/* A Softimage PIC of w x 1 RGB pixels, raw: the 104-byte header (magic,
+ * version, comment, "PICT", width, height, ratio, fields, pad), one channel
+ * packet (not chained, 8 bits, uncompressed, R|G|B), then the row. */
+static size_t pic_rgb_row(unsigned char *out, int w, const unsigned char *rgb)
+{
+    memset(out, 0, 108);
+    memcpy(out, "\x53\x80\xf6\x34", 4);
+    memcpy(out + 88, "PICT", 4);
+    out[93] = (unsigned char)w;
+    out[95] = 1;
+    memcpy(out + 104, "\x00\x08\x00\xe0", 4);
+    memcpy(out + 108, rgb, (size_t)w * 3);
+    return 108 + (size_t)w * 3;
+}
+
+Test(image, a_pic_with_bad_pixel_data_is_refused_not_a_crash)
+{
+    /* stb_image 2.27 converts a failed PIC's freed (null) buffer to RGB and
+     * reads through it (found by fuzzing with stb compiled in). */
+    const unsigned char rgb[6] = {10, 20, 30, 200, 100, 0};
+    unsigned char pic[108 + 6];
+    size_t size = pic_rgb_row(pic, 2, rgb);
+    Tensor t;
+    Error err;
+    cr_assert_eq(image_load_memory(pic, size, "whole.pic", &t, &err), CS_OK, "%s", err.message);
+    cr_expect(t.c == 3 && t.h == 1 && t.w == 2, "%zux%zux%zu", t.c, t.h, t.w);
+    const float planes[6] = {10, 200, 20, 100, 30, 0};
+    for (size_t i = 0; i < 6; i++)
+        cr_expect_eq(t.data[i], planes[i], "value %zu: %g", i, t.data[i]);
+    tensor_free(&t);
+    cr_expect_eq(image_load_memory(pic, 109, "short.pic", &t, &err), CS_ERR_FORMAT);
+    cr_expect(strstr(err.message, "short.pic") != NULL, "%s", err.message);
+    cr_expect_null(t.data);
+}
+
 Test(image, a_segment_length_past_the_end_does_not_hang, .timeout = 5)
 {
     const unsigned char jpg[] = {0xff, 0xd8, 0xff, 0xe0, 0xff, 0xd8, 0xff, 0x00};
