@@ -274,17 +274,21 @@ static bool jpeg_read_tables(Source *src, int marker, long len, JpegTables *t)
         } else {
             if (kind > 1)
                 return false;
+            /* stb reads a count past the end of the file as 0 and builds
+             * the table from what it read before. */
             long count = 0;
+            bool ended = false;
             for (int i = 0; i < 16; i++) {
                 int c = source_getc(src);
-                if (c == EOF)
-                    return false;
-                count += c;
+                ended = ended || c == EOF;
+                count += ended ? 0 : c;
             }
             if (count > JPEG_MAX_CODES) {
                 t->overfull = true;
                 return false;
             }
+            if (ended)
+                return false;
             if (!source_skip_bytes(src, count))
                 return false;
             (kind == 0 ? t->dc : t->ac)[slot] = true;
