@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -423,6 +424,69 @@ static JpegVerdict jpeg_check(Source *src)
     return JPEG_FINE;
 }
 
+/* ---- BMP palette check ----------------------------------------------- */
+
+/* stb_image 2.27 reads a palette BMP's colours into an uninitialised
+ * 256-entry array, as many as fit between the headers and the pixel data
+ * (none when the data offset points into the headers), and looks every
+ * pixel's index up in it unchecked: an index past the palette, or any index
+ * at all with no palette, comes out as whatever was on the stack. This walk
+ * computes the palette size as stb does and reads the indices (stb reads
+ * bytes past the end as 0); true when one has no colour. */
+static uint32_t source_le(Source *src, int bytes)
+{
+    uint32_t v = 0;
+    for (int i = 0; i < bytes; i++) {
+        int c = source_getc(src);
+        v |= (uint32_t)(c == EOF ? 0 : c) << (8 * i);
+    }
+    return v;
+}
+
+static bool bmp_index_past_palette(Source *src)
+{
+    source_rewind(src);
+    if (source_getc(src) != 'B' || source_getc(src) != 'M' || !source_skip_bytes(src, 8))
+        return false;
+    long offset = (int32_t)source_le(src, 4), hsz = (int32_t)source_le(src, 4);
+    if (hsz != 12 && hsz != 40 && hsz != 56 && hsz != 108 && hsz != 124)
+        return false;   /* stb refuses it */
+    long w = hsz == 12 ? (long)source_le(src, 2) : (long)(int32_t)source_le(src, 4);
+    long h = hsz == 12 ? (long)source_le(src, 2) : (long)(int32_t)source_le(src, 4);
+    source_le(src, 2);
+    int bpp = (int)source_le(src, 2);
+    if (bpp != 1 && bpp != 4 && bpp != 8)
+        return false;   /* no palette, or stb refuses it */
+    if (hsz == 12 && bpp >= 24)
+        return false;
+    long palette = hsz == 12 ? (offset - 14 - 24) / 3 : (offset - 14 - hsz) >> 2;
+    if (palette == 0 || palette > 256)
+        return false;   /* stb refuses it */
+    if (palette < 0)
+        return true;
+    h = h < 0 ? -h : h;
+    if (w <= 0 || w > IMAGE_MAX_SIDE || h > IMAGE_MAX_SIDE)
+        return false;   /* the caps refuse it */
+    source_rewind(src);
+    if (!source_skip_bytes(src, offset))
+        return false;   /* no pixel data: every index reads as 0 */
+    long row_bytes = bpp == 1 ? (w + 7) / 8 : bpp == 4 ? (w + 1) / 2 : w;
+    int per_byte = 8 / bpp;
+    for (long y = 0; y < h; y++) {
+        for (long x = 0; x < row_bytes; x++) {
+            int c = source_getc(src);
+            if (c == EOF)
+                return false;
+            for (int k = 0; k < per_byte && x * per_byte + k < w; k++)
+                if (((c >> (8 - bpp * (k + 1))) & ((1 << bpp) - 1)) >= palette)
+                    return true;
+        }
+        if (!source_skip_bytes(src, (-row_bytes) & 3))
+            return false;
+    }
+    return false;
+}
+
 /* ---- Softimage PIC --------------------------------------------------- */
 
 /* stb_image 2.27's PIC loader, when the pixel data is bad, frees its RGBA
@@ -500,6 +564,9 @@ static Status load_source(Source *src, const char *name, Tensor *out, Error *err
                          name);
     if (jpeg == JPEG_EMPTY_COMPONENT)
         return error_set(err, CS_ERR_FORMAT, "cannot decode %s: a JPEG colour component has no image data", name);
+    if (bmp_index_past_palette(src))
+        return error_set(err, CS_ERR_FORMAT, "cannot decode %s: a BMP pixel uses a colour its palette does not have",
+                         name);
     int want = channels, ask = is_pic(src) ? 4 : want;
     source_rewind(src);
     stbi_uc *pixels = stbi_load_from_callbacks(&SOURCE_CALLBACKS, src, &w, &h, &channels, ask);

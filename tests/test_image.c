@@ -338,6 +338,51 @@ Test(image, a_jpeg_huffman_table_with_over_256_codes_is_refused_before_stb_reads
     cr_expect(strstr(err.message, "ordinary.jpg") && !strstr(err.message, "codes"), "%s", err.message);
 }
 
+/* A 2 x 1 BMP of 4-bit palette indices hi, lo, with a palette of colours
+ * entries (grey levels 0, 16, 32, ...) and the pixel data at offset (0: just
+ * after the palette). */
+static size_t bmp4_2x1(unsigned char *out, int colours, unsigned offset, int hi, int lo)
+{
+    size_t data = 14 + 40 + 4 * (size_t)colours;
+    offset = offset ? offset : (unsigned)data;
+    memset(out, 0, data + 4);
+    out[0] = 'B';
+    out[1] = 'M';
+    out[10] = (unsigned char)offset;
+    out[14] = 40;
+    out[18] = 2;        /* width */
+    out[22] = 1;        /* height */
+    out[26] = 1;        /* planes */
+    out[28] = 4;        /* bits per pixel */
+    for (int i = 0; i < colours; i++)
+        memset(out + 54 + 4 * i, 16 * i, 3);
+    out[data] = (unsigned char)(hi << 4 | lo);
+    return data + 4;
+}
+
+Test(image, a_bmp_index_past_its_palette_is_refused_not_read_from_the_stack)
+{
+    /* stb_image 2.27 looks indices up in an uninitialised 256-entry palette
+     * (found by fuzzing: the memory and file loaders gave different
+     * pixels). Two colours, indices 1 and 0, load; index 5 has no colour;
+     * a data offset inside the headers leaves no palette at all. */
+    unsigned char bmp[14 + 40 + 4 * 16 + 4];
+    Tensor t;
+    Error err;
+    size_t size = bmp4_2x1(bmp, 2, 0, 1, 0);
+    cr_assert_eq(image_load_memory(bmp, size, "two.bmp", &t, &err), CS_OK, "%s", err.message);
+    cr_expect(t.c == 3 && t.h == 1 && t.w == 2 && t.data[0] == 16 && t.data[1] == 0, "%zu %g %g", t.c, t.data[0],
+              t.data[1]);
+    tensor_free(&t);
+    size = bmp4_2x1(bmp, 2, 0, 1, 5);
+    cr_expect_eq(image_load_memory(bmp, size, "past.bmp", &t, &err), CS_ERR_FORMAT);
+    cr_expect(strstr(err.message, "past.bmp") && strstr(err.message, "palette"), "%s", err.message);
+    cr_expect_null(t.data);
+    size = bmp4_2x1(bmp, 2, 20, 0, 0);
+    cr_expect_eq(image_load_memory(bmp, size, "inside.bmp", &t, &err), CS_ERR_FORMAT);
+    cr_expect(strstr(err.message, "inside.bmp") && strstr(err.message, "palette"), "%s", err.message);
+}
+
 /* A Softimage PIC of w x 1 RGB pixels, raw: the 104-byte header (magic,
  * version, comment, "PICT", width, height, ratio, fields, pad), one channel
  * packet (not chained, 8 bits, uncompressed, R|G|B), then the row. */
