@@ -65,11 +65,22 @@ static void check_resize(const Tensor *t, size_t h, size_t w)
     tensor_free(&out);
 }
 
+/* Where a JPEG's segments start: after its start-of-image marker, which stb
+ * (and the loader) take after any number of 0xFF fill bytes; 0 when the
+ * input is not a JPEG. */
+static size_t jpeg_start(const uint8_t *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n && p[i] == 0xff)
+        i++;
+    return i >= 1 && i < n && p[i] == 0xd8 ? i + 1 : 0;
+}
+
 /* The height and width in a JPEG's first start-of-frame segment (C0-CF other
  * than C4 DHT, C8 JPG and CC DAC); false when there is none. */
-static int jpeg_size(const uint8_t *p, size_t n, int *w, int *h)
+static int jpeg_size(const uint8_t *p, size_t n, size_t start, int *w, int *h)
 {
-    for (size_t i = 2; i + 9 <= n;) {
+    for (size_t i = start; i + 9 <= n;) {
         if (p[i] != 0xff)
             return 0;
         unsigned marker = p[i + 1];
@@ -90,8 +101,8 @@ static int jpeg_size(const uint8_t *p, size_t n, int *w, int *h)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     int w, h, comp;
-    int is_jpeg = size >= 2 && data[0] == 0xff && data[1] == 0xd8;
-    int sized = is_jpeg ? jpeg_size(data, size, &w, &h)
+    size_t jpeg = jpeg_start(data, size);
+    int sized = jpeg ? jpeg_size(data, size, jpeg, &w, &h)
                         : size > 0 && size < INT32_MAX && stbi_info_from_memory(data, (int)size, &w, &h, &comp);
     if (sized && w > 0 && h > 0 && w <= IMAGE_MAX_SIDE && h <= IMAGE_MAX_SIDE &&
         (size_t)w * (size_t)h > FUZZ_MAX_PIXELS && (size_t)w * (size_t)h <= IMAGE_MAX_PIXELS)
