@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -487,6 +488,100 @@ static bool bmp_index_past_palette(Source *src)
     return false;
 }
 
+/* ---- HDR run-length check -------------------------------------------- */
+
+/* stb_image 2.27 decodes a run-length coded Radiance HDR scanline in a loop
+ * that only advances on a non-empty run: a count byte of 0, and so any file
+ * that ends inside the run-length data (stb reads 0 past the end), makes
+ * it loop forever. This walk follows stb's HDR parser over the header and
+ * the coded scanlines; true when stb would meet such a count. */
+
+/* True when every byte of src has been read (stb's stbi__at_eof). */
+static bool source_at_end(Source *src)
+{
+    if (!src->file)
+        return src->pos >= src->size;
+    int c = getc(src->file);
+    if (c == EOF)
+        return true;
+    ungetc(c, src->file);
+    return false;
+}
+
+/* The next byte as stb reads it: 0 past the end. */
+static int source_byte(Source *src)
+{
+    int c = source_getc(src);
+    return c == EOF ? 0 : c;
+}
+
+/* One header line as stb's stbi__hdr_gettoken reads it (1024 bytes at most,
+ * the rest of a longer line skipped). */
+static void hdr_token(Source *src, char buf[1024])
+{
+    size_t len = 0;
+    int c = source_byte(src);
+    while (!source_at_end(src) && c != '\n') {
+        buf[len++] = (char)c;
+        if (len == 1023) {
+            while (!source_at_end(src) && source_byte(src) != '\n')
+                ;
+            break;
+        }
+        c = source_byte(src);
+    }
+    buf[len] = '\0';
+}
+
+static bool hdr_rle_stalls(Source *src)
+{
+    char token[1024];
+    source_rewind(src);
+    hdr_token(src, token);
+    if (strcmp(token, "#?RADIANCE") != 0 && strcmp(token, "#?RGBE") != 0)
+        return false;
+    bool rle = false;
+    for (hdr_token(src, token); token[0]; hdr_token(src, token))
+        rle = rle || strcmp(token, "FORMAT=32-bit_rle_rgbe") == 0;
+    hdr_token(src, token);
+    char *p = token;
+    if (!rle || strncmp(p, "-Y ", 3) != 0)
+        return false;
+    long height = strtol(p + 3, &p, 10);
+    while (*p == ' ')
+        p++;
+    if (strncmp(p, "+X ", 3) != 0)
+        return false;
+    long width = strtol(p + 3, NULL, 10);
+    if (width < 8 || width >= 32768 || height > IMAGE_MAX_SIDE)
+        return false;   /* flat scanlines, or refused by the caps */
+    for (long y = 0; y < height; y++) {
+        int c1 = source_byte(src), c2 = source_byte(src), len = source_byte(src);
+        if (c1 != 2 || c2 != 2 || (len & 0x80))
+            return false;   /* stb reads the rest as flat pixels */
+        if ((len << 8 | source_byte(src)) != width)
+            return false;   /* stb refuses it */
+        for (int k = 0; k < 4; k++) {
+            for (long x = 0; x < width;) {
+                int count = source_byte(src);
+                if (count > 128) {
+                    source_byte(src);
+                    count -= 128;
+                } else if (count == 0) {
+                    return true;
+                } else {
+                    for (int i = 0; i < count; i++)
+                        source_byte(src);
+                }
+                if (count > width - x)
+                    return false;   /* stb refuses it */
+                x += count;
+            }
+        }
+    }
+    return false;
+}
+
 /* ---- Softimage PIC --------------------------------------------------- */
 
 /* stb_image 2.27's PIC loader, when the pixel data is bad, frees its RGBA
@@ -564,6 +659,10 @@ static Status load_source(Source *src, const char *name, Tensor *out, Error *err
                          name);
     if (jpeg == JPEG_EMPTY_COMPONENT)
         return error_set(err, CS_ERR_FORMAT, "cannot decode %s: a JPEG colour component has no image data", name);
+    if (hdr_rle_stalls(src))
+        return error_set(err, CS_ERR_FORMAT,
+                         "cannot decode %s: an HDR scanline's run-length data is empty or ends early (truncated file)",
+                         name);
     if (bmp_index_past_palette(src))
         return error_set(err, CS_ERR_FORMAT, "cannot decode %s: a BMP pixel uses a colour its palette does not have",
                          name);

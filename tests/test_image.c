@@ -383,6 +383,33 @@ Test(image, a_bmp_index_past_its_palette_is_refused_not_read_from_the_stack)
     cr_expect(strstr(err.message, "inside.bmp") && strstr(err.message, "palette"), "%s", err.message);
 }
 
+Test(image, an_hdr_with_an_empty_run_or_cut_inside_its_runs_is_refused_not_a_hang, .timeout = 10)
+{
+    /* An 8 x 1 run-length coded Radiance file: the scanline header 2 2 0 8,
+     * then per component one run of 8 (count 128 + 8, then the value). stb
+     * 2.27 loops forever on a run count of 0, also the 0s it reads past the
+     * end of a cut file (found by fuzzing). */
+    static const char head[] = "#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n\n-Y 1 +X 8\n";
+    unsigned char hdr[sizeof head - 1 + 4 + 8];
+    size_t n = sizeof head - 1;
+    memcpy(hdr, head, n);
+    memcpy(hdr + n, "\x02\x02\x00\x08\x88\x80\x88\x40\x88\x20\x88\x81", 12);
+    Tensor t;
+    Error err;
+    cr_assert_eq(image_load_memory(hdr, sizeof hdr, "whole.hdr", &t, &err), CS_OK, "%s", err.message);
+    cr_expect(t.c == 3 && t.h == 1 && t.w == 8, "%zux%zux%zu", t.c, t.h, t.w);
+    tensor_free(&t);
+    cr_expect_eq(image_load_memory(hdr, n + 6, "cut.hdr", &t, &err), CS_ERR_FORMAT);
+    cr_expect(strstr(err.message, "cut.hdr") && strstr(err.message, "run-length"), "%s", err.message);
+    cr_expect_null(t.data);
+    hdr[n + 6] = 0x00;   /* the second component's run count */
+    cr_expect_eq(image_load_memory(hdr, sizeof hdr, "empty.hdr", &t, &err), CS_ERR_FORMAT);
+    cr_expect(strstr(err.message, "empty.hdr") && strstr(err.message, "run-length"), "%s", err.message);
+    tmp_write_file(tmp_path("empty.hdr"), hdr, sizeof hdr);
+    cr_expect_eq(image_load(tmp_path("empty.hdr"), &t, &err), CS_ERR_FORMAT);
+    cr_expect(strstr(err.message, "run-length"), "%s", err.message);
+}
+
 /* A Softimage PIC of w x 1 RGB pixels, raw: the 104-byte header (magic,
  * version, comment, "PICT", width, height, ratio, fields, pad), one channel
  * packet (not chained, 8 bits, uncompressed, R|G|B), then the row. */
