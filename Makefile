@@ -106,9 +106,10 @@ sanitize:
 # libFuzzer harnesses: every tests/fuzz/fuzz_NAME.c, linked with the core
 # built for fuzzing into build-fuzz/, runs FUZZ_SECONDS from a copy of
 # tests/fuzz/corpus_NAME/ (tests/fuzz/run.sh); a crash fails the target.
-# stb_image and stb_image_resize are compiled in with the same instrumentation
-# (tests/fuzz/stb_image_impl.c) instead of linking Debian's uninstrumented
-# libstb, so coverage and ASan reach inside the decoders. Their float-to-byte
+# stb_image is compiled in with the same instrumentation (tests/fuzz/
+# stb_image_impl.c) instead of linking Debian's uninstrumented libstb, so
+# coverage and ASan reach inside the decoders; stb_image_resize too, with
+# the sanitizers but no coverage (it parses nothing). The decoders' float-to-byte
 # casts are left unchecked: stb's PSD loader casts out-of-range floats when it
 # removes a white matte (stb_image.h 2.27, line 6226), which wraps on x86 but
 # is undefined behaviour that would stop every run at the first RGBA PSD.
@@ -117,7 +118,8 @@ FUZZ_CFLAGS = -std=c11 -Wall -Wextra -Wno-unused-parameter -g -O1 -fno-omit-fram
     -fsanitize=address,undefined -fno-sanitize-recover=all $(STB_CFLAGS)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
-FUZZ_CORE_OBJ := $(CORE_SRC:%.c=build-fuzz/%.o) build-fuzz/tests/fuzz/stb_image_impl.o
+FUZZ_CORE_OBJ := $(CORE_SRC:%.c=build-fuzz/%.o) build-fuzz/tests/fuzz/stb_image_impl.o \
+    build-fuzz/tests/fuzz/stb_image_resize_impl.o
 .SECONDARY: $(FUZZ_CORE_OBJ)
 
 build-fuzz/core/%.o: core/%.c
@@ -127,6 +129,10 @@ build-fuzz/core/%.o: core/%.c
 build-fuzz/tests/fuzz/stb_image_impl.o: tests/fuzz/stb_image_impl.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -fno-sanitize=float-cast-overflow -MMD -MP -c $< -o $@
+
+build-fuzz/tests/fuzz/stb_image_resize_impl.o: tests/fuzz/stb_image_resize_impl.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
 
 build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_CORE_OBJ)
 	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Icore -MMD -MP $< $(FUZZ_CORE_OBJ) -o $@ -lm
