@@ -13,6 +13,7 @@
 #include "image.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -582,6 +583,44 @@ static bool hdr_rle_stalls(Source *src)
     return false;
 }
 
+/* ---- PNM header check ------------------------------------------------ */
+
+/* stb_image 2.27 reads a binary PNM's width, height and maximum value into
+ * an int without a bound (signed overflow: undefined behaviour, in practice
+ * a wrapped, made-up size). This walk reads the three numbers as stb does
+ * (whitespace and # comments between them); true when one is over INT_MAX. */
+static bool pnm_space(int c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+static bool pnm_number_overflows(Source *src)
+{
+    source_rewind(src);
+    int p = source_byte(src), t = source_byte(src);
+    if (p != 'P' || (t != '5' && t != '6'))
+        return false;
+    int c = source_byte(src);
+    for (int field = 0; field < 3; field++) {
+        for (;;) {
+            while (!source_at_end(src) && pnm_space(c))
+                c = source_byte(src);
+            if (source_at_end(src) || c != '#')
+                break;
+            while (!source_at_end(src) && c != '\n' && c != '\r')
+                c = source_byte(src);
+        }
+        long long value = 0;
+        while (!source_at_end(src) && c >= '0' && c <= '9') {
+            value = value * 10 + (c - '0');
+            if (value > INT_MAX)
+                return true;
+            c = source_byte(src);
+        }
+    }
+    return false;
+}
+
 /* ---- Softimage PIC --------------------------------------------------- */
 
 /* stb_image 2.27's PIC loader, when the pixel data is bad, frees its RGBA
@@ -629,7 +668,7 @@ static bool png_chunk_past_end(Source *src, char type[5], unsigned long *len)
     return false;
 }
 
-/* Checks a JPEG's Huffman tables, reads the size, checks the caps, a PNG's
+/* Checks a JPEG's Huffman tables and a PNM's header numbers, reads the size, checks the caps, a PNG's
  * chunk lengths and a JPEG's other tables, then decodes with the file's own
  * channel count. */
 static Status load_source(Source *src, const char *name, Tensor *out, Error *err)
@@ -641,6 +680,9 @@ static Status load_source(Source *src, const char *name, Tensor *out, Error *err
     if (jpeg == JPEG_OVERFULL_TABLE)
         return error_set(err, CS_ERR_FORMAT, "cannot decode %s: a JPEG Huffman table claims more than %d codes",
                          name, JPEG_MAX_CODES);
+    if (pnm_number_overflows(src))
+        return error_set(err, CS_ERR_FORMAT, "cannot decode %s: a PNM header number is larger than %d", name,
+                         INT_MAX);
     source_rewind(src);
     if (!stbi_info_from_callbacks(&SOURCE_CALLBACKS, src, &w, &h, &channels)) {
         unsigned char head[SNIFF_BYTES];

@@ -410,6 +410,21 @@ Test(image, an_hdr_with_an_empty_run_or_cut_inside_its_runs_is_refused_not_a_han
     cr_expect(strstr(err.message, "run-length"), "%s", err.message);
 }
 
+Test(image, a_pnm_header_number_over_int_max_is_refused_before_stb_reads_it)
+{
+    /* stb_image 2.27 parses the width into an int unchecked (signed
+     * overflow, found by fuzzing): 99999999999 would wrap to 1215752191. */
+    static const char big[] = "P5\n# width:\n99999999999 1\n255\nx";
+    static const char fine[] = "P5\n# width:\n2147483647 1\n255\nx";
+    Tensor t;
+    Error err;
+    cr_expect_eq(image_load_memory((const unsigned char *)big, sizeof big - 1, "big.pgm", &t, &err), CS_ERR_FORMAT);
+    cr_expect(strstr(err.message, "big.pgm") && strstr(err.message, "larger than 2147483647"), "%s", err.message);
+    cr_expect_null(t.data);
+    cr_expect_eq(image_load_memory((const unsigned char *)fine, sizeof fine - 1, "wide.pgm", &t, &err), CS_ERR_LIMIT,
+                 "INT_MAX itself parses and meets the size cap: %s", err.message);
+}
+
 /* A Softimage PIC of w x 1 RGB pixels, raw: the 104-byte header (magic,
  * version, comment, "PICT", width, height, ratio, fields, pad), one channel
  * packet (not chained, 8 bits, uncompressed, R|G|B), then the row. */
