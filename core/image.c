@@ -14,8 +14,11 @@
  * that never hold the image as floats (see resample_pixels). */
 #include "image.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +107,15 @@ static Status pixels_to_tensor(const stbi_uc *pixels, size_t w, size_t h, size_t
                 out->data[k * plane + i] = (float)pixels[i * c + k];
     }
     return st;
+}
+
+/* Keeps the first `keep` of every pixel's `have` interleaved channels, in
+ * place (a PIC is decoded as RGBA; see load_source). */
+static void keep_channels(stbi_uc *pixels, size_t count, size_t have, size_t keep)
+{
+    for (size_t i = 0; i < count; i++)
+        for (size_t k = 0; k < keep; k++)
+            pixels[i * keep + k] = pixels[i * have + k];
 }
 
 /* ---- resampling ------------------------------------------------------ */
@@ -275,9 +287,19 @@ static size_t source_head(Source *src, unsigned char *head, size_t size)
  * header and refused after it, fill bytes 0xFF before a marker,
  * entropy-coded data up to the first 0xFF not followed by 0x00, 0xFF or a
  * restart marker. Where the walk cannot follow the stream, stb refuses it
- * too, so the file is left to stb. */
+ * too, so the file is left to stb.
+ *
+ * The walk also finds a Huffman table whose 16 code-length counts add up to
+ * more than 256 codes. stb_image 2.27 (Debian's libstb) writes one byte per
+ * code into a 257-byte array without checking the sum (2.28 added the
+ * check), a heap overflow reached already by stbi_info, so that verdict is
+ * asked before stb sees the file. */
 
-typedef enum JpegVerdict { JPEG_FINE, JPEG_UNDEFINED_TABLE, JPEG_EMPTY_COMPONENT } JpegVerdict;
+#define JPEG_MAX_CODES 256    /* symbols one Huffman table can hold */
+
+typedef enum JpegVerdict {
+    JPEG_FINE, JPEG_UNDEFINED_TABLE, JPEG_EMPTY_COMPONENT, JPEG_OVERFULL_TABLE
+} JpegVerdict;
 
 static int source_getc(Source *src)
 {
@@ -304,10 +326,12 @@ typedef struct JpegTables {
     int id[4], tq[4];
     bool filled[4];
     bool progressive;
+    bool overfull;              /* a Huffman table with over JPEG_MAX_CODES codes */
 } JpegTables;
 
 /* Reads a DQT or DHT segment body of len bytes, marking the tables it
- * defines; false when the body does not parse as stb would read it. */
+ * defines; false when the body does not parse as stb would read it, or
+ * (t->overfull set) when a Huffman table claims too many codes. */
 static bool jpeg_read_tables(Source *src, int marker, long len, JpegTables *t)
 {
     while (len > 0) {
@@ -328,13 +352,21 @@ static bool jpeg_read_tables(Source *src, int marker, long len, JpegTables *t)
         } else {
             if (kind > 1)
                 return false;
+            /* stb reads a count past the end of the file as 0 and builds
+             * the table from what it read before. */
             long count = 0;
+            bool ended = false;
             for (int i = 0; i < 16; i++) {
                 int c = source_getc(src);
-                if (c == EOF)
-                    return false;
-                count += c;
+                ended = ended || c == EOF;
+                count += ended ? 0 : c;
             }
+            if (count > JPEG_MAX_CODES) {
+                t->overfull = true;
+                return false;
+            }
+            if (ended)
+                return false;
             if (!source_skip_bytes(src, count))
                 return false;
             (kind == 0 ? t->dc : t->ac)[slot] = true;
@@ -408,7 +440,7 @@ static int jpeg_next_marker(Source *src, JpegPhase phase)
 }
 
 /* Whether the JPEG in src (anything else is fine) uses a table it never
- * defines or leaves a component empty. */
+ * defines, leaves a component empty or holds an overfull Huffman table. */
 static JpegVerdict jpeg_check(Source *src)
 {
     JpegTables t = {0};
@@ -435,7 +467,7 @@ static JpegVerdict jpeg_check(Source *src)
         len -= 2;
         if (marker == 0xdb || marker == 0xc4) {
             if (!jpeg_read_tables(src, marker, len, &t))
-                return JPEG_FINE;
+                return t.overfull ? JPEG_OVERFULL_TABLE : JPEG_FINE;
         } else if (marker >= 0xc0 && marker <= 0xc2) {
             int precision = source_getc(src);
             int h = source_get16(src), w = source_get16(src), n = source_getc(src);
@@ -469,6 +501,208 @@ static JpegVerdict jpeg_check(Source *src)
     return JPEG_FINE;
 }
 
+/* ---- BMP palette check ----------------------------------------------- */
+
+/* stb_image 2.27 reads a palette BMP's colours into an uninitialised
+ * 256-entry array, as many as fit between the headers and the pixel data
+ * (none when the data offset points into the headers), and looks every
+ * pixel's index up in it unchecked: an index past the palette, or any index
+ * at all with no palette, comes out as whatever was on the stack. This walk
+ * computes the palette size as stb does and reads the indices (stb reads
+ * bytes past the end as 0); true when one has no colour. */
+static uint32_t source_le(Source *src, int bytes)
+{
+    uint32_t v = 0;
+    for (int i = 0; i < bytes; i++) {
+        int c = source_getc(src);
+        v |= (uint32_t)(c == EOF ? 0 : c) << (8 * i);
+    }
+    return v;
+}
+
+static bool bmp_index_past_palette(Source *src)
+{
+    source_rewind(src);
+    if (source_getc(src) != 'B' || source_getc(src) != 'M' || !source_skip_bytes(src, 8))
+        return false;
+    long offset = (int32_t)source_le(src, 4), hsz = (int32_t)source_le(src, 4);
+    if (hsz != 12 && hsz != 40 && hsz != 56 && hsz != 108 && hsz != 124)
+        return false;   /* stb refuses it */
+    long w = hsz == 12 ? (long)source_le(src, 2) : (long)(int32_t)source_le(src, 4);
+    long h = hsz == 12 ? (long)source_le(src, 2) : (long)(int32_t)source_le(src, 4);
+    source_le(src, 2);
+    int bpp = (int)source_le(src, 2);
+    if (bpp != 1 && bpp != 4 && bpp != 8)
+        return false;   /* no palette, or stb refuses it */
+    if (hsz == 12 && bpp >= 24)
+        return false;
+    long palette = hsz == 12 ? (offset - 14 - 24) / 3 : (offset - 14 - hsz) >> 2;
+    if (palette == 0 || palette > 256)
+        return false;   /* stb refuses it */
+    if (palette < 0)
+        return true;
+    h = h < 0 ? -h : h;
+    if (w <= 0 || w > IMAGE_MAX_SIDE || h > IMAGE_MAX_SIDE)
+        return false;   /* the caps refuse it */
+    source_rewind(src);
+    if (!source_skip_bytes(src, offset))
+        return false;   /* no pixel data: every index reads as 0 */
+    long row_bytes = bpp == 1 ? (w + 7) / 8 : bpp == 4 ? (w + 1) / 2 : w;
+    int per_byte = 8 / bpp;
+    for (long y = 0; y < h; y++) {
+        for (long x = 0; x < row_bytes; x++) {
+            int c = source_getc(src);
+            if (c == EOF)
+                return false;
+            for (int k = 0; k < per_byte && x * per_byte + k < w; k++)
+                if (((c >> (8 - bpp * (k + 1))) & ((1 << bpp) - 1)) >= palette)
+                    return true;
+        }
+        if (!source_skip_bytes(src, (-row_bytes) & 3))
+            return false;
+    }
+    return false;
+}
+
+/* ---- HDR run-length check -------------------------------------------- */
+
+/* stb_image 2.27 decodes a run-length coded Radiance HDR scanline in a loop
+ * that only advances on a non-empty run: a count byte of 0, and so any file
+ * that ends inside the run-length data (stb reads 0 past the end), makes
+ * it loop forever. This walk follows stb's HDR parser over the header and
+ * the coded scanlines; true when stb would meet such a count. */
+
+/* True when every byte of src has been read (stb's stbi__at_eof). */
+static bool source_at_end(Source *src)
+{
+    return src->pos >= src->size;
+}
+
+/* The next byte as stb reads it: 0 past the end. */
+static int source_byte(Source *src)
+{
+    int c = source_getc(src);
+    return c == EOF ? 0 : c;
+}
+
+/* One header line as stb's stbi__hdr_gettoken reads it (1024 bytes at most,
+ * the rest of a longer line skipped). */
+static void hdr_token(Source *src, char buf[1024])
+{
+    size_t len = 0;
+    int c = source_byte(src);
+    while (!source_at_end(src) && c != '\n') {
+        buf[len++] = (char)c;
+        if (len == 1023) {
+            while (!source_at_end(src) && source_byte(src) != '\n')
+                ;
+            break;
+        }
+        c = source_byte(src);
+    }
+    buf[len] = '\0';
+}
+
+static bool hdr_rle_stalls(Source *src)
+{
+    char token[1024];
+    source_rewind(src);
+    hdr_token(src, token);
+    if (strcmp(token, "#?RADIANCE") != 0 && strcmp(token, "#?RGBE") != 0)
+        return false;
+    bool rle = false;
+    for (hdr_token(src, token); token[0]; hdr_token(src, token))
+        rle = rle || strcmp(token, "FORMAT=32-bit_rle_rgbe") == 0;
+    hdr_token(src, token);
+    char *p = token;
+    if (!rle || strncmp(p, "-Y ", 3) != 0)
+        return false;
+    long height = strtol(p + 3, &p, 10);
+    while (*p == ' ')
+        p++;
+    if (strncmp(p, "+X ", 3) != 0)
+        return false;
+    long width = strtol(p + 3, NULL, 10);
+    if (width < 8 || width >= 32768 || height > IMAGE_MAX_SIDE)
+        return false;   /* flat scanlines, or refused by the caps */
+    for (long y = 0; y < height; y++) {
+        int c1 = source_byte(src), c2 = source_byte(src), len = source_byte(src);
+        if (c1 != 2 || c2 != 2 || (len & 0x80))
+            return false;   /* stb reads the rest as flat pixels */
+        if ((len << 8 | source_byte(src)) != width)
+            return false;   /* stb refuses it */
+        for (int k = 0; k < 4; k++) {
+            for (long x = 0; x < width;) {
+                int count = source_byte(src);
+                if (count > 128) {
+                    source_byte(src);
+                    count -= 128;
+                } else if (count == 0) {
+                    return true;
+                } else {
+                    for (int i = 0; i < count; i++)
+                        source_byte(src);
+                }
+                if (count > width - x)
+                    return false;   /* stb refuses it */
+                x += count;
+            }
+        }
+    }
+    return false;
+}
+
+/* ---- PNM header check ------------------------------------------------ */
+
+/* stb_image 2.27 reads a binary PNM's width, height and maximum value into
+ * an int without a bound (signed overflow: undefined behaviour, in practice
+ * a wrapped, made-up size). This walk reads the three numbers as stb does
+ * (whitespace and # comments between them); true when one is over INT_MAX. */
+static bool pnm_space(int c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+static bool pnm_number_overflows(Source *src)
+{
+    source_rewind(src);
+    int p = source_byte(src), t = source_byte(src);
+    if (p != 'P' || (t != '5' && t != '6'))
+        return false;
+    int c = source_byte(src);
+    for (int field = 0; field < 3; field++) {
+        for (;;) {
+            while (!source_at_end(src) && pnm_space(c))
+                c = source_byte(src);
+            if (source_at_end(src) || c != '#')
+                break;
+            while (!source_at_end(src) && c != '\n' && c != '\r')
+                c = source_byte(src);
+        }
+        long long value = 0;
+        while (!source_at_end(src) && c >= '0' && c <= '9') {
+            value = value * 10 + (c - '0');
+            if (value > INT_MAX)
+                return true;
+            c = source_byte(src);
+        }
+    }
+    return false;
+}
+
+/* ---- Softimage PIC --------------------------------------------------- */
+
+/* stb_image 2.27's PIC loader, when the pixel data is bad, frees its RGBA
+ * buffer and then converts the null pointer to the channel count asked for,
+ * reading through it (a crash), unless 4 channels, its own, are asked for.
+ * So a PIC is decoded as RGBA and the channels past its own dropped. */
+static bool is_pic(Source *src)
+{
+    unsigned char head[92];
+    return source_head(src, head, sizeof head) == sizeof head && memcmp(head, "\x53\x80\xf6\x34", 4) == 0 &&
+           memcmp(head + 88, "PICT", 4) == 0;
+}
+
 /* ---- PNG chunk check ------------------------------------------------- */
 
 /* stb_image allocates a PNG chunk's claimed length before reading it, so a
@@ -500,15 +734,25 @@ static bool png_chunk_past_end(Source *src, char type[5], unsigned long *len)
     return false;
 }
 
-/* Reads the size, checks the caps, a PNG's chunk lengths and a JPEG's tables,
- * then decodes with the file's own channel count and makes the tensor, at
- * the size fit gives (fit NULL: the file's). */
+/* Checks a JPEG's Huffman tables and a PNM's header numbers, reads the
+ * size, checks the caps, a PNG's chunk lengths, a JPEG's other tables, an
+ * HDR's run lengths and a BMP's palette indices, then decodes with the
+ * file's own channel count and makes the tensor, at the size fit gives
+ * (fit NULL: the file's). */
 static Status load_source(Source *src, const char *name, const ImageFit *fit, Tensor *out, size_t *file_h,
                           size_t *file_w, Error *err)
 {
     int w, h, channels;
     Status st;
 
+    JpegVerdict jpeg = jpeg_check(src);
+    if (jpeg == JPEG_OVERFULL_TABLE)
+        return error_set(err, CS_ERR_FORMAT, "cannot decode %s: a JPEG Huffman table claims more than %d codes",
+                         name, JPEG_MAX_CODES);
+    if (pnm_number_overflows(src))
+        return error_set(err, CS_ERR_FORMAT, "cannot decode %s: a PNM header number is larger than %d", name,
+                         INT_MAX);
+    source_rewind(src);
     if (!stbi_info_from_callbacks(&SOURCE_CALLBACKS, src, &w, &h, &channels)) {
         unsigned char head[SNIFF_BYTES];
         size_t n = source_head(src, head, sizeof head);
@@ -521,15 +765,21 @@ static Status load_source(Source *src, const char *name, const ImageFit *fit, Te
     if (png_chunk_past_end(src, chunk, &claimed))
         return error_set(err, CS_ERR_FORMAT, "cannot decode %s: PNG chunk %s claims %lu bytes, past the end of the "
                          "file (truncated)", name, chunk, claimed);
-    JpegVerdict jpeg = jpeg_check(src);
     if (jpeg == JPEG_UNDEFINED_TABLE)
         return error_set(err, CS_ERR_FORMAT, "cannot decode %s: a JPEG scan uses a table the file never defines",
                          name);
     if (jpeg == JPEG_EMPTY_COMPONENT)
         return error_set(err, CS_ERR_FORMAT, "cannot decode %s: a JPEG colour component has no image data", name);
-    int want = channels;
+    if (hdr_rle_stalls(src))
+        return error_set(err, CS_ERR_FORMAT,
+                         "cannot decode %s: an HDR scanline's run-length data is empty or ends early (truncated file)",
+                         name);
+    if (bmp_index_past_palette(src))
+        return error_set(err, CS_ERR_FORMAT, "cannot decode %s: a BMP pixel uses a colour its palette does not have",
+                         name);
+    int want = channels, ask = is_pic(src) ? 4 : want;
     source_rewind(src);
-    stbi_uc *pixels = stbi_load_from_callbacks(&SOURCE_CALLBACKS, src, &w, &h, &channels, want);
+    stbi_uc *pixels = stbi_load_from_callbacks(&SOURCE_CALLBACKS, src, &w, &h, &channels, ask);
     if (!pixels) {
         const char *why = stbi_failure_reason();
         return error_set(err, CS_ERR_FORMAT, "cannot decode %s: %s", name, why ? why : "unknown error");
@@ -538,6 +788,8 @@ static Status load_source(Source *src, const char *name, const ImageFit *fit, Te
         stbi_image_free(pixels);
         return error_set(err, CS_ERR_FORMAT, "cannot decode %s: the image data ends early (truncated file)", name);
     }
+    if (ask != want)
+        keep_channels(pixels, (size_t)w * (size_t)h, (size_t)ask, (size_t)want);
     if ((st = check_info(name, w, h, want, err)) == CS_OK) {
         size_t out_h = (size_t)h, out_w = (size_t)w;
         if (fit)

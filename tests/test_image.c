@@ -320,6 +320,156 @@ Test(image, a_jpeg_without_its_tables_is_refused_not_made_up)
     free(px);
 }
 
+Test(image, a_jpeg_huffman_table_with_over_256_codes_is_refused_before_stb_reads_it)
+{
+    /* A DHT segment whose 16 code-length counts add up to 16 * 255 = 4080
+     * codes: stb_image 2.27 writes one byte per code into a 257-byte array
+     * (found by fuzzing with stb compiled in under ASan/UBSan). The same
+     * file with counts 1, 1, 0, ... (two codes) is an ordinary table. */
+    unsigned char jpg[2 + 4 + 1 + 16 + 2 + 2] = {0xff, 0xd8, 0xff, 0xc4, 0x00, 0x13 + 2, 0x00};
+    memset(jpg + 7, 0xff, 16);
+    memcpy(jpg + 23, "\x01\x02\xff\xd9", 4);
+    Tensor t;
+    Error err;
+    cr_expect_eq(image_load_memory(jpg, sizeof jpg, "overfull.jpg", &t, &err), CS_ERR_FORMAT);
+    cr_expect(strstr(err.message, "overfull.jpg") && strstr(err.message, "more than 256 codes"), "%s", err.message);
+    cr_expect_null(t.data);
+    tmp_write_file(tmp_path("overfull.jpg"), jpg, sizeof jpg);
+    cr_expect_eq(load_file(tmp_path("overfull.jpg"), &t, &err), CS_ERR_FORMAT);
+    cr_expect(strstr(err.message, "more than 256 codes"), "%s", err.message);
+
+    /* The file may end inside the counts: stb reads the rest as 0. */
+    cr_expect_eq(image_load_memory(jpg, 7 + 2, "cut.jpg", &t, &err), CS_ERR_FORMAT);
+    cr_expect(strstr(err.message, "more than 256 codes"), "%s", err.message);
+
+    memset(jpg + 7, 0, 16);
+    jpg[7] = jpg[8] = 1;
+    cr_expect_eq(image_load_memory(jpg, sizeof jpg, "ordinary.jpg", &t, &err), CS_ERR_FORMAT);
+    cr_expect(strstr(err.message, "ordinary.jpg") && !strstr(err.message, "codes"), "%s", err.message);
+}
+
+/* A 2 x 1 BMP of 4-bit palette indices hi, lo, with a palette of colours
+ * entries (grey levels 0, 16, 32, ...) and the pixel data at offset (0: just
+ * after the palette). */
+static size_t bmp4_2x1(unsigned char *out, int colours, unsigned offset, int hi, int lo)
+{
+    size_t data = 14 + 40 + 4 * (size_t)colours;
+    offset = offset ? offset : (unsigned)data;
+    memset(out, 0, data + 4);
+    out[0] = 'B';
+    out[1] = 'M';
+    out[10] = (unsigned char)offset;
+    out[14] = 40;
+    out[18] = 2;        /* width */
+    out[22] = 1;        /* height */
+    out[26] = 1;        /* planes */
+    out[28] = 4;        /* bits per pixel */
+    for (int i = 0; i < colours; i++)
+        memset(out + 54 + 4 * i, 16 * i, 3);
+    out[data] = (unsigned char)(hi << 4 | lo);
+    return data + 4;
+}
+
+Test(image, a_bmp_index_past_its_palette_is_refused_not_read_from_the_stack)
+{
+    /* stb_image 2.27 looks indices up in an uninitialised 256-entry palette
+     * (found by fuzzing: the memory and file loaders gave different
+     * pixels). Two colours, indices 1 and 0, load; index 5 has no colour;
+     * a data offset inside the headers leaves no palette at all. */
+    unsigned char bmp[14 + 40 + 4 * 16 + 4];
+    Tensor t;
+    Error err;
+    size_t size = bmp4_2x1(bmp, 2, 0, 1, 0);
+    cr_assert_eq(image_load_memory(bmp, size, "two.bmp", &t, &err), CS_OK, "%s", err.message);
+    cr_expect(t.c == 3 && t.h == 1 && t.w == 2 && t.data[0] == 16 && t.data[1] == 0, "%zu %g %g", t.c, t.data[0],
+              t.data[1]);
+    tensor_free(&t);
+    size = bmp4_2x1(bmp, 2, 0, 1, 5);
+    cr_expect_eq(image_load_memory(bmp, size, "past.bmp", &t, &err), CS_ERR_FORMAT);
+    cr_expect(strstr(err.message, "past.bmp") && strstr(err.message, "palette"), "%s", err.message);
+    cr_expect_null(t.data);
+    size = bmp4_2x1(bmp, 2, 20, 0, 0);
+    cr_expect_eq(image_load_memory(bmp, size, "inside.bmp", &t, &err), CS_ERR_FORMAT);
+    cr_expect(strstr(err.message, "inside.bmp") && strstr(err.message, "palette"), "%s", err.message);
+}
+
+Test(image, an_hdr_with_an_empty_run_or_cut_inside_its_runs_is_refused_not_a_hang, .timeout = 10)
+{
+    /* An 8 x 1 run-length coded Radiance file: the scanline header 2 2 0 8,
+     * then per component one run of 8 (count 128 + 8, then the value). stb
+     * 2.27 loops forever on a run count of 0, also the 0s it reads past the
+     * end of a cut file (found by fuzzing). */
+    static const char head[] = "#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n\n-Y 1 +X 8\n";
+    unsigned char hdr[sizeof head - 1 + 4 + 8];
+    size_t n = sizeof head - 1;
+    memcpy(hdr, head, n);
+    memcpy(hdr + n, "\x02\x02\x00\x08\x88\x80\x88\x40\x88\x20\x88\x81", 12);
+    Tensor t;
+    Error err;
+    cr_assert_eq(image_load_memory(hdr, sizeof hdr, "whole.hdr", &t, &err), CS_OK, "%s", err.message);
+    cr_expect(t.c == 3 && t.h == 1 && t.w == 8, "%zux%zux%zu", t.c, t.h, t.w);
+    tensor_free(&t);
+    cr_expect_eq(image_load_memory(hdr, n + 6, "cut.hdr", &t, &err), CS_ERR_FORMAT);
+    cr_expect(strstr(err.message, "cut.hdr") && strstr(err.message, "run-length"), "%s", err.message);
+    cr_expect_null(t.data);
+    hdr[n + 6] = 0x00;   /* the second component's run count */
+    cr_expect_eq(image_load_memory(hdr, sizeof hdr, "empty.hdr", &t, &err), CS_ERR_FORMAT);
+    cr_expect(strstr(err.message, "empty.hdr") && strstr(err.message, "run-length"), "%s", err.message);
+    tmp_write_file(tmp_path("empty.hdr"), hdr, sizeof hdr);
+    cr_expect_eq(load_file(tmp_path("empty.hdr"), &t, &err), CS_ERR_FORMAT);
+    cr_expect(strstr(err.message, "run-length"), "%s", err.message);
+}
+
+Test(image, a_pnm_header_number_over_int_max_is_refused_before_stb_reads_it)
+{
+    /* stb_image 2.27 parses the width into an int unchecked (signed
+     * overflow, found by fuzzing): 99999999999 would wrap to 1215752191. */
+    static const char big[] = "P5\n# width:\n99999999999 1\n255\nx";
+    static const char fine[] = "P5\n# width:\n2147483647 1\n255\nx";
+    Tensor t;
+    Error err;
+    cr_expect_eq(image_load_memory((const unsigned char *)big, sizeof big - 1, "big.pgm", &t, &err), CS_ERR_FORMAT);
+    cr_expect(strstr(err.message, "big.pgm") && strstr(err.message, "larger than 2147483647"), "%s", err.message);
+    cr_expect_null(t.data);
+    cr_expect_eq(image_load_memory((const unsigned char *)fine, sizeof fine - 1, "wide.pgm", &t, &err), CS_ERR_LIMIT,
+                 "INT_MAX itself parses and meets the size cap: %s", err.message);
+}
+
+/* A Softimage PIC of w x 1 RGB pixels, raw: the 104-byte header (magic,
+ * version, comment, "PICT", width, height, ratio, fields, pad), one channel
+ * packet (not chained, 8 bits, uncompressed, R|G|B), then the row. */
+static size_t pic_rgb_row(unsigned char *out, int w, const unsigned char *rgb)
+{
+    memset(out, 0, 108);
+    memcpy(out, "\x53\x80\xf6\x34", 4);
+    memcpy(out + 88, "PICT", 4);
+    out[93] = (unsigned char)w;
+    out[95] = 1;
+    memcpy(out + 104, "\x00\x08\x00\xe0", 4);
+    memcpy(out + 108, rgb, (size_t)w * 3);
+    return 108 + (size_t)w * 3;
+}
+
+Test(image, a_pic_with_bad_pixel_data_is_refused_not_a_crash)
+{
+    /* stb_image 2.27 converts a failed PIC's freed (null) buffer to RGB and
+     * reads through it (found by fuzzing with stb compiled in). */
+    const unsigned char rgb[6] = {10, 20, 30, 200, 100, 0};
+    unsigned char pic[108 + 6];
+    size_t size = pic_rgb_row(pic, 2, rgb);
+    Tensor t;
+    Error err;
+    cr_assert_eq(image_load_memory(pic, size, "whole.pic", &t, &err), CS_OK, "%s", err.message);
+    cr_expect(t.c == 3 && t.h == 1 && t.w == 2, "%zux%zux%zu", t.c, t.h, t.w);
+    const float planes[6] = {10, 200, 20, 100, 30, 0};
+    for (size_t i = 0; i < 6; i++)
+        cr_expect_eq(t.data[i], planes[i], "value %zu: %g", i, t.data[i]);
+    tensor_free(&t);
+    cr_expect_eq(image_load_memory(pic, 109, "short.pic", &t, &err), CS_ERR_FORMAT);
+    cr_expect(strstr(err.message, "short.pic") != NULL, "%s", err.message);
+    cr_expect_null(t.data);
+}
+
 Test(image, a_segment_length_past_the_end_does_not_hang, .timeout = 5)
 {
     const unsigned char jpg[] = {0xff, 0xd8, 0xff, 0xe0, 0xff, 0xd8, 0xff, 0x00};

@@ -3,6 +3,7 @@
  * the fitting helpers, on a software renderer (no display). */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <SDL.h>
@@ -103,7 +104,7 @@ Test(text, the_least_recently_used_strings_are_evicted)
         text_draw(f.tc, buf, 10, white, 0, 0, 0);
         text_draw(f.tc, "kept", 10, white, 0, 0, 0);   /* used all the time: never evicted */
     }
-    cr_assert_leq(text_cache_entries(f.tc), 3000, "the cache is bounded");
+    cr_assert_leq(text_cache_entries(f.tc), TEXT_CACHE_MAX_ENTRIES, "the cache is bounded");
     size_t misses = text_cache_misses(f.tc);
     cr_assert_eq(misses, 3501);
     text_draw(f.tc, "kept", 10, white, 0, 0, 0);
@@ -112,6 +113,73 @@ Test(text, the_least_recently_used_strings_are_evicted)
     text_draw(f.tc, "0", 10, white, 0, 0, 0);
     cr_assert_eq(text_cache_misses(f.tc), misses + 1, "the oldest string was evicted");
     close_fixture(&f);
+}
+
+/* Draws text at (0, 0) on a cleared surface and returns a copy of the
+ * surface's pixels (caller frees). */
+static uint32_t *draw_alone(Fixture *f, const char *text, int px, SDL_Color c)
+{
+    SDL_FillRect(f->surface, NULL, 0xFF000000u);
+    text_draw(f->tc, text, px, c, 0, 0, TEXT_LEFT | TEXT_TOP);
+    SDL_RenderFlush(f->renderer);
+    size_t bytes = (size_t)f->surface->pitch * (size_t)f->surface->h;
+    uint32_t *copy = malloc(bytes);
+    cr_assert_not_null(copy);
+    memcpy(copy, f->surface->pixels, bytes);
+    return copy;
+}
+
+Test(text, the_cache_stays_within_its_bytes_and_fonts_and_redraws_evicted_strings_the_same)
+{
+    /* 120 strings of 20 characters at sizes 80 to 199 (each texture about
+     * 20 * 0.6 * px by 1.2 * px pixels of 4 bytes: 0.3 to 1.9 MB) hold over
+     * 100 MB in all and use 120 font sizes: the cache must keep within its
+     * byte limit (for this 320x200 renderer, TEXT_CACHE_MIN_BYTES) and
+     * TEXT_FONTS_MAX throughout. The first string,
+     * at a size whose font was closed meanwhile, must come back exactly as
+     * it was drawn the first time. */
+    Fixture f = open_fixture();
+    cr_assert_eq(text_cache_byte_limit(f.tc), TEXT_CACHE_MIN_BYTES);
+    SDL_Color white = {255, 255, 255, 255}, gold = {250, 200, 40, 255};
+    uint32_t *first = draw_alone(&f, "Conv2d(3, 16, k=3)", 24, gold);
+    size_t misses = text_cache_misses(f.tc);
+    char buf[32];
+    for (int i = 0; i < 120; i++) {
+        snprintf(buf, sizeof buf, "%03d 0123456789abcdef", i);
+        text_draw(f.tc, buf, 80 + i, white, 0, 0, 0);
+        cr_assert_leq(text_cache_bytes(f.tc), TEXT_CACHE_MIN_BYTES, "after string %d: %zu bytes", i,
+                      text_cache_bytes(f.tc));
+        cr_assert_leq(text_cache_fonts(f.tc), TEXT_FONTS_MAX, "after string %d: %zu fonts", i,
+                      text_cache_fonts(f.tc));
+    }
+    cr_assert_gt(text_cache_bytes(f.tc), TEXT_CACHE_MIN_BYTES / 2, "the strings were big enough to fill it");
+    cr_assert_eq(text_cache_misses(f.tc), misses + 120);
+    uint32_t *again = draw_alone(&f, "Conv2d(3, 16, k=3)", 24, gold);
+    cr_assert_eq(text_cache_misses(f.tc), misses + 121, "the first string was evicted and rendered again");
+    size_t bytes = (size_t)f.surface->pitch * (size_t)f.surface->h;
+    cr_assert(memcmp(first, again, bytes) == 0, "a string rendered again draws the same pixels");
+    size_t lit = 0;
+    for (size_t i = 0; i < bytes / 4; i++)
+        lit += (first[i] & 0xFFFFFFu) != 0;
+    cr_assert_gt(lit, 50, "the string was drawn at all");
+    free(first);
+    free(again);
+    close_fixture(&f);
+}
+
+Test(text, the_byte_limit_is_two_screenfuls_of_the_renderer_output)
+{
+    SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, 2000, 1500, 32, SDL_PIXELFORMAT_ARGB8888);
+    SDL_Renderer *r = SDL_CreateSoftwareRenderer(s);
+    char font[4096];
+    TextCache *tc;
+    Error err = {0};
+    cr_assert_eq(text_find_font(NULL, font, sizeof font, &err), CS_OK, "%s", err.message);
+    cr_assert_eq(text_cache_create(r, font, &tc, &err), CS_OK, "%s", err.message);
+    cr_assert_eq(text_cache_byte_limit(tc), (size_t)TEXT_CACHE_SCREENS * 2000 * 1500 * 4);
+    text_cache_destroy(tc);
+    SDL_DestroyRenderer(r);
+    SDL_FreeSurface(s);
 }
 
 Test(text, measuring_and_fitting)

@@ -2,8 +2,10 @@
  *
  * The cache is a chained hash table of (text, size, colour) -> texture with
  * an intrusive least-recently-used list: a hit moves the entry to the front,
- * and inserting beyond TEXT_CACHE_MAX drops entries from the back. Fonts are
- * opened lazily, one TTF_Font per pixel size in use. */
+ * and inserting beyond TEXT_CACHE_MAX_ENTRIES or text_cache_byte_limit()
+ * drops entries from the back. Fonts are opened lazily, one TTF_Font per pixel
+ * size in use, and the least recently used size is closed when more than
+ * TEXT_FONTS_MAX would be open. */
 #include "text.h"
 
 #include <errno.h>
@@ -21,7 +23,6 @@
 #define TEXT_PX_MIN 6
 #define TEXT_PX_MAX 400
 #define TEXT_BUCKETS 4096       /* power of two */
-#define TEXT_CACHE_MAX 3000     /* strings kept; a busy frame draws well under 1000 */
 
 static const char *const dejavu_path = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf";
 
@@ -42,10 +43,13 @@ struct TextCache {
     void *font_data;                /* the font file, read once (SDL_LoadFile) */
     size_t font_size;
     TTF_Font *fonts[TEXT_PX_MAX + 1];
-    int advance[TEXT_PX_MAX + 1];   /* 0 = not measured yet */
+    unsigned long font_used[TEXT_PX_MAX + 1];  /* font_clock at its last use */
+    unsigned long font_clock;
+    size_t open_fonts;
+    int advance[TEXT_PX_MAX + 1];   /* 0 = not measured yet; kept when the font closes */
     Entry *buckets[TEXT_BUCKETS];
     Entry *head, *tail;
-    size_t count, misses;
+    size_t count, bytes, misses;
 };
 
 /* ------------------------------------------------------------------- fonts */
@@ -122,15 +126,32 @@ static int clamp_px(int px)
     return px < TEXT_PX_MIN ? TEXT_PX_MIN : px > TEXT_PX_MAX ? TEXT_PX_MAX : px;
 }
 
+/* Closes the open font used least recently. */
+static void close_oldest_font(TextCache *tc)
+{
+    int oldest = -1;
+    for (int px = TEXT_PX_MIN; px <= TEXT_PX_MAX; px++)
+        if (tc->fonts[px] && (oldest < 0 || tc->font_used[px] < tc->font_used[oldest]))
+            oldest = px;
+    TTF_CloseFont(tc->fonts[oldest]);
+    tc->fonts[oldest] = NULL;
+    tc->open_fonts--;
+}
+
 /* The font at size px, opened on first use from the file's bytes in
  * memory (FreeType reading a file seeks before every read: thousands of
- * system calls per size); NULL if SDL_ttf fails. */
+ * system calls per size); NULL if SDL_ttf fails. The pointer stays valid
+ * until the next call. */
 static TTF_Font *font_at(TextCache *tc, int px)
 {
     if (!tc->fonts[px]) {
+        if (tc->open_fonts >= TEXT_FONTS_MAX)
+            close_oldest_font(tc);
         SDL_RWops *rw = SDL_RWFromConstMem(tc->font_data, (int)tc->font_size);
         tc->fonts[px] = rw ? TTF_OpenFontRW(rw, 1, px) : NULL;
+        tc->open_fonts += tc->fonts[px] != NULL;
     }
+    tc->font_used[px] = ++tc->font_clock;
     return tc->fonts[px];
 }
 
@@ -229,6 +250,7 @@ static void evict_oldest(TextCache *tc)
         link = &(*link)->next_in_bucket;
     *link = e->next_in_bucket;
     lru_unlink(tc, e);
+    tc->bytes -= (size_t)e->w * (size_t)e->h * 4;
     entry_free(e);
     tc->count--;
 }
@@ -278,8 +300,11 @@ static Entry *lookup(TextCache *tc, const char *text, int px, SDL_Color c)
     *bucket = e;
     lru_push_front(tc, e);
     tc->count++;
+    tc->bytes += (size_t)e->w * (size_t)e->h * 4;
     tc->misses++;
-    while (tc->count > TEXT_CACHE_MAX)
+    /* The new entry itself stays, even when it alone is over the bytes. */
+    size_t limit = text_cache_byte_limit(tc);
+    while (tc->count > TEXT_CACHE_MAX_ENTRIES || (tc->bytes > limit && tc->tail != e))
         evict_oldest(tc);
     return e;
 }
@@ -306,8 +331,10 @@ int text_draw(TextCache *tc, const char *text, int px, SDL_Color c, int x, int y
         dst.x = x - e->w / 2;
     else if ((align & 3) == TEXT_RIGHT)
         dst.x = x - e->w;
-    if (align & TEXT_MIDDLE)
-        dst.y = y - TTF_FontAscent(font_at(tc, px)) + cap_height(px) / 2;
+    if (align & TEXT_MIDDLE) {
+        TTF_Font *font = font_at(tc, px);
+        dst.y = y - (font ? TTF_FontAscent(font) : px) + cap_height(px) / 2;
+    }
     else if (align & TEXT_BOTTOM)
         dst.y = y - e->h;
     SDL_RenderCopy(tc->renderer, e->tex, NULL, &dst);
@@ -358,7 +385,26 @@ size_t text_cache_entries(const TextCache *tc)
     return tc->count;
 }
 
+size_t text_cache_bytes(const TextCache *tc)
+{
+    return tc->bytes;
+}
+
 size_t text_cache_misses(const TextCache *tc)
 {
     return tc->misses;
+}
+
+size_t text_cache_fonts(const TextCache *tc)
+{
+    return tc->open_fonts;
+}
+
+size_t text_cache_byte_limit(const TextCache *tc)
+{
+    int w, h;
+    if (SDL_GetRendererOutputSize(tc->renderer, &w, &h) != 0 || w < 0 || h < 0)
+        w = h = 0;
+    size_t screens = TEXT_CACHE_SCREENS * (size_t)w * (size_t)h * 4;
+    return screens > TEXT_CACHE_MIN_BYTES ? screens : TEXT_CACHE_MIN_BYTES;
 }

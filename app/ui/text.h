@@ -4,7 +4,11 @@
  * by (text, size, colour), so a string drawn every frame is rasterised once.
  * Textures belong to one SDL_Renderer: each renderer (the window's, the
  * offscreen one in render.c) needs its own cache. Entries not used for a
- * while are evicted (least recently used first) when the cache is full. */
+ * while are evicted (least recently used first) when the cache is full:
+ * over TEXT_CACHE_MAX_ENTRIES strings or text_cache_byte_limit() bytes of
+ * texture pixels. Fonts are kept open for at most TEXT_FONTS_MAX pixel sizes (each
+ * holds its own FreeType face and glyph cache, about 250 KB; a storm of
+ * window resizes would otherwise open one per size ever used). */
 #ifndef CONVSTEP_TEXT_H
 #define CONVSTEP_TEXT_H
 
@@ -14,6 +18,11 @@
 
 #include "error.h"
 #include "painter.h"  /* TEXT_LEFT..TEXT_BOTTOM, text_draw's align */
+
+#define TEXT_CACHE_MAX_ENTRIES 3000             /* a busy frame draws well under 1000 */
+#define TEXT_CACHE_SCREENS 2                     /* texture bytes kept: two screenfuls... */
+#define TEXT_CACHE_MIN_BYTES ((size_t)8 << 20)   /* ...but at least this */
+#define TEXT_FONTS_MAX 12                         /* a frame uses a handful of sizes */
 
 typedef struct TextCache TextCache;
 
@@ -46,9 +55,19 @@ int text_char_width(TextCache *tc, int px);
 /* The largest size <= px at which text fits in max_w pixels (at least 6). */
 int text_fit(TextCache *tc, const char *text, int px, int max_w);
 
-/* Number of cached strings and how many were rasterised since the cache was
- * made (tests use these to check that redrawing a frame rasterises nothing). */
+/* Number of cached strings, the bytes of their textures, how many strings
+ * were rasterised since the cache was made and how many font sizes are open
+ * (tests use these to check that redrawing a frame rasterises nothing and
+ * that the cache stays within its bounds). */
 size_t text_cache_entries(const TextCache *tc);
+size_t text_cache_bytes(const TextCache *tc);
 size_t text_cache_misses(const TextCache *tc);
+size_t text_cache_fonts(const TextCache *tc);
+
+/* The bytes of texture pixels (w * h * 4 summed) the cache keeps at most:
+ * TEXT_CACHE_SCREENS times the renderer's output, at least
+ * TEXT_CACHE_MIN_BYTES, so a frame's strings always fit and a storm of
+ * distinct strings (window resizes, edits) cannot grow it further. */
+size_t text_cache_byte_limit(const TextCache *tc);
 
 #endif
