@@ -31,7 +31,7 @@ ALL_CPPFLAGS = $(DEFINES) $(CPPFLAGS)
 DATADIR = $(PREFIX)/share/convstep
 MANDIR = $(PREFIX)/share/man/man1
 
-PKGS_APP := sdl2 SDL2_ttf libpng libgif fontconfig
+PKGS_APP := sdl2 SDL2_ttf libpng libgif fontconfig libisal
 STB_CFLAGS = $(shell pkg-config --cflags stb)
 STB_LIBS = $(shell pkg-config --libs stb)
 SDL_CFLAGS = $(shell pkg-config --cflags $(filter-out libgif,$(PKGS_APP)))

@@ -7,8 +7,9 @@
  * commit: ferror, fflush, fsync, fclose (each may report a full disk), then
  *         link (no overwrite: fails if the name appeared meanwhile) or rename
  *         (overwrite) the temporary file onto the final name, and fsync the
- *         folder so the new name is durable. Any failure unlinks the
- *         temporary file. */
+ *         folder so the new name is durable (fileout_commit_unsynced_name
+ *         leaves that to its caller, once for many files). Any failure
+ *         unlinks the temporary file. */
 #include "fileout.h"
 
 #include <errno.h>
@@ -110,7 +111,7 @@ Status fileout_open(FileOut *fo, const char *final_path, bool overwrite, Error *
 
 /* Makes a finished rename durable; a folder that cannot be synced (some file
  * systems refuse) does not make the file itself wrong, so errors are ignored. */
-static void sync_folder(const char *path)
+void fileout_sync_folder(const char *path)
 {
     char folder[4096];
     folder_of(path, folder, sizeof folder);
@@ -141,7 +142,7 @@ static int place_file(const FileOut *fo)
     return rename(fo->temp_path, fo->final_path);
 }
 
-Status fileout_commit(FileOut *fo, Error *err)
+Status fileout_commit_unsynced_name(FileOut *fo, Error *err)
 {
     if (!fo->stream)
         return error_set(err, CS_ERR_IO, "cannot write %s: the file is not open", fo->final_path);
@@ -175,8 +176,15 @@ Status fileout_commit(FileOut *fo, Error *err)
         return error_set(err, CS_ERR_IO, "cannot write %s: %s", fo->final_path, strerror(e));
     }
     fo->temp_path[0] = '\0';
-    sync_folder(fo->final_path);
     return CS_OK;
+}
+
+Status fileout_commit(FileOut *fo, Error *err)
+{
+    Status st = fileout_commit_unsynced_name(fo, err);
+    if (st == CS_OK)
+        fileout_sync_folder(fo->final_path);
+    return st;
 }
 
 void fileout_abort(FileOut *fo)

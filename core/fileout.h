@@ -31,6 +31,20 @@ Status fileout_open(FileOut *fo, const char *final_path, bool overwrite, Error *
  * final name is untouched. */
 Status fileout_commit(FileOut *fo, Error *err);
 
+/* The same without the folder's fsync, for many files written into one
+ * folder (an export's frames): the caller syncs the folder once with
+ * fileout_sync_folder after its last commit. The file's data is still
+ * fsynced before its name appears, so even a system crash never leaves a
+ * partial file under the final name; it may only lose the names committed
+ * since the folder was last synced (their data then stays under the
+ * temporary name). */
+Status fileout_commit_unsynced_name(FileOut *fo, Error *err);
+
+/* fsyncs the folder holding path, making the names committed in it
+ * durable; a folder that cannot be synced is ignored (some file systems
+ * refuse, and the files themselves are complete). */
+void fileout_sync_folder(const char *path);
+
 /* Closes and removes the temporary file. Safe after a failed open or commit. */
 void fileout_abort(FileOut *fo);
 

@@ -27,8 +27,9 @@ if has_cmd pkg-config >/dev/null 2>&1; then
     need libgif-dev has_file /usr/include/gif_lib.h
     need libfontconfig-dev has_pc fontconfig
     need libzip-dev has_pc libzip
+    need libisal-dev has_pc libisal
 else
-    pkgs="$pkgs libsdl2-dev libsdl2-ttf-dev libstb-dev libpng-dev libgif-dev libfontconfig-dev libzip-dev"
+    pkgs="$pkgs libsdl2-dev libsdl2-ttf-dev libstb-dev libpng-dev libgif-dev libfontconfig-dev libzip-dev libisal-dev"
 fi
 need fonts-dejavu-core has_file /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf
 if [ "$want" = test ]; then

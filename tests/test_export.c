@@ -1,7 +1,10 @@
 /* test_export.c: the exporter's encoders and its one drawing path.
  *
- * - PNG: a rendered frame written by png_out_write decodes (libpng) to
- *   exactly its pixels, and the bytes are the same every time.
+ * - PNG: a rendered frame written by png_out_write decodes (libpng, which
+ *   checks every chunk's CRC) to exactly its pixels, and the bytes are the
+ *   same every time and from a reused encoder; a frame of at most 256
+ *   colours is written indexed (colour type 3), one of 257 as RGB, both
+ *   exact.
  * - The GIF quantiser: at most 256 colours are kept exact; with more, the
  *   flat interface colours stay exact and the rest stay close.
  * - GIF: frames rendered from the default scene, encoded by gif_out and
@@ -146,6 +149,81 @@ Test(png, decodes_to_the_rendered_pixels_and_is_reproducible)
     }
     free(frames);
     scene_destroy(s);
+}
+
+/* The colour type byte of a PNG in memory (IHDR's tenth data byte). */
+static int png_colour_type(const Memory *m)
+{
+    cr_assert_gt(m->size, 26);
+    cr_assert(memcmp(m->data + 12, "IHDR", 4) == 0);
+    return (unsigned char)m->data[25];
+}
+
+/* A w x h frame of stripes cycling through n colours (n <= 4096), with a
+ * different colour every few pixels across and down. */
+static uint32_t *frame_of_colours(int w, int h, int n)
+{
+    uint32_t *px = malloc((size_t)w * h * 4);
+    cr_assert_not_null(px);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            uint32_t c = (uint32_t)((x / 3 + y * 7) % n);
+            px[(size_t)y * w + x] = 0xff000000u | (c * 40503u & 0xff) << 16 | c << 4 | (c & 0xf);
+        }
+    return px;
+}
+
+Test(png, few_colours_are_indexed_and_more_are_rgb_both_exact)
+{
+    /* 1, 256 and 257 distinct colours (c << 4 | c & 0xf is distinct per c) */
+    const int counts[] = {1, 2, 255, 256, 257, 4000};
+    for (size_t t = 0; t < sizeof counts / sizeof *counts; t++) {
+        int w = 301, h = 97;
+        uint32_t *px = frame_of_colours(w, h, counts[t]);
+        Memory m = png_encode(px, w, h);
+        cr_expect_eq(png_colour_type(&m), counts[t] <= 256 ? 3 : 2, "%d colours", counts[t]);
+        uint32_t *back = png_decode(&m, w, h);
+        for (size_t p = 0; p < (size_t)w * h; p++)
+            cr_assert_eq(back[p] & 0xffffff, px[p] & 0xffffff, "%d colours: pixel %zu", counts[t], p);
+        free(back);
+        free(m.data);
+        free(px);
+    }
+}
+
+Test(png, a_reused_encoder_writes_the_same_bytes_as_a_fresh_one)
+{
+    const int sizes[][3] = {{640, 360, 4000}, {33, 35, 7}, {640, 360, 100}, {1280, 40, 4000}};
+    PngOut *png;
+    Error err = {0};
+    cr_assert_eq(png_out_new(&png, &err), CS_OK, "%s", err.message);
+    for (size_t t = 0; t < sizeof sizes / sizeof *sizes; t++) {
+        int w = sizes[t][0], h = sizes[t][1];
+        uint32_t *px = frame_of_colours(w, h, sizes[t][2]);
+        Memory fresh = png_encode(px, w, h);
+        Memory reused = {0};
+        FILE *f = open_memstream(&reused.data, &reused.size);
+        cr_assert_not_null(f);
+        cr_assert_eq(png_out_encode(png, f, px, w, h, "memory.png", &err), CS_OK, "%s", err.message);
+        fclose(f);
+        cr_assert_eq(reused.size, fresh.size, "%dx%d", w, h);
+        cr_assert(memcmp(reused.data, fresh.data, fresh.size) == 0, "%dx%d: bytes differ", w, h);
+        free(fresh.data);
+        free(reused.data);
+        free(px);
+    }
+    png_out_free(png);
+}
+
+Test(png, an_empty_frame_is_refused)
+{
+    uint32_t px = 0;
+    Error err = {0};
+    FILE *f = fopen("/dev/null", "wb");
+    cr_assert_not_null(f);
+    cr_expect_eq(png_out_write(f, &px, 0, 1, "empty.png", &err), CS_ERR_RANGE);
+    cr_expect_eq(png_out_write(f, &px, 1, 0, "empty.png", &err), CS_ERR_RANGE);
+    fclose(f);
 }
 
 /* ---- the quantiser ---- */

@@ -76,6 +76,26 @@ Test(fileout, commit_writes_the_file_through_a_temporary_beside_it)
     cr_expect_str_eq(read_text(path), "hello");
 }
 
+Test(fileout, commit_unsynced_name_places_the_file_and_the_folder_syncs_later)
+{
+    FileOut fo;
+    Error err;
+    for (int i = 0; i < 3; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "frame-%05d.png", i + 1);
+        const char *path = tmp_path(name);
+        cr_assert_eq(fileout_open(&fo, path, false, &err), CS_OK, "%s", err.message);
+        fputs("frame", fo.stream);
+        cr_assert_eq(fileout_commit_unsynced_name(&fo, &err), CS_OK, "%s", err.message);
+        cr_expect_str_eq(read_text(path), "frame");
+        cr_expect_str_eq(fileout_temp_path(&fo), "");
+    }
+    cr_expect_eq(files_in_tmp(), 3, "a temporary file was left behind");
+    fileout_sync_folder(tmp_path("frame-00001.png"));
+    fileout_sync_folder(tmp_path("missing-folder/frame-00001.png")); /* ignored */
+    cr_expect_eq(files_in_tmp(), 3);
+}
+
 Test(fileout, abort_leaves_no_file)
 {
     FileOut fo;

@@ -124,8 +124,8 @@ typedef struct FrameWriter {
     struct FramePool *pool;
     int slot;                   /* index in signal_frame_temp */
     pthread_t thread;
-    uint32_t *pixels;           /* w*h, the frame to write (GIF, video) */
-    unsigned char *rgb;         /* 3*w*h + 1: the frame to write as PNG */
+    uint32_t *pixels;           /* w*h, the frame to write */
+    PngOut *png;                /* PNG frames: this writer's encoder */
     size_t number;              /* its frame number (1-based); 0: idle */
 } FrameWriter;
 
@@ -146,7 +146,7 @@ typedef struct FramePool {
 } FramePool;
 
 /* One frame written as DIR/frame-NNNNN.png, complete or not at all. */
-static Status frame_write(const FramePool *p, int slot, const unsigned char *rgb, size_t number, Error *err)
+static Status frame_write(const FramePool *p, FrameWriter *fw, size_t number, Error *err)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/frame-%05zu.png", p->dir, number);
@@ -154,13 +154,13 @@ static Status frame_write(const FramePool *p, int slot, const unsigned char *rgb
     Status st = fileout_open(&fo, path, p->force, err);
     if (st != CS_OK)
         return st;
-    signal_frame_temp[slot] = fileout_temp_path(&fo);
-    st = png_out_write_rgb(fo.stream, rgb, p->w, p->h, path, err);
+    signal_frame_temp[fw->slot] = fileout_temp_path(&fo);
+    st = png_out_encode(fw->png, fo.stream, fw->pixels, p->w, p->h, path, err);
     if (st == CS_OK)
-        st = fileout_commit(&fo, err);
+        st = fileout_commit_unsynced_name(&fo, err);
     else
         fileout_abort(&fo);
-    signal_frame_temp[slot] = NULL;
+    signal_frame_temp[fw->slot] = NULL;
     return st;
 }
 
@@ -179,7 +179,7 @@ static void *writer_main(void *arg)
         Error err = {0};
         Status st = p->gif     ? gif_out_add(p->gif, fw->pixels, &err)
                     : p->video ? video_out_add(p->video, fw->pixels, &err)
-                               : frame_write(p, fw->slot, fw->rgb, number, &err);
+                               : frame_write(p, fw, number, &err);
         pthread_mutex_lock(&p->lock);
         if (st == CS_OK) {
             p->completed++;
@@ -222,16 +222,14 @@ static Status pool_open(FramePool *p, const char *dir, GifOut *gif, VideoOut *vi
         FrameWriter *fw = &p->writers[p->n_writers];
         fw->pool = p;
         fw->slot = p->n_writers;
-        size_t n = (size_t)w * (size_t)h;
-        if (dir)
-            fw->rgb = frame_memory_alloc(3 * n + 1);
-        else
-            fw->pixels = frame_memory_alloc(n * sizeof *fw->pixels);
-        if (!fw->rgb && !fw->pixels)
+        fw->pixels = frame_memory_alloc((size_t)w * (size_t)h * sizeof *fw->pixels);
+        if (!fw->pixels || (dir && png_out_new(&fw->png, NULL) != CS_OK)) {
+            free(fw->pixels);
             break;
+        }
         if (pthread_create(&fw->thread, NULL, writer_main, fw) != 0) {
             free(fw->pixels);
-            free(fw->rgb);
+            png_out_free(fw->png);
             break;
         }
         p->n_writers++;
@@ -256,11 +254,11 @@ static Status pool_add(FramePool *p, const uint32_t *px, size_t number, Error *e
     }
     Status st = p->status;
     if (st == CS_OK) {
-        size_t n = (size_t)p->w * (size_t)p->h;
-        if (idle->rgb)
-            png_out_rgb(px, n, idle->rgb);
-        else
-            memcpy(idle->pixels, px, n * sizeof *px);
+        /* An idle writer does not touch its pixels until it has a number,
+         * so the copy needs no lock. */
+        pthread_mutex_unlock(&p->lock);
+        memcpy(idle->pixels, px, (size_t)p->w * (size_t)p->h * sizeof *px);
+        pthread_mutex_lock(&p->lock);
         idle->number = number;
         p->handed = number;
         pthread_cond_broadcast(&p->changed);
@@ -285,7 +283,7 @@ static Status pool_close(FramePool *p, size_t *completed, Error *err)
     for (int i = 0; i < p->n_writers; i++) {
         pthread_join(p->writers[i].thread, NULL);
         free(p->writers[i].pixels);
-        free(p->writers[i].rgb);
+        png_out_free(p->writers[i].png);
     }
     pthread_cond_destroy(&p->changed);
     pthread_mutex_destroy(&p->lock);
@@ -379,13 +377,26 @@ static Status sink_add(Sink *k, const uint32_t *px, Error *err)
     return st;
 }
 
-/* Waits for the writers; returns their first failure. */
+/* Waits for the writers; returns their first failure. The frames kept
+ * are made durable here: each frame's data was fsynced before its rename
+ * (a crash never leaves a partial frame under its name), and the folder,
+ * whose fsync makes the names durable, is synced once for all of them
+ * rather than after every frame; a folder we created is synced in its
+ * parent too. */
 static Status sink_finish_frames(Sink *k, Error *err)
 {
     if (!k->pool_open)
         return CS_OK;
     k->pool_open = false;
-    return pool_close(&k->pool, &k->done, err);
+    Status st = pool_close(&k->pool, &k->done, err);
+    if (k->job->target == EXPORT_FRAMES && k->done > 0) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/frame-00001.png", k->job->path);
+        fileout_sync_folder(path);
+        if (k->created_dir)
+            fileout_sync_folder(k->job->path);
+    }
+    return st;
 }
 
 /* Frames completed so far (frame writers: renamed into place). */
