@@ -427,3 +427,73 @@ Test(netscene, creation_errors_are_one_clear_line)
     cr_assert(strstr(err.message, "--normalize"), "%s", err.message);
     cr_assert_null(strchr(err.message, '\n'));
 }
+
+/* ---- the receptive field over the real maps ---- */
+
+/* The golden case's LeNet (net_lenet_clicked): cards 0 input 3x32x32,
+ * 1 Conv2d(3,6,5) 28x28, 2 ReLU, 3 MaxPool2d(2) 14x14, 4 Conv2d(6,16,5)
+ * 10x10, 5 ReLU, 6 MaxPool2d(2) + Flatten 5x5, 7.. vectors. */
+static App lenet_app(void)
+{
+    const char *args[] = {"--layers", "Conv2d(3, 6, 5), ReLU(), MaxPool2d(2), Conv2d(6, 16, 5), ReLU(), "
+                          "MaxPool2d(2), Flatten(), Linear(400, 120), ReLU(), Linear(120, 10)",
+                          "--input-size", "32", "--normalize", "unit", "-i", "assets/default.png", NULL};
+    return app_from(args);
+}
+
+static void assert_range(CellRange (*f)[2], size_t card, int y0, int y1, int x0, int x1)
+{
+    cr_assert(f[card][0].lo == y0 && f[card][0].hi == y1 && f[card][1].lo == x0 && f[card][1].hi == x1,
+              "card %zu: rows %d..%d, columns %d..%d expected; got rows %d..%d, columns %d..%d", card, y0, y1, x0,
+              x1, f[card][0].lo, f[card][0].hi, f[card][1].lo, f[card][1].hi);
+}
+
+Test(netscene, a_clicked_cell_lights_what_it_reads_and_feeds)
+{
+    App a = lenet_app();
+    const NetScene *s = net_model(a.scene);
+    cr_assert_eq(s->n_cards, 10);
+    CellRange f[10][2];
+    /* conv2 cell (2, 6): pool1 rows 2..6, columns 6..10 (5x5 kernel); conv1
+       and its ReLU rows 4..13, columns 12..21 (2x2 pool); the input rows
+       4..17, columns 12..25 (5x5 again). Forward: its ReLU the cell, pool2
+       (1, 3); the vectors after the Flatten: nothing. */
+    Target t = cell(4, 3, 2, 6);
+    cr_assert(net_scene_fields(s, &t, f));
+    assert_range(f, 0, 4, 17, 12, 25);
+    assert_range(f, 1, 4, 13, 12, 21);
+    assert_range(f, 2, 4, 13, 12, 21);
+    assert_range(f, 3, 2, 6, 6, 10);
+    assert_range(f, 4, 2, 2, 6, 6);
+    assert_range(f, 5, 2, 2, 6, 6);
+    assert_range(f, 6, 1, 1, 3, 3);
+    for (size_t k = 7; k < 10; k++)
+        cr_assert(f[k][0].lo > f[k][0].hi, "card %zu (a vector) is not lit", k);
+    /* an input pixel feeds conv1 cells (y-4..y) cut to the map, and on */
+    t = cell(0, 0, 0, 31);
+    cr_assert(net_scene_fields(s, &t, f));
+    assert_range(f, 1, 0, 0, 27, 27);
+    assert_range(f, 3, 0, 0, 13, 13);
+    assert_range(f, 4, 0, 0, 9, 9);
+    /* a vector's feature, and no cell: nothing to light */
+    t = cell(7, 0, 0, 0);
+    cr_assert_not(net_scene_fields(s, &t, f));
+    t.kind = TARGET_NONE;
+    cr_assert_not(net_scene_fields(s, &t, f));
+    scene_destroy(a.scene);
+}
+
+Test(netscene, the_field_follows_the_growth_steps)
+{
+    App a = lenet_app();
+    NetScene *s = net_model(a.scene);
+    net_scene_seek(s, 4);
+    CellRange f[10][2];
+    for (size_t k = 0; k < 10; k++)
+        f[k][0] = f[k][1] = (CellRange){-7, -7};
+    Target t = cell(3, 0, 5, 5);
+    cr_assert(net_scene_fields(s, &t, f));
+    assert_range(f, 4, 1, 5, 1, 5);
+    cr_assert_eq(f[5][0].lo, -7, "cards not shown are left alone");
+    scene_destroy(a.scene);
+}

@@ -71,7 +71,9 @@ void net_click(App *app, Target t)
     const LayerSpec *l = t.f > 0 ? &s->net.layers[s->cards[t.f].layer].spec : NULL;
     bool opens = l && !s->cards[t.f].flat &&
                  (l->type == SPEC_CONV2D || l->type == SPEC_MAXPOOL2D || l->type == SPEC_AVGPOOL2D);
-    view_set_status(v, false, "%s%s", text, opens ? "   (Enter opens it)" : "");
+    bool map = !s->cards[t.f].flat;
+    view_set_status(v, false, "%s%s%s", text, map ? "; outlined: the cells it reads and feeds" : "",
+                    opens ? "   (Enter opens it)" : "");
 }
 
 bool net_selection_valid(const Scene *s, const Target *t)

@@ -28,6 +28,7 @@
 
 #include "error.h"
 #include "net.h"
+#include "rf.h"
 #include "spec.h"
 #include "stepper.h"
 #include "tensor.h"
@@ -83,6 +84,8 @@ typedef struct NetScene {
     char input_name[128];       /* the picture's name */
     LayerStack spec;
     Net net;                    /* run on input, every output kept */
+    RfLayer *rf;                /* net.count entries: each layer's receptive-field
+                                   numbers for the input's size (core/rf.h), owned */
     Tensor picture;             /* the input as given, resampled to the network's size
                                    (0-255 for an image): the card drawn as a picture */
     bool image;                 /* picture is an image (R, G, B) */
@@ -132,6 +135,19 @@ float net_scene_value(const NetScene *s, size_t j, int c, int y, int x);
 
 /* Whether t (TARGET_NET_CELL) names a cell of a card shown now. */
 bool net_scene_cell_shown(const NetScene *s, const Target *t);
+
+/* The lit field of the focus cell t (a TARGET_NET_CELL of a map card or
+ * the input, shown now: net_scene_cell_shown) on every card shown, into
+ * out[card][axis] (out has room for shown + 1 cards; axis 0 rows, 1
+ * columns): on earlier cards the cells it reads (rf_range_back through
+ * every layer between, padding cut off), on later cards the cells that
+ * read it (rf_range_forward), on its own card the cell itself. A range
+ * with lo > hi lights nothing: vector cards (a Linear reads every cell, so
+ * nothing is worth outlining) and every card after the first vector one.
+ * The channels are not in the ranges: a convolution reads the field in
+ * every channel of its group. Returns false (out untouched) when t is not
+ * a cell of a map card or of the input shown now. O(layers). */
+bool net_scene_fields(const NetScene *s, const Target *t, CellRange (*out)[2]);
 
 /* Class i's name: its label line, or "class i". Returns buf. */
 const char *net_scene_class_name(const NetScene *s, size_t i, char *buf, size_t size);
