@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "actions.h"
@@ -24,6 +25,7 @@
 #include "layer_layout.h"
 #include "net_actions.h"
 #include "net_kind.h"
+#include "net_job.h"
 #include "net_layout.h"
 #include "rng.h"
 #include "stack_kind.h"
@@ -496,4 +498,123 @@ Test(netscene, the_field_follows_the_growth_steps)
     assert_range(f, 4, 1, 5, 1, 5);
     cr_assert_eq(f[5][0].lo, -7, "cards not shown are left alone");
     scene_destroy(a.scene);
+}
+
+/* ---- long passes on a worker thread ---- */
+
+/* Calls the kind's tick until the pending pass has been taken (at most
+ * 20 s); returns how many ticks said something changed. */
+static int tick_until_done(App *a)
+{
+    int changed = 0;
+    for (int i = 0; i < 2000 && net_busy(a->scene); i++) {
+        if (net_kind.tick(a))
+            changed++;
+        if (net_busy(a->scene))
+            nanosleep(&(struct timespec){0, 10000000}, NULL);
+    }
+    cr_assert_not(net_busy(a->scene), "the pass ended");
+    return changed;
+}
+
+Test(netscene, the_estimate_tells_small_passes_from_long_ones)
+{
+    NetRequest r;
+    memset(&r, 0, sizeof r);
+    r.picture.c = 3;
+    r.size_h = r.size_w = 224;
+    r.layers = strdup("@assets/models/vgg16.txt");   /* 15.5 G multiply-adds */
+    cr_assert_gt(net_request_estimate_ms(&r), NET_ASYNC_MS * 10);
+    free(r.layers);
+    r.size_h = r.size_w = 32;
+    r.layers = strdup("Conv2d(3, 6, 5), ReLU(), MaxPool2d(2), Conv2d(6, 16, 5)");
+    double ms = net_request_estimate_ms(&r);
+    cr_assert(ms > 0.0 && ms < NET_ASYNC_MS, "LeNet's front: %g ms", ms);
+    free(r.layers);
+    r.layers = strdup("Conv2d(5, 6, 5)");   /* does not fit: the build says why, at once */
+    cr_assert_eq(net_request_estimate_ms(&r), 0.0);
+    net_request_free(&r);
+}
+
+static const char *small_net[] = {"--layers", "Conv2d(3, 4, 3), ReLU(), AdaptiveAvgPool2d(1), Flatten(), Linear(4, 3)",
+                                  "--input-size", "12,16", "assets/default.png", NULL};
+
+Test(netscene, a_long_pass_runs_on_a_worker_and_gives_the_same_numbers)
+{
+    App a = app_from(small_net);
+    NetScene *s = net_model(a.scene);
+    /* the same pass here and now, for comparison */
+    Tensor in = {0};
+    bool image;
+    char name[128], note[160];
+    Error err;
+    cr_assert_eq(scene_read_input(a.scene, "tests/net/vgg_block/input.npy", &in, &image, name, sizeof name, note,
+                                  sizeof note, &err), CS_OK, "%s", err.message);
+    NetScene *now;
+    cr_assert_eq(net_scene_rebuild(s, &in, image, name, &now, &err), CS_OK, "%s", err.message);
+    tensor_free(&in);
+
+    s->async_ms = -1.0;   /* every pass goes to a worker */
+    net_open_input(&a, "tests/net/vgg_block/input.npy");
+    cr_assert_not(a.view.status_error, "%s", a.view.status);
+    cr_assert(net_busy(a.scene), "the pass runs away from the loop");
+    cr_assert_eq(net_model(a.scene), s, "the network shown stays meanwhile");
+    cr_assert(strstr(a.view.status, "running the network on input.npy"), "%s", a.view.status);
+    cr_assert_geq(tick_until_done(&a), 1);
+    NetScene *t = net_model(a.scene);
+    cr_assert_neq(t, s);
+    cr_assert_str_eq(t->input_name, "input.npy");
+    cr_assert_str_eq(a.scene->input_name, "input.npy", "the scene's input follows");
+    cr_assert_eq(t->async_ms, -1.0, "the setting is kept");
+    cr_assert_eq(t->n_cards, now->n_cards);
+    for (size_t j = 0; j < t->n_cards; j++) {
+        const Tensor *x = t->cards[j].values, *y = now->cards[j].values;
+        cr_assert_eq(tensor_count(x), tensor_count(y));
+        cr_assert_arr_eq(x->data, y->data, tensor_count(x) * sizeof(float), "card %zu as computed here", j);
+    }
+    net_scene_destroy(now);
+    scene_destroy(a.scene);
+}
+
+Test(netscene, a_newer_image_supersedes_the_older_pass)
+{
+    App a = app_from(small_net);
+    NetScene *s = net_model(a.scene);
+    s->async_ms = -1.0;
+    net_open_input(&a, "tests/net/alexnet_features/input.npy");
+    net_open_input(&a, "tests/net/depthwise/input.npy");
+    net_open_input(&a, "tests/net/vgg_block/input.npy");
+    tick_until_done(&a);
+    NetScene *t = net_model(a.scene);
+    /* the three share the file name: tell them by their size (vgg_block's is 3x20x20) */
+    cr_assert_eq(a.scene->input.h, 20, "the newest image is shown");
+    cr_assert_eq(t->picture.c, 3);
+    cr_assert_not(a.view.status_error, "%s", a.view.status);
+    /* a failing pass keeps the network shown and says why */
+    net_open_input(&a, "tests/net/lenet/input.npy");   /* 1 channel into Conv2d(3, ...) */
+    tick_until_done(&a);
+    cr_assert_eq(net_model(a.scene), t);
+    cr_assert(a.view.status_error);
+    cr_assert(strstr(a.view.status, "expects 3 input channels"), "%s", a.view.status);
+    scene_destroy(a.scene);
+}
+
+Test(netscene, a_job_given_up_frees_itself)
+{
+    App a = app_from(small_net);
+    NetScene *s = net_model(a.scene);
+    NetRequest r;
+    Error err;
+    Tensor pic = {0};
+    cr_assert_eq(tensor_copy(&pic, &a.scene->input, &err), CS_OK);
+    cr_assert_eq(net_request_input(s, &pic, true, "again", "", &r, &err), CS_OK);
+    cr_assert_null(pic.data, "the picture moved into the request");
+    NetJob *j;
+    cr_assert_eq(net_job_start(&r, &j, &err), CS_OK, "%s", err.message);
+    cr_assert_null(r.layers, "the request moved into the job");
+    net_job_abandon(j);   /* running or not: no wait, no leak (make sanitize) */
+    cr_assert_eq(net_request_input(s, &(Tensor){0}, true, "x", "", &r, &err), CS_OK);
+    net_request_free(&r);
+    scene_destroy(a.scene);
+    nanosleep(&(struct timespec){0, 300000000}, NULL);   /* the worker ends and frees it */
 }

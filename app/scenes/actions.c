@@ -302,7 +302,7 @@ void action_open(App *app, const char *path)
     size_t n;
     const SceneKind *const *kinds = scene_kinds(&n);
     for (size_t k = 0; k < n; k++)
-        if (kinds[k]->claims_file && kinds[k]->claims_file(path)) {
+        if (kinds[k]->claims_file && kinds[k]->claims_file(app->scene, path)) {
             kinds[k]->open_file(app, path);
             return;
         }

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "format.h"
+#include "net_job.h"
 #include "net_kind.h"
 #include "paint.h"
 #include "theme.h"
@@ -401,7 +402,12 @@ static void draw_timeline(Ctx *x)
     const NetScene *s = x->s;
     size_t count = net_scene_step_count(s), index = net_scene_step_index(s);
     char left[160], right[160];
-    snprintf(left, sizeof left, "layers shown: %zu of %zu%s", index, count - 1, x->v->playing ? "   playing" : "");
+    char busy[200] = "";
+    if (s->pending)   /* a pass on a worker thread (window only: export never has one) */
+        snprintf(busy, sizeof busy, "   running on %.100s... %.1f s", net_job_request(s->pending)->name,
+                 net_job_seconds(s->pending));
+    snprintf(left, sizeof left, "layers shown: %zu of %zu%s%s", index, count - 1, x->v->playing ? "   playing" : "",
+             busy);
     snprintf(right, sizeof right, "Space plays   b order   Enter opens a cell   ? keys");
     Rect t = L->timeline;
     int ty = t.y + (L->timeline_bar.y - t.y) / 2;

@@ -14,6 +14,7 @@
 
 #include "act.h"
 #include "format.h"
+#include "net_job.h"
 #include "normalize.h"
 #include "resize.h"
 #include "stack.h"
@@ -288,6 +289,7 @@ Status net_scene_create(const NetSource *src, const Tensor *picture, bool image,
     s->size_h = src->size_h;
     s->size_w = src->size_w > 0 ? src->size_w : src->size_h;
     s->seed = src->seed;
+    s->async_ms = NET_ASYNC_MS;
     s->image = image;
     snprintf(s->input_name, sizeof s->input_name, "%s", name);
     snprintf(s->source, sizeof s->source, "%s", src->layers && src->layers[0] == '@' ? base_name(src->layers + 1)
@@ -308,6 +310,7 @@ Status net_scene_rebuild(const NetScene *old, const Tensor *picture, bool image,
     Status st = net_scene_create(&src, picture, image, name, out, err);
     if (st == CS_OK) {
         (*out)->sorted = old->sorted;
+        (*out)->async_ms = old->async_ms;
         snprintf((*out)->source, sizeof (*out)->source, "%s", old->source);
     }
     return st;
@@ -317,6 +320,7 @@ void net_scene_destroy(NetScene *s)
 {
     if (!s)
         return;
+    net_job_abandon(s->pending);
     for (size_t j = 0; s->cards && j < s->n_cards; j++) {
         free(s->cards[j].mean);
         free(s->cards[j].order);

@@ -17,8 +17,10 @@
  * the scene starts (and export --png draws) at the last, the whole
  * network.
  *
- * The network runs synchronously when the model is made (a new image makes
- * a new model). */
+ * The network runs when the model is made (a new image makes a new model).
+ * net_job.h makes the next model on a worker thread when that takes long;
+ * the model shown holds that job (pending) until the window's loop takes
+ * its result. */
 #ifndef CONVSTEP_NET_SCENE_H
 #define CONVSTEP_NET_SCENE_H
 
@@ -33,6 +35,10 @@
 #include "stepper.h"
 #include "tensor.h"
 #include "view.h"
+
+/* Passes estimated longer than this (milliseconds) run on a worker
+ * thread (net_job.h; NetScene.async_ms starts at it). */
+#define NET_ASYNC_MS 100.0
 
 /* Classes the classifier card lists. */
 #define NET_SCENE_TOP 5
@@ -101,6 +107,11 @@ typedef struct NetScene {
     size_t shown;               /* growth: cards 0..shown are shown */
     bool sorted;                /* tiles in order of mean activation (else in order) */
     NetPlace place;             /* the view kept by a drill-down */
+    double async_ms;            /* a new pass estimated longer than this runs on a
+                                   worker thread (NET_ASYNC_MS; tests set -1: always) */
+    struct NetJob *pending;     /* the next model being built (net_job.h), owned;
+                                   NULL: none */
+    int pending_tenths;         /* the tenths of a second the status line last said */
 } NetScene;
 
 /* Builds the network src names for picture (1 x C x H x W; image: its
@@ -117,7 +128,8 @@ Status net_scene_create(const NetSource *src, const Tensor *picture, bool image,
 Status net_scene_rebuild(const NetScene *old, const Tensor *picture, bool image, const char *name, NetScene **out,
                          Error *err);
 
-/* Frees everything. NULL is fine. */
+/* Frees everything (a pending job is abandoned: net_job_abandon). NULL is
+ * fine. */
 void net_scene_destroy(NetScene *s);
 
 /* Growth steps: n_cards (step 0 shows the input alone). */
