@@ -27,7 +27,9 @@
 #include "net_kind.h"
 #include "net_job.h"
 #include "net_layout.h"
+#include "lesson.h"
 #include "rng.h"
+#include "stack_actions.h"
 #include "stack_kind.h"
 
 /* ---- fixtures ---- */
@@ -617,4 +619,65 @@ Test(netscene, a_job_given_up_frees_itself)
     net_request_free(&r);
     scene_destroy(a.scene);
     nanosleep(&(struct timespec){0, 300000000}, NULL);   /* the worker ends and frees it */
+}
+
+/* ---- lessons and dropped layer files ---- */
+
+Test(netscene, lessons_come_home_to_the_network)
+{
+    App a = app_from(small_net);
+    NetScene *s = net_model(a.scene);
+    size_t n;
+    lesson_table(&n);
+    action_lesson(&a, +1);
+    cr_assert_not_null(stack_model(a.scene), "%s", a.view.status);
+    cr_assert_not_null(stack_model(a.scene)->lesson);
+    for (size_t i = 1; i < n; i++)
+        action_lesson(&a, +1);
+    cr_assert_not_null(stack_model(a.scene)->lesson, "the last lesson");
+    action_lesson(&a, +1);
+    cr_assert_eq(net_model(a.scene), s, "home is the network itself: %s", a.view.status);
+    /* backwards, and from a drill-down (left first, back to its network) */
+    action_lesson(&a, -1);
+    cr_assert_not_null(stack_model(a.scene)->lesson);
+    action_lesson(&a, +1);
+    cr_assert_eq(net_model(a.scene), s, "%s", a.view.status);
+    action_click(&a, cell(1, 0, 2, 2));
+    action_net_drill(&a, 0);
+    cr_assert_null(net_model(a.scene), "%s", a.view.status);
+    action_lesson(&a, +1);
+    action_lesson(&a, -1);
+    cr_assert_eq(net_model(a.scene), s, "%s", a.view.status);
+    scene_destroy(a.scene);
+}
+
+Test(netscene, a_dropped_layer_file_is_a_network_on_the_same_picture)
+{
+    App a = app_from(small_net);
+    char dir[] = "/tmp/convstep-netscene-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char path[128];
+    snprintf(path, sizeof path, "%s/two.txt", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs("Conv2d(3, 2, 5)\nReLU()\nMaxPool2d(2)\n", f);
+    fclose(f);
+    action_open(&a, path);
+    NetScene *t = net_model(a.scene);
+    cr_assert_not_null(t, "still a network: %s", a.view.status);
+    cr_assert_not(a.view.status_error, "%s", a.view.status);
+    cr_assert_eq(t->n_cards, 4, "input, Conv2d, ReLU, MaxPool2d");
+    cr_assert_str_eq(t->source, "two.txt");
+    cr_assert_eq(t->input.h, 12, "--input-size kept");
+    cr_assert_eq(t->cards[1].c, 2);
+    /* layers that do not fit the picture: refused, the network stays */
+    f = fopen(path, "w");
+    fputs("Conv2d(1, 2, 5)\n", f);
+    fclose(f);
+    action_open(&a, path);
+    cr_assert_eq(net_model(a.scene), t);
+    cr_assert(a.view.status_error, "%s", a.view.status);
+    remove(path);
+    rmdir(dir);
+    scene_destroy(a.scene);
 }
