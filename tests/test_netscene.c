@@ -681,3 +681,28 @@ Test(netscene, a_dropped_layer_file_is_a_network_on_the_same_picture)
     rmdir(dir);
     scene_destroy(a.scene);
 }
+
+/* ---- the double click ---- */
+
+Test(netscene, a_double_click_drills_down_like_enter)
+{
+    App a = app_from(small_net);
+    NetScene *s = net_model(a.scene);
+    /* a ReLU cell: selected, and the refusal says why; the network stays */
+    action_click(&a, cell(2, 1, 3, 4));
+    action_double_click(&a, cell(2, 1, 3, 4));
+    cr_assert_eq(net_model(a.scene), s);
+    cr_assert(actions_same_target(&a.view.selected, &(Target){TARGET_NET_CELL, 2, 1, 3, 4, 0}),
+              "the second press does not clear the selection");
+    cr_assert(a.view.status_error && strstr(a.view.status, "Enter opens a Conv2d"), "%s", a.view.status);
+    /* a Conv2d cell (the first press selected it): the single layer at it */
+    action_click(&a, cell(1, 2, 5, 6));
+    action_double_click(&a, cell(1, 2, 5, 6));
+    cr_assert_null(net_model(a.scene), "%s", a.view.status);
+    cr_assert_eq(net_kept_model(a.scene), s);
+    cr_assert(strstr(a.view.status, "filter 2 at (5, 6)"), "%s", a.view.status);
+    /* in the single layer a double click is two clicks, as before */
+    action_net_back(&a, 0);
+    cr_assert_eq(net_model(a.scene), s);
+    scene_destroy(a.scene);
+}

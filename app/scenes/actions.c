@@ -214,6 +214,19 @@ void action_click(App *app, Target t)
     kind_of(app)->click(app, t);
 }
 
+void action_double_click(App *app, Target t)
+{
+    const SceneKind *k = kind_of(app);
+    if (!k->activate) {
+        action_click(app, t);
+        return;
+    }
+    if (!actions_same_target(&app->view.selected, &t))
+        action_click(app, t);
+    if (t.kind != TARGET_NONE && actions_same_target(&app->view.selected, &t))
+        k->activate(app);
+}
+
 bool action_hover(App *app, Target t)
 {
     if (actions_same_target(&app->view.hover, &t))

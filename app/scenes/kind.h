@@ -78,6 +78,10 @@ typedef struct SceneKind {
     void (*say_step)(struct App *app, StepMoment moment);
     /* A click on t (from hit below); the view's selection lives in app->view. */
     void (*click)(struct App *app, struct Target t);
+    /* A double click's second press, on the target the first one selected:
+     * opens it (the network: Enter's drill-down). NULL: a double click is
+     * two clicks. */
+    void (*activate)(struct App *app);
     /* Whether the view's selection still names a cell of the scene (after a
      * change to the scene). */
     bool (*selection_valid)(const struct Scene *s, const struct Target *t);

@@ -265,7 +265,11 @@ static void on_mouse_down(Window *w, App *app, const SDL_MouseButtonEvent *m)
     w->pan_x = m->x;
     w->pan_y = m->y;
     window_to_pixels(w, &w->pan_x, &w->pan_y);
-    action_click(app, t);
+    /* SDL counts the presses of a double click: the second opens */
+    if (m->clicks >= 2)
+        action_double_click(app, t);
+    else
+        action_click(app, t);
     w->dirty = true;
 }
 

@@ -78,6 +78,11 @@ void net_click(App *app, Target t)
                     opens ? "   (Enter opens it)" : "");
 }
 
+void net_activate(App *app)
+{
+    action_net_drill(app, 0);
+}
+
 bool net_selection_valid(const Scene *s, const Target *t)
 {
     return net_scene_cell_shown(net_model(s), t);

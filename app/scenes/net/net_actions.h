@@ -41,6 +41,8 @@ void net_say_step(App *app, StepMoment moment);
 /* A click: a card's cell selects it (again: clears) and says its value; a
  * timeline step goes there; anything else clears the selection. */
 void net_click(App *app, Target t);
+/* A double click on the selected cell: Enter's drill-down. */
+void net_activate(App *app);
 /* Whether t is a cell of a card shown now. */
 bool net_selection_valid(const Scene *s, const Target *t);
 /* A dropped image or .npy: the network runs on it (on a worker thread

@@ -119,6 +119,7 @@ const SceneKind net_kind = {
     .at_refusal = "the network scene's steps are layers added; use --from N",
     .say_step = net_say_step,
     .click = net_click,
+    .activate = net_activate,
     .selection_valid = net_selection_valid,
     .open_input = net_open_input,
     .claims_file = net_claims_file,
