@@ -401,7 +401,7 @@ static void draw_timeline(Ctx *x)
     const NetLayout *L = x->L;
     const NetScene *s = x->s;
     size_t count = net_scene_step_count(s), index = net_scene_step_index(s);
-    char left[160], right[160];
+    char left[400], right[160];
     char busy[200] = "";
     if (s->pending)   /* a pass on a worker thread (window only: export never has one) */
         snprintf(busy, sizeof busy, "   running on %.100s... %.1f s", net_job_request(s->pending)->name,
