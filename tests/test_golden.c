@@ -24,6 +24,7 @@
 #include "render.h"
 #include "text.h"
 #include "scene.h"
+#include "net_kind.h"
 #include "stack_kind.h"
 #include "view.h"
 
@@ -39,6 +40,8 @@ typedef struct GoldenCase {
     int click[3];               /* layer-stack scenes: stage, row, column of pane 0's
                                    clicked cell; stage 0 with row and column 0: none */
     bool table;                 /* layer-stack scenes: the table beside the maps */
+    bool net_click;             /* network scenes: the selected cell is net_cell */
+    int net_cell[4];            /* card, channel, row, column */
 } GoldenCase;
 
 static const GoldenCase cases[] = {
@@ -75,6 +78,14 @@ static const GoldenCase cases[] = {
       "Linear(400, 120), ReLU(), Linear(120, 10)", "--input-size", "32", "--normalize", "unit", "-i",
       "assets/default.png", NULL},
      .step = -1},
+    /* LeNet with a cell of the second convolution clicked: its receptive
+     * field outlined on every tile of the cards before it (and on the
+     * picture), the cells it feeds on the cards after. */
+    {.name = "net_lenet_clicked",
+     .args = {"--layers", "Conv2d(3, 6, 5), ReLU(), MaxPool2d(2), Conv2d(6, 16, 5), ReLU(), MaxPool2d(2), Flatten(), "
+      "Linear(400, 120), ReLU(), Linear(120, 10)", "--input-size", "32", "--normalize", "unit", "-i",
+      "assets/default.png", NULL},
+     .step = -1, .net_click = true, .net_cell = {4, 3, 2, 6}},
     {.name = "net_vgg_block",
      .args = {"--layers", "@tests/net/vgg_block/model.txt", "--weights", "tests/net/vgg_block/weights.safetensors",
       "--input-size", "24", "--theme", "light", "-i", "assets/default.png", NULL},
@@ -116,6 +127,12 @@ static unsigned char *render_case(const GoldenCase *c)
         StackCell cell = {0, c->click[0], c->click[1], c->click[2]};
         cr_assert(stack_cell_shown(stack_model(s), cell), "%s: the clicked cell is shown", c->name);
         v.selected = (Target){.kind = TARGET_STACK_CELL, .c = cell.stage, .y = cell.y, .x = cell.x};
+    }
+    if (c->net_click) {
+        Target t = {.kind = TARGET_NET_CELL, .f = c->net_cell[0], .c = c->net_cell[1], .y = c->net_cell[2],
+                    .x = c->net_cell[3]};
+        cr_assert(net_scene_cell_shown(net_model(s), &t), "%s: the clicked cell is shown", c->name);
+        v.selected = t;
     }
     v.show_table = c->table;
     Render *r;

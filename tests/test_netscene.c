@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "actions.h"
@@ -24,8 +25,11 @@
 #include "layer_layout.h"
 #include "net_actions.h"
 #include "net_kind.h"
+#include "net_job.h"
 #include "net_layout.h"
+#include "lesson.h"
 #include "rng.h"
+#include "stack_actions.h"
 #include "stack_kind.h"
 
 /* ---- fixtures ---- */
@@ -426,4 +430,279 @@ Test(netscene, creation_errors_are_one_clear_line)
     cr_assert_neq(create_error(norm, &err), CS_OK);
     cr_assert(strstr(err.message, "--normalize"), "%s", err.message);
     cr_assert_null(strchr(err.message, '\n'));
+}
+
+/* ---- the receptive field over the real maps ---- */
+
+/* The golden case's LeNet (net_lenet_clicked): cards 0 input 3x32x32,
+ * 1 Conv2d(3,6,5) 28x28, 2 ReLU, 3 MaxPool2d(2) 14x14, 4 Conv2d(6,16,5)
+ * 10x10, 5 ReLU, 6 MaxPool2d(2) + Flatten 5x5, 7.. vectors. */
+static App lenet_app(void)
+{
+    const char *args[] = {"--layers", "Conv2d(3, 6, 5), ReLU(), MaxPool2d(2), Conv2d(6, 16, 5), ReLU(), "
+                          "MaxPool2d(2), Flatten(), Linear(400, 120), ReLU(), Linear(120, 10)",
+                          "--input-size", "32", "--normalize", "unit", "-i", "assets/default.png", NULL};
+    return app_from(args);
+}
+
+static void assert_range(CellRange (*f)[2], size_t card, int y0, int y1, int x0, int x1)
+{
+    cr_assert(f[card][0].lo == y0 && f[card][0].hi == y1 && f[card][1].lo == x0 && f[card][1].hi == x1,
+              "card %zu: rows %d..%d, columns %d..%d expected; got rows %d..%d, columns %d..%d", card, y0, y1, x0,
+              x1, f[card][0].lo, f[card][0].hi, f[card][1].lo, f[card][1].hi);
+}
+
+Test(netscene, a_clicked_cell_lights_what_it_reads_and_feeds)
+{
+    App a = lenet_app();
+    const NetScene *s = net_model(a.scene);
+    cr_assert_eq(s->n_cards, 10);
+    CellRange f[10][2];
+    /* conv2 cell (2, 6): pool1 rows 2..6, columns 6..10 (5x5 kernel); conv1
+       and its ReLU rows 4..13, columns 12..21 (2x2 pool); the input rows
+       4..17, columns 12..25 (5x5 again). Forward: its ReLU the cell, pool2
+       (1, 3); the vectors after the Flatten: nothing. */
+    Target t = cell(4, 3, 2, 6);
+    cr_assert(net_scene_fields(s, &t, f));
+    assert_range(f, 0, 4, 17, 12, 25);
+    assert_range(f, 1, 4, 13, 12, 21);
+    assert_range(f, 2, 4, 13, 12, 21);
+    assert_range(f, 3, 2, 6, 6, 10);
+    assert_range(f, 4, 2, 2, 6, 6);
+    assert_range(f, 5, 2, 2, 6, 6);
+    assert_range(f, 6, 1, 1, 3, 3);
+    for (size_t k = 7; k < 10; k++)
+        cr_assert(f[k][0].lo > f[k][0].hi, "card %zu (a vector) is not lit", k);
+    /* an input pixel feeds conv1 cells (y-4..y) cut to the map, and on */
+    t = cell(0, 0, 0, 31);
+    cr_assert(net_scene_fields(s, &t, f));
+    assert_range(f, 1, 0, 0, 27, 27);
+    assert_range(f, 3, 0, 0, 13, 13);
+    assert_range(f, 4, 0, 0, 9, 9);
+    /* a vector's feature, and no cell: nothing to light */
+    t = cell(7, 0, 0, 0);
+    cr_assert_not(net_scene_fields(s, &t, f));
+    t.kind = TARGET_NONE;
+    cr_assert_not(net_scene_fields(s, &t, f));
+    scene_destroy(a.scene);
+}
+
+Test(netscene, the_field_follows_the_growth_steps)
+{
+    App a = lenet_app();
+    NetScene *s = net_model(a.scene);
+    net_scene_seek(s, 4);
+    CellRange f[10][2];
+    for (size_t k = 0; k < 10; k++)
+        f[k][0] = f[k][1] = (CellRange){-7, -7};
+    Target t = cell(3, 0, 5, 5);
+    cr_assert(net_scene_fields(s, &t, f));
+    assert_range(f, 4, 1, 5, 1, 5);
+    cr_assert_eq(f[5][0].lo, -7, "cards not shown are left alone");
+    scene_destroy(a.scene);
+}
+
+/* ---- long passes on a worker thread ---- */
+
+/* Calls the kind's tick until the pending pass has been taken (at most
+ * 20 s); returns how many ticks said something changed. */
+static int tick_until_done(App *a)
+{
+    int changed = 0;
+    for (int i = 0; i < 2000 && net_busy(a->scene); i++) {
+        if (net_kind.tick(a))
+            changed++;
+        if (net_busy(a->scene))
+            nanosleep(&(struct timespec){0, 10000000}, NULL);
+    }
+    cr_assert_not(net_busy(a->scene), "the pass ended");
+    return changed;
+}
+
+Test(netscene, the_estimate_tells_small_passes_from_long_ones)
+{
+    NetRequest r;
+    memset(&r, 0, sizeof r);
+    r.picture.c = 3;
+    r.size_h = r.size_w = 224;
+    r.layers = strdup("@assets/models/vgg16.txt");   /* 15.5 G multiply-adds */
+    cr_assert_gt(net_request_estimate_ms(&r), NET_ASYNC_MS * 10);
+    free(r.layers);
+    r.size_h = r.size_w = 32;
+    r.layers = strdup("Conv2d(3, 6, 5), ReLU(), MaxPool2d(2), Conv2d(6, 16, 5)");
+    double ms = net_request_estimate_ms(&r);
+    cr_assert(ms > 0.0 && ms < NET_ASYNC_MS, "LeNet's front: %g ms", ms);
+    free(r.layers);
+    r.layers = strdup("Conv2d(5, 6, 5)");   /* does not fit: the build says why, at once */
+    cr_assert_eq(net_request_estimate_ms(&r), 0.0);
+    net_request_free(&r);
+}
+
+static const char *small_net[] = {"--layers", "Conv2d(3, 4, 3), ReLU(), AdaptiveAvgPool2d(1), Flatten(), Linear(4, 3)",
+                                  "--input-size", "12,16", "assets/default.png", NULL};
+
+Test(netscene, a_long_pass_runs_on_a_worker_and_gives_the_same_numbers)
+{
+    App a = app_from(small_net);
+    NetScene *s = net_model(a.scene);
+    /* the same pass here and now, for comparison */
+    Tensor in = {0};
+    bool image;
+    char name[128], note[160];
+    Error err;
+    cr_assert_eq(scene_read_input(a.scene, "tests/net/vgg_block/input.npy", &in, &image, name, sizeof name, note,
+                                  sizeof note, &err), CS_OK, "%s", err.message);
+    NetScene *now;
+    cr_assert_eq(net_scene_rebuild(s, &in, image, name, &now, &err), CS_OK, "%s", err.message);
+    tensor_free(&in);
+
+    s->async_ms = -1.0;   /* every pass goes to a worker */
+    net_open_input(&a, "tests/net/vgg_block/input.npy");
+    cr_assert_not(a.view.status_error, "%s", a.view.status);
+    cr_assert(net_busy(a.scene), "the pass runs away from the loop");
+    cr_assert_eq(net_model(a.scene), s, "the network shown stays meanwhile");
+    cr_assert(strstr(a.view.status, "running the network on input.npy"), "%s", a.view.status);
+    cr_assert_geq(tick_until_done(&a), 1);
+    NetScene *t = net_model(a.scene);
+    cr_assert_neq(t, s);
+    cr_assert_str_eq(t->input_name, "input.npy");
+    cr_assert_str_eq(a.scene->input_name, "input.npy", "the scene's input follows");
+    cr_assert_eq(t->async_ms, -1.0, "the setting is kept");
+    cr_assert_eq(t->n_cards, now->n_cards);
+    for (size_t j = 0; j < t->n_cards; j++) {
+        const Tensor *x = t->cards[j].values, *y = now->cards[j].values;
+        cr_assert_eq(tensor_count(x), tensor_count(y));
+        cr_assert_arr_eq(x->data, y->data, tensor_count(x) * sizeof(float), "card %zu as computed here", j);
+    }
+    net_scene_destroy(now);
+    scene_destroy(a.scene);
+}
+
+Test(netscene, a_newer_image_supersedes_the_older_pass)
+{
+    App a = app_from(small_net);
+    NetScene *s = net_model(a.scene);
+    s->async_ms = -1.0;
+    net_open_input(&a, "tests/net/alexnet_features/input.npy");
+    net_open_input(&a, "tests/net/depthwise/input.npy");
+    net_open_input(&a, "tests/net/vgg_block/input.npy");
+    tick_until_done(&a);
+    NetScene *t = net_model(a.scene);
+    /* the three share the file name: tell them by their size (vgg_block's is 3x20x20) */
+    cr_assert_eq(a.scene->input.h, 20, "the newest image is shown");
+    cr_assert_eq(t->picture.c, 3);
+    cr_assert_not(a.view.status_error, "%s", a.view.status);
+    /* a failing pass keeps the network shown and says why */
+    net_open_input(&a, "tests/net/lenet/input.npy");   /* 1 channel into Conv2d(3, ...) */
+    tick_until_done(&a);
+    cr_assert_eq(net_model(a.scene), t);
+    cr_assert(a.view.status_error);
+    cr_assert(strstr(a.view.status, "expects 3 input channels"), "%s", a.view.status);
+    scene_destroy(a.scene);
+}
+
+Test(netscene, a_job_given_up_frees_itself)
+{
+    App a = app_from(small_net);
+    NetScene *s = net_model(a.scene);
+    NetRequest r;
+    Error err;
+    Tensor pic = {0};
+    cr_assert_eq(tensor_copy(&pic, &a.scene->input, &err), CS_OK);
+    cr_assert_eq(net_request_input(s, &pic, true, "again", "", &r, &err), CS_OK);
+    cr_assert_null(pic.data, "the picture moved into the request");
+    NetJob *j;
+    cr_assert_eq(net_job_start(&r, &j, &err), CS_OK, "%s", err.message);
+    cr_assert_null(r.layers, "the request moved into the job");
+    net_job_abandon(j);   /* running or not: no wait, no leak (make sanitize) */
+    cr_assert_eq(net_request_input(s, &(Tensor){0}, true, "x", "", &r, &err), CS_OK);
+    net_request_free(&r);
+    scene_destroy(a.scene);
+    nanosleep(&(struct timespec){0, 300000000}, NULL);   /* the worker ends and frees it */
+}
+
+/* ---- lessons and dropped layer files ---- */
+
+Test(netscene, lessons_come_home_to_the_network)
+{
+    App a = app_from(small_net);
+    NetScene *s = net_model(a.scene);
+    size_t n;
+    lesson_table(&n);
+    action_lesson(&a, +1);
+    cr_assert_not_null(stack_model(a.scene), "%s", a.view.status);
+    cr_assert_not_null(stack_model(a.scene)->lesson);
+    for (size_t i = 1; i < n; i++)
+        action_lesson(&a, +1);
+    cr_assert_not_null(stack_model(a.scene)->lesson, "the last lesson");
+    action_lesson(&a, +1);
+    cr_assert_eq(net_model(a.scene), s, "home is the network itself: %s", a.view.status);
+    /* backwards, and from a drill-down (left first, back to its network) */
+    action_lesson(&a, -1);
+    cr_assert_not_null(stack_model(a.scene)->lesson);
+    action_lesson(&a, +1);
+    cr_assert_eq(net_model(a.scene), s, "%s", a.view.status);
+    action_click(&a, cell(1, 0, 2, 2));
+    action_net_drill(&a, 0);
+    cr_assert_null(net_model(a.scene), "%s", a.view.status);
+    action_lesson(&a, +1);
+    action_lesson(&a, -1);
+    cr_assert_eq(net_model(a.scene), s, "%s", a.view.status);
+    scene_destroy(a.scene);
+}
+
+Test(netscene, a_dropped_layer_file_is_a_network_on_the_same_picture)
+{
+    App a = app_from(small_net);
+    char dir[] = "/tmp/convstep-netscene-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char path[128];
+    snprintf(path, sizeof path, "%s/two.txt", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs("Conv2d(3, 2, 5)\nReLU()\nMaxPool2d(2)\n", f);
+    fclose(f);
+    action_open(&a, path);
+    NetScene *t = net_model(a.scene);
+    cr_assert_not_null(t, "still a network: %s", a.view.status);
+    cr_assert_not(a.view.status_error, "%s", a.view.status);
+    cr_assert_eq(t->n_cards, 4, "input, Conv2d, ReLU, MaxPool2d");
+    cr_assert_str_eq(t->source, "two.txt");
+    cr_assert_eq(t->input.h, 12, "--input-size kept");
+    cr_assert_eq(t->cards[1].c, 2);
+    /* layers that do not fit the picture: refused, the network stays */
+    f = fopen(path, "w");
+    fputs("Conv2d(1, 2, 5)\n", f);
+    fclose(f);
+    action_open(&a, path);
+    cr_assert_eq(net_model(a.scene), t);
+    cr_assert(a.view.status_error, "%s", a.view.status);
+    remove(path);
+    rmdir(dir);
+    scene_destroy(a.scene);
+}
+
+/* ---- the double click ---- */
+
+Test(netscene, a_double_click_drills_down_like_enter)
+{
+    App a = app_from(small_net);
+    NetScene *s = net_model(a.scene);
+    /* a ReLU cell: selected, and the refusal says why; the network stays */
+    action_click(&a, cell(2, 1, 3, 4));
+    action_double_click(&a, cell(2, 1, 3, 4));
+    cr_assert_eq(net_model(a.scene), s);
+    cr_assert(actions_same_target(&a.view.selected, &(Target){TARGET_NET_CELL, 2, 1, 3, 4, 0}),
+              "the second press does not clear the selection");
+    cr_assert(a.view.status_error && strstr(a.view.status, "Enter opens a Conv2d"), "%s", a.view.status);
+    /* a Conv2d cell (the first press selected it): the single layer at it */
+    action_click(&a, cell(1, 2, 5, 6));
+    action_double_click(&a, cell(1, 2, 5, 6));
+    cr_assert_null(net_model(a.scene), "%s", a.view.status);
+    cr_assert_eq(net_kept_model(a.scene), s);
+    cr_assert(strstr(a.view.status, "filter 2 at (5, 6)"), "%s", a.view.status);
+    /* in the single layer a double click is two clicks, as before */
+    action_net_back(&a, 0);
+    cr_assert_eq(net_model(a.scene), s);
+    scene_destroy(a.scene);
 }

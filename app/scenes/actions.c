@@ -214,6 +214,19 @@ void action_click(App *app, Target t)
     kind_of(app)->click(app, t);
 }
 
+void action_double_click(App *app, Target t)
+{
+    const SceneKind *k = kind_of(app);
+    if (!k->activate) {
+        action_click(app, t);
+        return;
+    }
+    if (!actions_same_target(&app->view.selected, &t))
+        action_click(app, t);
+    if (t.kind != TARGET_NONE && actions_same_target(&app->view.selected, &t))
+        k->activate(app);
+}
+
 bool action_hover(App *app, Target t)
 {
     if (actions_same_target(&app->view.hover, &t))
@@ -302,7 +315,7 @@ void action_open(App *app, const char *path)
     size_t n;
     const SceneKind *const *kinds = scene_kinds(&n);
     for (size_t k = 0; k < n; k++)
-        if (kinds[k]->claims_file && kinds[k]->claims_file(path)) {
+        if (kinds[k]->claims_file && kinds[k]->claims_file(app->scene, path)) {
             kinds[k]->open_file(app, path);
             return;
         }

@@ -78,6 +78,11 @@ void action_export_gif(App *app, int arg);
  * clears the selection; a weight or the bias starts an edit; anything else
  * clears the selection. */
 void action_click(App *app, Target t);
+/* The second press of a double click on t: where the kind opens what it
+ * selected (kind.h's activate: the network drills down like Enter), t is
+ * selected (when the first press did not) and opened; elsewhere it is a
+ * click like the first. */
+void action_double_click(App *app, Target t);
 /* The cell under the mouse (TARGET_NONE when none); returns true when the
  * hovered cell changed (a redraw is due). */
 bool action_hover(App *app, Target t);

@@ -78,15 +78,21 @@ typedef struct SceneKind {
     void (*say_step)(struct App *app, StepMoment moment);
     /* A click on t (from hit below); the view's selection lives in app->view. */
     void (*click)(struct App *app, struct Target t);
+    /* A double click's second press, on the target the first one selected:
+     * opens it (the network: Enter's drill-down). NULL: a double click is
+     * two clicks. */
+    void (*activate)(struct App *app);
     /* Whether the view's selection still names a cell of the scene (after a
      * change to the scene). */
     bool (*selection_valid)(const struct Scene *s, const struct Target *t);
     /* A new input file for this kind; on failure the scene stays and the
      * status line says why. */
     void (*open_input)(struct App *app, const char *path);
-    /* Whether path is a source this kind opens as a scene of its own (a
-     * layer-spec file for the layer stack); NULL: none. */
-    bool (*claims_file)(const char *path);
+    /* Whether path is a source this kind opens as a scene of its own, with
+     * s shown now (a layer-spec file: the layer stack's, or the network's
+     * while a network is shown); NULL: none. Asked in the kinds table's
+     * order. */
+    bool (*claims_file)(const struct Scene *s, const char *path);
     /* Opens such a file (claims_file said yes) as the scene. */
     void (*open_file)(struct App *app, const char *path);
     /* The mouse wheel: clicks (positive: up / away) at pixel (x, y) of a
@@ -94,6 +100,18 @@ typedef struct SceneKind {
     void (*wheel)(struct App *app, int clicks, int x, int y, int w, int h);
     /* Dragging the empty canvas by (dx, dy) pixels; NULL: it does not pan. */
     void (*drag)(struct App *app, int dx, int dy);
+
+    /* ---- work in the background (NULL: the kind has none) ---- */
+
+    /* Called by the window's loop on every turn (after the events): looks
+     * at work running away from the loop (a network pass on a worker
+     * thread) and brings its result in. Returns true when the scene or the
+     * status line changed (a redraw is due). Never blocks. */
+    bool (*tick)(struct App *app);
+    /* Whether such work runs now: the window then wakes up on its own
+     * every few tens of milliseconds to call tick, instead of sleeping
+     * until the next event. */
+    bool (*busy)(const struct Scene *s);
 
     /* ---- layout, hit testing and drawing ---- */
 

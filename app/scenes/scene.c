@@ -626,6 +626,16 @@ void scene_show(Scene *s, const SceneKind *kind, void *model)
     s->kind_model = model;
 }
 
+void *scene_replace(Scene *s, const SceneKind *kind, void *model, const SceneKind **was)
+{
+    drop_kept(s);
+    void *old = s->kind_model;
+    *was = s->scene_kind;
+    s->scene_kind = kind;
+    s->kind_model = model;
+    return old;
+}
+
 void scene_push(Scene *s, const SceneKind *kind, void *model)
 {
     drop_kept(s);

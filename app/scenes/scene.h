@@ -157,6 +157,11 @@ void scene_destroy(Scene *s);
  * freeing the model of the kind shown before (and any kept one). */
 void scene_show(Scene *s, const SceneKind *kind, void *model);
 
+/* Like scene_show, but the model shown before is not freed: it is
+ * returned (the caller owns it; NULL for the single layer) and *was is
+ * its kind. Lessons park the scene they leave this way (stack.h's home). */
+void *scene_replace(Scene *s, const SceneKind *kind, void *model, const SceneKind **was);
+
 /* A drill-down: shows kind with its model like scene_show, but keeps the
  * kind shown before and its model aside (one level: a model kept earlier
  * is freed) for scene_pop. */

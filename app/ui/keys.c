@@ -67,7 +67,7 @@ static const KeyBinding bindings[] = {
     {SDLK_DOWN,      CTRL,  ZOOMS, action_stack_pan,        3,   NULL,              NULL},
     {SDLK_UP,        CTRL,  ZOOMS, action_stack_pan,        4,   NULL,              NULL},
     {SDLK_b,         0,     NET,   action_net_order,        0,   "b",               "sort channels by activation"},
-    {SDLK_RETURN,    0,     NET,   action_net_drill,        0,   "Enter",           "open the cell in one layer"},
+    {SDLK_RETURN,    0,     NET,   action_net_drill,        0,   "Enter, dbl-click", "open the cell in one layer"},
     {SDLK_KP_ENTER,  0,     NET,   action_net_drill,        0,   NULL,              NULL},
     {SDLK_BACKSPACE, 0,     LAYER, action_net_back,         0,   "Backspace",       "back to the network"},
     {SDLK_c,         0,     ALL,   action_save_png,         0,   "c",               "save this frame as a PNG"},

@@ -31,6 +31,7 @@
 #define FRAME_MS 16             /* at most ~60 redraws a second while playing */
 #define CATCH_UP_S 0.25         /* playback never jumps more than this much time at once */
 #define GIF_MAX_STEPS 500       /* ~25 s of encoding; longer GIFs are for `convstep export` */
+#define BUSY_POLL_MS 50         /* how often the loop looks at work in the background */
 
 typedef struct Window {
     const SceneOptions *options;    /* the font, for the GIF export */
@@ -264,7 +265,11 @@ static void on_mouse_down(Window *w, App *app, const SDL_MouseButtonEvent *m)
     w->pan_x = m->x;
     w->pan_y = m->y;
     window_to_pixels(w, &w->pan_x, &w->pan_y);
-    action_click(app, t);
+    /* SDL counts the presses of a double click: the second opens */
+    if (m->clicks >= 2)
+        action_double_click(app, t);
+    else
+        action_click(app, t);
     w->dirty = true;
 }
 
@@ -405,8 +410,12 @@ Status window_run(App *app, const SceneOptions *o, Error *err)
         /* Sleep until something happens: an event, or the next step while
          * playing. A pending redraw does not sleep. */
         if (!w.dirty) {
-            bool got = app->view.playing ? SDL_WaitEventTimeout(&e, (int)window_play_wait(&w, app))
-                                         : SDL_WaitEvent(&e);
+            const SceneKind *kind = app->scene->scene_kind;
+            bool busy = kind->busy && kind->busy(app->scene);
+            Uint32 wait = app->view.playing ? window_play_wait(&w, app) : BUSY_POLL_MS;
+            if (busy && wait > BUSY_POLL_MS)
+                wait = BUSY_POLL_MS;
+            bool got = app->view.playing || busy ? SDL_WaitEventTimeout(&e, (int)wait) : SDL_WaitEvent(&e);
             if (got)
                 on_event(&w, app, &e);
         }
@@ -424,6 +433,9 @@ Status window_run(App *app, const SceneOptions *o, Error *err)
         if (app->export_gif)
             window_export_gif(&w, app);
         window_tick(&w, app);
+        /* work in the background (a network pass on a worker thread) */
+        if (app->scene->scene_kind->tick && app->scene->scene_kind->tick(app))
+            w.dirty = true;
         if (w.dirty)
             window_draw(&w, app);
     }

@@ -10,6 +10,8 @@
 #include "format.h"
 #include "kinds.h"
 #include "layer_layout.h"
+#include "net_job.h"
+#include "stack.h"
 
 /* ---- helpers ---- */
 
@@ -71,12 +73,86 @@ void net_click(App *app, Target t)
     const LayerSpec *l = t.f > 0 ? &s->net.layers[s->cards[t.f].layer].spec : NULL;
     bool opens = l && !s->cards[t.f].flat &&
                  (l->type == SPEC_CONV2D || l->type == SPEC_MAXPOOL2D || l->type == SPEC_AVGPOOL2D);
-    view_set_status(v, false, "%s%s", text, opens ? "   (Enter opens it)" : "");
+    bool map = !s->cards[t.f].flat;
+    view_set_status(v, false, "%s%s%s", text, map ? "; outlined: the cells it reads and feeds" : "",
+                    opens ? "   (Enter opens it)" : "");
+}
+
+void net_activate(App *app)
+{
+    action_net_drill(app, 0);
 }
 
 bool net_selection_valid(const Scene *s, const Target *t)
 {
     return net_scene_cell_shown(net_model(s), t);
+}
+
+/* ---- new inputs and new layers: now, or on a worker thread ---- */
+
+/* Shows made, the network r asked for, in place of the one shown (with r's
+ * picture as the scene's input when it is a new one); on failure the
+ * scene stays as it was and the status line says why. */
+static void install(App *app, const NetRequest *r, NetScene *made)
+{
+    Scene *sc = app->scene;
+    const NetScene *cur = net_model(sc);
+    Error err;
+    if (r->new_input) {
+        made->shown = cur && cur->shown < made->n_cards ? cur->shown : made->n_cards - 1;
+        if (scene_set_input_tensor(sc, &r->picture, r->name, r->image, &err) != CS_OK) {
+            net_scene_destroy(made);
+            view_set_status(&app->view, true, "%s", err.message);
+            return;
+        }
+        snprintf(sc->note, sizeof sc->note, "%s", r->note);
+    }
+    scene_show(sc, &net_kind, made);
+    actions_after_change(app);
+    const char *note = r->note;
+    if (!r->new_input) {
+        view_reset_scene(&app->view);
+        view_set_status(&app->view, false, "%s on %s: %zu layers, weights: %s", made->source, r->name,
+                        made->n_cards - 1, made->weights_name);
+    } else if (made->classifier && made->n_top > 0) {
+        char cls[96];
+        view_set_status(&app->view, false, "%s: %s, %.1f%%%s%s", r->name,
+                        net_scene_class_name(made, made->top[0].index, cls, sizeof cls),
+                        made->top[0].probability * 100.0f, note[0] ? "; " : "", note);
+    } else {
+        view_set_status(&app->view, false, "%s: the network ran on it%s%s", r->name, note[0] ? "; " : "", note);
+    }
+}
+
+/* Builds what r asks for: here when it is quick (estimated within the
+ * model's async_ms), else on a worker thread the window's loop polls
+ * (net_tick). Either way an older pass still running is given up: the
+ * newest request wins. r is used up. */
+static void start(App *app, NetRequest *r)
+{
+    NetScene *cur = net_of(app);
+    Error err;
+    net_job_abandon(cur->pending);
+    cur->pending = NULL;
+    double ms = net_request_estimate_ms(r);
+    if (ms <= cur->async_ms) {
+        NetScene *made;
+        if (net_request_run(r, &made, &err) != CS_OK)
+            view_set_status(&app->view, true, "%s: %s", r->name, err.message);
+        else
+            install(app, r, made);
+        net_request_free(r);
+        return;
+    }
+    char name[128];
+    snprintf(name, sizeof name, "%s", r->name);
+    if (net_job_start(r, &cur->pending, &err) != CS_OK) {
+        view_set_status(&app->view, true, "%s: %s", name, err.message);
+        return;
+    }
+    cur->pending_tenths = 0;
+    view_set_status(&app->view, false, "running the network on %s (about %.1f s); the last one stays meanwhile",
+                    name, ms / 1000.0);
 }
 
 void net_open_input(App *app, const char *path)
@@ -87,39 +163,72 @@ void net_open_input(App *app, const char *path)
     bool image = false;
     char name[128], note[160] = "";
     Error err;
+    NetRequest r;
     if (!cur)
         return;
     if (scene_read_input(sc, path, &in, &image, name, sizeof name, note, sizeof note, &err) != CS_OK) {
         view_set_status(&app->view, true, "%s", err.message);
         return;
     }
-    /* the network on the new input first, then the scene's own input: a
-       failure of either keeps both as they were */
-    NetScene *made;
-    if (net_scene_rebuild(cur, &in, image, name, &made, &err) != CS_OK) {
-        view_set_status(&app->view, true, "%s: %s", name, err.message);
-        tensor_free(&in);
-        return;
-    }
-    made->shown = cur->shown < made->n_cards ? cur->shown : made->n_cards - 1;
-    Status st = scene_set_input_tensor(sc, &in, name, image, &err);
-    tensor_free(&in);
-    if (st != CS_OK) {
-        net_scene_destroy(made);
+    if (net_request_input(cur, &in, image, name, note, &r, &err) != CS_OK) {
         view_set_status(&app->view, true, "%s", err.message);
         return;
     }
-    snprintf(sc->note, sizeof sc->note, "%s", note);
-    scene_show(sc, &net_kind, made);
-    actions_after_change(app);
-    if (made->classifier && made->n_top > 0) {
-        char cls[96];
-        view_set_status(&app->view, false, "%s: %s, %.1f%%%s%s", name,
-                        net_scene_class_name(made, made->top[0].index, cls, sizeof cls),
-                        made->top[0].probability * 100.0f, note[0] ? "; " : "", note);
-    } else {
-        view_set_status(&app->view, false, "%s: the network ran on it%s%s", name, note[0] ? "; " : "", note);
+    start(app, &r);
+}
+
+bool net_claims_file(const Scene *s, const char *path)
+{
+    return net_model(s) && stack_is_spec_file(path);
+}
+
+void net_open_file(App *app, const char *path)
+{
+    Scene *sc = app->scene;
+    NetScene *cur = net_model(sc);
+    char arg[4200];
+    Error err;
+    NetRequest r;
+    if (!cur)
+        return;
+    snprintf(arg, sizeof arg, "@%s", path);
+    if (net_request_layers(cur, arg, &sc->input, sc->image_input, sc->input_name, &r, &err) != CS_OK) {
+        view_set_status(&app->view, true, "%s", err.message);
+        return;
     }
+    start(app, &r);
+}
+
+bool net_tick(App *app)
+{
+    NetScene *cur = net_of(app);
+    if (!cur || !cur->pending)
+        return false;
+    NetJob *j = cur->pending;
+    if (!net_job_done(j)) {
+        int tenths = (int)(net_job_seconds(j) * 10.0);
+        if (tenths == cur->pending_tenths)
+            return false;
+        cur->pending_tenths = tenths;
+        view_set_status(&app->view, false, "running the network on %s... %.1f s (the last one stays meanwhile)",
+                        net_job_request(j)->name, tenths / 10.0);
+        return true;
+    }
+    cur->pending = NULL;
+    NetScene *made;
+    Error err;
+    if (net_job_take(j, &made, &err) != CS_OK)
+        view_set_status(&app->view, true, "%s: %s", net_job_request(j)->name, err.message);
+    else
+        install(app, net_job_request(j), made);
+    net_job_free(j);
+    return true;
+}
+
+bool net_busy(const Scene *s)
+{
+    const NetScene *m = net_model(s);
+    return m && m->pending;
 }
 
 /* ---- the tiles' order ---- */

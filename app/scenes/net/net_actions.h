@@ -41,10 +41,27 @@ void net_say_step(App *app, StepMoment moment);
 /* A click: a card's cell selects it (again: clears) and says its value; a
  * timeline step goes there; anything else clears the selection. */
 void net_click(App *app, Target t);
+/* A double click on the selected cell: Enter's drill-down. */
+void net_activate(App *app);
 /* Whether t is a cell of a card shown now. */
 bool net_selection_valid(const Scene *s, const Target *t);
-/* A dropped image or .npy: the network runs on it; on failure the scene
- * stays as it was and the status line says why. */
+/* A dropped image or .npy: the network runs on it (on a worker thread
+ * when the pass is estimated longer than the model's async_ms: the
+ * network shown stays until net_tick finds the new one built); on failure
+ * the scene stays as it was and the status line says why. */
 void net_open_input(App *app, const char *path);
+/* Whether path is a layer spec (.txt or .py) while a network is shown: a
+ * network of those layers on the same picture (not the geometry stack). */
+bool net_claims_file(const Scene *s, const char *path);
+/* Builds that network (default initialisation from the seed: the weights
+ * and labels belonged to the old layers), now or on a worker thread as
+ * net_open_input. */
+void net_open_file(App *app, const char *path);
+/* The window's loop (kind.h's tick): takes the result of a finished
+ * worker and shows it, or says how long the pass has run (every tenth of
+ * a second). Returns whether something changed. */
+bool net_tick(App *app);
+/* Whether a pass is running on a worker thread (kind.h's busy). */
+bool net_busy(const Scene *s);
 
 #endif

@@ -1,7 +1,8 @@
 /* net_draw.c: the network scene's frame (see net_draw.h). Start at
  * net_draw_frame at the bottom: it paints the header, the canvas (the
  * input's picture, then each card: a deck of channel heatmaps or a row of
- * bars, with its label and the legend of its range), the classes panel,
+ * bars, with its label and the legend of its range; the selected cell's
+ * receptive field outlined on every tile), the classes panel,
  * the strip, the timeline and the status line, through the toolkit
  * (paint.h) on a Painter. Every number comes from the model (the forward
  * pass's outputs and what net_scene.c gathered of them). */
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "format.h"
+#include "net_job.h"
 #include "net_kind.h"
 #include "paint.h"
 #include "theme.h"
@@ -23,6 +25,8 @@ typedef struct Ctx {
     const View *v;
     const Theme *th;
     const NetLayout *L;
+    CellRange (*fields)[2];     /* the selected cell's lit field per card, or NULL */
+    size_t focus;               /* the card of the selected cell */
 } Ctx;
 
 static int thick(const Ctx *x, double v)
@@ -232,6 +236,27 @@ static void draw_label(Ctx *x, size_t j, const NetBox *b)
         draw_legend(x, g, lr.x, lr.y + 2 * lh, imin(lr.w, imax(px(b->w), 14 * painter_char_width(x->p, pxs))));
 }
 
+/* The selected cell's field on card j: on each tile, an outline around
+ * the cells it reads (an earlier card, in the selection's colour) or that
+ * read it (a later card, in the accent), with a halo so it reads on any
+ * heatmap colour. */
+static void draw_field(Ctx *x, size_t j, const NetBox *b)
+{
+    if (!x->fields || j == x->focus || b->kind == NET_BOX_BARS)
+        return;
+    const CellRange *r = x->fields[j];
+    if (r[0].lo > r[0].hi || r[1].lo > r[1].hi)
+        return;
+    Rgba c = j < x->focus ? x->th->step : x->th->accent;
+    int t = thick(x, 1.5);
+    for (int k = 0; k < b->n_items; k++) {
+        Rect a = net_layout_cell(b, k, r[0].lo, r[1].lo), z = net_layout_cell(b, k, r[0].hi, r[1].hi);
+        Rect f = {a.x - 1, a.y - 1, z.x + z.w - a.x + 2, z.y + z.h - a.y + 2};
+        if (rect_visible(f, x->L->canvas))
+            paint_ring(x->p, f, t, c, x->th->halo);
+    }
+}
+
 /* The hovered and the selected cell of card j. */
 static void draw_marks(Ctx *x, size_t j, const NetBox *b)
 {
@@ -262,6 +287,7 @@ static void draw_card(Ctx *x, size_t j, const NetBox *b)
         draw_bars(x, j, b);
     else
         draw_map(x, j, b);
+    draw_field(x, j, b);
     draw_marks(x, j, b);
     if (b->label)
         draw_label(x, j, b);
@@ -375,8 +401,13 @@ static void draw_timeline(Ctx *x)
     const NetLayout *L = x->L;
     const NetScene *s = x->s;
     size_t count = net_scene_step_count(s), index = net_scene_step_index(s);
-    char left[160], right[160];
-    snprintf(left, sizeof left, "layers shown: %zu of %zu%s", index, count - 1, x->v->playing ? "   playing" : "");
+    char left[400], right[160];
+    char busy[200] = "";
+    if (s->pending)   /* a pass on a worker thread (window only: export never has one) */
+        snprintf(busy, sizeof busy, "   running on %.100s... %.1f s", net_job_request(s->pending)->name,
+                 net_job_seconds(s->pending));
+    snprintf(left, sizeof left, "layers shown: %zu of %zu%s%s", index, count - 1, x->v->playing ? "   playing" : "",
+             busy);
     snprintf(right, sizeof right, "Space plays   b order   Enter opens a cell   ? keys");
     Rect t = L->timeline;
     int ty = t.y + (L->timeline_bar.y - t.y) / 2;
@@ -408,7 +439,13 @@ static void draw_status(Ctx *x)
 
 void net_draw_frame(Painter *painter, const Scene *scene, const View *v, const NetLayout *L)
 {
-    Ctx x = {painter, net_model(scene), v, theme_get(v->theme), L};
+    Ctx x = {painter, net_model(scene), v, theme_get(v->theme), L, NULL, 0};
+    CellRange(*fields)[2] = L->n_boxes ? malloc(L->n_boxes * sizeof *fields) : NULL;
+    if (fields && v->selected.kind == TARGET_NET_CELL && (size_t)v->selected.f < L->n_boxes &&
+        net_scene_fields(x.s, &v->selected, fields)) {
+        x.fields = fields;
+        x.focus = (size_t)v->selected.f;
+    }
     painter_clear(painter, x.th->bg);
     draw_header(&x);
     painter_clip(painter, &L->canvas);
@@ -419,4 +456,5 @@ void net_draw_frame(Painter *painter, const Scene *scene, const View *v, const N
     draw_strip(&x);
     draw_timeline(&x);
     draw_status(&x);
+    free(fields);
 }

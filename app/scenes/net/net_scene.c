@@ -14,6 +14,7 @@
 
 #include "act.h"
 #include "format.h"
+#include "net_job.h"
 #include "normalize.h"
 #include "resize.h"
 #include "stack.h"
@@ -109,6 +110,10 @@ static Status prepare_net(NetScene *s, Error *err)
         return error_set(err, st, "%s: %s", s->source, e.message);
     const Tensor *in = &s->input;
     if ((st = net_build(&s->spec, in->c, in->h, in->w, &s->net, &e)) != CS_OK)
+        return error_set(err, st, "%s with a %zux%zux%zu input: %s", s->source, in->c, in->h, in->w, e.message);
+    if (!(s->rf = calloc(s->spec.count ? s->spec.count : 1, sizeof *s->rf)))
+        return error_set(err, CS_ERR_NOMEM, "out of memory");
+    if ((st = rf_compute(&s->spec, in->h, in->w, in->c, s->rf, &e)) != CS_OK)
         return error_set(err, st, "%s with a %zux%zux%zu input: %s", s->source, in->c, in->h, in->w, e.message);
     if (!s->weights) {
         net_init_default(&s->net, s->seed);
@@ -284,6 +289,7 @@ Status net_scene_create(const NetSource *src, const Tensor *picture, bool image,
     s->size_h = src->size_h;
     s->size_w = src->size_w > 0 ? src->size_w : src->size_h;
     s->seed = src->seed;
+    s->async_ms = NET_ASYNC_MS;
     s->image = image;
     snprintf(s->input_name, sizeof s->input_name, "%s", name);
     snprintf(s->source, sizeof s->source, "%s", src->layers && src->layers[0] == '@' ? base_name(src->layers + 1)
@@ -304,6 +310,7 @@ Status net_scene_rebuild(const NetScene *old, const Tensor *picture, bool image,
     Status st = net_scene_create(&src, picture, image, name, out, err);
     if (st == CS_OK) {
         (*out)->sorted = old->sorted;
+        (*out)->async_ms = old->async_ms;
         snprintf((*out)->source, sizeof (*out)->source, "%s", old->source);
     }
     return st;
@@ -313,6 +320,7 @@ void net_scene_destroy(NetScene *s)
 {
     if (!s)
         return;
+    net_job_abandon(s->pending);
     for (size_t j = 0; s->cards && j < s->n_cards; j++) {
         free(s->cards[j].mean);
         free(s->cards[j].order);
@@ -321,6 +329,7 @@ void net_scene_destroy(NetScene *s)
     free(s->label);
     free(s->label_text);
     net_free(&s->net);
+    free(s->rf);
     spec_free(&s->spec);
     tensor_free(&s->picture);
     tensor_free(&s->input);
@@ -372,6 +381,61 @@ bool net_scene_cell_shown(const NetScene *s, const Target *t)
     if (t->c < 0 || (size_t)t->c >= g->c)
         return false;
     return g->flat || (t->y >= 0 && t->x >= 0 && (size_t)t->y < g->h && (size_t)t->x < g->w);
+}
+
+/* r cut to [0, size - 1] (empty stays empty). */
+static CellRange clip_range(CellRange r, size_t size)
+{
+    if (r.lo < 0)
+        r.lo = 0;
+    if (r.hi > (int)size - 1)
+        r.hi = (int)size - 1;
+    return r;
+}
+
+bool net_scene_fields(const NetScene *s, const Target *t, CellRange (*out)[2])
+{
+    if (!net_scene_cell_shown(s, t) || s->cards[t->f].flat)
+        return false;
+    const CellRange none = {0, -1};
+    size_t f = (size_t)t->f;
+    CellRange at[2] = {{t->y, t->y}, {t->x, t->x}};
+    out[f][0] = at[0];
+    out[f][1] = at[1];
+    /* back: card k's layers (k.layer .. k.last, the folded ones map a range
+       to itself) from the last to the first give card k - 1's cells;
+       unclipped on the way, so padding does not shift the ranges. A folded
+       Flatten (flat in rf.h, its "map" 1x1) does not move the cells of the
+       map it flattens: skipped. */
+    CellRange r[2] = {at[0], at[1]};
+    for (size_t k = f; k > 0; k--) {
+        const NetCard *g = &s->cards[k];
+        for (size_t i = g->last + 1; i-- > g->layer;)
+            for (int a = 0; a < 2 && !s->rf[i].flat; a++)
+                r[a] = rf_range_back(&s->rf[i], a, r[a]);
+        const NetCard *prev = &s->cards[k - 1];
+        out[k - 1][0] = clip_range(r[0], prev->h);
+        out[k - 1][1] = clip_range(r[1], prev->w);
+    }
+    /* forward: up to the first vector card */
+    r[0] = at[0];
+    r[1] = at[1];
+    bool flat = false;
+    for (size_t k = f + 1; k <= s->shown; k++) {
+        const NetCard *g = &s->cards[k];
+        flat = flat || g->flat;
+        for (size_t i = g->layer; !flat && i <= g->last; i++)
+            for (int a = 0; a < 2 && !s->rf[i].flat; a++)
+                r[a] = rf_range_forward(&s->rf[i], a, r[a]);
+        out[k][0] = flat ? none : clip_range(r[0], g->h);
+        out[k][1] = flat ? none : clip_range(r[1], g->w);
+    }
+    for (size_t k = 0; k < f; k++)
+        if (s->cards[k].flat) {
+            out[k][0] = none;
+            out[k][1] = none;
+        }
+    return true;
 }
 
 const char *net_scene_class_name(const NetScene *s, size_t i, char *buf, size_t size)

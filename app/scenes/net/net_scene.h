@@ -17,8 +17,10 @@
  * the scene starts (and export --png draws) at the last, the whole
  * network.
  *
- * The network runs synchronously when the model is made (a new image makes
- * a new model). */
+ * The network runs when the model is made (a new image makes a new model).
+ * net_job.h makes the next model on a worker thread when that takes long;
+ * the model shown holds that job (pending) until the window's loop takes
+ * its result. */
 #ifndef CONVSTEP_NET_SCENE_H
 #define CONVSTEP_NET_SCENE_H
 
@@ -28,10 +30,15 @@
 
 #include "error.h"
 #include "net.h"
+#include "rf.h"
 #include "spec.h"
 #include "stepper.h"
 #include "tensor.h"
 #include "view.h"
+
+/* Passes estimated longer than this (milliseconds) run on a worker
+ * thread (net_job.h; NetScene.async_ms starts at it). */
+#define NET_ASYNC_MS 100.0
 
 /* Classes the classifier card lists. */
 #define NET_SCENE_TOP 5
@@ -83,6 +90,8 @@ typedef struct NetScene {
     char input_name[128];       /* the picture's name */
     LayerStack spec;
     Net net;                    /* run on input, every output kept */
+    RfLayer *rf;                /* net.count entries: each layer's receptive-field
+                                   numbers for the input's size (core/rf.h), owned */
     Tensor picture;             /* the input as given, resampled to the network's size
                                    (0-255 for an image): the card drawn as a picture */
     bool image;                 /* picture is an image (R, G, B) */
@@ -98,6 +107,11 @@ typedef struct NetScene {
     size_t shown;               /* growth: cards 0..shown are shown */
     bool sorted;                /* tiles in order of mean activation (else in order) */
     NetPlace place;             /* the view kept by a drill-down */
+    double async_ms;            /* a new pass estimated longer than this runs on a
+                                   worker thread (NET_ASYNC_MS; tests set -1: always) */
+    struct NetJob *pending;     /* the next model being built (net_job.h), owned;
+                                   NULL: none */
+    int pending_tenths;         /* the tenths of a second the status line last said */
 } NetScene;
 
 /* Builds the network src names for picture (1 x C x H x W; image: its
@@ -114,7 +128,8 @@ Status net_scene_create(const NetSource *src, const Tensor *picture, bool image,
 Status net_scene_rebuild(const NetScene *old, const Tensor *picture, bool image, const char *name, NetScene **out,
                          Error *err);
 
-/* Frees everything. NULL is fine. */
+/* Frees everything (a pending job is abandoned: net_job_abandon). NULL is
+ * fine. */
 void net_scene_destroy(NetScene *s);
 
 /* Growth steps: n_cards (step 0 shows the input alone). */
@@ -132,6 +147,19 @@ float net_scene_value(const NetScene *s, size_t j, int c, int y, int x);
 
 /* Whether t (TARGET_NET_CELL) names a cell of a card shown now. */
 bool net_scene_cell_shown(const NetScene *s, const Target *t);
+
+/* The lit field of the focus cell t (a TARGET_NET_CELL of a map card or
+ * the input, shown now: net_scene_cell_shown) on every card shown, into
+ * out[card][axis] (out has room for shown + 1 cards; axis 0 rows, 1
+ * columns): on earlier cards the cells it reads (rf_range_back through
+ * every layer between, padding cut off), on later cards the cells that
+ * read it (rf_range_forward), on its own card the cell itself. A range
+ * with lo > hi lights nothing: vector cards (a Linear reads every cell, so
+ * nothing is worth outlining) and every card after the first vector one.
+ * The channels are not in the ranges: a convolution reads the field in
+ * every channel of its group. Returns false (out untouched) when t is not
+ * a cell of a map card or of the input shown now. O(layers). */
+bool net_scene_fields(const NetScene *s, const Target *t, CellRange (*out)[2]);
 
 /* Class i's name: its label line, or "class i". Returns buf. */
 const char *net_scene_class_name(const NetScene *s, size_t i, char *buf, size_t size);

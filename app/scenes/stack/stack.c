@@ -267,6 +267,8 @@ void stack_destroy(StackScene *s)
         return;
     for (int p = 0; p < LESSON_MAX_PANES; p++)
         pane_free(&s->panes[p]);
+    if (s->home_kind && s->home_kind->destroy)
+        s->home_kind->destroy(s->home_model);
     free(s->layers);
     free(s);
 }

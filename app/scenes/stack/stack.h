@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "kind.h"
 #include "lesson.h"
 #include "rf.h"
 #include "spec.h"
@@ -85,6 +86,9 @@ typedef struct StackScene {
                                    size: drawn as its picture */
     int home_h, home_w;         /* the --input-size the program started with, kept
                                    when lessons replace the stack */
+    const SceneKind *home_kind; /* a lesson: the scene the lessons left (a network),
+                                   shown again when l comes back home; NULL: none */
+    void *home_model;           /* its model, owned (freed with home_kind->destroy) */
 } StackScene;
 
 /* Builds the stack src names: reads @FILE, parses it (a syntax error keeps

@@ -105,6 +105,19 @@ static void put_stack(App *app, StackScene *next)
     view_reset_scene(&app->view);
 }
 
+/* Leaving home for lesson made: the scene shown (a network, a stack, the
+ * single layer; a drill-down is left first, back to its network) is
+ * parked in made, so coming home shows it again as it was (a network
+ * stays a network, not its geometry). */
+static void park_home(App *app, StackScene *made)
+{
+    Scene *sc = app->scene;
+    if (sc->kept_kind)
+        scene_pop(sc);
+    made->home_model = scene_replace(sc, &stack_kind, made, &made->home_kind);
+    view_reset_scene(&app->view);
+}
+
 void action_lesson(App *app, int arg)
 {
     Scene *sc = app->scene;
@@ -120,6 +133,18 @@ void action_lesson(App *app, int arg)
         next = (long)n - 1;
     int home_h = cur ? cur->home_h : 0, home_w = cur ? cur->home_w : 0;
     StackSource src = {NULL, NULL, 0, 0, 0, 0, 0};
+    if (next < 0 && cur && cur->home_kind) {
+        /* home is parked: show it again */
+        const SceneKind *kind = cur->home_kind;
+        void *model = cur->home_model;
+        cur->home_kind = NULL;
+        cur->home_model = NULL;
+        scene_show(sc, kind, model);
+        view_reset_scene(&app->view);
+        actions_after_change(app);
+        view_set_status(&app->view, false, "your %s again (L: lessons again)", kind->name);
+        return;
+    }
     if (next >= 0) {
         src.lesson = all[next].name;
     } else if (sc->layers) {
@@ -139,7 +164,17 @@ void action_lesson(App *app, int arg)
     }
     made->home_h = home_h;
     made->home_w = home_w;
-    put_stack(app, made);
+    if (at >= 0 && made->lesson) {
+        /* from lesson to lesson: the parked home goes along */
+        made->home_kind = cur->home_kind;
+        made->home_model = cur->home_model;
+        cur->home_kind = NULL;
+        cur->home_model = NULL;
+    }
+    if (at >= 0)
+        put_stack(app, made);
+    else
+        park_home(app, made);
     if (made->lesson)
         view_set_status(&app->view, false, "lesson %s: Space plays, Right adds one layer, L the next lesson",
                         made->lesson->name);
@@ -254,6 +289,13 @@ void stack_open(App *app, const char *path)
             return;
         }
         snprintf(sc->note, sizeof sc->note, "%s", note);
+    }
+    if (cur && cur->lesson && made->lesson) {
+        /* the same lesson on a new input: its parked home goes along */
+        made->home_kind = cur->home_kind;
+        made->home_model = cur->home_model;
+        cur->home_kind = NULL;
+        cur->home_model = NULL;
     }
     put_stack(app, made);
     say_step(app);

@@ -65,6 +65,14 @@ static size_t row_steps(const Scene *s)
     return 1;
 }
 
+/* A layer-spec file opens as a stack, whatever is shown (the network
+ * claims it first while it is shown: kinds.c's order). */
+static bool claims_file(const Scene *s, const char *path)
+{
+    (void)s;
+    return stack_is_spec_file(path);
+}
+
 static void *layout(const Scene *s, const View *v, int w, int h)
 {
     StackLayout *l = malloc(sizeof *l);
@@ -112,7 +120,7 @@ const SceneKind stack_kind = {
     .click = stack_click,
     .selection_valid = stack_selection_valid,
     .open_input = stack_open,
-    .claims_file = stack_is_spec_file,
+    .claims_file = claims_file,
     .open_file = stack_open,
     .wheel = stack_wheel,
     .drag = stack_drag,
