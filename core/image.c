@@ -813,6 +813,69 @@ Status image_load_memory(const unsigned char *data, size_t size, const char *nam
     return image_load_memory_fit(data, size, name, NULL, out, NULL, NULL, err);
 }
 
+/* ---- PNG palette padding ---------------------------------------------- */
+
+/* stb_image 2.27 expands a palette PNG through a 256-entry table of which
+ * only the PLTE chunk's entries are set, and looks pixels up unchecked: an
+ * index past a short palette comes out as whatever was on the stack, so the
+ * same file decodes differently from run to run. Finding such an index
+ * would mean inflating the image; instead the file is given to stb with its
+ * PLTE grown to 256 entries, the new ones black, so every index has a
+ * colour and the result is the same every time. (stb does not check CRCs,
+ * so the grown chunk keeps its old one.) A tRNS chunk longer than the real
+ * palette, which stb refuses, is left for stb to refuse. */
+
+#define PNG_PALETTE_BYTES 768   /* 256 RGB entries */
+
+static uint32_t be32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* A copy of the PNG in data with its PLTE grown to 256 entries (*grown_size
+ * bytes, malloc'd), or NULL when it needs none (not a palette PNG, a full
+ * palette, a chunk layout stb refuses anyway) or memory ran out. */
+static unsigned char *png_grow_palette(const unsigned char *data, size_t size, size_t *grown_size)
+{
+    static const unsigned char signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    if (size < 8 + 25 || memcmp(data, signature, 8) != 0 || memcmp(data + 12, "IHDR", 4) != 0 || data[25] != 3)
+        return NULL;
+    size_t plte = 0, entries = 0;
+    for (size_t pos = 8; pos + 12 <= size;) {
+        uint32_t len = be32(data + pos);
+        if (len > size - pos - 12)
+            return NULL;
+        const unsigned char *type = data + pos + 4;
+        if (memcmp(type, "PLTE", 4) == 0 && !plte) {
+            if (len % 3 != 0 || len >= PNG_PALETTE_BYTES)
+                return NULL;
+            plte = pos;
+            entries = len / 3;
+        } else if (memcmp(type, "tRNS", 4) == 0 && plte && len > entries) {
+            return NULL;
+        } else if (memcmp(type, "IDAT", 4) == 0 || memcmp(type, "IEND", 4) == 0) {
+            break;
+        }
+        pos += 12 + (size_t)len;
+    }
+    if (!plte)
+        return NULL;
+    size_t old_len = entries * 3, extra = PNG_PALETTE_BYTES - old_len;
+    unsigned char *grown = malloc(size + extra);
+    if (!grown)
+        return NULL;
+    size_t body = plte + 8 + old_len;   /* up to the end of the old entries */
+    memcpy(grown, data, body);
+    grown[plte] = 0;
+    grown[plte + 1] = 0;
+    grown[plte + 2] = PNG_PALETTE_BYTES >> 8;
+    grown[plte + 3] = PNG_PALETTE_BYTES & 0xff;
+    memset(grown + body, 0, extra);
+    memcpy(grown + body + extra, data + body, size - body);
+    *grown_size = size + extra;
+    return grown;
+}
+
 Status image_load_memory_fit(const unsigned char *data, size_t size, const char *name, const ImageFit *fit,
                              Tensor *out, size_t *file_h, size_t *file_w, Error *err)
 {
@@ -822,6 +885,10 @@ Status image_load_memory_fit(const unsigned char *data, size_t size, const char 
                          fit->h, fit->w, IMAGE_MAX_SIDE);
     if (size == 0)
         return error_set(err, CS_ERR_FORMAT, "%s is empty", name);
-    Source src = {.data = data, .size = size};
-    return load_source(&src, name, fit, out, file_h, file_w, err);
+    size_t grown_size = 0;
+    unsigned char *grown = png_grow_palette(data, size, &grown_size);
+    Source src = {.data = grown ? grown : data, .size = grown ? grown_size : size};
+    Status st = load_source(&src, name, fit, out, file_h, file_w, err);
+    free(grown);
+    return st;
 }

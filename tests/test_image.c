@@ -704,3 +704,34 @@ Test(image, a_large_image_fitted_while_loading_stays_near_its_decoded_bytes, .ti
     cr_assert_eq(bench_image_peak_mb(2048, &mb, &err), CS_OK, "%s", err.message);
     cr_expect_lt(mb, 2.5 * decoded, "loading took %.1f MB for %.1f MB of pixels", mb, decoded);
 }
+
+/* A 4x1 palette PNG whose palette has two colours, red and green, and whose
+ * pixels are indices 0, 1, 2 and 255: stb 2.27 looks 2 and 255 up in
+ * uninitialised memory (a different picture each run); the loader grows the
+ * palette to 256 entries first, so they come out black, every time. The
+ * IDAT is a stored (uncompressed) zlib block; stb checks no CRC, so the
+ * chunks carry zeros. */
+Test(image, a_palette_index_past_the_palette_is_black_every_time)
+{
+    static const unsigned char png[] = {
+        0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n',
+        0, 0, 0, 13, 'I', 'H', 'D', 'R', 0, 0, 0, 4, 0, 0, 0, 1, 8, 3, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 6, 'P', 'L', 'T', 'E', 255, 0, 0, 0, 255, 0, 0, 0, 0, 0,
+        0, 0, 0, 16, 'I', 'D', 'A', 'T',
+        0x78, 0x01, 0x01, 5, 0, 0xfa, 0xff, 0, 0, 1, 2, 255, 0x01, 0x0b, 0x01, 0x03,
+        0, 0, 0, 0,
+        0, 0, 0, 0, 'I', 'E', 'N', 'D', 0, 0, 0, 0,
+    };
+    static const float want[3][4] = {{255, 0, 0, 0}, {0, 255, 0, 0}, {0, 0, 0, 0}};
+    for (int run = 0; run < 2; run++) {
+        Tensor t;
+        Error err;
+        cr_assert_eq(image_load_memory(png, sizeof png, "short-palette.png", &t, &err), CS_OK, "%s", err.message);
+        cr_assert(t.c == 3 && t.h == 1 && t.w == 4, "shape %zux%zux%zu", t.c, t.h, t.w);
+        for (int c = 0; c < 3; c++)
+            for (int x = 0; x < 4; x++)
+                cr_expect_eq(*tensor_at(&t, 0, (size_t)c, 0, (size_t)x), want[c][x], "run %d channel %d pixel %d",
+                             run, c, x);
+        tensor_free(&t);
+    }
+}
