@@ -226,9 +226,9 @@ Test(netscene, layout_answers_hits_alone)
     Target t = net_layout_hit(&L, row.x + row.w / 2, row.y + row.h / 2);
     cr_assert(t.kind == TARGET_NET_CELL && t.f == (int)s->n_cards - 1 && t.c == (int)s->top[1].index);
     /* the timeline, and nothing between the cards */
-    t = net_layout_hit(&L, L.timeline_bar.x + L.timeline_bar.w - 1, L.timeline_bar.y + 1);
+    t = net_layout_hit(&L, L.frame.timeline_bar.x + L.frame.timeline_bar.w - 1, L.frame.timeline_bar.y + 1);
     cr_assert(t.kind == TARGET_TIMELINE && t.step == s->n_cards - 1);
-    t = net_layout_hit(&L, L.header.x + 2, L.header.y + 2);
+    t = net_layout_hit(&L, L.frame.header.x + 2, L.frame.header.y + 2);
     cr_assert_eq(t.kind, TARGET_NONE);
     net_layout_free(&L);
     scene_destroy(a.scene);

@@ -184,7 +184,7 @@ static void draw_bars(Ctx *x, size_t j, const NetBox *b)
  * numbers at its ends. */
 static void draw_legend(Ctx *x, const NetCard *g, int lx, int ly, int w)
 {
-    int pxs = x->L->small_px;
+    int pxs = x->L->frame.small_px;
     char lo[32], hi[32];
     format_value(g->lo, lo, sizeof lo, 7);
     format_value(g->hi, hi, sizeof hi, 7);
@@ -212,7 +212,7 @@ static void draw_label(Ctx *x, size_t j, const NetBox *b)
     const NetScene *s = x->s;
     const NetCard *g = &s->cards[j];
     Rect lr = b->label_rect;
-    int pxs = x->L->small_px, lh = (int)lround(pxs * 1.25);
+    int pxs = x->L->frame.small_px, lh = (int)lround(pxs * 1.25);
     char title[200], shape[160], more[48] = "";
     bool newest = j == s->shown;
     /* the state_dict name and the class (the whole layer text is the
@@ -309,11 +309,11 @@ static void draw_header(Ctx *x)
         snprintf(right, sizeof right, "prediction: %s (%.1f%%)",
                  net_scene_class_name(s, s->top[0].index, cls, sizeof cls), s->top[0].probability * 100.0f);
     }
-    int mid = L->header.y + L->header.h / 2;
-    int rw = right[0] ? painter_text(x->p, right, L->text_px, x->th->accent, L->header.x + L->header.w, mid,
+    int mid = L->frame.header.y + L->frame.header.h / 2;
+    int rw = right[0] ? painter_text(x->p, right, L->frame.text_px, x->th->accent, L->frame.header.x + L->frame.header.w, mid,
                                      TEXT_RIGHT | TEXT_MIDDLE)
                       : 0;
-    paint_text_shrunk(x->p, left, L->text_px, x->th->text, L->header.x, mid, L->header.w - rw - L->text_px,
+    paint_text_shrunk(x->p, left, L->frame.text_px, x->th->text, L->frame.header.x, mid, L->frame.header.w - rw - L->frame.text_px,
                       TEXT_LEFT | TEXT_MIDDLE);
 }
 
@@ -327,8 +327,8 @@ static void draw_classes(Ctx *x)
         return;
     Rect c = L->classes;
     painter_fill(x->p, c, x->th->panel);
-    int pad = L->small_px / 2;
-    paint_text_shrunk(x->p, "top classes (softmax)", L->text_px, x->th->text_dim, c.x + pad, c.y + pad, c.w - 2 * pad,
+    int pad = L->frame.small_px / 2;
+    paint_text_shrunk(x->p, "top classes (softmax)", L->frame.text_px, x->th->text_dim, c.x + pad, c.y + pad, c.w - 2 * pad,
                       TEXT_LEFT | TEXT_TOP);
     const Target *sel = &x->v->selected;
     for (size_t k = 0; k < L->n_classes; k++) {
@@ -338,12 +338,12 @@ static void draw_classes(Ctx *x)
         net_scene_class_name(s, t->index, name, sizeof name);
         snprintf(pct, sizeof pct, "%.1f%%", t->probability * 100.0f);
         Rgba col = k == 0 ? x->th->accent : x->th->text;
-        int line = r.y + L->text_px * 6 / 10;
-        int pw = painter_text(x->p, pct, L->text_px, col, r.x + r.w - pad, line, TEXT_RIGHT | TEXT_MIDDLE);
-        paint_text_shrunk(x->p, name, L->text_px, col, r.x + pad, line, r.w - 2 * pad - pw - L->text_px,
+        int line = r.y + L->frame.text_px * 6 / 10;
+        int pw = painter_text(x->p, pct, L->frame.text_px, col, r.x + r.w - pad, line, TEXT_RIGHT | TEXT_MIDDLE);
+        paint_text_shrunk(x->p, name, L->frame.text_px, col, r.x + pad, line, r.w - 2 * pad - pw - L->frame.text_px,
                           TEXT_LEFT | TEXT_MIDDLE);
-        int bw = r.w - 2 * pad, bh = imax(3, L->text_px / 2);
-        int by = r.y + L->text_px * 13 / 10;
+        int bw = r.w - 2 * pad, bh = imax(3, L->frame.text_px / 2);
+        int by = r.y + L->frame.text_px * 13 / 10;
         painter_fill(x->p, (Rect){r.x + pad, by, bw, bh}, x->th->bg);
         int fill = (int)lround(bw * fmin(fmax(t->probability, 0.0f), 1.0f));
         painter_fill(x->p, (Rect){r.x + pad, by, imax(fill, 1), bh}, paint_with_alpha(x->th->accent, 220));
@@ -390,10 +390,10 @@ static void draw_strip(Ctx *x)
     snprintf(l2, sizeof l2, "values %s to %s, mean %s; %s; click a cell, Enter opens a Conv2d or pooling cell",
              format_number(g->lo, a, sizeof a), format_number(g->hi, b, sizeof b), format_number(mean, m, sizeof m),
              s->sorted ? "channels by mean activation (b: in order)" : "channels in order (b: by activation)");
-    int line_h = (int)lround(L->text_px * 1.45), pad = L->text_px / 2;
+    int line_h = (int)lround(L->frame.text_px * 1.45), pad = L->frame.text_px / 2;
     int x0 = st.x + pad, y = st.y + pad / 2, w = st.w - 2 * pad;
-    paint_text_shrunk(x->p, l1, L->text_px, x->th->text, x0, y, w, TEXT_LEFT | TEXT_TOP);
-    paint_text_shrunk(x->p, l2, L->text_px, x->th->accent2, x0, y + line_h, w, TEXT_LEFT | TEXT_TOP);
+    paint_text_shrunk(x->p, l1, L->frame.text_px, x->th->text, x0, y, w, TEXT_LEFT | TEXT_TOP);
+    paint_text_shrunk(x->p, l2, L->frame.text_px, x->th->accent2, x0, y + line_h, w, TEXT_LEFT | TEXT_TOP);
 }
 
 static void draw_timeline(Ctx *x)
@@ -409,11 +409,11 @@ static void draw_timeline(Ctx *x)
     snprintf(left, sizeof left, "layers shown: %zu of %zu%s%s", index, count - 1, x->v->playing ? "   playing" : "",
              busy);
     snprintf(right, sizeof right, "Space plays   b order   Enter opens a cell   ? keys");
-    Rect t = L->timeline;
-    int ty = t.y + (L->timeline_bar.y - t.y) / 2;
-    int rw = painter_text(x->p, right, L->small_px, x->th->text_dim, t.x + t.w, ty, TEXT_RIGHT | TEXT_MIDDLE);
-    paint_text_shrunk(x->p, left, L->text_px, x->th->text, t.x, ty, t.w - rw - L->text_px, TEXT_LEFT | TEXT_MIDDLE);
-    Rect b = L->timeline_bar;
+    Rect t = L->frame.timeline;
+    int ty = t.y + (L->frame.timeline_bar.y - t.y) / 2;
+    int rw = painter_text(x->p, right, L->frame.small_px, x->th->text_dim, t.x + t.w, ty, TEXT_RIGHT | TEXT_MIDDLE);
+    paint_text_shrunk(x->p, left, L->frame.text_px, x->th->text, t.x, ty, t.w - rw - L->frame.text_px, TEXT_LEFT | TEXT_MIDDLE);
+    Rect b = L->frame.timeline_bar;
     painter_fill(x->p, b, x->th->panel);
     int done = count > 1 ? (int)((double)b.w * (double)index / (double)(count - 1)) : b.w;
     painter_fill(x->p, (Rect){b.x, b.y, done, b.h}, paint_with_alpha(x->th->accent, 200));
@@ -426,13 +426,13 @@ static void draw_timeline(Ctx *x)
 static void draw_status(Ctx *x)
 {
     const NetLayout *L = x->L;
-    Rect st = L->status;
+    Rect st = L->frame.status;
     char hover[256] = "";
     if (x->v->hover.kind == TARGET_NET_CELL)
         net_scene_describe(x->s, &x->v->hover, hover, sizeof hover);
     const char *text = hover[0] ? hover : x->v->status;
     Rgba c = hover[0] ? x->th->text : x->v->status_error ? x->th->error : x->th->text_dim;
-    paint_text_shrunk(x->p, text, L->small_px, c, st.x, st.y + st.h / 2, st.w, TEXT_LEFT | TEXT_MIDDLE);
+    paint_text_shrunk(x->p, text, L->frame.small_px, c, st.x, st.y + st.h / 2, st.w, TEXT_LEFT | TEXT_MIDDLE);
 }
 
 /* ------------------------------------------------------------- frame */

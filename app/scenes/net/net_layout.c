@@ -125,7 +125,7 @@ static void layout_canvas(const NetScene *s, NetLayout *L, double k)
     Rect R = L->canvas;
     size_t n = L->n_boxes;
     NetBox *boxes = L->boxes;
-    double label_h = L->small_px * 1.25 * LABEL_LINES;
+    double label_h = L->frame.small_px * 1.25 * LABEL_LINES;
     double gap = fmax(4.0, 14.0 * k);
     const NetCard *g0 = &s->cards[0];
     double side0 = (double)(g0->h > g0->w ? g0->h : g0->w);
@@ -167,7 +167,7 @@ static void layout_canvas(const NetScene *s, NetLayout *L, double k)
         transform(b, cx, cy, L->zoom, L->pan_x, L->pan_y);
         room *= L->zoom;
         b->label_rect = (Rect){px(b->x), px(b->y + b->h + 3.0), px(fmax(room, b->w)), px(label_h)};
-        b->label = b->label_rect.w >= 7.0 * CHAR_W * L->small_px;
+        b->label = b->label_rect.w >= 7.0 * CHAR_W * L->frame.small_px;
     }
 }
 
@@ -176,14 +176,14 @@ static void layout_classes(const NetScene *s, NetLayout *L, int gap)
 {
     if (!s->classifier || s->shown + 1 < s->n_cards)
         return;
-    int need = px(30.0 * CHAR_W * L->small_px);
+    int need = px(30.0 * CHAR_W * L->frame.small_px);
     int w = imin(need, L->canvas.w / 3);
     L->classes = (Rect){L->canvas.x + L->canvas.w - w, L->canvas.y, w, L->canvas.h};
     L->canvas.w = imax(1, L->canvas.w - w - gap);
     L->n_classes = s->n_top;
     L->classes_card = (int)s->n_cards - 1;
-    int row_h = px(L->text_px * 2.6);
-    int y = L->classes.y + px(L->text_px * 1.8);
+    int row_h = px(L->frame.text_px * 2.6);
+    int y = L->classes.y + px(L->frame.text_px * 1.8);
     for (size_t k = 0; k < s->n_top; k++) {
         L->class_row[k] = (Rect){L->classes.x, y, L->classes.w, row_h};
         L->class_index[k] = (int)s->top[k].index;
@@ -194,36 +194,15 @@ static void layout_classes(const NetScene *s, NetLayout *L, int gap)
 void net_layout_compute(const NetScene *s, const View *v, int w, int h, NetLayout *L)
 {
     memset(L, 0, sizeof *L);
-    float ui_scale = v->ui_scale;
+    canvas_frame_compute(w, h, v->ui_scale, &L->frame);
+    const CanvasFrame *f = &L->frame;
+    L->scale = (float)f->k;
     L->zoom = v->zoom > 0.0f ? v->zoom : 1.0f;
     L->pan_x = v->pan_x;
     L->pan_y = v->pan_y;
-    w = imax(w, 1);
-    h = imax(h, 1);
-    L->w = w;
-    L->h = h;
-    double fit = fmax(fmin(w / 1280.0, h / 720.0), 0.25);
-    double k = fit * (ui_scale > 0.0f ? ui_scale : 1.0f);
-    L->scale = (float)k;
-    L->text_px = imax(7, px(18.0 * k));
-    L->small_px = imax(6, px(14.0 * k));
-    L->big_px = imax(8, px(24.0 * k));
-    int margin = imax(2, px(14.0 * fit));
-    int gap = imax(2, px(12.0 * k));
-    int inner = w - 2 * margin;
-
-    L->header = (Rect){margin, margin / 2, inner, px(L->text_px * 1.7)};
-    int y = L->header.y + L->header.h;
-    int bottom = h - margin / 2;
-    int status_h = px(L->small_px * 1.7);
-    L->status = (Rect){margin, bottom - status_h, inner, status_h};
-    int tl_h = px(L->text_px * 2.3);
-    L->timeline = (Rect){margin, L->status.y - tl_h, inner, tl_h};
-    int bar_h = imax(4, px(10.0 * k));
-    L->timeline_bar = (Rect){margin, L->timeline.y + L->timeline.h - bar_h - px(4.0 * k), inner, bar_h};
-    int strip_h = px(L->text_px * 1.45) * 2 + gap / 2;
-    L->strip = (Rect){margin, L->timeline.y - strip_h, inner, strip_h};
-    L->canvas = (Rect){margin, y + gap / 2, inner, imax(1, L->strip.y - gap / 2 - y - gap / 2)};
+    double k = f->k;
+    int gap = f->gap;
+    canvas_frame_strip(f, 2, f->header.y + f->header.h, &L->strip, &L->canvas);
     layout_classes(s, L, gap);
 
     L->steps = net_scene_step_count(s);
@@ -291,8 +270,8 @@ static bool hit_box(const NetBox *b, size_t j, int x, int y, Target *t)
 Target net_layout_hit(const NetLayout *L, int x, int y)
 {
     Target t = {TARGET_NONE, 0, 0, 0, 0, 0};
-    if (inside(L->timeline_bar, x, y) || inside(L->timeline, x, y)) {
-        Rect b = L->timeline_bar;
+    if (inside(L->frame.timeline_bar, x, y) || inside(L->frame.timeline, x, y)) {
+        Rect b = L->frame.timeline_bar;
         double f = b.w > 1 ? (double)(x - b.x) / (double)(b.w - 1) : 0.0;
         f = fmin(fmax(f, 0.0), 1.0);
         t.kind = TARGET_TIMELINE;

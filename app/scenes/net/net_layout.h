@@ -28,6 +28,7 @@
 #include <stddef.h>
 
 #include "net_scene.h"
+#include "canvas_frame.h"
 #include "painter.h"
 #include "view.h"
 
@@ -59,11 +60,10 @@ typedef struct NetBox {
 } NetBox;
 
 typedef struct NetLayout {
-    int w, h;
-    float scale;                /* min(w/1280, h/720) * ui scale */
+    CanvasFrame frame;          /* size, text sizes, header, status, timeline */
+    float scale;                /* the frame's k as a float (what drawing scales by) */
     float zoom, pan_x, pan_y;   /* the view's, when laid out */
-    int text_px, small_px, big_px;
-    Rect header, canvas, classes, strip, timeline, timeline_bar, status;
+    Rect canvas, classes, strip;
     NetBox *boxes;              /* n_boxes (the cards shown), owned */
     size_t n_boxes;
     /* the classes panel: row k is top class k (n_classes rows) */

@@ -153,10 +153,10 @@ static void draw_header(Ctx *x)
     snprintf(right, sizeof right, "%zu of %zu layers   rf %s   jump %s", stack_current(s, 0), n_layers,
              r ? format_pair(r->rf[0], r->rf[1], 'x', a, sizeof a) : "1",
              r ? format_pair(r->jump[0], r->jump[1], 'x', b, sizeof b) : "1");
-    int mid = L->header.y + L->header.h / 2;
-    int rw = painter_text(x->p, right, L->text_px, x->th->text_dim, L->header.x + L->header.w, mid,
+    int mid = L->frame.header.y + L->frame.header.h / 2;
+    int rw = painter_text(x->p, right, L->frame.text_px, x->th->text_dim, L->frame.header.x + L->frame.header.w, mid,
                           TEXT_RIGHT | TEXT_MIDDLE);
-    paint_text_shrunk(x->p, left, L->text_px, x->th->text, L->header.x, mid, L->header.w - rw - L->text_px,
+    paint_text_shrunk(x->p, left, L->frame.text_px, x->th->text, L->frame.header.x, mid, L->frame.header.w - rw - L->frame.text_px,
                       TEXT_LEFT | TEXT_MIDDLE);
 }
 
@@ -167,18 +167,18 @@ static void draw_caption(Ctx *x)
     if (!ls)
         return;
     Rect c = L->caption;
-    paint_text_shrunk(x->p, ls->question, L->big_px, x->th->accent, c.x, c.y, c.w, TEXT_LEFT | TEXT_TOP);
-    int cw = imax(1, painter_char_width(x->p, L->text_px));
+    paint_text_shrunk(x->p, ls->question, L->frame.big_px, x->th->accent, c.x, c.y, c.w, TEXT_LEFT | TEXT_TOP);
+    int cw = imax(1, painter_char_width(x->p, L->frame.text_px));
     int starts[16], lens[16];
     int n = stack_layout_wrap(ls->caption, c.w / cw, starts, lens, 16);
-    int line_h = (int)lround(L->text_px * 1.35);
-    int y = c.y + (int)lround(L->big_px * 1.5);
+    int line_h = (int)lround(L->frame.text_px * 1.35);
+    int y = c.y + (int)lround(L->frame.big_px * 1.5);
     for (int i = 0; i < n && i < 16; i++) {
         char line[512];
         snprintf(line, sizeof line, "%.*s", lens[i], ls->caption + starts[i]);
         if (y + line_h > c.y + c.h + line_h / 2)
             break;
-        painter_text(x->p, line, L->text_px, x->th->text, c.x, y, TEXT_LEFT | TEXT_TOP);
+        painter_text(x->p, line, L->frame.text_px, x->th->text, c.x, y, TEXT_LEFT | TEXT_TOP);
         y += line_h;
     }
 }
@@ -204,7 +204,7 @@ static void draw_pane_title(Ctx *x, int p)
     } else {
         snprintf(buf, sizeof buf, "%s", P->title);
     }
-    paint_text_shrunk(x->p, buf, x->L->small_px, x->th->text_dim, t.x, t.y + t.h / 2, t.w, TEXT_LEFT | TEXT_MIDDLE);
+    paint_text_shrunk(x->p, buf, x->L->frame.small_px, x->th->text_dim, t.x, t.y + t.h / 2, t.w, TEXT_LEFT | TEXT_MIDDLE);
 }
 
 /* The input as a picture (an image or .npy given with -i): values 0-255
@@ -357,7 +357,7 @@ static void draw_map_label(Ctx *x, const StackPane *P, size_t j, const StackBox 
     const StackStage *g = &P->stages[j];
     char shape[48], kind[80];
     Rect lr = b->label_rect;
-    int px = x->L->small_px, lh = (int)lround(px * 1.25);
+    int px = x->L->frame.small_px, lh = (int)lround(px * 1.25);
     paint_label(x->p, shape_text(g, shape, sizeof shape), px, (int)j == focus ? x->th->accent : x->th->text, lr.x,
                 lr.y, lr.w);
     stage_short(P, j, kind, sizeof kind);
@@ -447,7 +447,7 @@ static void draw_table(Ctx *x)
     const StackPane *P = &s->panes[p];
     Rect t = L->table;
     painter_fill(x->p, t, x->th->panel);
-    int pxs = L->small_px, cw = imax(1, painter_char_width(x->p, pxs));
+    int pxs = L->frame.small_px, cw = imax(1, painter_char_width(x->p, pxs));
     int row_h = (int)lround(pxs * 1.45), pad = pxs / 2;
     enum { n_cols = 7 };
     static const char *const heads[n_cols] = {"#", "size", "rf", "jump", "pad", "params", "MACs"};
@@ -499,7 +499,7 @@ static void strip_sizes(Ctx *x, int p, char *buf, size_t size)
     const StackPane *P = &s->panes[p];
     size_t cur = stack_current(s, p);
     const RfLayer *r = newest_rf(s, p);
-    int room = imax(20, x->L->strip.w / imax(1, painter_char_width(x->p, x->L->text_px)) - 48);
+    int room = imax(20, x->L->strip.w / imax(1, painter_char_width(x->p, x->L->frame.text_px)) - 48);
     size_t used = 0;
     buf[0] = '\0';
     size_t head = cur + 1 <= 12 ? cur + 1 : 4;
@@ -637,7 +637,7 @@ static void draw_strip(Ctx *x)
     const StackStage *g = &P->stages[j];
     Rect st = L->strip;
     painter_fill(x->p, st, x->th->panel);
-    int line_h = (int)lround(L->text_px * 1.45), pad = L->text_px / 2;
+    int line_h = (int)lround(L->frame.text_px * 1.45), pad = L->frame.text_px / 2;
     char l1[512], l2[720], l3[640], shape[48], a[48], b[48];
     if (j == 0) {
         snprintf(l1, sizeof l1, "input %s: each cell sees itself (r = 1, jump = 1)",
@@ -666,9 +666,9 @@ static void draw_strip(Ctx *x)
     }
     strip_numbers(x, p, l3, sizeof l3);
     int x0 = st.x + pad, y = st.y + pad / 2, w = st.w - 2 * pad;
-    paint_text_shrunk(x->p, l1, L->text_px, x->th->text, x0, y, w, TEXT_LEFT | TEXT_TOP);
-    paint_text_shrunk(x->p, l2, L->text_px, x->th->accent, x0, y + line_h, w, TEXT_LEFT | TEXT_TOP);
-    paint_text_shrunk(x->p, l3, L->text_px, x->th->accent2, x0, y + 2 * line_h, w, TEXT_LEFT | TEXT_TOP);
+    paint_text_shrunk(x->p, l1, L->frame.text_px, x->th->text, x0, y, w, TEXT_LEFT | TEXT_TOP);
+    paint_text_shrunk(x->p, l2, L->frame.text_px, x->th->accent, x0, y + line_h, w, TEXT_LEFT | TEXT_TOP);
+    paint_text_shrunk(x->p, l3, L->frame.text_px, x->th->accent2, x0, y + 2 * line_h, w, TEXT_LEFT | TEXT_TOP);
 }
 
 static void draw_timeline(Ctx *x)
@@ -680,11 +680,11 @@ static void draw_timeline(Ctx *x)
     snprintf(left, sizeof left, "growth step %zu of %zu (layers added: %zu)%s", index, count - 1, index,
              x->v->playing ? "   playing" : "");
     snprintf(right, sizeof right, "%g steps/s   Space plays   l lessons   v table   ? keys", x->v->speed);
-    Rect t = L->timeline;
-    int ty = t.y + (L->timeline_bar.y - t.y) / 2;
-    int rw = painter_text(x->p, right, L->small_px, x->th->text_dim, t.x + t.w, ty, TEXT_RIGHT | TEXT_MIDDLE);
-    paint_text_shrunk(x->p, left, L->text_px, x->th->text, t.x, ty, t.w - rw - L->text_px, TEXT_LEFT | TEXT_MIDDLE);
-    Rect b = L->timeline_bar;
+    Rect t = L->frame.timeline;
+    int ty = t.y + (L->frame.timeline_bar.y - t.y) / 2;
+    int rw = painter_text(x->p, right, L->frame.small_px, x->th->text_dim, t.x + t.w, ty, TEXT_RIGHT | TEXT_MIDDLE);
+    paint_text_shrunk(x->p, left, L->frame.text_px, x->th->text, t.x, ty, t.w - rw - L->frame.text_px, TEXT_LEFT | TEXT_MIDDLE);
+    Rect b = L->frame.timeline_bar;
     painter_fill(x->p, b, x->th->panel);
     int done = count > 1 ? (int)((double)b.w * (double)index / (double)(count - 1)) : b.w;
     painter_fill(x->p, (Rect){b.x, b.y, done, b.h}, paint_with_alpha(x->th->accent, 200));
@@ -695,8 +695,8 @@ static void draw_timeline(Ctx *x)
 static void draw_status(Ctx *x)
 {
     const StackLayout *L = x->L;
-    Rect st = L->status;
-    paint_text_shrunk(x->p, x->v->status, L->small_px, x->v->status_error ? x->th->error : x->th->text_dim, st.x,
+    Rect st = L->frame.status;
+    paint_text_shrunk(x->p, x->v->status, L->frame.small_px, x->v->status_error ? x->th->error : x->th->text_dim, st.x,
                       st.y + st.h / 2, st.w, TEXT_LEFT | TEXT_MIDDLE);
 }
 

@@ -97,7 +97,7 @@ static Target hit(const void *l, const Scene *s, const View *v, int x, int y)
 
 static Rect timeline_bar(const void *l)
 {
-    return ((const StackLayout *)l)->timeline_bar;
+    return ((const StackLayout *)l)->frame.timeline_bar;
 }
 
 static void draw(Painter *p, const Scene *s, const View *v, const void *l)

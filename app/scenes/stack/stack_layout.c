@@ -128,10 +128,10 @@ static void layout_pane(const StackScene *s, int p, Rect R, StackLayout *L, doub
 {
     const StackPane *P = &s->panes[p];
     StackBox *boxes = L->boxes[p];
-    int title_h = px(L->small_px * 1.7);
+    int title_h = px(L->frame.small_px * 1.7);
     L->pane[p] = R;
     L->pane_title[p] = (Rect){R.x, R.y, R.w, title_h};
-    double label_h = L->small_px * 3.85;    /* shape, kind, params and MACs */
+    double label_h = L->frame.small_px * 3.85;    /* shape, kind, params and MACs */
     double gap = fmax(4.0, 16.0 * k);
     double y0 = R.y + title_h, ch = fmax(4.0, R.h - title_h - label_h);
     const StackStage *g0 = &P->stages[0];
@@ -186,7 +186,7 @@ static void layout_pane(const StackScene *s, int p, Rect R, StackLayout *L, doub
         b->label_rect = (Rect){px(b->x), px(b->y + b->pitch * (double)g->h + b->pad + 2.0), px(label_w),
                                px(label_h)};
         /* a label needs room for about six characters */
-        b->label = label_w >= 6.0 * CHAR_W * L->small_px;
+        b->label = label_w >= 6.0 * CHAR_W * L->frame.small_px;
     }
     free(room);
 }
@@ -194,46 +194,26 @@ static void layout_pane(const StackScene *s, int p, Rect R, StackLayout *L, doub
 void stack_layout_compute(const StackScene *s, const View *v, int w, int h, StackLayout *L)
 {
     memset(L, 0, sizeof *L);
-    float ui_scale = v->ui_scale;
+    canvas_frame_compute(w, h, v->ui_scale, &L->frame);
+    const CanvasFrame *f = &L->frame;
+    L->scale = (float)f->k;
     L->zoom = v->zoom > 0.0f ? v->zoom : 1.0f;
     L->pan_x = v->pan_x;
     L->pan_y = v->pan_y;
-    w = imax(w, 1);
-    h = imax(h, 1);
-    L->w = w;
-    L->h = h;
-    double fit = fmax(fmin(w / 1280.0, h / 720.0), 0.25);
-    double k = fit * (ui_scale > 0.0f ? ui_scale : 1.0f);
-    L->scale = (float)k;
-    L->text_px = imax(7, px(18.0 * k));
-    L->small_px = imax(6, px(14.0 * k));
-    L->big_px = imax(8, px(24.0 * k));
-    int margin = imax(2, px(14.0 * fit));
-    int gap = imax(2, px(12.0 * k));
-    int inner = w - 2 * margin;
-
-    L->header = (Rect){margin, margin / 2, inner, px(L->text_px * 1.7)};
-    int y = L->header.y + L->header.h;
+    double k = f->k;
+    int margin = f->margin, gap = f->gap, inner = f->inner;
+    int y = f->header.y + f->header.h;
     if (s->lesson) {
-        L->caption_chars = imax(8, (int)(inner / (CHAR_W * L->text_px)));
+        L->caption_chars = imax(8, (int)(inner / (CHAR_W * f->text_px)));
         int starts[16], lens[16];
         int lines = stack_layout_wrap(s->lesson->caption, L->caption_chars, starts, lens, 16);
-        int line_h = px(L->text_px * 1.35);
-        L->caption = (Rect){margin, y, inner, px(L->big_px * 1.5) + lines * line_h + gap / 2};
+        int line_h = px(f->text_px * 1.35);
+        L->caption = (Rect){margin, y, inner, px(f->big_px * 1.5) + lines * line_h + gap / 2};
         y += L->caption.h;
     }
-    int bottom = h - margin / 2;
-    int status_h = px(L->small_px * 1.7);
-    L->status = (Rect){margin, bottom - status_h, inner, status_h};
-    int tl_h = px(L->text_px * 2.3);
-    L->timeline = (Rect){margin, L->status.y - tl_h, inner, tl_h};
-    int bar_h = imax(4, px(10.0 * k));
-    L->timeline_bar = (Rect){margin, L->timeline.y + L->timeline.h - bar_h - px(4.0 * k), inner, bar_h};
-    int strip_h = px(L->text_px * 1.45) * STACK_STRIP_LINES + gap / 2;
-    L->strip = (Rect){margin, L->timeline.y - strip_h, inner, strip_h};
-    L->canvas = (Rect){margin, y + gap / 2, inner, imax(1, L->strip.y - gap / 2 - y - gap / 2)};
+    canvas_frame_strip(f, STACK_STRIP_LINES, y, &L->strip, &L->canvas);
     if (v->show_table) {
-        double need = (STACK_TABLE_CHARS + 1) * CHAR_W * L->small_px;
+        double need = (STACK_TABLE_CHARS + 1) * CHAR_W * L->frame.small_px;
         int tw = imax(1, (int)fmin(inner * 0.45, fmax(inner * 0.36, need)));
         L->table = (Rect){margin + inner - tw, L->canvas.y, tw, L->canvas.h};
         L->canvas.w = imax(1, L->canvas.w - tw - gap);
@@ -280,8 +260,8 @@ static bool inside(Rect r, int x, int y)
 Target stack_layout_hit(const StackLayout *L, int x, int y)
 {
     Target t = {TARGET_NONE, 0, 0, 0, 0, 0};
-    if (inside(L->timeline_bar, x, y) || inside(L->timeline, x, y)) {
-        Rect b = L->timeline_bar;
+    if (inside(L->frame.timeline_bar, x, y) || inside(L->frame.timeline, x, y)) {
+        Rect b = L->frame.timeline_bar;
         double f = b.w > 1 ? (double)(x - b.x) / (double)(b.w - 1) : 0.0;
         f = fmin(fmax(f, 0.0), 1.0);
         t.kind = TARGET_TIMELINE;

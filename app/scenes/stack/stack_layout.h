@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "canvas_frame.h"
 #include "painter.h"
 #include "stack.h"
 #include "view.h"
@@ -49,11 +50,10 @@ typedef struct StackBox {
 } StackBox;
 
 typedef struct StackLayout {
-    int w, h;
-    float scale;                /* min(w/1280, h/720) * ui scale, as layer_layout.c */
+    CanvasFrame frame;          /* size, text sizes, header, status, timeline */
+    float scale;                /* the frame's k as a float (what drawing scales by) */
     float zoom, pan_x, pan_y;   /* the view's, when laid out */
-    int text_px, small_px, big_px;
-    Rect header, caption, canvas, table, strip, timeline, timeline_bar, status;
+    Rect caption, canvas, table, strip;
     int caption_chars;          /* characters per caption line the layout planned */
     Rect pane[LESSON_MAX_PANES], pane_title[LESSON_MAX_PANES];
     StackBox *boxes[LESSON_MAX_PANES];  /* n_stages each (those not shown are
