@@ -4,6 +4,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "paint.h"
+
 void canvas_frame_compute(int w, int h, float ui_scale, CanvasFrame *f)
 {
     memset(f, 0, sizeof *f);
@@ -32,4 +34,18 @@ void canvas_frame_strip(const CanvasFrame *f, int lines, int top, Rect *strip, R
     int strip_h = px(f->text_px * 1.45) * lines + f->gap / 2;
     *strip = (Rect){f->margin, f->timeline.y - strip_h, f->inner, strip_h};
     *canvas = (Rect){f->margin, top + f->gap / 2, f->inner, imax(1, strip->y - f->gap / 2 - top - f->gap / 2)};
+}
+
+void canvas_frame_draw_timeline(Painter *p, const CanvasFrame *f, const Theme *th, const char *left,
+                                const char *right, size_t index, size_t count)
+{
+    Rect t = f->timeline, b = f->timeline_bar;
+    int ty = t.y + (b.y - t.y) / 2;
+    int rw = painter_text(p, right, f->small_px, th->text_dim, t.x + t.w, ty, TEXT_RIGHT | TEXT_MIDDLE);
+    paint_text_shrunk(p, left, f->text_px, th->text, t.x, ty, t.w - rw - f->text_px, TEXT_LEFT | TEXT_MIDDLE);
+    painter_fill(p, b, th->panel);
+    int done = count > 1 ? (int)((double)b.w * (double)index / (double)(count - 1)) : b.w;
+    painter_fill(p, (Rect){b.x, b.y, done, b.h}, paint_with_alpha(th->accent, 200));
+    int mark = imax(2, b.h / 2);
+    painter_fill(p, (Rect){b.x + done - mark / 2, b.y - 2, mark, b.h + 4}, th->window);
 }

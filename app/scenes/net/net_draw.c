@@ -409,16 +409,7 @@ static void draw_timeline(Ctx *x)
     snprintf(left, sizeof left, "layers shown: %zu of %zu%s%s", index, count - 1, x->v->playing ? "   playing" : "",
              busy);
     snprintf(right, sizeof right, "Space plays   b order   Enter opens a cell   ? keys");
-    Rect t = L->frame.timeline;
-    int ty = t.y + (L->frame.timeline_bar.y - t.y) / 2;
-    int rw = painter_text(x->p, right, L->frame.small_px, x->th->text_dim, t.x + t.w, ty, TEXT_RIGHT | TEXT_MIDDLE);
-    paint_text_shrunk(x->p, left, L->frame.text_px, x->th->text, t.x, ty, t.w - rw - L->frame.text_px, TEXT_LEFT | TEXT_MIDDLE);
-    Rect b = L->frame.timeline_bar;
-    painter_fill(x->p, b, x->th->panel);
-    int done = count > 1 ? (int)((double)b.w * (double)index / (double)(count - 1)) : b.w;
-    painter_fill(x->p, (Rect){b.x, b.y, done, b.h}, paint_with_alpha(x->th->accent, 200));
-    int mark = imax(2, b.h / 2);
-    painter_fill(x->p, (Rect){b.x + done - mark / 2, b.y - 2, mark, b.h + 4}, x->th->window);
+    canvas_frame_draw_timeline(x->p, &L->frame, x->th, left, right, index, count);
 }
 
 /* The status line: the hovered cell's value while the mouse is on one,
