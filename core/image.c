@@ -703,6 +703,48 @@ static bool is_pic(Source *src)
            memcmp(head + 88, "PICT", 4) == 0;
 }
 
+/* ---- TGA length check ------------------------------------------------ */
+
+/* stb reads a TGA's header and uncompressed pixels a byte at a time from
+ * its buffer, which reads zeros once the file ends, and never asks the read
+ * callback again: a file cut short (even inside its 18-byte header, which
+ * then claims a size from the zeros) decodes as a picture padded with
+ * black, unnoticed by source_read. TGA is what stb takes when no signature
+ * matches; its header says how many bytes an uncompressed image needs.
+ * True when the file is shorter than that (or than the header). Run-length
+ * coded TGAs (types 9 to 11) cannot be measured without decoding and are
+ * left to stb. */
+#define TGA_HEADER_BYTES 18
+
+static bool has_signature(const unsigned char *p, size_t n)
+{
+    static const char *const signatures[] = {"\x89PNG", "\xff\xd8", "GIF8", "BM", "8BPS", "\x53\x80\xf6\x34", "#?"};
+    for (size_t i = 0; i < sizeof signatures / sizeof signatures[0]; i++) {
+        size_t len = strlen(signatures[i]);
+        if (n >= len && memcmp(p, signatures[i], len) == 0)
+            return true;
+    }
+    return n >= 2 && p[0] == 'P' && p[1] >= '1' && p[1] <= '7';   /* PNM, PAM */
+}
+
+static bool tga_truncated(const Source *src)
+{
+    const unsigned char *p = src->data;
+    size_t n = src->size;
+    if (has_signature(p, n))
+        return false;
+    if (n < TGA_HEADER_BYTES)
+        return true;
+    int type = p[2];
+    if (type < 1 || type > 3)
+        return false;
+    uint64_t cmap_entries = (uint64_t)p[5] | (uint64_t)p[6] << 8, cmap_bits = p[7];
+    uint64_t w = (uint64_t)p[12] | (uint64_t)p[13] << 8, h = (uint64_t)p[14] | (uint64_t)p[15] << 8;
+    uint64_t pixel_bytes = ((uint64_t)p[16] + 7) / 8;
+    uint64_t need = TGA_HEADER_BYTES + p[0] + (p[1] ? cmap_entries * ((cmap_bits + 7) / 8) : 0) + w * h * pixel_bytes;
+    return n < need;
+}
+
 /* ---- PNG chunk check ------------------------------------------------- */
 
 /* stb_image allocates a PNG chunk's claimed length before reading it, so a
@@ -774,6 +816,8 @@ static Status load_source(Source *src, const char *name, const ImageFit *fit, Te
         return error_set(err, CS_ERR_FORMAT,
                          "cannot decode %s: an HDR scanline's run-length data is empty or ends early (truncated file)",
                          name);
+    if (tga_truncated(src))
+        return error_set(err, CS_ERR_FORMAT, "cannot decode %s: the image data ends early (truncated file)", name);
     if (bmp_index_past_palette(src))
         return error_set(err, CS_ERR_FORMAT, "cannot decode %s: a BMP pixel uses a colour its palette does not have",
                          name);
