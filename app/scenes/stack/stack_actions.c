@@ -21,14 +21,6 @@ static StackScene *stack_of(App *app)
     return stack_model(app->scene);
 }
 
-/* The view's selection as a stack cell (pane -1: none). */
-static StackCell selected_cell(const View *v)
-{
-    const Target *t = &v->selected;
-    StackCell none = {-1, 0, 0, 0};
-    return t->kind == TARGET_STACK_CELL ? (StackCell){t->f, t->c, t->y, t->x} : none;
-}
-
 /* "layer 5 of 99: Conv2d(1, 1, 3) -> 191x191x1, rf 11" for the status line. */
 static void say_step(App *app)
 {
@@ -71,7 +63,7 @@ void stack_click(App *app, Target t)
         v->selected.kind = TARGET_NONE;
         return;
     }
-    StackCell was = selected_cell(v);
+    StackCell was = stack_cell_of(&v->selected);
     if (was.pane == c.pane && was.stage == c.stage && was.y == c.y && was.x == c.x) {
         v->selected.kind = TARGET_NONE;
         view_set_status(v, false, "selection cleared: the newest layer's centre cell is lit");

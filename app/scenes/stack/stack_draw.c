@@ -693,17 +693,10 @@ static void draw_status(Ctx *x)
 
 /* ------------------------------------------------------------- frame */
 
-/* A view target as a stack cell (pane -1 unless it is one). */
-static StackCell cell_of(const Target *t)
-{
-    StackCell none = {-1, 0, 0, 0};
-    return t->kind == TARGET_STACK_CELL ? (StackCell){t->f, t->c, t->y, t->x} : none;
-}
-
 void stack_draw_frame(Painter *painter, const Scene *scene, const View *v, const StackLayout *L)
 {
     const StackScene *s = stack_model(scene);
-    Ctx x = {painter, scene, s, v, theme_get(v->theme), L, cell_of(&v->selected), cell_of(&v->hover)};
+    Ctx x = {painter, scene, s, v, theme_get(v->theme), L, stack_cell_of(&v->selected), stack_cell_of(&v->hover)};
 
     painter_clear(painter, x.th->bg);
     draw_header(&x);

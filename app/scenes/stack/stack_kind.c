@@ -15,6 +15,12 @@ StackScene *stack_model(const Scene *s)
     return s->scene_kind == &stack_kind ? s->kind_model : NULL;
 }
 
+StackCell stack_cell_of(const Target *t)
+{
+    StackCell none = {-1, 0, 0, 0};
+    return t->kind == TARGET_STACK_CELL ? (StackCell){t->f, t->c, t->y, t->x} : none;
+}
+
 static bool wants(const SceneOptions *o)
 {
     return o->layers || o->lesson;

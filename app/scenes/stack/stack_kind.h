@@ -6,6 +6,11 @@
 
 #include "scene.h"
 #include "stack.h"
+#include "view.h"
+
+/* A view target as a stack cell: TARGET_STACK_CELL's pane, stage, y, x;
+ * pane -1 for any other target. */
+StackCell stack_cell_of(const Target *t);
 
 /* The layer stack s shows, or NULL when s shows another kind. */
 StackScene *stack_model(const Scene *s);
