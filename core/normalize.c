@@ -10,7 +10,8 @@
 Status normalize_parse(const char *text, Normalize *out, Error *err)
 {
     static const double imagenet_mean[3] = {0.485, 0.456, 0.406}, imagenet_std[3] = {0.229, 0.224, 0.225};
-    Normalize n = {0, {0, 0, 0}, {1, 1, 1}};
+    Normalize n = {0, {0, 0, 0}, {1, 1, 1}, ""};
+    snprintf(n.form, sizeof n.form, "%s", text);
     if (strcmp(text, "unit") == 0) {
         *out = n;
         return CS_OK;
@@ -37,8 +38,8 @@ Status normalize_parse(const char *text, Normalize *out, Error *err)
 Status normalize_apply(const Normalize *n, Tensor *x, Error *err)
 {
     if (n->channels && x->c != n->channels)
-        return error_set(err, CS_ERR_SHAPE, "--normalize needs %zu channels, but the input has %zu", n->channels,
-                         x->c);
+        return error_set(err, CS_ERR_SHAPE, "--normalize %s needs %zu channels, but the input has %zu", n->form,
+                         n->channels, x->c);
     size_t plane = x->h * x->w;
     for (size_t c = 0; c < x->c; c++) {
         float *p = tensor_at(x, 0, c, 0, 0);

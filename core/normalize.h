@@ -16,6 +16,7 @@
 typedef struct Normalize {
     size_t channels;            /* 0: unit (every channel x / 255); 3: per channel */
     double mean[3], std[3];
+    char form[64];              /* the text as given, for messages (cut to fit) */
 } Normalize;
 
 /* Parses text ("unit", "imagenet" or "M1,M2,M3/S1,S2,S3", every S above 0)
@@ -24,9 +25,9 @@ typedef struct Normalize {
  * number above 0". */
 Status normalize_parse(const char *text, Normalize *out, Error *err);
 
-/* Applies n to x (1 x C x H x W) in place; CS_ERR_SHAPE ("--normalize needs
- * 3 channels, but the input has C") when the per-channel form meets another
- * channel count (x is then unchanged). */
+/* Applies n to x (1 x C x H x W) in place; CS_ERR_SHAPE ("--normalize FORM
+ * needs 3 channels, but the input has C") when the per-channel form meets
+ * another channel count (x is then unchanged). */
 Status normalize_apply(const Normalize *n, Tensor *x, Error *err);
 
 #endif

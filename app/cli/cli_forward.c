@@ -18,6 +18,7 @@
 #include "cli_common.h"
 #include "format.h"
 #include "net.h"
+#include "normalize.h"
 #include "npy.h"
 #include "resize.h"
 #include "spec.h"
@@ -64,36 +65,12 @@ static const CliCommand cmd = {
 /* Applies --normalize to x: "unit", "imagenet" or "M1,M2,M3/S1,S2,S3". */
 static int normalize_input(const char *text, Tensor *x)
 {
-    double mean[3] = {0, 0, 0}, std[3] = {1, 1, 1};
-    size_t channels = 0;
-    if (strcmp(text, "unit") == 0) {
-        channels = 0;
-    } else if (strcmp(text, "imagenet") == 0) {
-        /* torchvision's ImageNet statistics */
-        static const double m[3] = {0.485, 0.456, 0.406}, s[3] = {0.229, 0.224, 0.225};
-        memcpy(mean, m, sizeof mean);
-        memcpy(std, s, sizeof std);
-        channels = 3;
-    } else {
-        char tail;
-        if (sscanf(text, "%lf,%lf,%lf/%lf,%lf,%lf%c", &mean[0], &mean[1], &mean[2], &std[0], &std[1], &std[2],
-                   &tail) != 6)
-            return cli_usage_error(&cmd, "--normalize must be unit, imagenet or M1,M2,M3/S1,S2,S3, got '%s'",
-                                   text);
-        for (int c = 0; c < 3; c++)
-            if (!(std[c] > 0) || !isfinite(mean[c]) || !isfinite(std[c]))
-                return cli_usage_error(&cmd, "--normalize %s: every S must be a number above 0", text);
-        channels = 3;
-    }
-    if (channels && x->c != channels)
-        return cli_fail(1, "--normalize %s needs 3 channels, but the input has %zu", text, x->c);
-    size_t plane = x->h * x->w;
-    for (size_t c = 0; c < x->c; c++) {
-        float *p = tensor_at(x, 0, c, 0, 0);
-        size_t k = channels ? c : 0;
-        for (size_t i = 0; i < plane; i++)
-            p[i] = (float)(((double)p[i] / 255.0 - mean[k]) / std[k]);
-    }
+    Normalize n;
+    Error err = {0};
+    if (normalize_parse(text, &n, &err) != CS_OK)
+        return cli_usage_error(&cmd, "%s", err.message);
+    if (normalize_apply(&n, x, &err) != CS_OK)
+        return cli_fail(1, "%s", err.message);
     return CLI_CONTINUE;
 }
 
