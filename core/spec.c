@@ -1082,6 +1082,7 @@ static Status build_other(Parser *p, const Bound *b, LayerSpec *l)
         return CS_OK;
     case SPEC_BATCHNORM2D:
         l->eps = 1e-5f;
+        l->momentum = 0.1f;
         if ((st = get_int(p, b, "num_features", 1, 0, &l->in_channels)) != CS_OK ||
             (st = get_number(p, b, "eps", false, &x, &given)) != CS_OK)
             return st;
@@ -1092,8 +1093,19 @@ static Status build_other(Parser *p, const Bound *b, LayerSpec *l)
         }
         if (given)
             l->eps = (float)x;
-        if ((st = get_number(p, b, "momentum", true, &x, &given)) != CS_OK ||
-            (st = get_bool(p, b, "affine", true, &l->bias)) != CS_OK ||
+        if ((st = get_number(p, b, "momentum", true, &x, &given)) != CS_OK)
+            return st;
+        if (given && !(x >= 0.0 && x <= 1.0)) {
+            a = bound_arg(b, "momentum");
+            return fail_at(p, CS_ERR_RANGE, a->value.line, a->value.column,
+                           "BatchNorm2d momentum must be between 0 and 1, got %.*s", raw_show(&a->value),
+                           a->value.raw);
+        }
+        if (given)
+            l->momentum = (float)x;
+        else if ((a = bound_arg(b, "momentum")) && a->value.kind == VAL_NONE)
+            l->momentum = -1.0f;
+        if ((st = get_bool(p, b, "affine", true, &l->bias)) != CS_OK ||
             (st = get_bool(p, b, "track_running_stats", true, &flag)) != CS_OK)
             return st;
         l->batch_stats = !flag;
@@ -1102,6 +1114,8 @@ static Status build_other(Parser *p, const Bound *b, LayerSpec *l)
         l->out_channels = l->in_channels;
         return CS_OK;
     case SPEC_DROPOUT:
+        l->dropout_p = 0.5f;
+        l->dropout_planes = strcmp(b->info->name, "Dropout2d") == 0;
         if ((st = get_number(p, b, "p", false, &x, &given)) != CS_OK ||
             (st = get_bool(p, b, "inplace", false, &flag)) != CS_OK)
             return st;
@@ -1111,6 +1125,8 @@ static Status build_other(Parser *p, const Bound *b, LayerSpec *l)
                            "%s p must be between 0 and 1, got %.*s", b->info->name,
                            raw_show(&a->value), a->value.raw);
         }
+        if (given)
+            l->dropout_p = (float)x;
         return CS_OK;
     case SPEC_ADAPTIVE_AVGPOOL2D:
     case SPEC_ADAPTIVE_MAXPOOL2D:

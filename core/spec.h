@@ -89,6 +89,10 @@ typedef struct LayerSpec {
     Activation act;             /* ReLU, LeakyReLU(negative_slope), Sigmoid, Tanh, ReLU6,
                                    ELU(alpha), SiLU, GELU(approximate), Hardswish */
     float eps;                  /* BatchNorm2d; default 1e-5 */
+    float momentum;             /* BatchNorm2d's running-statistics update; default 0.1;
+                                   -1 for momentum=None (the cumulative average) */
+    float dropout_p;            /* Dropout, Dropout2d: the probability of a zero; default 0.5 */
+    bool dropout_planes;        /* Dropout2d: whole channel planes are dropped */
     bool batch_stats;           /* BatchNorm2d(track_running_stats=False): eval mode
                                    normalises with the image's own mean and variance */
     int adaptive_h, adaptive_w; /* adaptive pools' output_size; 0 where it is None
