@@ -8,8 +8,13 @@
  *
  * Reading is two passes: parse and check every entry (a list of names,
  * dtypes, shapes and offsets, bounded by the header's size), then allocate
- * and convert the tensors in the order the header lists them. */
+ * and convert the tensors in the order the header lists them.
+ *
+ * Writing (safetensors_write) puts the header together in memory, then
+ * streams the values. */
 #include "safetensors.h"
+
+#include "fileout.h"
 
 #include <limits.h>
 #include <math.h>
@@ -748,3 +753,138 @@ done:
 }
 
 const WeightsFormat safetensors_format = {"safetensors", safetensors_sniff, safetensors_read};
+
+/* ---- writing -------------------------------------------------------- */
+
+/* A growing text buffer for the header. */
+typedef struct Text {
+    char *data;
+    size_t len, cap;
+    bool failed;
+} Text;
+
+static void text_put(Text *t, const char *s, size_t n)
+{
+    if (t->failed)
+        return;
+    if (t->len + n + 1 > t->cap) {
+        size_t cap = (t->len + n + 1) * 2;
+        char *grown = realloc(t->data, cap);
+        if (!grown) {
+            t->failed = true;
+            return;
+        }
+        t->data = grown;
+        t->cap = cap;
+    }
+    memcpy(t->data + t->len, s, n);
+    t->len += n;
+    t->data[t->len] = '\0';
+}
+
+static void text_str(Text *t, const char *s)
+{
+    text_put(t, s, strlen(s));
+}
+
+static void text_size(Text *t, size_t v)
+{
+    char buf[32];
+    int n = snprintf(buf, sizeof buf, "%zu", v);
+    text_put(t, buf, (size_t)n);
+}
+
+/* name as a JSON string. */
+static void text_json_string(Text *t, const char *name)
+{
+    text_put(t, "\"", 1);
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+        char esc[8];
+        if (*p == '"' || *p == '\\') {
+            esc[0] = '\\';
+            esc[1] = (char)*p;
+            text_put(t, esc, 2);
+        } else if (*p < 0x20) {
+            snprintf(esc, sizeof esc, "\\u%04x", *p);
+            text_put(t, esc, 6);
+        } else {
+            text_put(t, (const char *)p, 1);
+        }
+    }
+    text_put(t, "\"", 1);
+}
+
+static size_t entry_count(const SafetensorsEntry *e)
+{
+    size_t n = 1;
+    for (int k = 0; k < e->rank; k++)
+        n *= e->shape[k];
+    return n;
+}
+
+static void put_le(unsigned char *out, uint64_t v, size_t size)
+{
+    for (size_t i = 0; i < size; i++)
+        out[i] = (unsigned char)(v >> (8 * i));
+}
+
+Status safetensors_write(const char *path, const SafetensorsEntry *entries, size_t count, bool overwrite,
+                         Error *err)
+{
+    Text h = {0};
+    size_t offset = 0;
+    text_str(&h, "{");
+    for (size_t i = 0; i < count; i++) {
+        const SafetensorsEntry *e = &entries[i];
+        size_t bytes = entry_count(e) * (e->int64 ? 8 : 4);
+        text_str(&h, i ? "," : "");
+        text_json_string(&h, e->name);
+        text_str(&h, e->int64 ? ":{\"dtype\":\"I64\",\"shape\":[" : ":{\"dtype\":\"F32\",\"shape\":[");
+        for (int k = 0; k < e->rank; k++) {
+            text_str(&h, k ? "," : "");
+            text_size(&h, e->shape[k]);
+        }
+        text_str(&h, "],\"data_offsets\":[");
+        text_size(&h, offset);
+        text_str(&h, ",");
+        text_size(&h, offset + bytes);
+        text_str(&h, "]}");
+        offset += bytes;
+    }
+    text_str(&h, "}");
+    while (!h.failed && h.len % 8 != 0)
+        text_str(&h, " ");
+    if (h.failed) {
+        free(h.data);
+        return error_set(err, CS_ERR_NOMEM, "out of memory for %s's header", path);
+    }
+
+    FileOut fo;
+    Status st = fileout_open(&fo, path, overwrite, err);
+    if (st != CS_OK) {
+        free(h.data);
+        return st;
+    }
+    unsigned char word[8];
+    put_le(word, h.len, 8);
+    fwrite(word, 1, 8, fo.stream);
+    fwrite(h.data, 1, h.len, fo.stream);
+    free(h.data);
+    for (size_t i = 0; i < count; i++) {
+        const SafetensorsEntry *e = &entries[i];
+        size_t n = entry_count(e);
+        for (size_t j = 0; j < n; j++) {
+            uint64_t v;
+            if (e->int64) {
+                v = (uint64_t)((const int64_t *)e->data)[j];
+            } else {
+                uint32_t bits;
+                memcpy(&bits, (const float *)e->data + j, 4);
+                v = bits;
+            }
+            put_le(word, v, e->int64 ? 8 : 4);
+            fwrite(word, 1, e->int64 ? 8 : 4, fo.stream);
+        }
+    }
+    return fileout_commit(&fo, err);
+}

@@ -33,6 +33,24 @@
 /* The reference implementation's cap on the JSON header. */
 #define SAFETENSORS_MAX_HEADER ((size_t)100000000)
 
+/* One tensor to write: F32 values, or I64 ones (a counter such as
+ * BatchNorm2d's num_batches_tracked, usually rank 0). */
+typedef struct SafetensorsEntry {
+    const char *name;           /* printable ASCII or UTF-8; escaped as JSON needs */
+    bool int64;                 /* I64 from int64_t values; else F32 from floats */
+    int rank;                   /* 0 to 4 */
+    const size_t *shape;        /* rank dimensions */
+    const void *data;           /* product(shape) values, C order */
+} SafetensorsEntry;
+
+/* Writes entries as a safetensors file at path, in the given order, the
+ * header padded with spaces to a multiple of 8 bytes, the data
+ * little-endian, through fileout.h (refused when path exists and
+ * !overwrite; nothing is left behind on failure). safetensors.torch's
+ * load_file reads it. */
+Status safetensors_write(const char *path, const SafetensorsEntry *entries, size_t count, bool overwrite,
+                         Error *err);
+
 /* Sniffs at least 9 bytes whose ninth is '{' (after the 8-byte length). */
 extern const WeightsFormat safetensors_format;
 

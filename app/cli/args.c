@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,4 +79,18 @@ Status args_parse_cell(const char *option, const char *text, int *row, int *col,
     if (!text || !strchr(text, ','))
         return error_set(err, CS_ERR_RANGE, "%s: expected ROW,COL, got '%s'", option, text ? text : "");
     return args_parse_pair(option, text, 0, INT_MAX, row, col, err);
+}
+
+Status args_parse_float(const char *option, const char *text, float lo, float hi, float *out, Error *err)
+{
+    char *end;
+    errno = 0;
+    float v = strtof(text, &end);
+    if (end == text || *end != '\0' || errno == ERANGE || !isfinite(v))
+        return error_set(err, CS_ERR_RANGE, "%s: expected a number, got '%s'", option, text);
+    if (v < lo || v > hi)
+        return error_set(err, CS_ERR_RANGE, "%s: %s is out of range (%g to %g)", option, text,
+                         (double)lo, (double)hi);
+    *out = v;
+    return CS_OK;
 }

@@ -13,6 +13,9 @@
 /* A whole number in [min, max]; refuses words, trailing text and overflow. */
 Status args_parse_int(const char *option, const char *text, long min, long max, long *out, Error *err);
 
+/* A finite number in [lo, hi] with nothing after it. */
+Status args_parse_float(const char *option, const char *text, float lo, float hi, float *out, Error *err);
+
 /* "N" (both h and w) or "H,W", each in [min, max]. */
 Status args_parse_pair(const char *option, const char *text, int min, int max, int *h, int *w,
                        Error *err);

@@ -534,7 +534,7 @@ Status export_scene(Scene *s, const View *v, const SceneOptions *o, const Export
     }
     size_t back = scene_step_index(s);
     Progress progress;
-    progress_start(&progress, last - first + 1, job->quiet);
+    progress_start(&progress, last - first + 1, job->quiet, "frames", "fps");
     bool stopped = false;
     for (size_t i = first; i <= last && st == CS_OK; i++) {
         if (job->stop && *job->stop) {

@@ -17,8 +17,11 @@ static double now_seconds(void)
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-void progress_start(Progress *p, size_t total, bool quiet)
+void progress_start(Progress *p, size_t total, bool quiet, const char *unit, const char *rate)
 {
+    p->unit = unit;
+    p->rate = rate;
+    p->note[0] = '\0';
     p->shown = !quiet && isatty(STDERR_FILENO);
     p->drawn = false;
     p->total = total;
@@ -49,7 +52,8 @@ void progress_update(Progress *p, size_t done)
         long secs = (long)((double)(p->total - done) / fps + 0.5);
         snprintf(left, sizeof left, "%ld:%02ld", secs / 60, secs % 60);
     }
-    fprintf(stderr, "\r[%s] %zu/%zu frames  %.1f fps  %s left ", bar, done, p->total, fps, left);
+    fprintf(stderr, "\r[%s] %zu/%zu %s  %.1f %s  %s left%s%s ", bar, done, p->total, p->unit, fps, p->rate, left,
+            p->note[0] ? "  " : "", p->note);
     fflush(stderr);
 }
 

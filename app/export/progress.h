@@ -1,7 +1,7 @@
-/* progress.h: a progress bar for long exports, on stderr when it is a
- * terminal: frames done of total, frames per second and time left,
- * redrawn in place at most ten times a second. Silent when stderr is not a
- * terminal or when quiet. */
+/* progress.h: a progress bar for long runs (an export's frames, training's
+ * images), on stderr when it is a terminal: units done of total, units per
+ * second, time left and a note (training's loss), redrawn in place at most
+ * ten times a second. Silent when stderr is not a terminal or when quiet. */
 #ifndef CONVSTEP_PROGRESS_H
 #define CONVSTEP_PROGRESS_H
 
@@ -14,12 +14,16 @@ typedef struct Progress {
     size_t total;
     double start;           /* seconds, monotonic clock */
     double last_draw;
+    const char *unit;       /* "frames" */
+    const char *rate;       /* "fps" */
+    char note[64];          /* shown after the time left; empty: nothing */
 } Progress;
 
-/* Starts a bar for total frames (nothing is drawn yet). */
-void progress_start(Progress *p, size_t total, bool quiet);
+/* Starts a bar for total units (nothing is drawn yet): unit names them
+ * ("frames", "images") and rate their speed ("fps", "images/s"). */
+void progress_start(Progress *p, size_t total, bool quiet, const char *unit, const char *rate);
 
-/* Reports done frames (0..total); redraws when the last redraw is 0.1 s
+/* Reports done units (0..total); redraws when the last redraw is 0.1 s
  * old or done == total. */
 void progress_update(Progress *p, size_t done);
 

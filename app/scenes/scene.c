@@ -35,22 +35,6 @@ void scene_options_init(SceneOptions *o)
     o->act = ACT_RELU;
 }
 
-/* A finite float with nothing after it. */
-static Status parse_float(const char *option, const char *text, float lo, float hi, float *out,
-                          Error *err)
-{
-    char *end;
-    errno = 0;
-    float v = strtof(text, &end);
-    if (end == text || *end != '\0' || errno == ERANGE || !isfinite(v))
-        return error_set(err, CS_ERR_RANGE, "%s: expected a number, got '%s'", option, text);
-    if (v < lo || v > hi)
-        return error_set(err, CS_ERR_RANGE, "%s: %s is out of range (%g to %g)", option, text,
-                         (double)lo, (double)hi);
-    *out = v;
-    return CS_OK;
-}
-
 /* "--fit N" keeps the aspect ratio (width 0 = derived); "H,W" is exact. */
 static Status parse_fit(const char *text, SceneOptions *o, Error *err)
 {
@@ -133,7 +117,7 @@ static Status parse_value(SceneOptions *o, const char *name, const char *value, 
                            "--act: expected none, relu, leaky_relu, sigmoid or tanh, got '%s'", value);
         o->has_act = true;
     } else if (strcmp(name, "--scale") == 0) {
-        st = parse_float(name, value, VIEW_SCALE_MIN, VIEW_SCALE_MAX, &o->ui_scale, err);
+        st = args_parse_float(name, value, VIEW_SCALE_MIN, VIEW_SCALE_MAX, &o->ui_scale, err);
     } else {
         return CS_ERR_SYNTAX;
     }
@@ -336,7 +320,7 @@ static Status bias_from_options(Scene *s, const SceneOptions *o, Error *err)
         if (s->kernel_source != KERNEL_DEFAULT)
             return CS_OK;
         v = 0.5f;
-    } else if (parse_float("--bias", o->bias, -1e30f, 1e30f, &v, NULL) != CS_OK) {
+    } else if (args_parse_float("--bias", o->bias, -1e30f, 1e30f, &v, NULL) != CS_OK) {
         Error e = {0};
         if ((st = npy_read(o->bias, &s->bias, &e)) != CS_OK) {
             if (st == CS_ERR_IO && !strchr(o->bias, '/') && !strstr(o->bias, ".npy"))
