@@ -17,9 +17,14 @@
  * is W . col(dy), and its weight gradient x . col(dy)^T.
  *
  * Images are taken a chunk at a time; a chunk's columns sit side by side
- * in rows of L floats (image j's positions at j*P, P = B's rows x columns,
- * then zeros up to a multiple of the vector width), so the products run
- * over one long row per channel instead of one short row per image. The
+ * in rows of L floats (image j's positions at j*P, then zeros up to a
+ * multiple of the vector width), so the products run over one long row per
+ * channel instead of one short row per image. At stride 1 the positions
+ * are wide: P = B's rows x A's (padded) row pitch, the columns past B's
+ * width computed and thrown away (B values there are zeros on the way in),
+ * so that each column row of an image is one contiguous run of A, copied
+ * in one go (and added back in one go), as in convflat.c; at other strides
+ * P = B's rows x columns, copied row by row. The
  * products are convflat's 1x1 kernel (forward and input gradient) and the
  * dot tiles of conv_grad_tiles.h (weight gradient), compiled per
  * instruction set. Padding: A is copied padded under its mode before the
@@ -47,10 +52,18 @@
 
 #define CG_INLINE static inline __attribute__((always_inline))
 #define CG_UNROLL _Pragma("GCC unroll 16")
+/* Keeps a loaded vector in a register: without it GCC folds the load into
+ * each of the fused multiply-adds that use it, and a dot tile then loads
+ * 27 vectors for 24 FMAs instead of 11. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define CG_IN_REGISTER(v) __asm__("" : "+v"(v))
+#else
+#define CG_IN_REGISTER(v) ((void)0)
+#endif
 
 /* Floats of columns and B rows per chunk of images: a chunk's working set
  * stays in the L2 cache between the im2col, the products and the col2im. */
-#define CONV_GRAD_CHUNK_FLOATS (96 * 1024)
+#define CONV_GRAD_CHUNK_FLOATS (32 * 1024)
 /* Rows of a chunk are padded to a multiple of this (the widest vector). */
 #define CONV_GRAD_ALIGN 16
 
@@ -109,19 +122,36 @@ typedef float CgVec16 __attribute__((vector_size(16 * sizeof(float))));
 #endif
 
 static void grad_dot(CpuIsa isa, const float *a, size_t lda, size_t m, const float *b, size_t ldb, size_t k,
-                     size_t n, float *out, size_t ldo)
+                     size_t n, float *part, bool first)
 {
     switch (isa) {
 #ifdef CONV_GRAD_X86
     case ISA_AVX512:
-        grad_dot_avx512(a, lda, m, b, ldb, k, n, out, ldo);
+        grad_dot_avx512(a, lda, m, b, ldb, k, n, part, first);
         return;
     case ISA_AVX2:
-        grad_dot_avx2(a, lda, m, b, ldb, k, n, out, ldo);
+        grad_dot_avx2(a, lda, m, b, ldb, k, n, part, first);
         return;
 #endif
     default:
-        grad_dot_portable(a, lda, m, b, ldb, k, n, out, ldo);
+        grad_dot_portable(a, lda, m, b, ldb, k, n, part, first);
+        return;
+    }
+}
+
+static void grad_dot_finish(CpuIsa isa, const float *part, size_t m, size_t k, float *out, size_t ldo)
+{
+    switch (isa) {
+#ifdef CONV_GRAD_X86
+    case ISA_AVX512:
+        grad_dot_finish_avx512(part, m, k, out, ldo);
+        return;
+    case ISA_AVX2:
+        grad_dot_finish_avx2(part, m, k, out, ldo);
+        return;
+#endif
+    default:
+        grad_dot_finish_portable(part, m, k, out, ldo);
         return;
     }
 }
@@ -154,7 +184,9 @@ typedef struct GradLayer {
     PadMode mode;
     bool padded;                /* some window reads a padding cell */
     const float *w;             /* (cb, cpg, kh, kw) */
-    size_t P;                   /* positions per image: hb*wb */
+    bool wide;                  /* stride 1: positions y*pitch + x, x < pitch */
+    size_t pitch;               /* floats between rows of A as the columns read it */
+    size_t P;                   /* positions per image: hb*pitch when wide, else hb*wb */
     size_t nb, L;               /* images per chunk; floats per row of a chunk */
     CpuIsa isa;
 } GradLayer;
@@ -166,6 +198,7 @@ typedef struct GradWork {
     float *apad;                /* ca x ph x pw: one image of A padded (or its gradient) */
     float *packed;              /* the weights packed for convflat_matmul */
     float *wt;                  /* one group's weights transposed, before packing */
+    float *part;                /* the weight gradient's partial sums, CONV_GRAD_ALIGN lanes each */
     float *zeros;               /* a zero bias for convflat_matmul */
     float *scratch;             /* convflat_matmul's */
     int *rows, *cols;           /* source row / column of each padded one, -1 for zero */
@@ -201,7 +234,9 @@ static void grad_layer_init(GradLayer *g, size_t n, size_t ca, size_t ha, size_t
     g->ph = need_h > g->top + ha ? need_h : g->top + ha;
     g->pw = need_w > g->left + wa ? need_w : g->left + wa;
     g->padded = g->top > 0 || g->left > 0 || g->ph > ha || g->pw > wa;
-    g->P = hb * wb;
+    g->wide = g->sh == 1 && g->sw == 1;
+    g->pitch = g->padded ? g->pw : wa;
+    g->P = g->wide ? hb * g->pitch : hb * wb;
     per_image = (ca * g->kh * g->kw + cb) * g->P;
     g->nb = CONV_GRAD_CHUNK_FLOATS / (per_image ? per_image : 1);
     g->nb = g->nb < 1 ? 1 : g->nb > n ? n : g->nb;
@@ -216,6 +251,7 @@ static void grad_work_free(GradWork *wk)
     free(wk->apad);
     free(wk->packed);
     free(wk->wt);
+    free(wk->part);
     free(wk->zeros);
     free(wk->scratch);
     free(wk->rows);
@@ -241,11 +277,12 @@ static Status grad_work_alloc(GradWork *wk, const GradLayer *g, Error *err)
     wk->apad = calloc(pad_floats, sizeof *wk->apad);
     wk->packed = malloc(wcount * sizeof *wk->packed);
     wk->wt = malloc(g->fpg * g->kg * sizeof *wk->wt);
+    wk->part = malloc(wcount * CONV_GRAD_ALIGN * sizeof *wk->part);
     wk->zeros = calloc(g->kg > g->fpg ? g->kg : g->fpg, sizeof *wk->zeros);
     wk->scratch = malloc(convflat_scratch_floats() * sizeof *wk->scratch);
     wk->rows = malloc(g->ph * sizeof *wk->rows);
     wk->cols = malloc(g->pw * sizeof *wk->cols);
-    if (!wk->col || !wk->brows || !wk->apad || !wk->packed || !wk->wt || !wk->zeros || !wk->scratch || !wk->rows ||
+    if (!wk->col || !wk->brows || !wk->apad || !wk->packed || !wk->wt || !wk->part || !wk->zeros || !wk->scratch || !wk->rows ||
         !wk->cols) {
         grad_work_free(wk);
         return error_set(err, CS_ERR_NOMEM,
@@ -280,25 +317,44 @@ static void grad_pack(const GradLayer *g, GradWork *wk, bool transpose)
 
 /* ---- moving a chunk's values in and out of rows ---- */
 
-/* rows[c*L + j*P + p] = src[(j*channels + c)*P + p] for the chunk's nbc
- * images; zeros from nbc*P to Lc. */
-static void grad_gather(const float *src, size_t nbc, size_t channels, size_t P, size_t L, size_t Lc,
-                        float *rows)
+/* rows[c*L + j*P + y*pitch + x] = src[j][c][y][x] (h x w values per
+ * channel) for the chunk's nbc images; zeros for x from w to pitch and from
+ * nbc*P to Lc. */
+static void grad_gather(const GradLayer *g, const float *src, size_t nbc, size_t channels, size_t Lc, float *rows)
 {
+    const size_t h = g->hb, w = g->wb, pitch = g->wide ? g->pitch : w, plane = h * w;
     for (size_t c = 0; c < channels; c++) {
-        float *dst = rows + c * L;
-        for (size_t j = 0; j < nbc; j++)
-            memcpy(dst + j * P, src + (j * channels + c) * P, P * sizeof *dst);
-        memset(dst + nbc * P, 0, (Lc - nbc * P) * sizeof *dst);
+        float *dst = rows + c * g->L;
+        for (size_t j = 0; j < nbc; j++) {
+            const float *sp = src + (j * channels + c) * plane;
+            float *dp = dst + j * g->P;
+            if (pitch == w) {
+                memcpy(dp, sp, plane * sizeof *dp);
+                continue;
+            }
+            for (size_t y = 0; y < h; y++) {
+                memcpy(dp + y * pitch, sp + y * w, w * sizeof *dp);
+                memset(dp + y * pitch + w, 0, (pitch - w) * sizeof *dp);
+            }
+        }
+        memset(dst + nbc * g->P, 0, (Lc - nbc * g->P) * sizeof *dst);
     }
 }
 
 /* The inverse of grad_gather (the zeros dropped). */
-static void grad_scatter(const float *rows, size_t nbc, size_t channels, size_t P, size_t L, float *dst)
+static void grad_scatter(const GradLayer *g, const float *rows, size_t nbc, size_t channels, float *dst)
 {
+    const size_t h = g->hb, w = g->wb, pitch = g->wide ? g->pitch : w, plane = h * w;
     for (size_t c = 0; c < channels; c++)
-        for (size_t j = 0; j < nbc; j++)
-            memcpy(dst + (j * channels + c) * P, rows + c * L + j * P, P * sizeof *dst);
+        for (size_t j = 0; j < nbc; j++) {
+            const float *sp = rows + c * g->L + j * g->P;
+            float *dp = dst + (j * channels + c) * plane;
+            if (pitch == w)
+                memcpy(dp, sp, plane * sizeof *dp);
+            else
+                for (size_t y = 0; y < h; y++)
+                    memcpy(dp + y * w, sp + y * pitch, w * sizeof *dp);
+        }
 }
 
 /* The columns of the chunk's nbc images of A (at a) into wk->col, zeros
@@ -306,7 +362,7 @@ static void grad_scatter(const float *rows, size_t nbc, size_t channels, size_t 
 static void grad_im2col(const GradLayer *g, GradWork *wk, const float *a, size_t nbc, size_t Lc)
 {
     const size_t plane_a = g->ha * g->wa;
-    const size_t pitch = g->padded ? g->pw : g->wa, plane = g->padded ? g->ph * g->pw : plane_a;
+    const size_t pitch = g->pitch, plane = g->padded ? g->ph * g->pw : plane_a;
     for (size_t j = 0; j < nbc; j++) {
         const float *img = a + j * g->ca * plane_a, *base = img;
         if (g->padded) {
@@ -324,6 +380,14 @@ static void grad_im2col(const GradLayer *g, GradWork *wk, const float *a, size_t
             for (size_t ky = 0; ky < g->kh; ky++)
                 for (size_t kx = 0; kx < g->kw; kx++) {
                     float *dst = wk->col + ((c * g->kh + ky) * g->kw + kx) * g->L + j * g->P;
+                    if (g->wide) {
+                        /* one run; its last kx*dw values would come from
+                         * past the plane and only feed thrown-away columns */
+                        const size_t n = g->P - kx * g->dw;
+                        memcpy(dst, base + c * plane + ky * g->dh * pitch + kx * g->dw, n * sizeof *dst);
+                        memset(dst + n, 0, kx * g->dw * sizeof *dst);
+                        continue;
+                    }
                     for (size_t y = 0; y < g->hb; y++) {
                         const float *src = base + c * plane + (y * g->sh + ky * g->dh) * pitch + kx * g->dw;
                         float *d = dst + y * g->wb;
@@ -345,7 +409,7 @@ static void grad_im2col(const GradLayer *g, GradWork *wk, const float *a, size_t
 static void grad_col2im(const GradLayer *g, GradWork *wk, float *a, size_t nbc)
 {
     const size_t plane_a = g->ha * g->wa;
-    const size_t pitch = g->padded ? g->pw : g->wa, plane = g->padded ? g->ph * g->pw : plane_a;
+    const size_t pitch = g->pitch, plane = g->padded ? g->ph * g->pw : plane_a;
     for (size_t j = 0; j < nbc; j++) {
         float *img = a + j * g->ca * plane_a, *base = g->padded ? wk->apad : img;
         memset(base, 0, g->ca * plane * sizeof *base);
@@ -353,6 +417,14 @@ static void grad_col2im(const GradLayer *g, GradWork *wk, float *a, size_t nbc)
             for (size_t ky = 0; ky < g->kh; ky++)
                 for (size_t kx = 0; kx < g->kw; kx++) {
                     const float *src = wk->col + ((c * g->kh + ky) * g->kw + kx) * g->L + j * g->P;
+                    if (g->wide) {
+                        /* the thrown-away columns add zeros */
+                        float *d = base + c * plane + ky * g->dh * pitch + kx * g->dw;
+                        const size_t n = g->P - kx * g->dw;
+                        for (size_t i = 0; i < n; i++)
+                            d[i] += src[i];
+                        continue;
+                    }
                     for (size_t y = 0; y < g->hb; y++) {
                         float *d = base + c * plane + (y * g->sh + ky * g->dh) * pitch + kx * g->dw;
                         const float *s = src + y * g->wb;
@@ -395,26 +467,26 @@ typedef struct GradPass {
 
 static void grad_run(const GradLayer *g, GradWork *wk, const GradPass *pass)
 {
-    const size_t a_image = g->ca * g->ha * g->wa, b_image = g->cb * g->P, per = g->fpg * g->kg;
+    const size_t a_image = g->ca * g->ha * g->wa, b_image = g->cb * g->hb * g->wb, per = g->fpg * g->kg;
     if (pass->b_out || pass->a_out)
         grad_pack(g, wk, pass->a_out != NULL);
     for (size_t n0 = 0; n0 < g->n; n0 += g->nb) {
         const size_t nbc = g->n - n0 < g->nb ? g->n - n0 : g->nb;
         const size_t Lc = grad_round(nbc * g->P, CONV_GRAD_ALIGN);
         if (pass->b)
-            grad_gather(pass->b + n0 * b_image, nbc, g->cb, g->P, g->L, Lc, wk->brows);
+            grad_gather(g, pass->b + n0 * b_image, nbc, g->cb, Lc, wk->brows);
         if (pass->a)
             grad_im2col(g, wk, pass->a + n0 * a_image, nbc, Lc);
         if (pass->gw)
             for (size_t gi = 0; gi < g->groups; gi++)
                 grad_dot(g->isa, wk->brows + gi * g->fpg * g->L, g->L, g->fpg, wk->col + gi * g->kg * g->L, g->L,
-                         g->kg, Lc, pass->gw + gi * per, g->kg);
+                         g->kg, Lc, wk->part + gi * per * CONV_GRAD_ALIGN, n0 == 0);
         if (pass->b_out) {
             for (size_t gi = 0; gi < g->groups; gi++)
                 convflat_matmul(g->isa, wk->packed + gi * per, g->fpg, g->kg, wk->col + gi * g->kg * g->L, g->L,
                                 Lc, pass->bias ? pass->bias + gi * g->fpg : wk->zeros,
                                 wk->brows + gi * g->fpg * g->L, g->L, wk->scratch);
-            grad_scatter(wk->brows, nbc, g->cb, g->P, g->L, pass->b_out + n0 * b_image);
+            grad_scatter(g, wk->brows, nbc, g->cb, pass->b_out + n0 * b_image);
         }
         if (pass->a_out) {
             for (size_t gi = 0; gi < g->groups; gi++)
@@ -423,6 +495,9 @@ static void grad_run(const GradLayer *g, GradWork *wk, const GradPass *pass)
             grad_col2im(g, wk, pass->a_out + n0 * a_image, nbc);
         }
     }
+    if (pass->gw)
+        for (size_t gi = 0; gi < g->groups; gi++)
+            grad_dot_finish(g->isa, wk->part + gi * per * CONV_GRAD_ALIGN, g->fpg, g->kg, pass->gw + gi * per, g->kg);
 }
 
 /* ---- checks ---- */
@@ -539,13 +614,6 @@ Status conv_backward(const Tensor *input, const Tensor *weights, const ConvParam
     if (grad_input && (st = grad_target(grad_input, input->n, input->c, input->h, input->w, input->rank,
                                         "grad_input", err)) != CS_OK)
         return st;
-    if (!grad_input && !grad_weight && !grad_bias)
-        return CS_OK;
-    if ((st = grad_work_alloc(&wk, &g, err)) != CS_OK) {
-        if (fresh)
-            tensor_free(grad_input);
-        return st;
-    }
     if (grad_bias) {
         const size_t P = oh * ow;
         for (size_t j = 0; j < f; j++) {
@@ -554,6 +622,13 @@ Status conv_backward(const Tensor *input, const Tensor *weights, const ConvParam
                 s += grad_sum(g.isa, grad_output->data + (n * f + j) * P, P);
             grad_bias->data[j] += s;
         }
+    }
+    if (!grad_input && !grad_weight)
+        return CS_OK;
+    if ((st = grad_work_alloc(&wk, &g, err)) != CS_OK) {
+        if (fresh)
+            tensor_free(grad_input);
+        return st;
     }
     if (!p->transposed) {
         /* A = input, B = output */
