@@ -511,10 +511,9 @@ static void grad_shape_text(size_t n, size_t c, size_t h, size_t w, char *buf, s
 /* Checks input, weights, bias and p as conv_check does, for any number of
  * images, and sets up g for the layer: A -> B as described at the top. */
 static Status grad_layer_check(const Tensor *input, const Tensor *weights, const Tensor *bias, const ConvParams *p,
-                               GradLayer *g, size_t *f, size_t *oh, size_t *ow, Error *err)
+                               GradLayer *g, size_t *f, size_t *oh, size_t *ow, Pad4 *pad, Error *err)
 {
     Tensor one;
-    Pad4 pad;
     Status st;
     if (!input->data || input->n < 1)
         return error_set(err, CS_ERR_SHAPE, "the input is empty");
@@ -522,12 +521,12 @@ static Status grad_layer_check(const Tensor *input, const Tensor *weights, const
     one.n = 1;
     if ((st = conv_check(&one, weights, bias, p, f, err)) != CS_OK ||
         (st = geom_conv_output(p, input->h, input->w, weights->h, weights->w, oh, ow, err)) != CS_OK ||
-        (st = geom_conv_padding(p, input->h, input->w, weights->h, weights->w, &pad, err)) != CS_OK)
+        (st = geom_conv_padding(p, input->h, input->w, weights->h, weights->w, pad, err)) != CS_OK)
         return st;
     if (p->transposed)
-        grad_layer_init(g, input->n, *f, *oh, *ow, input->c, input->h, input->w, weights, p, pad);
+        grad_layer_init(g, input->n, *f, *oh, *ow, input->c, input->h, input->w, weights, p, *pad);
     else
-        grad_layer_init(g, input->n, input->c, input->h, input->w, *f, *oh, *ow, weights, p, pad);
+        grad_layer_init(g, input->n, input->c, input->h, input->w, *f, *oh, *ow, weights, p, *pad);
     return CS_OK;
 }
 
@@ -546,6 +545,35 @@ static Status grad_target(Tensor *t, size_t n, size_t c, size_t h, size_t w, int
     return error_set(err, CS_ERR_SHAPE, "%s is %s but must be %s", what, got, want);
 }
 
+
+/* ---- through convflat's direct kernel ---- */
+
+/* Image n of the batch t as a one-image tensor (no copy). */
+static Tensor grad_image(const Tensor *t, size_t n)
+{
+    Tensor one = *t;
+    one.n = 1;
+    one.rank = 3;
+    one.data += n * t->c * t->h * t->w;
+    return one;
+}
+
+/* dst (n x f x oh x ow) = the regular convolution of every image of src
+ * with weights, bias (may be NULL), p's stride, dilation and groups, pad
+ * under mode, by convflat_forward_to image by image. */
+static Status grad_direct(const Tensor *src, const Tensor *weights, const Tensor *bias, const ConvParams *p,
+                          PadMode mode, Pad4 pad, size_t oh, size_t ow, CpuIsa isa, float *dst, Error *err)
+{
+    ConvParams q = *p;
+    Status st = CS_OK;
+    q.transposed = false;
+    q.pad_mode = mode;
+    for (size_t n = 0; st == CS_OK && n < src->n; n++) {
+        const Tensor one = grad_image(src, n);
+        st = convflat_forward_to(&one, weights, bias, &q, pad, oh, ow, isa, dst + n * weights->n * oh * ow, err);
+    }
+    return st;
+}
 /* ---- the public calls ---- */
 
 Status conv_forward_batch(const Tensor *input, const Tensor *weights, const Tensor *bias,
@@ -554,28 +582,26 @@ Status conv_forward_batch(const Tensor *input, const Tensor *weights, const Tens
     GradLayer g;
     GradWork wk;
     size_t f, oh, ow;
+    Pad4 pad;
     const bool fresh = out->data == NULL;
     Status st;
-    if ((st = grad_layer_check(input, weights, bias, p, &g, &f, &oh, &ow, err)) != CS_OK ||
+    if ((st = grad_layer_check(input, weights, bias, p, &g, &f, &oh, &ow, &pad, err)) != CS_OK ||
         (st = grad_target(out, input->n, f, oh, ow, 4, "the output tensor", err)) != CS_OK)
         return st;
-    if ((st = grad_work_alloc(&wk, &g, err)) != CS_OK) {
-        if (fresh)
-            tensor_free(out);
-        return st;
-    }
     if (!p->transposed) {
-        grad_run(&g, &wk, &(GradPass){.a = input->data, .bias = bias ? bias->data : NULL, .b_out = out->data});
-    } else {
+        st = grad_direct(input, weights, bias, p, p->pad_mode, pad, oh, ow, g.isa, out->data, err);
+    } else if ((st = grad_work_alloc(&wk, &g, err)) == CS_OK) {
         const size_t P = oh * ow;
         grad_run(&g, &wk, &(GradPass){.b = input->data, .a_out = out->data});
         if (bias)
             for (size_t i = 0; i < input->n * f; i++)
                 for (size_t q = 0; q < P; q++)
                     out->data[i * P + q] += bias->data[i % f];
+        grad_work_free(&wk);
     }
-    grad_work_free(&wk);
-    return CS_OK;
+    if (st != CS_OK && fresh)
+        tensor_free(out);
+    return st;
 }
 
 Status conv_backward(const Tensor *input, const Tensor *weights, const ConvParams *p,
@@ -583,20 +609,20 @@ Status conv_backward(const Tensor *input, const Tensor *weights, const ConvParam
                      Tensor *grad_bias, Error *err)
 {
     GradLayer g;
-    GradWork wk;
+    GradWork wk = {0};
     size_t f, oh, ow;
+    Pad4 pad;
+    bool direct, work;
     const bool fresh = grad_input && grad_input->data == NULL;
     Status st;
-    if ((st = grad_layer_check(input, weights, NULL, p, &g, &f, &oh, &ow, err)) != CS_OK)
+    if ((st = grad_layer_check(input, weights, NULL, p, &g, &f, &oh, &ow, &pad, err)) != CS_OK)
         return st;
     if (!grad_output->data || grad_output->n != input->n || grad_output->c != f || grad_output->h != oh ||
         grad_output->w != ow) {
-        char want[64], got[64];
+        char want[64], got[64] = "empty";
         grad_shape_text(input->n, f, oh, ow, want, sizeof want);
         if (grad_output->data)
             grad_shape_text(grad_output->n, grad_output->c, grad_output->h, grad_output->w, got, sizeof got);
-        else
-            snprintf(got, sizeof got, "empty");
         return error_set(err, CS_ERR_SHAPE, "grad_output is %s but the layer's output is %s", got, want);
     }
     if (grad_weight && (!grad_weight->data || grad_weight->n != weights->n || grad_weight->c != weights->c ||
@@ -614,6 +640,16 @@ Status conv_backward(const Tensor *input, const Tensor *weights, const ConvParam
     if (grad_input && (st = grad_target(grad_input, input->n, input->c, input->h, input->w, input->rank,
                                         "grad_input", err)) != CS_OK)
         return st;
+
+    /* the input gradient of a transposed layer is the regular convolution
+     * of grad_output with the same weights, computed directly when its size
+     * comes out as the input's (output_padding below the stride) */
+    direct = grad_input && p->transposed && p->output_padding_h < p->stride_h && p->output_padding_w < p->stride_w;
+    work = grad_weight || (grad_input && !direct);
+    if ((work && (st = grad_work_alloc(&wk, &g, err)) != CS_OK) ||
+        (direct && (st = grad_direct(grad_output, weights, NULL, p, PADMODE_ZEROS, pad, input->h, input->w, g.isa,
+                                     grad_input->data, err)) != CS_OK))
+        goto fail;
     if (grad_bias) {
         const size_t P = oh * ow;
         for (size_t j = 0; j < f; j++) {
@@ -623,25 +659,24 @@ Status conv_backward(const Tensor *input, const Tensor *weights, const ConvParam
             grad_bias->data[j] += s;
         }
     }
-    if (!grad_input && !grad_weight)
-        return CS_OK;
-    if ((st = grad_work_alloc(&wk, &g, err)) != CS_OK) {
-        if (fresh)
-            tensor_free(grad_input);
-        return st;
-    }
     if (!p->transposed) {
         /* A = input, B = output */
-        grad_run(&g, &wk, &(GradPass){.a = grad_weight ? input->data : NULL, .b = grad_output->data,
-                                      .gw = grad_weight ? grad_weight->data : NULL,
-                                      .a_out = grad_input ? grad_input->data : NULL});
+        if (work)
+            grad_run(&g, &wk, &(GradPass){.a = grad_weight ? input->data : NULL, .b = grad_output->data,
+                                          .gw = grad_weight ? grad_weight->data : NULL,
+                                          .a_out = grad_input ? grad_input->data : NULL});
     } else {
         /* A = output, B = input */
         if (grad_weight)
             grad_run(&g, &wk, &(GradPass){.a = grad_output->data, .b = input->data, .gw = grad_weight->data});
-        if (grad_input)
+        if (grad_input && !direct)
             grad_run(&g, &wk, &(GradPass){.a = grad_output->data, .b_out = grad_input->data});
     }
     grad_work_free(&wk);
     return CS_OK;
+fail:
+    grad_work_free(&wk);
+    if (fresh)
+        tensor_free(grad_input);
+    return st;
 }
