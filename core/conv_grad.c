@@ -156,6 +156,23 @@ static void grad_dot_finish(CpuIsa isa, const float *part, size_t m, size_t k, f
     }
 }
 
+static void grad_add_taps(CpuIsa isa, float *d, const float *s, size_t pitch, size_t kw, size_t dw, size_t n)
+{
+    switch (isa) {
+#ifdef CONV_GRAD_X86
+    case ISA_AVX512:
+        grad_add_taps_avx512(d, s, pitch, kw, dw, n);
+        return;
+    case ISA_AVX2:
+        grad_add_taps_avx2(d, s, pitch, kw, dw, n);
+        return;
+#endif
+    default:
+        grad_add_taps_portable(d, s, pitch, kw, dw, n);
+        return;
+    }
+}
+
 static float grad_sum(CpuIsa isa, const float *x, size_t n)
 {
     switch (isa) {
@@ -414,17 +431,16 @@ static void grad_col2im(const GradLayer *g, GradWork *wk, float *a, size_t nbc)
         float *img = a + j * g->ca * plane_a, *base = g->padded ? wk->apad : img;
         memset(base, 0, g->ca * plane * sizeof *base);
         for (size_t c = 0; c < g->ca; c++)
-            for (size_t ky = 0; ky < g->kh; ky++)
+            for (size_t ky = 0; ky < g->kh; ky++) {
+                if (g->wide) {
+                    /* run kx adds at d[kx*dw .. P); the thrown-away
+                     * columns add zeros */
+                    grad_add_taps(g->isa, base + c * plane + ky * g->dh * pitch,
+                                  wk->col + (c * g->kh + ky) * g->kw * g->L + j * g->P, g->L, g->kw, g->dw, g->P);
+                    continue;
+                }
                 for (size_t kx = 0; kx < g->kw; kx++) {
                     const float *src = wk->col + ((c * g->kh + ky) * g->kw + kx) * g->L + j * g->P;
-                    if (g->wide) {
-                        /* the thrown-away columns add zeros */
-                        float *d = base + c * plane + ky * g->dh * pitch + kx * g->dw;
-                        const size_t n = g->P - kx * g->dw;
-                        for (size_t i = 0; i < n; i++)
-                            d[i] += src[i];
-                        continue;
-                    }
                     for (size_t y = 0; y < g->hb; y++) {
                         float *d = base + c * plane + (y * g->sh + ky * g->dh) * pitch + kx * g->dw;
                         const float *s = src + y * g->wb;
@@ -436,6 +452,7 @@ static void grad_col2im(const GradLayer *g, GradWork *wk, float *a, size_t nbc)
                                 d[x * g->sw] += s[x];
                     }
                 }
+            }
         if (!g->padded)
             continue;
         /* each padded cell's gradient to the cell it copied, raster order */

@@ -112,3 +112,32 @@ CG_TARGET static float CG_FN(grad_sum_)(const float *x, size_t n)
         s += x[l];
     return s;
 }
+
+/* The col2im of one kernel row of one channel at stride 1: for i < n,
+ *   d[i] += s[0*pitch + i] + s[1*pitch + i - dw] + ... (kx = 0 .. kw-1,
+ *           the terms with i - kx*dw >= 0, added in that order),
+ * that is, each kx's column run added at its shift kx*dw, one pass over d
+ * (runs added one after the other would reload d's vectors at shifts of a
+ * few floats just after storing them, which stalls the store forwarding). */
+CG_TARGET static void CG_FN(grad_add_taps_)(float *restrict d, const float *restrict s, size_t pitch, size_t kw,
+                                            size_t dw, size_t n)
+{
+    const size_t head = (kw - 1) * dw < n ? (kw - 1) * dw : n;
+    size_t i = 0;
+    for (; i < head; i++)
+        for (size_t kx = 0; kx * dw <= i; kx++)
+            d[i] += s[kx * pitch + i - kx * dw];
+    for (; i + CG_LANES <= n; i += CG_LANES) {
+        CG_VEC a;
+        memcpy(&a, d + i, sizeof a);
+        for (size_t kx = 0; kx < kw; kx++) {
+            CG_VEC b;
+            memcpy(&b, s + kx * pitch + i - kx * dw, sizeof b);
+            a += b;
+        }
+        memcpy(d + i, &a, sizeof a);
+    }
+    for (; i < n; i++)
+        for (size_t kx = 0; kx < kw; kx++)
+            d[i] += s[kx * pitch + i - kx * dw];
+}
