@@ -447,9 +447,11 @@ static size_t convflat_splits(const FlatLayer *l, size_t units, size_t workers)
     return splits > units ? units : splits;
 }
 
-Status convflat_forward(const Tensor *input, const Tensor *weights, const Tensor *bias,
-                        const ConvParams *p, Pad4 pad, size_t oh, size_t ow, int rank, CpuIsa isa,
-                        Threads *threads, Tensor *out, Error *err)
+/* The layer into dst (F x oh x ow floats, every one written), or, when
+ * dst is NULL, into a new buffer returned in *made. */
+static Status convflat_run(const Tensor *input, const Tensor *weights, const Tensor *bias, const ConvParams *p,
+                           Pad4 pad, size_t oh, size_t ow, CpuIsa isa, Threads *threads, float *dst_given,
+                           float **made, Error *err)
 {
     const FlatLayer l = convflat_layout(input, weights, p, pad, oh, ow, isa);
     const size_t fmax = convflat_fmax(isa), blocks = (l.fpg + fmax - 1) / fmax, units = l.groups * blocks;
@@ -467,7 +469,6 @@ Status convflat_forward(const Tensor *input, const Tensor *weights, const Tensor
     FlatJob job;
     Status st = CS_OK;
 
-    memset(out, 0, sizeof *out);
     /* Padding may make the output far larger than the input: refuse sizes
      * that overflow, as tensor_init does. */
     if (__builtin_mul_overflow(l.f * oh, ow, &bytes) || __builtin_mul_overflow(bytes, sizeof(float), &bytes) ||
@@ -476,7 +477,7 @@ Status convflat_forward(const Tensor *input, const Tensor *weights, const Tensor
         goto done;
     }
     /* Every output cell is written, so no zero-filled tensor_init. */
-    dst = malloc(bytes);
+    dst = dst_given ? dst_given : malloc(bytes);
     for (size_t k = 0; k < workers; k++) {
         if (!l.as_is)
             ok = ok && (src[k] = calloc(src_floats + l.L + 2 * CONVFLAT_SLACK, sizeof *src[k]));
@@ -485,7 +486,8 @@ Status convflat_forward(const Tensor *input, const Tensor *weights, const Tensor
     if (!bias)
         zeros = calloc(l.f, sizeof *zeros);
     if (!dst || !tap_off || !wp || !ok || (!bias && !zeros)) {
-        free(dst);
+        if (!dst_given)
+            free(dst);
         st = error_set(err, CS_ERR_NOMEM, "cannot allocate the output and working copies of a %zux%zux%zu layer",
                        l.f, oh, ow);
         goto done;
@@ -502,7 +504,8 @@ Status convflat_forward(const Tensor *input, const Tensor *weights, const Tensor
                     tap_off, wp, bias ? bias->data : zeros, dst, splits, units, blocks, src_floats,
                     src, scratch, copied};
     threads_run(workers > 1 ? threads : NULL, tasks, convflat_task, &job);
-    *out = (Tensor){1, l.f, oh, ow, rank, dst};
+    if (made)
+        *made = dst;
 done:
     free(tap_off);
     for (size_t k = 0; k < THREADS_MAX; k++) {
@@ -512,6 +515,25 @@ done:
     free(wp);
     free(zeros);
     return st;
+}
+
+Status convflat_forward(const Tensor *input, const Tensor *weights, const Tensor *bias,
+                        const ConvParams *p, Pad4 pad, size_t oh, size_t ow, int rank, CpuIsa isa,
+                        Threads *threads, Tensor *out, Error *err)
+{
+    float *dst = NULL;
+    Status st;
+    memset(out, 0, sizeof *out);
+    st = convflat_run(input, weights, bias, p, pad, oh, ow, isa, threads, NULL, &dst, err);
+    if (st == CS_OK)
+        *out = (Tensor){1, weights->n, oh, ow, rank, dst};
+    return st;
+}
+
+Status convflat_forward_to(const Tensor *input, const Tensor *weights, const Tensor *bias, const ConvParams *p,
+                           Pad4 pad, size_t oh, size_t ow, CpuIsa isa, float *dst, Error *err)
+{
+    return convflat_run(input, weights, bias, p, pad, oh, ow, isa, NULL, dst, NULL, err);
 }
 
 /* ---- the 1x1 kernel for other algorithms (see convflat.h) ---- */

@@ -20,7 +20,13 @@ Status convflat_forward(const Tensor *input, const Tensor *weights, const Tensor
                         const ConvParams *p, Pad4 pad, size_t oh, size_t ow, int rank, CpuIsa isa,
                         Threads *threads, Tensor *out, Error *err);
 
-/* ---- the same kernel for other algorithms (winograd.c) ---- */
+/* As convflat_forward on one thread, into dst (F x oh x ow floats, every
+ * one overwritten) instead of a new tensor: a batch (conv_grad.c) writes
+ * each image's output in place. */
+Status convflat_forward_to(const Tensor *input, const Tensor *weights, const Tensor *bias, const ConvParams *p,
+                           Pad4 pad, size_t oh, size_t ow, CpuIsa isa, float *dst, Error *err);
+
+/* ---- the same kernel for other algorithms (winograd.c, conv_grad.c) ---- */
 
 /* Floats a tile may read past the end of its input planes; the caller's
  * input buffer must have this much room after its last plane. */

@@ -88,6 +88,64 @@ if cmp -s o2.npy keep.npy; then ok "existing OUT untouched"; else not_ok "existi
 expect_status "conv --force replaces OUT" 0 "$CONVSTEP" conv -i in5.npy -w k3.npy -o keep.npy --force
 expect_values "conv --force values" keep.npy "12 12 17 10 17 19 9 6 14"
 
+# ---- conv --grad-output (the backward pass, issue 11) ----
+
+# in5 and k3 above with the upstream gradient g = -4 .. 4 over the 3x3
+# output; the expected gradients are PyTorch autograd's (x.grad, w.grad,
+# b.grad after F.conv2d(x, w, b).backward(g)), printed once with torch 1.13.
+npy_i1 g33.npy "1, 3, 3" -4 -3 -2 -1 0 1 2 3 4
+npy_i1 b1.npy "1," 5
+expect_status "conv --grad-output" 0 "$CONVSTEP" conv -i in5.npy -w k3.npy -b b1.npy -o go.npy \
+    --grad-output g33.npy --grad-input gi.npy --grad-weight gw.npy --grad-bias gb.npy
+expect_values "grad-input values" gi.npy "0 -4 -11 -8 -4 -8 -15 -12 -3 2 -2 -4 -2 4 4 4 9 12 9 2 0 2 7 10 8"
+expect_values "grad-weight values" gw.npy "-7 -1 11 1 0 0 -17 -12 -14"
+expect_values "grad-bias values (sum of g)" gb.npy "0"
+expect_values "forward still written" go.npy "17 17 22 15 22 24 14 11 19"
+if [ "$(npy_shape gi.npy)" = "(5, 5)" ] && [ "$(npy_shape gw.npy)" = "(1, 1, 3, 3)" ] &&
+   [ "$(npy_shape gb.npy)" = "(1,)" ]; then ok "gradients shaped like the input, weights and (F,)"
+else not_ok "gradients shaped like the input, weights and (F,)" "$(npy_shape gi.npy) $(npy_shape gw.npy) $(npy_shape gb.npy)"; fi
+# a rank-4 gradient of a rank-4 input; grad-input keeps rank 4
+npy_i1 g1133.npy "1, 1, 3, 3" -4 -3 -2 -1 0 1 2 3 4
+expect_status "conv --grad-output rank 4" 0 "$CONVSTEP" conv -i in5x4.npy -w k3.npy -o go4.npy \
+    --grad-output g1133.npy --grad-input gi4.npy
+if [ "$(npy_shape gi4.npy)" = "(1, 1, 5, 5)" ]; then ok "grad-input rank 4"; else not_ok "grad-input rank 4" "shape $(npy_shape gi4.npy)"; fi
+expect_values "grad-input rank-4 values" gi4.npy "0 -4 -11 -8 -4 -8 -15 -12 -3 2 -2 -4 -2 4 4 4 9 12 9 2 0 2 7 10 8"
+# reflect padding sends the padded cells' gradient back to their sources:
+# k3, padding 1 reflect, g = ones over the 5x5 output; PyTorch's x.grad
+npy_i1 ones55.npy "1, 5, 5" 1 1 1 1 1  1 1 1 1 1  1 1 1 1 1  1 1 1 1 1  1 1 1 1 1
+expect_status "conv --grad-output reflect" 0 "$CONVSTEP" conv -i in5.npy -w k3.npy --padding 1 --padding-mode reflect \
+    -o gor.npy --grad-output ones55.npy --grad-input gir.npy
+expect_values "grad-input reflect values" gir.npy "5 9 7 9 5 7 15 13 19 11 6 12 10 14 8 7 15 13 19 11 5 9 7 9 5"
+
+# refusals: nothing written, nothing left behind
+rm -f gi.npy gw.npy gb.npy go.npy
+npy_i1 g22.npy "1, 2, 2" 1 2 3 4
+expect_error "grad-output of the wrong shape names both" 1 'g22\.npy.*1x2x2.*1x3x3' \
+    "$CONVSTEP" conv -i in5.npy -w k3.npy -o go.npy --grad-output g22.npy --grad-weight gw.npy
+if ls go.npy gw.npy ./*.tmp-* >/dev/null 2>&1; then not_ok "a refused backward writes nothing" "$(ls go.npy gw.npy ./*.tmp-* 2>&1)"
+else ok "a refused backward writes nothing"; fi
+expect_error "grad-input without grad-output" 2 '--grad-input needs --grad-output' \
+    "$CONVSTEP" conv -i in5.npy -w k3.npy -o go.npy --grad-input gi.npy
+expect_error "grad-bias without grad-output" 2 '--grad-bias needs --grad-output' \
+    "$CONVSTEP" conv -i in5.npy -w k3.npy -o go.npy --grad-bias gb.npy
+expect_error "grad-output without a gradient to write" 2 'grad-output needs --grad-input' \
+    "$CONVSTEP" conv -i in5.npy -w k3.npy -o go.npy --grad-output g33.npy
+expect_error "grad-output with an activation" 2 'not with --activation' \
+    "$CONVSTEP" conv -i in5.npy -w k3.npy -o go.npy --grad-output g33.npy --grad-bias gb.npy --activation relu
+expect_error "grad-output -o still required" 2 '-o OUT\.npy' \
+    "$CONVSTEP" conv -i in5.npy -w k3.npy --grad-output g33.npy --grad-bias gb.npy
+printf 'keep' >keepgw.npy
+expect_error "existing grad file refused without --force" 1 'keepgw\.npy.*--force' \
+    "$CONVSTEP" conv -i in5.npy -w k3.npy -o go.npy --grad-output g33.npy --grad-weight keepgw.npy
+if [ "$(cat keepgw.npy)" = keep ] && [ ! -e go.npy ]; then ok "refused grad file kept, no OUT written"
+else not_ok "refused grad file kept, no OUT written" "keepgw: $(head -c 20 keepgw.npy); go.npy: $(ls go.npy 2>&1)"; fi
+expect_status "existing grad file replaced with --force" 0 "$CONVSTEP" conv -i in5.npy -w k3.npy -o go.npy \
+    --grad-output g33.npy --grad-weight keepgw.npy --force
+expect_values "replaced grad file values" keepgw.npy "-7 -1 11 1 0 0 -17 -12 -14"
+rm -f go.npy go4.npy gi4.npy gor.npy gir.npy keepgw.npy
+if ls ./*.tmp-* >/dev/null 2>&1; then not_ok "backward leaves no temporary file" "$(ls ./*.tmp-*)"
+else ok "backward leaves no temporary file"; fi
+
 # ---- pool ----
 
 expect_status "pool max 2" 0 "$CONVSTEP" pool -i in5.npy --mode max --kernel 2 -o pm.npy

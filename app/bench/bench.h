@@ -88,7 +88,13 @@
       "clock, median of 3")                                                                  \
     X(bench_forward_vgg16_threads_speedup, "forward_vgg16_threads_speedup", "x",             \
       "wall time on one thread / on every CPU online, same pass, alternating runs, "        \
-      "medians of 3 each")
+      "medians of 3 each")                                                                   \
+    X(bench_train_conv1, "train_conv1_ms", "ms",                                             \
+      "train's Conv2d(1, 8, 3) on a batch of 64 1x28x28 images: conv_forward_batch + "       \
+      "conv_backward (weight and bias gradients) in chunks of 16, one thread, median of 51") \
+    X(bench_train_conv2, "train_conv2_ms", "ms",                                             \
+      "train's Conv2d(8, 16, 3) on a batch of 64 8x13x13 maps: forward + backward (input, "  \
+      "weight and bias gradients) in chunks of 16, one thread, median of 51")
 
 /* The time in milliseconds on this thread's CPU clock (other processes on
  * a busy machine do not count). */

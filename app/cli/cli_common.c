@@ -221,18 +221,30 @@ int cli_load_bias(const char *path, Tensor *out)
 
 /* ---- atomic output ---- */
 
-/* The temporary file being written, for the signal handler. A file-scope
- * pointer because a signal handler receives no context; it is only read
- * there (unlink is async-signal-safe). */
-static const char *volatile cli_temp_path;
+/* The temporary files being written (a command may write several, e.g.
+ * conv's -o and its gradients), for the signal handler. File-scope
+ * because a signal handler receives no context; they are only read there
+ * (unlink is async-signal-safe). */
+#define CLI_MAX_OUTPUTS 8
+static const char *volatile cli_temp_paths[CLI_MAX_OUTPUTS];
 
 static void cli_on_signal(int sig)
 {
-    const char *path = cli_temp_path;
-    if (path)
-        unlink(path);
+    for (size_t i = 0; i < CLI_MAX_OUTPUTS; i++) {
+        const char *path = cli_temp_paths[i];
+        if (path)
+            unlink(path);
+    }
     signal(sig, SIG_DFL);
     raise(sig);
+}
+
+/* Stops the signal handler removing fo's temporary file. */
+static void cli_temp_forget(const FileOut *fo)
+{
+    for (size_t i = 0; i < CLI_MAX_OUTPUTS; i++)
+        if (cli_temp_paths[i] == fileout_temp_path(fo))
+            cli_temp_paths[i] = NULL;
 }
 
 void cli_on_stop_signals(void (*handler)(int))
@@ -255,7 +267,11 @@ int cli_output_open(FileOut *fo, const char *path, bool force)
             return cli_fail(1, "%s already exists (use --force to replace it)", path);
         return cli_fail(1, "%s", err.message);
     }
-    cli_temp_path = fileout_temp_path(fo);
+    for (size_t i = 0; i < CLI_MAX_OUTPUTS; i++)
+        if (!cli_temp_paths[i]) {
+            cli_temp_paths[i] = fileout_temp_path(fo);
+            break;
+        }
     cli_on_stop_signals(cli_on_signal);
     return CLI_CONTINUE;
 }
@@ -268,7 +284,7 @@ int cli_output_commit(FileOut *fo, const Tensor *t)
         st = fileout_commit(fo, &err);
     else
         fileout_abort(fo);
-    cli_temp_path = NULL;
+    cli_temp_forget(fo);
     if (st != CS_OK)
         return cli_fail(1, "%s", err.message);
     return 0;
@@ -276,8 +292,8 @@ int cli_output_commit(FileOut *fo, const Tensor *t)
 
 void cli_output_abort(FileOut *fo)
 {
+    cli_temp_forget(fo);
     fileout_abort(fo);
-    cli_temp_path = NULL;
 }
 
 /* ---- printing ---- */
