@@ -43,6 +43,29 @@ void act_apply_tensor(Activation act, Tensor *t);
  * subtracted first so exp never overflows. */
 void act_softmax(float *data, size_t outer, size_t n, size_t inner, bool take_log);
 
+/* ---- backward ----
+ * dx[i] = dy[i] * act'(x[i]) from the activation's INPUT x, with PyTorch's
+ * derivative formulas (its autograd, float32):
+ *   relu:       x > 0 ? 1 : 0              (0 at x = 0)
+ *   leaky_relu: x > 0 ? 1 : slope          (slope at x = 0)
+ *   relu6:      0 < x < 6 ? 1 : 0          (0 at both ends, hardtanh's rule)
+ *   elu:        x > 0 ? 1 : alpha * exp(x)
+ *   sigmoid:    s * (1 - s), s = sigmoid(x); tanh: 1 - t*t, t = tanh(x)
+ *   silu:       s * (1 + x * (1 - s))
+ *   gelu:       Phi(x) + x * phi(x) (the exact form); gelu_tanh: the
+ *               derivative of the tanh form as ATen writes it
+ *   hardswish:  x < -3 ? 0 : x <= 3 ? x/3 + 1/2 : 1
+ * dx may be dy (in place). A NaN in x or dy gives NaN where PyTorch does. */
+void act_backward(Activation act, const float *x, const float *dy, size_t n, float *dx);
+
+/* The backward of act_softmax from the forward's OUTPUT y (same layout:
+ * outer x n x inner, lines of n values `inner` apart):
+ *   softmax:     dx_i = y_i * (dy_i - sum_j dy_j * y_j)
+ *   log_softmax: dx_i = dy_i - exp(y_i) * sum_j dy_j
+ * dx may be dy. */
+void act_softmax_backward(const float *y, const float *dy, size_t outer, size_t n, size_t inner,
+                          bool take_log, float *dx);
+
 /* "none", "relu", "leaky_relu", "sigmoid", "tanh", "relu6", "elu", "silu",
  * "gelu", "gelu_tanh", "hardswish" (the window's labels use act_label:
  * "ReLU", "LeakyReLU(0.01)", ...). act_parse reads only the first five, the
