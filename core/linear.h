@@ -1,6 +1,8 @@
-/* linear.h: a fully connected layer (PyTorch's nn.Linear), one sample:
+/* linear.h: a fully connected layer (PyTorch's nn.Linear), one sample or a
+ * batch, and its backward pass:
  *
  *   y[o] = bias[o] + sum_i W[o][i] * x[i]        W is (out_features, in_features)
+ *   dx = dy W,  dW = dy^T x,  db = sum over the batch of dy
  *
  * A map arriving at a Linear is its C,H,W values in C order (flattened as
  * torch.flatten(x, 1) does). */

@@ -15,8 +15,9 @@
 /* The mean cross-entropy of batch rows of `classes` logits against labels
  * (each < classes; batch, classes >= 1). grad NULL, or batch x classes
  * floats overwritten with d(mean loss)/d logits. correct NULL, or set to the
- * number of rows whose first highest logit is the label. A NaN or infinite
- * logit makes the loss NaN (its row's gradient NaN too); it never crashes. */
+ * number of rows whose first highest logit is the label. A NaN or +inf
+ * logit makes the loss NaN (and its row's gradient), a -inf logit at the
+ * label makes it +inf, as in PyTorch: never finite, never a crash. */
 double loss_cross_entropy(const float *logits, size_t batch, size_t classes,
                           const uint8_t *labels, float *grad, size_t *correct);
 
