@@ -25,6 +25,7 @@
 #include "pool.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -257,10 +258,10 @@ Status pool_adaptive_forward(const Tensor *input, PoolMode mode, size_t oh, size
  * gradient into grad_input; the same order here gives the same sums. */
 
 /* Checks that grad_output is shaped (1, input->c, oh, ow) and prepares
- * *grad_input: allocated shaped like input when empty, else it must already
- * be; then zeroed. */
+ * *grad_input: allocated (zeroed) shaped like input when empty, else it
+ * must already be, and is zeroed when `zero`. */
 static Status pool_grad_prepare(const Tensor *input, size_t oh, size_t ow, const Tensor *grad_output,
-                                Tensor *grad_input, Error *err)
+                                Tensor *grad_input, bool zero, Error *err)
 {
     char got[64], want[64], have[64];
     if (input->n != 1)
@@ -278,7 +279,8 @@ static Status pool_grad_prepare(const Tensor *input, size_t oh, size_t ow, const
         tensor_shape_text(input, want, sizeof want);
         return error_set(err, CS_ERR_SHAPE, "the input gradient buffer is %s; the input is %s", have, want);
     }
-    memset(grad_input->data, 0, tensor_count(grad_input) * sizeof *grad_input->data);
+    if (zero)
+        memset(grad_input->data, 0, tensor_count(grad_input) * sizeof *grad_input->data);
     return CS_OK;
 }
 
@@ -319,30 +321,49 @@ static void pool_max_backward_plane(const float *in, long h, long w, const PoolP
     }
 }
 
+/* t ? x : y on the bits, so the compiler emits no branch (SSE has no
+ * conditional move for floats, and random data mispredicts half the
+ * branches it would take instead). */
+static inline float pool_pick(bool t, float x, float y)
+{
+    uint32_t bx, by, m = 0u - (uint32_t)t;
+    memcpy(&bx, &x, sizeof bx);
+    memcpy(&by, &y, sizeof by);
+    bx = (bx & m) | (by & ~m);
+    memcpy(&x, &bx, sizeof x);
+    return x;
+}
+
 /* Max 2x2, stride 2, no padding or dilation (the common case, the trainer's
- * default network): the same choices as pool_max_backward_plane, unrolled. */
-static void pool_max2_backward_plane(const float *in, long w, const float *go, long oh, long ow, float *gi)
+ * default network): the same choices as pool_max_backward_plane, made
+ * without branches, and every cell of a window written, so the plane needs
+ * no zeroing first except an odd last row or column that no window covers.
+ * The window a b / c d is scanned as its top pair, its bottom pair, then
+ * the two winners: the bottom one wins when larger or NaN, which is the
+ * a, b, c, d scan's rule (first maximum, last NaN). */
+static void pool_max2_backward_plane(const float *in, long h, long w, const float *go, long oh, long ow,
+                                     float *gi)
 {
     for (long y = 0; y < oh; y++) {
-        const float *r0 = in + 2 * y * w, *r1 = r0 + w;
-        float *g0 = gi + 2 * y * w, *g1 = g0 + w;
+        const float *restrict r0 = in + 2 * y * w, *restrict r1 = r0 + w;
+        float *restrict g0 = gi + 2 * y * w, *restrict g1 = g0 + w;
+        const float *restrict gr = go + y * ow;
         for (long x = 0; x < ow; x++) {
-            const long c = 2 * x;
-            float m = r0[c];
-            float *at = g0 + c;
-            if (r0[c + 1] > m || r0[c + 1] != r0[c + 1]) {
-                m = r0[c + 1];
-                at = g0 + c + 1;
-            }
-            if (r1[c] > m || r1[c] != r1[c]) {
-                m = r1[c];
-                at = g1 + c;
-            }
-            if (r1[c + 1] > m || r1[c + 1] != r1[c + 1])
-                at = g1 + c + 1;
-            *at += go[y * ow + x];
+            const float a = r0[2 * x], b = r0[2 * x + 1], c = r1[2 * x], d = r1[2 * x + 1], g = gr[x];
+            const bool tb = (b > a) | (b != b), td = (d > c) | (d != d);
+            const float top = pool_pick(tb, b, a), bottom = pool_pick(td, d, c);
+            const bool low = (bottom > top) | (bottom != bottom);
+            const float gt = pool_pick(low, 0.0f, g), gb = pool_pick(low, g, 0.0f);
+            g0[2 * x] = pool_pick(tb, 0.0f, gt);
+            g0[2 * x + 1] = pool_pick(tb, gt, 0.0f);
+            g1[2 * x] = pool_pick(td, 0.0f, gb);
+            g1[2 * x + 1] = pool_pick(td, gb, 0.0f);
         }
+        if (2 * ow < w)
+            g0[w - 1] = g1[w - 1] = 0.0f;
     }
+    for (long y = 2 * oh; y < h; y++)
+        memset(gi + y * w, 0, (size_t)w * sizeof *gi);
 }
 
 /* Avg, one plane: each output's gradient / divisor to every cell of its
@@ -374,18 +395,19 @@ Status pool_backward(const Tensor *input, const PoolParams *p, const Tensor *gra
 {
     size_t oh, ow;
     Status st;
-    if ((st = geom_pool_output(p, input->h, input->w, &oh, &ow, err)) != CS_OK ||
-        (st = pool_grad_prepare(input, oh, ow, grad_output, grad_input, err)) != CS_OK)
+    if ((st = geom_pool_output(p, input->h, input->w, &oh, &ow, err)) != CS_OK)
         return st;
     const long h = (long)input->h, w = (long)input->w;
     const bool max2 = p->mode == POOL_MAX && p->kernel_h == 2 && p->kernel_w == 2 && p->stride_h == 2 &&
                       p->stride_w == 2 && p->pad_h == 0 && p->pad_w == 0 && p->dilation_h == 1 &&
                       p->dilation_w == 1 && 2 * oh <= input->h && 2 * ow <= input->w;
+    if ((st = pool_grad_prepare(input, oh, ow, grad_output, grad_input, !max2, err)) != CS_OK)
+        return st;
     for (size_t c = 0; c < input->c; c++) {
         const float *in = tensor_at(input, 0, c, 0, 0), *go = tensor_at(grad_output, 0, c, 0, 0);
         float *gi = tensor_at(grad_input, 0, c, 0, 0);
         if (max2)
-            pool_max2_backward_plane(in, w, go, (long)oh, (long)ow, gi);
+            pool_max2_backward_plane(in, h, w, go, (long)oh, (long)ow, gi);
         else if (p->mode == POOL_MAX)
             pool_max_backward_plane(in, h, w, p, go, (long)oh, (long)ow, gi);
         else
@@ -399,7 +421,7 @@ Status pool_adaptive_backward(const Tensor *input, PoolMode mode, const Tensor *
 {
     const size_t oh = grad_output->h, ow = grad_output->w, w = input->w;
     Status st;
-    if ((st = pool_grad_prepare(input, oh, ow, grad_output, grad_input, err)) != CS_OK)
+    if ((st = pool_grad_prepare(input, oh, ow, grad_output, grad_input, true, err)) != CS_OK)
         return st;
     for (size_t c = 0; c < input->c; c++) {
         const float *plane = tensor_at(input, 0, c, 0, 0), *go = tensor_at(grad_output, 0, c, 0, 0);

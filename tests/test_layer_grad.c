@@ -577,6 +577,75 @@ Test(layer_grad, linear_matches_finite_differences)
         }
 }
 
+/* PyTorch's max-pool backward written plainly: for each output, scan its
+ * window row by row from the first tap inside the input; the cell kept is
+ * the last one that was larger than the best so far or NaN. */
+static void ref_max_backward(const Tensor *x, const PoolParams *p, const Tensor *gy, float *gx)
+{
+    const long h = (long)x->h, w = (long)x->w;
+    memset(gx, 0, tensor_count(x) * sizeof *gx);
+    for (size_t c = 0; c < x->c; c++)
+        for (long oy = 0; oy < (long)gy->h; oy++)
+            for (long ox = 0; ox < (long)gy->w; ox++) {
+                long best = -1;
+                float m = -INFINITY;
+                for (long ky = 0; ky < p->kernel_h; ky++)
+                    for (long kx = 0; kx < p->kernel_w; kx++) {
+                        const long iy = oy * p->stride_h - p->pad_h + ky * p->dilation_h;
+                        const long ix = ox * p->stride_w - p->pad_w + kx * p->dilation_w;
+                        if (iy < 0 || iy >= h || ix < 0 || ix >= w)
+                            continue;
+                        const float v = *tensor_at(x, 0, c, (size_t)iy, (size_t)ix);
+                        if (best < 0)
+                            best = iy * w + ix; /* PyTorch's start: the first cell inside */
+                        if (v > m || isnan(v))
+                            m = v, best = iy * w + ix;
+                    }
+                if (best >= 0)
+                    gx[c * (size_t)(h * w) + (size_t)best] += *tensor_at(gy, 0, c, (size_t)oy, (size_t)ox);
+            }
+}
+
+Test(layer_grad, max_pool_backward_matches_reference_with_ties_nan_and_inf)
+{
+    Rng rng;
+    rng_seed(&rng, 119);
+    for (int trial = 0; trial < 1000; trial++) {
+        /* a third of the trials are 2x2 stride 2, the unrolled path */
+        PoolParams p = geom_pool_defaults(POOL_MAX, 2, 2);
+        if (trial % 3) {
+            p = geom_pool_defaults(POOL_MAX, rand_int(&rng, 1, 4), rand_int(&rng, 1, 4));
+            p.stride_h = rand_int(&rng, 1, 3), p.stride_w = rand_int(&rng, 1, 3);
+            p.pad_h = rand_int(&rng, 0, p.kernel_h / 2), p.pad_w = rand_int(&rng, 0, p.kernel_w / 2);
+            p.dilation_h = rand_int(&rng, 1, 2), p.dilation_w = rand_int(&rng, 1, 2);
+            p.ceil_mode = rand_int(&rng, 0, 1);
+        }
+        const size_t c = (size_t)rand_int(&rng, 1, 3), h = (size_t)rand_int(&rng, 2, 9),
+                     w = (size_t)rand_int(&rng, 2, 9);
+        size_t oh, ow;
+        if (geom_pool_output(&p, h, w, &oh, &ow, NULL) != CS_OK)
+            continue;
+        Tensor x = zeros(c, h, w), gy = zeros(c, oh, ow), gx = {0};
+        float *want = vec(tensor_count(&x));
+        static const float specials[] = {NAN, INFINITY, -INFINITY, 0.0f, -0.0f};
+        for (size_t i = 0; i < tensor_count(&x); i++) {
+            const int r = rand_int(&rng, 0, 9);
+            x.data[i] = r < 2 ? specials[rand_int(&rng, 0, 4)] : (float)rand_int(&rng, -2, 2);
+        }
+        for (size_t i = 0; i < tensor_count(&gy); i++)
+            gy.data[i] = (float)rand_int(&rng, 1, 100);
+        cr_assert_eq(pool_backward(&x, &p, &gy, &gx, NULL), CS_OK);
+        ref_max_backward(&x, &p, &gy, want);
+        for (size_t i = 0; i < tensor_count(&x); i++)
+            cr_expect_eq(gx.data[i], want[i], "trial %d (k%dx%d s%dx%d p%dx%d d%dx%d ceil %d, %zux%zux%zu) cell %zu: "
+                         "%g, reference %g", trial, p.kernel_h, p.kernel_w, p.stride_h, p.stride_w, p.pad_h,
+                         p.pad_w, p.dilation_h, p.dilation_w, p.ceil_mode, c, h, w, i, (double)gx.data[i],
+                         (double)want[i]);
+        free(want);
+        tensor_free(&x), tensor_free(&gy), tensor_free(&gx);
+    }
+}
+
 /* ---- properties ---- */
 
 Test(layer_grad, tiling_pools_pass_the_whole_gradient_on)

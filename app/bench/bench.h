@@ -88,7 +88,15 @@
       "clock, median of 3")                                                                  \
     X(bench_forward_vgg16_threads_speedup, "forward_vgg16_threads_speedup", "x",             \
       "wall time on one thread / on every CPU online, same pass, alternating runs, "        \
-      "medians of 3 each")
+      "medians of 3 each")                                                                   \
+    X(bench_grad_maxpool, "grad_maxpool_ms", "ms",                                           \
+      "pool_backward of the training network's two MaxPool2d(2) at batch 64 (512 planes "   \
+      "26x26, 1024 planes 11x11), one thread, median of 51")                                \
+    X(bench_grad_relu, "grad_relu_ms", "ms",                                                 \
+      "act_backward of its two ReLUs at batch 64 (470,272 values), median of 51")            \
+    X(bench_grad_head, "grad_head_ms", "ms",                                                 \
+      "its Linear(400, 10) forward and backward and the cross-entropy at batch 64, "        \
+      "median of 51")
 
 /* The time in milliseconds on this thread's CPU clock (other processes on
  * a busy machine do not count). */
