@@ -43,6 +43,33 @@ void act_apply_tensor(Activation act, Tensor *t);
  * subtracted first so exp never overflows. */
 void act_softmax(float *data, size_t outer, size_t n, size_t inner, bool take_log);
 
+/* ---- backward ----
+ * dx[i] = dy[i] * act'(x[i]) from the activation's INPUT x, with PyTorch's
+ * derivative formulas (its autograd, float32):
+ *   relu:       x <= 0 ? 0 : 1             (0 at x = 0; a NaN x passes dy,
+ *                                          as PyTorch tests relu's output)
+ *   leaky_relu: x > 0 ? 1 : slope          (slope at x = 0 and for NaN)
+ *   relu6:      0 < x < 6 ? 1 : 0          (0 at both ends and for NaN)
+ *   elu:        x > 0 ? 1 : alpha * exp(x) (alpha at 0; NaN for NaN)
+ *   sigmoid:    s * (1 - s), s = sigmoid(x); tanh: 1 - t*t, t = tanh(x)
+ *   silu:       s * (1 + x * (1 - s))      (NaN at +-inf, as PyTorch)
+ *   gelu:       Phi(x) + x * phi(x) (the exact form); gelu_tanh: the
+ *               derivative of the tanh form as ATen writes it (NaN at +-inf)
+ *   hardswish:  x < -3 ? 0 : x >= 3 ? 1 : x/3 + 1/2   (-1/2 at -3, 1 at 3
+ *               and NaN for NaN: ATen's vectorised kernel, which every
+ *               tensor of 8 or more values meets; its scalar tail says 1.5
+ *               at 3)
+ * dx may be dy (in place). */
+void act_backward(Activation act, const float *x, const float *dy, size_t n, float *dx);
+
+/* The backward of act_softmax from the forward's OUTPUT y (same layout:
+ * outer x n x inner, lines of n values `inner` apart):
+ *   softmax:     dx_i = y_i * (dy_i - sum_j dy_j * y_j)
+ *   log_softmax: dx_i = dy_i - exp(y_i) * sum_j dy_j
+ * dx may be dy. */
+void act_softmax_backward(const float *y, const float *dy, size_t outer, size_t n, size_t inner,
+                          bool take_log, float *dx);
+
 /* "none", "relu", "leaky_relu", "sigmoid", "tanh", "relu6", "elu", "silu",
  * "gelu", "gelu_tanh", "hardswish" (the window's labels use act_label:
  * "ReLU", "LeakyReLU(0.01)", ...). act_parse reads only the first five, the

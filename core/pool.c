@@ -17,10 +17,16 @@
  * and 3 as constants so the compiler vectorises them too. The loops are
  * compiled once per instruction set (isa.h). Max is exact whatever the
  * order; an average sums its cells column by column, so it may differ from
- * a row-major sum in the last bit. */
+ * a row-major sum in the last bit.
+ *
+ * Backward (at the end of the file): the gradient of each output goes back
+ * to the cell its max chose, or divided by its divisor to every cell of its
+ * average's window, added in output order as PyTorch's CPU kernels add it. */
 #include "pool.h"
 
 #include <math.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -240,6 +246,211 @@ Status pool_adaptive_forward(const Tensor *input, PoolMode mode, size_t oh, size
                             m = v;
                     }
                 dst[y * ow + x] = mode == POOL_MAX ? m : sum / (float)((y1 - y0) * (x1 - x0));
+            }
+        }
+    }
+    return CS_OK;
+}
+
+/* ---- backward ----
+ * PyTorch's CPU kernels (cpu_max_pool_backward, cpu_avg_pool_backward,
+ * their adaptive forms) visit the outputs row by row and add each output's
+ * gradient into grad_input; the same order here gives the same sums. */
+
+/* Checks that grad_output is shaped (1, input->c, oh, ow) and prepares
+ * *grad_input: allocated (zeroed) shaped like input when empty, else it
+ * must already be, and is zeroed when `zero`. */
+static Status pool_grad_prepare(const Tensor *input, size_t oh, size_t ow, const Tensor *grad_output,
+                                Tensor *grad_input, bool zero, Error *err)
+{
+    char got[64], want[64], have[64];
+    if (input->n != 1)
+        return error_set(err, CS_ERR_SHAPE, "the input holds a batch of %zu; pass a batch as channels (batch 1)",
+                         input->n);
+    if (grad_output->n != 1 || grad_output->c != input->c || grad_output->h != oh || grad_output->w != ow) {
+        tensor_shape_text(grad_output, got, sizeof got);
+        snprintf(want, sizeof want, "%zux%zux%zu", input->c, oh, ow);
+        return error_set(err, CS_ERR_SHAPE, "the output gradient is %s; the pooled output is %s", got, want);
+    }
+    if (!grad_input->data)
+        return tensor_init(grad_input, 1, input->c, input->h, input->w, input->rank, err);
+    if (grad_input->n != 1 || grad_input->c != input->c || grad_input->h != input->h || grad_input->w != input->w) {
+        tensor_shape_text(grad_input, have, sizeof have);
+        tensor_shape_text(input, want, sizeof want);
+        return error_set(err, CS_ERR_SHAPE, "the input gradient buffer is %s; the input is %s", have, want);
+    }
+    if (zero)
+        memset(grad_input->data, 0, tensor_count(grad_input) * sizeof *grad_input->data);
+    return CS_OK;
+}
+
+/* The start of a dilated window axis clipped to the input: the first tap
+ * at or after 0, as PyTorch's `while (ih0 < 0) ih0 += dilation`. */
+static long pool_first_tap(long start, long dilation)
+{
+    return start < 0 ? start + ((-start + dilation - 1) / dilation) * dilation : start;
+}
+
+/* Max, one plane: each output's gradient to its window's first maximum. */
+static void pool_max_backward_plane(const float *in, long h, long w, const PoolParams *p, const float *go,
+                                    long oh, long ow, float *gi)
+{
+    const long dh = p->dilation_h, dw = p->dilation_w;
+    for (long y = 0; y < oh; y++) {
+        const long y0 = y * p->stride_h - p->pad_h;
+        const long y1 = y0 + (p->kernel_h - 1) * dh + 1 < h ? y0 + (p->kernel_h - 1) * dh + 1 : h;
+        const long iy0 = pool_first_tap(y0, dh);
+        for (long x = 0; x < ow; x++) {
+            const long x0 = x * p->stride_w - p->pad_w;
+            const long x1 = x0 + (p->kernel_w - 1) * dw + 1 < w ? x0 + (p->kernel_w - 1) * dw + 1 : w;
+            const long ix0 = pool_first_tap(x0, dw);
+            if (iy0 >= y1 || ix0 >= x1)
+                continue; /* no input cell in the window */
+            long best = iy0 * w + ix0;
+            float m = -INFINITY;
+            for (long iy = iy0; iy < y1; iy += dh)
+                for (long ix = ix0; ix < x1; ix += dw) {
+                    const float v = in[iy * w + ix];
+                    if (v > m || v != v) {
+                        m = v;
+                        best = iy * w + ix;
+                    }
+                }
+            gi[best] += go[y * ow + x];
+        }
+    }
+}
+
+/* t ? x : y on the bits, so the compiler emits no branch (SSE has no
+ * conditional move for floats, and random data mispredicts half the
+ * branches it would take instead). */
+static inline float pool_pick(bool t, float x, float y)
+{
+    uint32_t bx, by, m = 0u - (uint32_t)t;
+    memcpy(&bx, &x, sizeof bx);
+    memcpy(&by, &y, sizeof by);
+    bx = (bx & m) | (by & ~m);
+    memcpy(&x, &bx, sizeof x);
+    return x;
+}
+
+/* Max 2x2, stride 2, no padding or dilation (the common case, the trainer's
+ * default network): the same choices as pool_max_backward_plane, made
+ * without branches, and every cell of a window written, so the plane needs
+ * no zeroing first except an odd last row or column that no window covers.
+ * The window a b / c d is scanned as its top pair, its bottom pair, then
+ * the two winners: the bottom one wins when larger or NaN, which is the
+ * a, b, c, d scan's rule (first maximum, last NaN). */
+static void pool_max2_backward_plane(const float *in, long h, long w, const float *go, long oh, long ow,
+                                     float *gi)
+{
+    for (long y = 0; y < oh; y++) {
+        const float *restrict r0 = in + 2 * y * w, *restrict r1 = r0 + w;
+        float *restrict g0 = gi + 2 * y * w, *restrict g1 = g0 + w;
+        const float *restrict gr = go + y * ow;
+        for (long x = 0; x < ow; x++) {
+            const float a = r0[2 * x], b = r0[2 * x + 1], c = r1[2 * x], d = r1[2 * x + 1], g = gr[x];
+            const bool tb = (b > a) | (b != b), td = (d > c) | (d != d);
+            const float top = pool_pick(tb, b, a), bottom = pool_pick(td, d, c);
+            const bool low = (bottom > top) | (bottom != bottom);
+            const float gt = pool_pick(low, 0.0f, g), gb = pool_pick(low, g, 0.0f);
+            g0[2 * x] = pool_pick(tb, 0.0f, gt);
+            g0[2 * x + 1] = pool_pick(tb, gt, 0.0f);
+            g1[2 * x] = pool_pick(td, 0.0f, gb);
+            g1[2 * x + 1] = pool_pick(td, gb, 0.0f);
+        }
+        if (2 * ow < w)
+            g0[w - 1] = g1[w - 1] = 0.0f;
+    }
+    for (long y = 2 * oh; y < h; y++)
+        memset(gi + y * w, 0, (size_t)w * sizeof *gi);
+}
+
+/* Avg, one plane: each output's gradient / divisor to every cell of its
+ * window (clipped as the forward clips it). */
+static void pool_avg_backward_plane(long h, long w, const PoolParams *p, const float *go, long oh, long ow,
+                                    float *gi)
+{
+    for (long y = 0; y < oh; y++) {
+        const long y0 = y * p->stride_h - p->pad_h;
+        const long y1 = y0 + p->kernel_h < h + p->pad_h ? y0 + p->kernel_h : h + p->pad_h;
+        const long iy0 = y0 > 0 ? y0 : 0, iy1 = y1 < h ? y1 : h;
+        for (long x = 0; x < ow; x++) {
+            const long x0 = x * p->stride_w - p->pad_w;
+            const long x1 = x0 + p->kernel_w < w + p->pad_w ? x0 + p->kernel_w : w + p->pad_w;
+            const long ix0 = x0 > 0 ? x0 : 0, ix1 = x1 < w ? x1 : w;
+            const long divisor = p->count_include_pad ? (y1 - y0) * (x1 - x0) : (iy1 - iy0) * (ix1 - ix0);
+            if (divisor <= 0)
+                continue;
+            const float g = go[y * ow + x] / (float)divisor;
+            for (long iy = iy0; iy < iy1; iy++)
+                for (long ix = ix0; ix < ix1; ix++)
+                    gi[iy * w + ix] += g;
+        }
+    }
+}
+
+Status pool_backward(const Tensor *input, const PoolParams *p, const Tensor *grad_output,
+                     Tensor *grad_input, Error *err)
+{
+    size_t oh, ow;
+    Status st;
+    if ((st = geom_pool_output(p, input->h, input->w, &oh, &ow, err)) != CS_OK)
+        return st;
+    const long h = (long)input->h, w = (long)input->w;
+    const bool max2 = p->mode == POOL_MAX && p->kernel_h == 2 && p->kernel_w == 2 && p->stride_h == 2 &&
+                      p->stride_w == 2 && p->pad_h == 0 && p->pad_w == 0 && p->dilation_h == 1 &&
+                      p->dilation_w == 1 && 2 * oh <= input->h && 2 * ow <= input->w;
+    if ((st = pool_grad_prepare(input, oh, ow, grad_output, grad_input, !max2, err)) != CS_OK)
+        return st;
+    for (size_t c = 0; c < input->c; c++) {
+        const float *in = tensor_at(input, 0, c, 0, 0), *go = tensor_at(grad_output, 0, c, 0, 0);
+        float *gi = tensor_at(grad_input, 0, c, 0, 0);
+        if (max2)
+            pool_max2_backward_plane(in, h, w, go, (long)oh, (long)ow, gi);
+        else if (p->mode == POOL_MAX)
+            pool_max_backward_plane(in, h, w, p, go, (long)oh, (long)ow, gi);
+        else
+            pool_avg_backward_plane(h, w, p, go, (long)oh, (long)ow, gi);
+    }
+    return CS_OK;
+}
+
+Status pool_adaptive_backward(const Tensor *input, PoolMode mode, const Tensor *grad_output,
+                              Tensor *grad_input, Error *err)
+{
+    const size_t oh = grad_output->h, ow = grad_output->w, w = input->w;
+    Status st;
+    if ((st = pool_grad_prepare(input, oh, ow, grad_output, grad_input, true, err)) != CS_OK)
+        return st;
+    for (size_t c = 0; c < input->c; c++) {
+        const float *plane = tensor_at(input, 0, c, 0, 0), *go = tensor_at(grad_output, 0, c, 0, 0);
+        float *gi = tensor_at(grad_input, 0, c, 0, 0);
+        for (size_t y = 0; y < oh; y++) {
+            size_t y0, y1;
+            pool_adaptive_window(y, input->h, oh, &y0, &y1);
+            for (size_t x = 0; x < ow; x++) {
+                size_t x0, x1;
+                pool_adaptive_window(x, w, ow, &x0, &x1);
+                if (mode == POOL_MAX) {
+                    size_t best = y0 * w + x0;
+                    float m = -INFINITY;
+                    for (size_t iy = y0; iy < y1; iy++)
+                        for (size_t ix = x0; ix < x1; ix++) {
+                            const float v = plane[iy * w + ix];
+                            if (v > m || v != v) {
+                                m = v;
+                                best = iy * w + ix;
+                            }
+                        }
+                    gi[best] += go[y * ow + x];
+                } else {
+                    /* divided by the window's height, then its width, as ATen */
+                    const float g = go[y * ow + x] / (float)(y1 - y0) / (float)(x1 - x0);
+                    for (size_t iy = y0; iy < y1; iy++)
+                        for (size_t ix = x0; ix < x1; ix++)
+                            gi[iy * w + ix] += g;
+                }
             }
         }
     }

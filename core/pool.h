@@ -35,4 +35,25 @@ void pool_adaptive_window(size_t i, size_t n, size_t m, size_t *start, size_t *e
 Status pool_adaptive_forward(const Tensor *input, PoolMode mode, size_t oh, size_t ow, Tensor *out,
                              Error *err);
 
+/* ---- backward (PyTorch autograd's numbers) ---- */
+
+/* The backward of pool_forward: input is 1 x C x H x W (a batch is passed as
+ * C = N*channels), grad_output is shaped like pool_forward's output for it
+ * (checked: CS_ERR_SHAPE names both shapes). *grad_input is allocated (shaped
+ * like input) when empty, reused when already shaped like input; either way
+ * overwritten. Max: each output's gradient goes to the cell PyTorch's CPU
+ * kernel picks (the first maximum in window scan order, row by row; a NaN
+ * wins); a window wholly in the padding sends its gradient nowhere. Avg: each
+ * output's gradient is divided as the forward divides (count_include_pad,
+ * ceil_mode clipping) and added to every input cell of its window. */
+Status pool_backward(const Tensor *input, const PoolParams *p, const Tensor *grad_output,
+                     Tensor *grad_input, Error *err);
+
+/* The backward of pool_adaptive_forward, with the output size read from
+ * grad_output (1 x C x oh x ow, C and rank as the input): *grad_input as in
+ * pool_backward. Max sends each output's gradient to its window's first
+ * maximum (a NaN wins); avg spreads it evenly over the window. */
+Status pool_adaptive_backward(const Tensor *input, PoolMode mode, const Tensor *grad_output,
+                              Tensor *grad_input, Error *err);
+
 #endif

@@ -157,6 +157,26 @@ expect_values "pool avg values" pa.npy "1.5 1.666667 1.25 1 1.222222 2.166667 1 
 expect_status "pool avg include pad" 0 "$CONVSTEP" pool -i in5.npy --mode avg --kernel 3 --stride 2 --padding 1 -o pi.npy
 expect_values "pool avg include-pad values" pi.npy "0.666667 1.111111 0.555556 0.666667 1.222222 1.444444 0.444444 0.222222 0.555556"
 
+# the backward pass: torch's x.grad after F.max_pool2d(x, 2).backward(g) and
+# F.avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False).backward(g)
+npy_i1 g22.npy "1, 2, 2" 1 2 3 4
+npy_i1 g33.npy "1, 3, 3" 1 2 3 4 5 6 7 8 9
+expect_status "pool max backward" 0 "$CONVSTEP" pool -i in5.npy --mode max --kernel 2 -o pmb.npy --grad-output g22.npy --grad-input pmg.npy
+expect_values "pool max backward forward values" pmb.npy "3 3 3 2"
+expect_values "pool max backward: to the first maximum" pmg.npy "1 0 0 0 0 0 0 0 2 0 3 0 4 0 0 0 0 0 0 0 0 0 0 0 0"
+if [ "$(npy_shape pmg.npy)" = "(1, 5, 5)" ]; then ok "pool gradient shaped like the input"; else not_ok "pool gradient shaped like the input" "shape $(npy_shape pmg.npy)"; fi
+expect_status "pool avg backward" 0 "$CONVSTEP" pool -i in5.npy --mode avg --kernel 3 --stride 2 --padding 1 --ceil-mode --exclude-pad -o pab.npy --grad-output g33.npy --grad-input pag.npy
+expect_values "pool avg backward values" pag.npy "0.25 0.583333 0.333333 1.083333 0.75 0.916667 1.805556 0.888889 2.638889 1.75 0.666667 1.222222 0.555556 1.555556 1 2.416667 4.305556 1.888889 5.138889 3.25 1.75 3.083333 1.333333 3.583333 2.25"
+expect_error "pool backward: wrong gradient shape" 1 "g33\.npy.*1x3x3.*1x2x2" "$CONVSTEP" pool -i in5.npy --mode max --kernel 2 -o pbad.npy --grad-output g33.npy --grad-input fbad.npy
+expect_error "usage: --grad-input without --grad-output" 2 "--grad-input needs --grad-output" "$CONVSTEP" pool -i in5.npy --mode max --kernel 2 -o pbad.npy --grad-input fbad.npy
+expect_error "usage: --grad-output without --grad-input" 2 "--grad-output needs --grad-input" "$CONVSTEP" pool -i in5.npy --mode max --kernel 2 -o pbad.npy --grad-output g22.npy
+expect_error "pool backward: missing gradient file" 1 "nograd\.npy" "$CONVSTEP" pool -i in5.npy --mode max --kernel 2 -o pbad.npy --grad-output nograd.npy --grad-input fbad.npy
+cp pmg.npy pmg_keep.npy
+expect_error "pool backward refuses an existing F" 1 "pmg\.npy" "$CONVSTEP" pool -i in5.npy --mode max --kernel 2 -o pbad.npy --grad-output g22.npy --grad-input pmg.npy
+if [ -e pbad.npy ] || [ -e fbad.npy ] || ls ./*.tmp-* >/dev/null 2>&1 || ! cmp -s pmg.npy pmg_keep.npy; then
+    not_ok "failed backward runs leave nothing" "$(ls pbad.npy fbad.npy ./*.tmp-* 2>&1)"
+else ok "failed backward runs leave nothing"; fi
+
 # NaN and infinities pass through as in PyTorch (F.conv2d with a 2x2 kernel
 # of ones, F.max_pool2d and F.avg_pool2d with kernel 2) over the float32
 #     1  nan    3  0

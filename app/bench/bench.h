@@ -94,7 +94,15 @@
       "conv_backward (weight and bias gradients) in chunks of 16, one thread, median of 51") \
     X(bench_train_conv2, "train_conv2_ms", "ms",                                             \
       "train's Conv2d(8, 16, 3) on a batch of 64 8x13x13 maps: forward + backward (input, "  \
-      "weight and bias gradients) in chunks of 16, one thread, median of 51")
+      "weight and bias gradients) in chunks of 16, one thread, median of 51")              \
+    X(bench_grad_maxpool, "grad_maxpool_ms", "ms",                                           \
+      "pool_backward of the training network's two MaxPool2d(2) at batch 64 (512 planes "   \
+      "26x26, 1024 planes 11x11), one thread, median of 51")                                \
+    X(bench_grad_relu, "grad_relu_ms", "ms",                                                 \
+      "act_backward of its two ReLUs at batch 64 (470,272 values), median of 51")            \
+    X(bench_grad_head, "grad_head_ms", "ms",                                                 \
+      "its Linear(400, 10) forward and backward and the cross-entropy at batch 64, "        \
+      "median of 51")
 
 /* The time in milliseconds on this thread's CPU clock (other processes on
  * a busy machine do not count). */
