@@ -15,8 +15,9 @@
  * IDX_MAX_RANK, a zero dimension, a header or data cut short, bytes after
  * the data, a corrupt gzip stream; a product of dims that overflows or an
  * item count over IDX_MAX_BYTES (CS_ERR_LIMIT) is refused before anything
- * is allocated. A gzipped file is inflated in growing steps, never beyond
- * what its header claims, so a short file never costs the size it claims. */
+ * is allocated, and so is a gzipped file whose header claims more data than
+ * deflate can give from its size (at most 1032 bytes per byte), so a small
+ * file never costs the size it claims. */
 #ifndef CONVSTEP_IDX_H
 #define CONVSTEP_IDX_H
 
