@@ -1,9 +1,12 @@
 /* optim.c: torch.optim.SGD and torch.optim.Adam (see optim.h for the
- * formulas), written in the order PyTorch 1.13's CPU kernels evaluate them
- * so the float32 results agree to the last bits or nearly:
- *   a.add(b, alpha=s)           a + s * b
- *   a.mul_(s).add_(b, alpha=t)  a * s + t * b
- *   a.addcmul_(b, c, value=s)   a + s * b * c
+ * formulas), written as PyTorch 1.13's CPU kernels evaluate them, so the
+ * float32 results agree with torch.optim bit for bit (measured against
+ * tests/optim_fixtures.h):
+ *   a.add(b, alpha=s)           fmaf(b, s, a)      ATen's add is a fused
+ *                                                  multiply-add, vector and
+ *                                                  scalar tail alike
+ *   a.mul_(s).add_(b, alpha=t)  fmaf(b, t, a * s)
+ *   a.addcmul_(b, c, value=s)   fmaf(s * b, c, a)
  *   a.addcdiv_(b, c, value=s)   a + s * b / c
  * Scalars PyTorch computes in Python (1 - beta1, lr / (1 - beta1^t), ...)
  * are computed here in double and rounded to float where the kernel takes
@@ -144,12 +147,12 @@ static void sgd_step(Optim *o, float *p, const float *grad, float *buf, size_t n
     for (size_t i = 0; i < n; i++) {
         float g = grad[i];
         if (wd != 0.0f)
-            g = g + wd * p[i];
+            g = fmaf(p[i], wd, g);
         if (m != 0.0f) {
-            buf[i] = first ? g : buf[i] * m + keep * g;
-            g = op->nesterov ? g + m * buf[i] : buf[i];
+            buf[i] = first ? g : fmaf(g, keep, buf[i] * m);
+            g = op->nesterov ? fmaf(buf[i], m, g) : buf[i];
         }
-        p[i] = p[i] + neg_lr * g;
+        p[i] = fmaf(g, neg_lr, p[i]);
     }
 }
 
@@ -167,9 +170,9 @@ static void adam_step(Optim *o, float *p, const float *grad, float *exp_avg, flo
     for (size_t i = 0; i < n; i++) {
         float g = grad[i];
         if (wd != 0.0f)
-            g = g + wd * p[i];
-        exp_avg[i] = exp_avg[i] * b1 + one_minus_b1 * g;
-        exp_avg_sq[i] = exp_avg_sq[i] * b2 + one_minus_b2 * g * g;
+            g = fmaf(p[i], wd, g);
+        exp_avg[i] = fmaf(g, one_minus_b1, exp_avg[i] * b1);
+        exp_avg_sq[i] = fmaf(one_minus_b2 * g, g, exp_avg_sq[i] * b2);
         float denom = sqrtf(exp_avg_sq[i]) / c2 + eps;
         p[i] = p[i] + neg_step * exp_avg[i] / denom;
     }
