@@ -39,9 +39,12 @@ APP_LIBS = $(shell pkg-config --libs $(filter-out libgif,$(PKGS_APP))) -lgif
 # libzip reads .npz weights files (core/npz.c).
 ZIP_CFLAGS = $(shell pkg-config --cflags libzip)
 ZIP_LIBS = $(shell pkg-config --libs libzip)
+# zlib inflates gzipped MNIST IDX files (core/idx.c).
+ZLIB_CFLAGS = $(shell pkg-config --cflags zlib)
+ZLIB_LIBS = $(shell pkg-config --libs zlib)
 # The core's worker pool (core/threads.c) uses POSIX threads.
 PTHREAD := -pthread
-LDLIBS_CORE = $(STB_LIBS) $(ZIP_LIBS) -lm $(PTHREAD)
+LDLIBS_CORE = $(STB_LIBS) $(ZIP_LIBS) $(ZLIB_LIBS) -lm $(PTHREAD)
 
 # app/ in rooms (docs/ARCHITECTURE.md). Headers are found by name in every
 # room. Only app/ui touches SDL: the rooms in SDL_FREE_DIRS (and core/) are
@@ -49,7 +52,7 @@ LDLIBS_CORE = $(STB_LIBS) $(ZIP_LIBS) -lm $(PTHREAD)
 APP_DIRS := app/cli app/bench app/scenes app/scenes/layer app/scenes/stack app/scenes/net app/toolkit app/ui app/export
 SDL_FREE_DIRS := app/cli app/bench app/export app/scenes app/scenes/layer app/scenes/stack app/scenes/net app/toolkit
 APP_INCLUDES := -Icore $(APP_DIRS:%=-I%)
-CORE_CFLAGS = $(WARN) $(PTHREAD) $(CFLAGS) $(STB_CFLAGS) $(ZIP_CFLAGS) $(EXTRA_CFLAGS)
+CORE_CFLAGS = $(WARN) $(PTHREAD) $(CFLAGS) $(STB_CFLAGS) $(ZIP_CFLAGS) $(ZLIB_CFLAGS) $(EXTRA_CFLAGS)
 PURE_APP_CFLAGS = $(WARN) $(PTHREAD) $(CFLAGS) $(APP_INCLUDES) $(STB_CFLAGS) $(EXTRA_CFLAGS)
 SDL_APP_CFLAGS = $(PURE_APP_CFLAGS) $(SDL_CFLAGS)
 LDFLAGS += $(EXTRA_LDFLAGS)
@@ -151,7 +154,7 @@ sanitize:
 # make `make fuzz` fail on a random run.
 FUZZ_CC ?= clang
 FUZZ_CFLAGS = -std=c11 -pthread -Wall -Wextra -Wno-unused-parameter -g -O1 -fno-omit-frame-pointer \
-    -fsanitize=address,undefined -fno-sanitize-recover=all $(STB_CFLAGS) $(ZIP_CFLAGS)
+    -fsanitize=address,undefined -fno-sanitize-recover=all $(STB_CFLAGS) $(ZIP_CFLAGS) $(ZLIB_CFLAGS)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
 FUZZ_CORE_OBJ := $(CORE_SRC:%.c=build-fuzz/%.o) build-fuzz/tests/fuzz/stb_image_impl.o \
@@ -171,7 +174,7 @@ build-fuzz/tests/fuzz/stb_image_resize_impl.o: tests/fuzz/stb_image_resize_impl.
 	$(FUZZ_CC) $(ALL_CPPFLAGS) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
 
 build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_CORE_OBJ)
-	$(FUZZ_CC) $(ALL_CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Icore -MMD -MP $< $(FUZZ_CORE_OBJ) -o $@ $(ZIP_LIBS) -lm $(PTHREAD)
+	$(FUZZ_CC) $(ALL_CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Icore -MMD -MP $< $(FUZZ_CORE_OBJ) -o $@ $(ZIP_LIBS) $(ZLIB_LIBS) -lm $(PTHREAD)
 
 fuzz: test-deps $(FUZZ_BIN)
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_BIN)

@@ -28,10 +28,13 @@ if has_cmd pkg-config >/dev/null 2>&1; then
     need libfontconfig-dev has_pc fontconfig
     need libzip-dev has_pc libzip
     need libisal-dev has_pc libisal
+    need zlib1g-dev has_pc zlib
 else
-    pkgs="$pkgs libsdl2-dev libsdl2-ttf-dev libstb-dev libpng-dev libgif-dev libfontconfig-dev libzip-dev libisal-dev"
+    pkgs="$pkgs libsdl2-dev libsdl2-ttf-dev libstb-dev libpng-dev libgif-dev libfontconfig-dev libzip-dev libisal-dev zlib1g-dev"
 fi
 need fonts-dejavu-core has_file /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf
+# Fashion-MNIST: what `convstep train`, the training scene and their tests read.
+need dataset-fashion-mnist has_file /usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz
 if [ "$want" = test ]; then
     need libcriterion-dev has_file /usr/include/criterion/criterion.h
     need xvfb has_cmd Xvfb
