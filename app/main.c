@@ -20,7 +20,7 @@ typedef struct Command {
 static const Command commands[] = {
     {"conv", cli_conv},   {"pool", cli_pool},   {"trace", cli_trace},
     {"rf", cli_rf},       {"bench", cli_bench}, {"export", cli_export},
-    {"forward", cli_forward},
+    {"forward", cli_forward}, {"train", cli_train},
 };
 
 static const char usage[] =
@@ -34,6 +34,9 @@ static const char usage[] =
     "       convstep forward --layers SPEC|@FILE -i INPUT [--weights FILE] [--seed N]\n"
     "                      [--normalize N] [--input-size H,W] [-o OUT.npy] [--dump DIR]\n"
     "                      [--top K [--labels FILE]] [--json]\n"
+    "       convstep train [--layers SPEC|@FILE] [--data DIR] [--epochs E] [--batch B] [--lr LR]\n"
+    "                      [--momentum M] [--optimizer sgd|adam] [--seed N] [--limit N]\n"
+    "                      [--threads N] [--save FILE.safetensors] [--json]\n"
     "       convstep bench [--json]\n"
     "       convstep --version | --help | help COMMAND\n"
     "\n"
@@ -99,7 +102,7 @@ int main(int argc, char **argv)
     /* A word that is no file and does not look like one is a mistyped command. */
     struct stat st;
     if (first[0] && first[0] != '-' && !strpbrk(first, "./") && stat(first, &st) != 0)
-        return cli_fail(2, "'%s' is neither a command (conv, pool, trace, rf, forward, bench, export) "
+        return cli_fail(2, "'%s' is neither a command (conv, pool, trace, rf, forward, train, bench, export) "
                            "nor a file (see 'convstep --help')", first);
     return cli_window(argc, argv);
 }

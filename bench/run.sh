@@ -3,7 +3,10 @@
 # python3 that can import torch is found, the same layers in PyTorch on one
 # thread: the 3x512x512 conv of conv_ms (bench/torch_conv.py) and the ten
 # layer shapes of issue 12 (bench/torch_shapes.py, the shape_*_ms rows),
-# and prints the table of both with their ratios and geometric mean.
+# and prints the table of both with their ratios and geometric mean; then
+# one epoch of `convstep train`'s default recipe against PyTorch's
+# (bench/torch_train.py), on one thread and on all, with the test accuracy
+# of both and PyTorch's score of the weights convstep saved.
 set -u
 BUILD=${BUILD:-build}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -73,3 +76,30 @@ awk -v rounds="$rounds" '
                    exp(logsum / m), m, worst, rounds
     }' "$torch_out" "$out.rounds"
 rm -f "$out.rounds"
+
+echo
+echo "== training: one epoch of the default recipe (issue 11)"
+data=/usr/share/datasets/fashion-mnist
+if [ ! -d "$data" ]; then
+    echo "skipped: $data is missing (Debian: apt-get install dataset-fashion-mnist)"
+    exit 0
+fi
+saved=$(mktemp -u).safetensors
+for threads in 1 0; do
+    label=$([ "$threads" = 1 ] && echo "one thread" || echo "every CPU")
+    if [ "$threads" = 1 ]; then
+        "$BUILD/convstep" train --threads 1 --json --quiet --save "$saved" | tail -n 1 >"$out" || exit 1
+    else
+        "$BUILD/convstep" train --json --quiet | tail -n 1 >"$out" || exit 1
+    fi
+    ours=$(sed -n 's/.*"images_per_s": \([0-9.e+]*\).*/\1/p' "$out")
+    acc=$(sed -n 's/.*"test_accuracy": \([0-9.e+]*\).*/\1/p' "$out")
+    "$python" "$here/torch_train.py" --threads "$([ "$threads" = 1 ] && echo 1 || nproc)" >"$torch_out" || exit 1
+    theirs=$(awk '$1 == "torch_train_images_per_s" { print $2 }' "$torch_out")
+    tacc=$(awk '$1 == "torch_train_test_accuracy" { print $2 }' "$torch_out")
+    awk -v l="$label" -v c="$ours" -v t="$theirs" -v a="$acc" -v b="$tacc" 'BEGIN {
+        printf "%-10s convstep %8.0f images/s (test accuracy %.4f), PyTorch %8.0f images/s (%.4f): %.2fx\n", l, c, a, t, b, c / t }'
+done
+score=$("$python" "$here/torch_train.py" --score "$saved" | awk '{ print $2 }')
+echo "PyTorch's load_state_dict(strict=True) of convstep's one-thread weights scores $score on the test images"
+rm -f "$saved"

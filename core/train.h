@@ -32,7 +32,7 @@ typedef struct TrainOptions {
     float momentum;         /* SGD momentum; default 0.9 */
     float weight_decay;     /* L2 penalty added to the gradients; default 0 */
     OptimKind optimizer;    /* OPTIM_SGD (default) or OPTIM_ADAM (betas 0.9, 0.999, eps 1e-8) */
-    uint64_t seed;          /* initialisation and dropout masks; default 0 */
+    uint64_t seed;          /* initialisation and dropout masks; default 1 */
 } TrainOptions;
 
 /* What one step or one evaluation saw. */

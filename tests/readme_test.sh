@@ -43,7 +43,7 @@ for cmd in cmd-*; do
     case "$line" in
         "convstep "conv*|"convstep "pool*|"convstep "trace*|"convstep "rf*|"convstep "forward*|"convstep "export*) ;;
         "convstep "help*|"convstep "--help*|"convstep "--version*) ;;
-        *) continue ;;  # bench (timings), the window (needs a display)
+        *) continue ;;  # bench and train (timings), the window (needs a display)
     esac
     count=$((count + 1))
     PATH="$TMP/bin:$PATH" sh -c "$line" >got-"$n" 2>&1

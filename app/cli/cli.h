@@ -11,6 +11,7 @@ int cli_pool(int argc, char **argv);
 int cli_trace(int argc, char **argv);
 int cli_rf(int argc, char **argv);
 int cli_forward(int argc, char **argv);
+int cli_train(int argc, char **argv);
 int cli_bench(int argc, char **argv);
 int cli_export(int argc, char **argv);
 /* The window: `convstep [SCENE OPTIONS] [IMAGE]`; argv[0] is the program. */
