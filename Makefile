@@ -7,6 +7,7 @@
 #   make fuzz-long  the same for FUZZ_LONG_SECONDS (3600) or FUZZ_LONG_RUNS
 #                   (10 million) inputs each, whichever comes first
 #   make bench      speed and memory figures
+#   make fashion-model  retrain assets/models/fashion.safetensors (seed 1)
 CC ?= cc
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -70,7 +71,7 @@ TEST_SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/%.o)
 
 .SECONDARY: $(TEST_BIN:%=%.o) $(TEST_SUPPORT_OBJ)
 
-.PHONY: all run deps test-deps test unit sanitize fuzz fuzz-long bench install uninstall clean update-goldens FORCE
+.PHONY: all run deps test-deps test unit sanitize fuzz fuzz-long bench fashion-model install uninstall clean update-goldens FORCE
 
 all: $(BUILD)/convstep
 
@@ -207,3 +208,10 @@ clean:
 	rm -rf build build-san build-fuzz
 
 -include $(CORE_OBJ:.o=.d) $(APP_OBJ:.o=.d) $(BUILD)/app/main.d $(TEST_SUPPORT_OBJ:.o=.d) $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.d)
+
+# The network lesson's model: the default small CNN (assets/models/fashion.txt)
+# trained on Fashion-MNIST by convstep itself, from a fixed seed, so the
+# program reproduces its own demo (the same bytes on the same machine).
+fashion-model: $(BUILD)/convstep test-deps
+	$(BUILD)/convstep train --layers @assets/models/fashion.txt --epochs 3 --seed 1 --quiet \
+		--save assets/models/fashion.safetensors --force
