@@ -20,9 +20,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dataset.h"
 #include "npy.h"
 #include "rng.h"
 #include "spec.h"
+#include "stack.h"
 #include "support_tmp.h"
 #include "threads.h"
 #include "train.h"
@@ -340,4 +342,29 @@ Test(train, loss_falls_on_a_learnable_task)
     }
     cr_expect(last < 0.5 * first, "the loss went from %.3f to %.3f", first, last);
     trainer_free(t);
+}
+
+/* The network lesson's model (make fashion-model) is what convstep train
+   makes of the recipe: it scores on Fashion-MNIST's test images. */
+Test(train, shipped_fashion_model_scores)
+{
+    Dataset test = {0};
+    Error err = {0};
+    if (dataset_load_mnist(DATASET_DEFAULT_DIR, true, 0, &test, &err) != CS_OK)
+        cr_skip_test("%s", err.message);
+    char *text = NULL;
+    LayerStack stack = {0};
+    Trainer *t = NULL;
+    TrainOptions o = train_defaults();
+    cr_assert_eq(stack_read_spec("@assets/models/fashion.txt", &text, &err), CS_OK, "%s", err.message);
+    cr_assert_eq(spec_parse(text, &stack, &err), CS_OK, "%s", err.message);
+    cr_assert_eq(trainer_create(&stack, 1, 28, 28, 10, &o, &t, &err), CS_OK, "%s", err.message);
+    load_state(t, "assets/models/fashion.safetensors");
+    TrainStats st;
+    cr_assert_eq(trainer_evaluate(t, test.images, test.labels, test.count, NULL, &st, NULL, &err), CS_OK);
+    cr_expect_geq(st.correct, 8500, "the shipped model scores %zu of %zu", st.correct, st.count);
+    trainer_free(t);
+    spec_free(&stack);
+    free(text);
+    dataset_free(&test);
 }
