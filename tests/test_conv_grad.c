@@ -265,6 +265,83 @@ static void check_case(const Case *k, double tol)
     tensor_free(&y), tensor_free(&dx), tensor_free(&dw), tensor_free(&db);
 }
 
+/* ---- PyTorch's own numbers ---- */
+
+#define FIXTURES "tests/fixtures/grad/"
+
+static Tensor fixture(const char *name, const char *key)
+{
+    char path[256];
+    Tensor t = {0};
+    Error err = {0};
+    snprintf(path, sizeof path, FIXTURES "%s_%s.npy", name, key);
+    cr_assert_eq(npy_read(path, &t, &err), CS_OK, "%s", err.message);
+    return t;
+}
+
+/* Every value of got within 1e-5 * (1 + |want|) of want, same count. */
+static void expect_fixture(const Tensor *got, const Tensor *want, const char *what, const char *name)
+{
+    cr_assert_eq(tensor_count(got), tensor_count(want), "%s %s: %zu values, PyTorch has %zu", name, what,
+                 tensor_count(got), tensor_count(want));
+    for (size_t i = 0; i < tensor_count(want); i++)
+        cr_assert(fabsf(got->data[i] - want->data[i]) <= 1e-5f * (1.0f + fabsf(want->data[i])),
+                  "%s %s: element %zu is %.8g, PyTorch %.8g", name, what, i, (double)got->data[i],
+                  (double)want->data[i]);
+}
+
+/* The ConvParams a case's params.npy describes (see the generator). */
+static ConvParams fixture_params(const Tensor *v)
+{
+    ConvParams p = geom_conv_defaults();
+    cr_assert_eq(tensor_count(v), 12);
+    p.stride_h = (int)v->data[0], p.stride_w = (int)v->data[1];
+    p.padding = (Padding){(PadKind)(int)v->data[2], (int)v->data[3], (int)v->data[4]};
+    p.pad_mode = (PadMode)(int)v->data[5];
+    p.dilation_h = (int)v->data[6], p.dilation_w = (int)v->data[7];
+    p.groups = (int)v->data[8];
+    p.transposed = v->data[9] != 0.0f;
+    p.output_padding_h = (int)v->data[10], p.output_padding_w = (int)v->data[11];
+    return p;
+}
+
+/* Every case of tests/fixtures/grad/cases.txt (written with PyTorch 1.13
+ * autograd by tests/gen_grad_fixtures_conv.py: stride, explicit, valid,
+ * same and full padding, every padding mode, dilation, groups, depthwise,
+ * transposed with output_padding), on every instruction-set path. */
+Test(conv_grad, pytorch_autograd_fixtures)
+{
+    CpuIsa isas[ISA_COUNT];
+    const size_t paths = isa_paths(isas);
+    size_t cases = 0;
+    for (size_t i = 0; i < paths; i++) {
+        char name[64];
+        FILE *list = fopen(FIXTURES "cases.txt", "r");
+        cr_assert(list, "cannot open " FIXTURES "cases.txt");
+        isa_use(isas[i]);
+        while (fscanf(list, "%63s", name) == 1) {
+            Tensor x = fixture(name, "x"), w = fixture(name, "w"), b = fixture(name, "b"), g = fixture(name, "g");
+            Tensor y = fixture(name, "y"), gx = fixture(name, "gx"), gw = fixture(name, "gw"), gb = fixture(name, "gb");
+            Tensor pv = fixture(name, "params"), out = {0}, dx = {0};
+            Tensor dw = make_tensor(w.n, w.c, w.h, w.w, 4), db = make_tensor(1, 1, 1, tensor_count(&b), 1);
+            const ConvParams p = fixture_params(&pv);
+            Error err = {0};
+            cr_assert_eq(conv_forward_batch(&x, &w, &b, &p, &out, &err), CS_OK, "%s: %s", name, err.message);
+            expect_fixture(&out, &y, "output", name);
+            cr_assert_eq(conv_backward(&x, &w, &p, &g, &dx, &dw, &db, &err), CS_OK, "%s: %s", name, err.message);
+            expect_fixture(&dx, &gx, "grad_input", name);
+            expect_fixture(&dw, &gw, "grad_weight", name);
+            expect_fixture(&db, &gb, "grad_bias", name);
+            tensor_free(&x), tensor_free(&w), tensor_free(&b), tensor_free(&g), tensor_free(&y);
+            tensor_free(&gx), tensor_free(&gw), tensor_free(&gb), tensor_free(&pv), tensor_free(&out);
+            tensor_free(&dx), tensor_free(&dw), tensor_free(&db);
+            cases++;
+        }
+        fclose(list);
+    }
+    cr_assert_geq(cases, 12 * paths, "only %zu fixture cases ran", cases);
+}
+
 /* ---- the reference checks itself ---- */
 
 /* Central differences of sum(forward(x, w) * R) in double against the
