@@ -565,32 +565,18 @@ static Status grad_target(Tensor *t, size_t n, size_t c, size_t h, size_t w, int
 
 /* ---- through convflat's direct kernel ---- */
 
-/* Image n of the batch t as a one-image tensor (no copy). */
-static Tensor grad_image(const Tensor *t, size_t n)
-{
-    Tensor one = *t;
-    one.n = 1;
-    one.rank = 3;
-    one.data += n * t->c * t->h * t->w;
-    return one;
-}
-
 /* dst (n x f x oh x ow) = the regular convolution of every image of src
  * with weights, bias (may be NULL), p's stride, dilation and groups, pad
- * under mode, by convflat_forward_to image by image. */
+ * under mode, by convflat's direct kernel. */
 static Status grad_direct(const Tensor *src, const Tensor *weights, const Tensor *bias, const ConvParams *p,
                           PadMode mode, Pad4 pad, size_t oh, size_t ow, CpuIsa isa, float *dst, Error *err)
 {
     ConvParams q = *p;
-    Status st = CS_OK;
     q.transposed = false;
     q.pad_mode = mode;
-    for (size_t n = 0; st == CS_OK && n < src->n; n++) {
-        const Tensor one = grad_image(src, n);
-        st = convflat_forward_to(&one, weights, bias, &q, pad, oh, ow, isa, dst + n * weights->n * oh * ow, err);
-    }
-    return st;
+    return convflat_forward_to(src, weights, bias, &q, pad, oh, ow, isa, dst, err);
 }
+
 /* ---- the public calls ---- */
 
 Status conv_forward_batch(const Tensor *input, const Tensor *weights, const Tensor *bias,
