@@ -308,8 +308,9 @@ static Status grad_work_alloc(GradWork *wk, const GradLayer *g, Error *err)
         __builtin_mul_overflow(g->ca * g->ph, g->pw, &pad_floats) ||
         col_floats > SIZE_MAX / sizeof(float) - CONVFLAT_READ_PAST ||
         b_floats > SIZE_MAX / sizeof(float) - CONVFLAT_READ_PAST)
-        return error_set(err, CS_ERR_NOMEM, "the columns of a %zux%zu kernel over %zu channels of %zux%zu are too large",
-                         g->kh, g->kw, g->ca, g->hb, g->wb);
+        return error_set(err, CS_ERR_NOMEM,
+                         "the columns of a %zux%zu kernel over %zu channels of %zux%zu are too large", g->kh, g->kw,
+                         g->ca, g->hb, g->wb);
     wk->col = calloc(col_floats + CONVFLAT_READ_PAST, sizeof *wk->col);
     wk->brows = calloc(b_floats + CONVFLAT_READ_PAST, sizeof *wk->brows);
     wk->apad = calloc(pad_floats, sizeof *wk->apad);
@@ -323,8 +324,8 @@ static Status grad_work_alloc(GradWork *wk, const GradLayer *g, Error *err)
     wk->scratch = malloc(convflat_scratch_floats() * sizeof *wk->scratch);
     wk->rows = malloc(g->ph * sizeof *wk->rows);
     wk->cols = malloc(g->pw * sizeof *wk->cols);
-    if (!wk->col || !wk->brows || !wk->apad || !wk->apack || !wk->brow || !wk->packed || !wk->wt || !wk->part || !wk->zeros || !wk->scratch || !wk->rows ||
-        !wk->cols) {
+    if (!wk->col || !wk->brows || !wk->apad || !wk->apack || !wk->brow || !wk->packed || !wk->wt || !wk->part ||
+        !wk->zeros || !wk->scratch || !wk->rows || !wk->cols) {
         grad_work_free(wk);
         return error_set(err, CS_ERR_NOMEM,
                          "cannot allocate the working memory (%zu floats of columns) of a %zux%zu kernel over "

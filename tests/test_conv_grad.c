@@ -118,8 +118,8 @@ static void ref_terms(const RefLayer *l, RefVisit visit, void *ctx)
                             for (size_t ky = 0; ky < l->kh; ky++)
                                 for (size_t kx = 0; kx < l->kw; kx++) {
                                     const size_t f = c / l->cpg * l->fpg + ff;
-                                    long oy = (long)(iy * (size_t)p->stride_h + ky * (size_t)p->dilation_h) - l->pad.top;
-                                    long ox = (long)(ix * (size_t)p->stride_w + kx * (size_t)p->dilation_w) - l->pad.left;
+                                    long oy = (long)iy * p->stride_h + (long)ky * p->dilation_h - l->pad.top;
+                                    long ox = (long)ix * p->stride_w + (long)kx * p->dilation_w - l->pad.left;
                                     if (oy < 0 || ox < 0 || oy >= (long)l->oh || ox >= (long)l->ow)
                                         continue;
                                     visit(ctx, ((n * l->c + c) * l->h + iy) * l->w + ix,
@@ -224,7 +224,8 @@ static void random_case(Rng *rng, Case *k, size_t n)
     static const char *kinds[] = {"explicit", "valid", "same", "full"};
     for (;;) {
         ConvParams p = geom_conv_defaults();
-        size_t g = (size_t)rand_int(rng, 1, 3), c = g * (size_t)rand_int(rng, 1, 3), f = g * (size_t)rand_int(rng, 1, 3);
+        size_t g = (size_t)rand_int(rng, 1, 3);
+        size_t c = g * (size_t)rand_int(rng, 1, 3), f = g * (size_t)rand_int(rng, 1, 3);
         size_t h = (size_t)rand_int(rng, 1, 9), w = (size_t)rand_int(rng, 1, 9), kh = (size_t)rand_int(rng, 1, 4),
                kw = (size_t)rand_int(rng, 1, 4), oh, ow;
         Pad4 pad;
