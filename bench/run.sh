@@ -4,6 +4,8 @@
 # thread: the 3x512x512 conv of conv_ms (bench/torch_conv.py) and the ten
 # layer shapes of issue 12 (bench/torch_shapes.py, the shape_*_ms rows),
 # and prints the table of both with their ratios and geometric mean; then
+# train's two convolutions forward and backward (bench/torch_train_conv.py,
+# the train_conv*_ms rows) beside convstep's, and
 # one epoch of `convstep train`'s default recipe against PyTorch's
 # (bench/torch_train.py), on one thread and on all, with the test accuracy
 # of both and PyTorch's score of the weights convstep saved.
@@ -76,6 +78,15 @@ awk -v rounds="$rounds" '
                    exp(logsum / m), m, worst, rounds
     }' "$torch_out" "$out.rounds"
 rm -f "$out.rounds"
+
+echo
+echo "== train's two convolutions, forward + backward of a batch of 64 (issue 11), one thread"
+"$python" "$here/torch_train_conv.py" >"$torch_out" || { echo "skipped: torch_train_conv.py failed"; exit 0; }
+awk 'FNR == NR { t[$1] = $2; next }
+     $1 == "train_conv1_ms" || $1 == "train_conv2_ms" {
+         k = "torch_" $1
+         if (k in t) printf "%-16s convstep %7.3f ms   PyTorch %7.3f ms   ratio %.2f (target <= 1)\n", $1, $2, t[k], $2 / t[k]
+     }' "$torch_out" "$out"
 
 echo
 echo "== training: one epoch of the default recipe (issue 11)"

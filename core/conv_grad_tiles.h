@@ -27,15 +27,17 @@ CG_INLINE float CG_FN(grad_lanes_sum_)(const CG_VEC *v)
     return s;
 }
 
-/* part[(i*k + j)*CG_LANES + lane] += sum over l = lane (mod CG_LANES),
- * l < n, of a[i*lda + l] * b[j*ldb + l], for i < m, j < k (part starts
- * from zeros when first). n is a multiple of CG_LANES. The partial sums
- * stay lane by lane from chunk to chunk, so the lanes are added up once, at
- * the end (grad_dot_finish_), and every sum runs in one order on every
- * run. Edge tiles repeat the last row of a or b and drop those results, so
- * every tile is a full, unrolled one. */
-CG_TARGET static void CG_FN(grad_dot_)(const float *a, size_t lda, size_t m, const float *b, size_t ldb,
-                                       size_t k, size_t n, float *part, bool first)
+/* part[(i*k + j)*CG_LANES + lane] += the sum, over images t < images and
+ * l < n with l = lane (mod CG_LANES), of
+ *   a[i*lda + t*a_step + l] * b[j][t*b_step + l]
+ * for i < m, j < k (part starts from zeros when first). n is a multiple of
+ * CG_LANES. The partial sums stay lane by lane from chunk to chunk, so the
+ * lanes are added up once, at the end (grad_dot_finish_), and every sum
+ * runs in one order on every run. Edge tiles repeat the last row of a or b
+ * and drop those results, so every tile is a full, unrolled one. */
+CG_TARGET static void CG_FN(grad_dot_)(const float *a, size_t lda, size_t m, const float *const *b, size_t k,
+                                       size_t n, size_t images, size_t a_step, size_t b_step, float *part,
+                                       bool first)
 {
     for (size_t i0 = 0; i0 < m; i0 += CG_FA) {
         const float *ar[CG_FA];
@@ -46,7 +48,7 @@ CG_TARGET static void CG_FN(grad_dot_)(const float *a, size_t lda, size_t m, con
             float *pr[CG_FA][CG_KB];
             CG_VEC acc[CG_FA][CG_KB];
             for (size_t j = 0; j < CG_KB; j++)
-                br[j] = b + (j0 + j < k ? j0 + j : k - 1) * ldb;
+                br[j] = b[j0 + j < k ? j0 + j : k - 1];
             CG_UNROLL for (size_t i = 0; i < CG_FA; i++)
                 CG_UNROLL for (size_t j = 0; j < CG_KB; j++) {
                     pr[i][j] = part + ((i0 + i < m ? i0 + i : m - 1) * k + (j0 + j < k ? j0 + j : k - 1)) * CG_LANES;
@@ -55,18 +57,19 @@ CG_TARGET static void CG_FN(grad_dot_)(const float *a, size_t lda, size_t m, con
                     else
                         memcpy(&acc[i][j], pr[i][j], sizeof acc[i][j]);
                 }
-            for (size_t l = 0; l < n; l += CG_LANES) {
-                CG_VEC bv[CG_KB];
-                CG_UNROLL for (size_t j = 0; j < CG_KB; j++)
-                    memcpy(&bv[j], br[j] + l, sizeof bv[j]);
-                CG_UNROLL for (size_t i = 0; i < CG_FA; i++) {
-                    CG_VEC av;
-                    memcpy(&av, ar[i] + l, sizeof av);
-                    CG_IN_REGISTER(av);
+            for (size_t t = 0; t < images; t++)
+                for (size_t l = 0; l < n; l += CG_LANES) {
+                    CG_VEC bv[CG_KB];
                     CG_UNROLL for (size_t j = 0; j < CG_KB; j++)
-                        acc[i][j] += av * bv[j];
+                        memcpy(&bv[j], br[j] + t * b_step + l, sizeof bv[j]);
+                    CG_UNROLL for (size_t i = 0; i < CG_FA; i++) {
+                        CG_VEC av;
+                        memcpy(&av, ar[i] + t * a_step + l, sizeof av);
+                        CG_IN_REGISTER(av);
+                        CG_UNROLL for (size_t j = 0; j < CG_KB; j++)
+                            acc[i][j] += av * bv[j];
+                    }
                 }
-            }
             /* edge tiles store their repeated rows' sums twice, the same
              * values each time */
             CG_UNROLL for (size_t i = 0; i < CG_FA; i++)

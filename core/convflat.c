@@ -447,8 +447,10 @@ static size_t convflat_splits(const FlatLayer *l, size_t units, size_t workers)
     return splits > units ? units : splits;
 }
 
-/* The layer into dst (F x oh x ow floats, every one written), or, when
- * dst is NULL, into a new buffer returned in *made. */
+/* The layer on each of input's input->n images into dst (image i's
+ * F x oh x ow floats at dst + i*F*oh*ow, every one written), or, when dst
+ * is NULL (one image), into a new buffer returned in *made. The weights
+ * are packed and the buffers allocated once for all the images. */
 static Status convflat_run(const Tensor *input, const Tensor *weights, const Tensor *bias, const ConvParams *p,
                            Pad4 pad, size_t oh, size_t ow, CpuIsa isa, Threads *threads, float *dst_given,
                            float **made, Error *err)
@@ -498,12 +500,18 @@ static Status convflat_run(const Tensor *input, const Tensor *weights, const Ten
                                       (ky * dh / l.sh) * l.L + kx * dw / l.sw;
     convflat_pack(weights->data, l.groups, l.fpg, l.cpg * l.taps, fmax, wp);
 
-    job = (FlatJob){input, p, pad, isa, l, dh, oh * ow,
-                    (ow + CONVFLAT_CHUNK - 1) / CONVFLAT_CHUNK, (l.cpg + passes - 1) / passes, fmax,
-                    l.L - ow > ow, /* row mode: more thrown away than kept */
-                    tap_off, wp, bias ? bias->data : zeros, dst, splits, units, blocks, src_floats,
-                    src, scratch, copied};
-    threads_run(workers > 1 ? threads : NULL, tasks, convflat_task, &job);
+    for (size_t i = 0; i < input->n; i++) {
+        Tensor one = *input;
+        one.n = 1;
+        one.data += i * input->c * input->h * input->w;
+        job = (FlatJob){&one, p, pad, isa, l, dh, oh * ow,
+                        (ow + CONVFLAT_CHUNK - 1) / CONVFLAT_CHUNK, (l.cpg + passes - 1) / passes, fmax,
+                        l.L - ow > ow, /* row mode: more thrown away than kept */
+                        tap_off, wp, bias ? bias->data : zeros, dst + i * l.f * oh * ow, splits, units, blocks,
+                        src_floats, src, scratch, copied};
+        memset(copied, 0, sizeof copied);
+        threads_run(workers > 1 ? threads : NULL, tasks, convflat_task, &job);
+    }
     if (made)
         *made = dst;
 done:

@@ -20,9 +20,10 @@ Status convflat_forward(const Tensor *input, const Tensor *weights, const Tensor
                         const ConvParams *p, Pad4 pad, size_t oh, size_t ow, int rank, CpuIsa isa,
                         Threads *threads, Tensor *out, Error *err);
 
-/* As convflat_forward on one thread, into dst (F x oh x ow floats, every
- * one overwritten) instead of a new tensor: a batch (conv_grad.c) writes
- * each image's output in place. */
+/* As convflat_forward on one thread, for each of input's input->n images
+ * (image i's F x oh x ow floats at dst + i*F*oh*ow, every one overwritten)
+ * instead of into a new tensor: a batch (conv_grad.c) written in place,
+ * the weights packed once. */
 Status convflat_forward_to(const Tensor *input, const Tensor *weights, const Tensor *bias, const ConvParams *p,
                            Pad4 pad, size_t oh, size_t ow, CpuIsa isa, float *dst, Error *err);
 
