@@ -59,7 +59,9 @@ void act_softmax(float *data, size_t outer, size_t n, size_t inner, bool take_lo
  *               and NaN for NaN: ATen's vectorised kernel, which every
  *               tensor of 8 or more values meets; its scalar tail says 1.5
  *               at 3)
- * dx may be dy (in place). */
+ * dx may be dy (in place). For relu, relu6 and leaky_relu with slope > 0
+ * the activation's output gives the same dx as its input (the tests keep
+ * their signs and NaNs), so an in-place forward needs no copy of x. */
 void act_backward(Activation act, const float *x, const float *dy, size_t n, float *dx);
 
 /* The backward of act_softmax from the forward's OUTPUT y (same layout:
