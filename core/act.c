@@ -87,13 +87,27 @@ void act_softmax(float *data, size_t outer, size_t n, size_t inner, bool take_lo
     }
 }
 
+void act_apply_array(Activation act, const float *x, float *y, size_t n)
+{
+    if (act.kind == ACT_RELU) {
+        /* act_apply's relu as a select the compiler vectorises: NaN <= 0 is
+           false, so NaN stays NaN; -0 and +0 give +0 */
+        for (size_t i = 0; i < n; i++)
+            y[i] = x[i] <= 0.0f ? 0.0f : x[i];
+        return;
+    }
+    if (act.kind == ACT_NONE) {
+        if (x != y)
+            memmove(y, x, n * sizeof *y);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        y[i] = act_apply(act, x[i]);
+}
+
 void act_apply_tensor(Activation act, Tensor *t)
 {
-    size_t count = tensor_count(t);
-    if (act.kind == ACT_NONE)
-        return;
-    for (size_t i = 0; i < count; i++)
-        t->data[i] = act_apply(act, t->data[i]);
+    act_apply_array(act, t->data, t->data, tensor_count(t));
 }
 
 const char *act_name(ActKind kind)

@@ -37,6 +37,10 @@ float act_apply(Activation act, float x);
 /* Applies act to every element of t in place. */
 void act_apply_tensor(Activation act, Tensor *t);
 
+/* Applies act to x[0..n) into y[0..n) (y may be x): the values of act_apply,
+ * ReLU's in a vectorised loop. */
+void act_apply_array(Activation act, const float *x, float *y, size_t n);
+
 /* Softmax (or log-softmax when take_log) along one axis of a row-major block:
  * the data is outer x n x inner values, and each of the outer*inner lines of
  * n values spaced `inner` apart is normalised in place, with the maximum

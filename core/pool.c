@@ -168,20 +168,14 @@ Status pool_forward(const Tensor *input, const PoolParams *p, Tensor *out, Error
     return pool_forward_threads(input, p, NULL, out, err);
 }
 
-Status pool_forward_threads(const Tensor *input, const PoolParams *p, Threads *threads, Tensor *out, Error *err)
+/* Pools input into out, already shaped 1 x C x OH x OW. */
+static Status pool_run(const Tensor *input, const PoolParams *p, Threads *threads, Tensor *out, Error *err)
 {
-    size_t oh, ow, tw, tasks, workers;
+    size_t tw, tasks, workers;
     PoolJob job;
-    Status st;
-    memset(out, 0, sizeof *out);
-    if (input->n != 1)
-        return error_set(err, CS_ERR_SHAPE, "the input holds a batch of %zu; convstep takes one image (batch 1)",
-                         input->n);
-    if ((st = geom_pool_output(p, input->h, input->w, &oh, &ow, err)) != CS_OK)
-        return st;
     /* tmp spans every column a window reads (ceil_mode windows may reach
      * past the right padding), and the input with its left padding. */
-    tw = (ow - 1) * (size_t)p->stride_w + (size_t)(p->kernel_w - 1) * (size_t)p->dilation_w + 1;
+    tw = (out->w - 1) * (size_t)p->stride_w + (size_t)(p->kernel_w - 1) * (size_t)p->dilation_w + 1;
     if (tw < (size_t)p->pad_w + input->w)
         tw = (size_t)p->pad_w + input->w;
     /* Channels are independent: split them when there are enough cells. */
@@ -198,13 +192,43 @@ Status pool_forward_threads(const Tensor *input, const PoolParams *p, Threads *t
     job.tmp = malloc((tasks > 1 ? workers : 1) * tw * sizeof *job.tmp);
     if (!job.tmp)
         return error_set(err, CS_ERR_NOMEM, "cannot allocate a %zu-wide row", tw);
-    if ((st = tensor_init(out, 1, input->c, oh, ow, input->rank > 3 ? input->rank : 3, err)) != CS_OK) {
-        free(job.tmp);
-        return st;
-    }
     threads_run(tasks > 1 ? threads : NULL, tasks, pool_task, &job);
     free(job.tmp);
     return CS_OK;
+}
+
+/* The output size, after checking input is one image. */
+static Status pool_output_size(const Tensor *input, const PoolParams *p, size_t *oh, size_t *ow, Error *err)
+{
+    if (input->n != 1)
+        return error_set(err, CS_ERR_SHAPE, "the input holds a batch of %zu; convstep takes one image (batch 1)",
+                         input->n);
+    return geom_pool_output(p, input->h, input->w, oh, ow, err);
+}
+
+Status pool_forward_threads(const Tensor *input, const PoolParams *p, Threads *threads, Tensor *out, Error *err)
+{
+    size_t oh, ow;
+    Status st;
+    memset(out, 0, sizeof *out);
+    if ((st = pool_output_size(input, p, &oh, &ow, err)) != CS_OK ||
+        (st = tensor_init(out, 1, input->c, oh, ow, input->rank > 3 ? input->rank : 3, err)) != CS_OK)
+        return st;
+    if ((st = pool_run(input, p, threads, out, err)) != CS_OK)
+        tensor_free(out);
+    return st;
+}
+
+Status pool_forward_into(const Tensor *input, const PoolParams *p, Threads *threads, Tensor *out, Error *err)
+{
+    size_t oh, ow;
+    Status st = pool_output_size(input, p, &oh, &ow, err);
+    if (st != CS_OK)
+        return st;
+    if (out->n != 1 || out->c != input->c || out->h != oh || out->w != ow)
+        return error_set(err, CS_ERR_SHAPE, "the output room is %zux%zux%zu, but pooling gives %zux%zux%zu", out->c,
+                         out->h, out->w, input->c, oh, ow);
+    return pool_run(input, p, threads, out, err);
 }
 
 /* ---- adaptive ---- */

@@ -26,6 +26,11 @@ Status pool_forward(const Tensor *input, const PoolParams *p, Tensor *out, Error
  * pool_forward whatever the pool. */
 Status pool_forward_threads(const Tensor *input, const PoolParams *p, Threads *threads, Tensor *out, Error *err);
 
+/* As pool_forward_threads, into out, which the caller has shaped 1 x C x
+ * OH x OW (a view of a larger buffer, as the trainer's batches are): nothing
+ * is allocated for it. A wrong shape is refused naming both. */
+Status pool_forward_into(const Tensor *input, const PoolParams *p, Threads *threads, Tensor *out, Error *err);
+
 /* The window [*start, *end) of output cell i on an axis of n input and m
  * output cells (i < m; n, m >= 1). */
 void pool_adaptive_window(size_t i, size_t n, size_t m, size_t *start, size_t *end);

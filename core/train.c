@@ -407,9 +407,12 @@ static Status pool_layer(Trainer *t, size_t i, size_t n, bool backward, Threads 
         return adaptive ? pool_adaptive_backward(&x, mode, &dy, &dx, err)
                         : pool_backward(&x, &L->spec.pool, &dy, &dx, err);
     }
+    if (!adaptive) {
+        Tensor y = planes_view(batch_view(t, i, false, T->out, n));
+        return pool_forward_into(&x, &L->spec.pool, threads, &y, err);
+    }
     Tensor y = {0};
-    st = adaptive ? pool_adaptive_forward(&x, mode, L->h, L->w, &y, err)
-                  : pool_forward_threads(&x, &L->spec.pool, threads, &y, err);
+    st = pool_adaptive_forward(&x, mode, L->h, L->w, &y, err);
     if (st == CS_OK)
         memcpy(T->out, y.data, n * T->values * sizeof(float));
     tensor_free(&y);
@@ -474,13 +477,10 @@ static Status layer_forward(Trainer *t, size_t i, size_t n, bool training, Threa
         for (size_t k = 0; k < count; k++)
             T->out[k] = x[k] * T->mask[k];
         return CS_OK;
-    default: {
+    default:
         /* Flatten, Identity and the element-wise activations */
-        Tensor y = {1, 1, 1, count, 1, T->out};
-        memcpy(T->out, x, count * sizeof(float));
-        act_apply_tensor(L->spec.act, &y);
+        act_apply_array(L->spec.act, x, T->out, count);
         return CS_OK;
-    }
     }
 }
 
