@@ -458,6 +458,10 @@ static Status layer_forward(Trainer *t, size_t i, size_t n, bool training, Threa
     case SPEC_ADAPTIVE_MAXPOOL2D:
         return pool_layer(t, i, n, false, threads, err);
     case SPEC_BATCHNORM2D:
+        if (training && n * L->h * L->w == 1)
+            return error_set(err, CS_ERR_RANGE,
+                             "BatchNorm2d needs more than one value per channel to train (a batch of 1 of a 1x1 "
+                             "map), as PyTorch refuses too");
         norm_forward(t, i, n, training);
         return CS_OK;
     case SPEC_SOFTMAX:
