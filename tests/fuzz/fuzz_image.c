@@ -22,38 +22,15 @@
 #include "image.h"
 #include "input.h"
 
+#define FUZZ_NAME "fuzz_image"
+#include "fuzz_support.h"
+
 #define FUZZ_MAX_PIXELS ((size_t)1 << 16)
-
-static void check(int ok, const char *what)
-{
-    if (!ok) {
-        fprintf(stderr, "fuzz_image: %s\n", what);
-        abort();
-    }
-}
-
-static char scratch[4096];
-
-static void remove_scratch(void)
-{
-    unlink(scratch);
-}
-
-/* A file rewritten for every input, in $TMPDIR (or /tmp), removed at exit. */
-static const char *scratch_path(void)
-{
-    if (!scratch[0]) {
-        const char *dir = getenv("TMPDIR");
-        snprintf(scratch, sizeof scratch, "%s/fuzz-%ld.%s", dir && dir[0] ? dir : "/tmp", (long)getpid(), "img");
-        atexit(remove_scratch);
-    }
-    return scratch;
-}
 
 static void check_whole_bytes(const Tensor *t, const char *what)
 {
     for (size_t i = 0; i < tensor_count(t); i++)
-        check(t->data[i] >= 0.0f && t->data[i] <= 255.0f && t->data[i] == (float)(int)t->data[i], what);
+        fuzz_check(t->data[i] >= 0.0f && t->data[i] <= 255.0f && t->data[i] == (float)(int)t->data[i], what);
 }
 
 /* The image loaded again, resampled to h x w while decoding: it must have
@@ -64,10 +41,10 @@ static void check_resize(const uint8_t *data, size_t size, const Tensor *t, size
     Error err;
     ImageFit fit = {.h = h, .w = w};
     size_t file_h, file_w;
-    check(image_load_memory_fit(data, size, "fuzz.img", &fit, &out, &file_h, &file_w, &err) == CS_OK,
+    fuzz_check(image_load_memory_fit(data, size, "fuzz.img", &fit, &out, &file_h, &file_w, &err) == CS_OK,
           "a fitted load of a loadable image failed");
-    check(out.c == t->c && out.h == h && out.w == w && out.rank == t->rank, "resize gave the wrong shape");
-    check(file_h == t->h && file_w == t->w, "a fitted load reports the wrong size in the file");
+    fuzz_check(out.c == t->c && out.h == h && out.w == w && out.rank == t->rank, "resize gave the wrong shape");
+    fuzz_check(file_h == t->h && file_w == t->w, "a fitted load reports the wrong size in the file");
     check_whole_bytes(&out, "a resized value is not a whole 0-255 number");
     tensor_free(&out);
 }
@@ -208,23 +185,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     Error mem_err = {0}, file_err = {0};
     Status mem_st = image_load_memory(data, size, "fuzz.img", &mem, &mem_err);
 
-    const char *path = scratch_path();
+    const char *path = fuzz_scratch_path("img");
     FILE *f = fopen(path, "wb");
-    check(f != NULL, "cannot create the scratch file");
-    check(fwrite(data, 1, size, f) == size && fclose(f) == 0, "cannot write the scratch file");
+    fuzz_check(f != NULL, "cannot create the scratch file");
+    fuzz_check(fwrite(data, 1, size, f) == size && fclose(f) == 0, "cannot write the scratch file");
     Status file_st = input_load(path, NULL, &file, NULL, &file_err);
 
-    check((mem_st == CS_OK) == (file_st == CS_OK), "memory and file loaders disagree");
+    fuzz_check((mem_st == CS_OK) == (file_st == CS_OK), "memory and file loaders disagree");
     if (mem_st != CS_OK) {
-        check(strstr(mem_err.message, "fuzz.img") != NULL, "a memory error does not name the file");
-        check(strstr(file_err.message, path) != NULL, "a file error does not name the file");
-        check(mem.data == NULL && file.data == NULL, "a failed load left data");
+        fuzz_check(strstr(mem_err.message, "fuzz.img") != NULL, "a memory error does not name the file");
+        fuzz_check(strstr(file_err.message, path) != NULL, "a file error does not name the file");
+        fuzz_check(mem.data == NULL && file.data == NULL, "a failed load left data");
         return 0;
     }
-    check(mem.rank == 3 && mem.n == 1 && mem.c >= 1 && mem.c <= 4, "bad channel count or rank");
-    check(mem.h <= IMAGE_MAX_SIDE && mem.w <= IMAGE_MAX_SIDE, "a side over the cap");
-    check(file.c == mem.c && file.h == mem.h && file.w == mem.w, "memory and file loaders disagree on the shape");
-    check(memcmp(file.data, mem.data, tensor_count(&mem) * sizeof(float)) == 0,
+    fuzz_check(mem.rank == 3 && mem.n == 1 && mem.c >= 1 && mem.c <= 4, "bad channel count or rank");
+    fuzz_check(mem.h <= IMAGE_MAX_SIDE && mem.w <= IMAGE_MAX_SIDE, "a side over the cap");
+    fuzz_check(file.c == mem.c && file.h == mem.h && file.w == mem.w, "memory and file loaders disagree on the shape");
+    fuzz_check(memcmp(file.data, mem.data, tensor_count(&mem) * sizeof(float)) == 0,
           "memory and file loaders disagree on the pixels");
     check_whole_bytes(&mem, "a pixel is not a whole 0-255 number");
     check_resize(data, size, &mem, (mem.h + 1) / 2, (mem.w + 1) / 2);

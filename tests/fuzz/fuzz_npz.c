@@ -20,13 +20,8 @@
 
 #include "weights.h"
 
-static void check(int ok, const char *what)
-{
-    if (!ok) {
-        fprintf(stderr, "fuzz_npz: %s\n", what);
-        abort();
-    }
-}
+#define FUZZ_NAME "fuzz_npz"
+#include "fuzz_support.h"
 
 static void read_and_check(const uint8_t *data, size_t size)
 {
@@ -34,26 +29,26 @@ static void read_and_check(const uint8_t *data, size_t size)
     Error err = {0};
     Status st = weights_read_memory(data, size, "fuzz.npz", &w, &err);
     if (st != CS_OK) {
-        check(w.items == NULL && w.count == 0, "a failed read left tensors");
-        check(strstr(err.message, "fuzz.npz") != NULL, "an error does not name the file");
-        check(strchr(err.message, '\n') == NULL, "an error is not one line");
+        fuzz_check(w.items == NULL && w.count == 0, "a failed read left tensors");
+        fuzz_check(strstr(err.message, "fuzz.npz") != NULL, "an error does not name the file");
+        fuzz_check(strchr(err.message, '\n') == NULL, "an error is not one line");
         return;
     }
-    check(w.count <= WEIGHTS_MAX_TENSORS, "more tensors than the limit");
+    fuzz_check(w.count <= WEIGHTS_MAX_TENSORS, "more tensors than the limit");
     size_t total = 0;
     for (size_t i = 0; i < w.count; i++) {
         const NamedTensor *t = &w.items[i];
-        check(t->name != NULL && t->t.data != NULL, "a tensor without a name or data");
-        check(t->rank >= 0 && t->rank <= 4, "rank out of 0..4");
-        check(t->t.rank == (t->rank ? t->rank : 1), "tensor rank does not follow the stored rank");
+        fuzz_check(t->name != NULL && t->t.data != NULL, "a tensor without a name or data");
+        fuzz_check(t->rank >= 0 && t->rank <= 4, "rank out of 0..4");
+        fuzz_check(t->t.rank == (t->rank ? t->rank : 1), "tensor rank does not follow the stored rank");
         size_t count = 1;
         for (int d = 0; d < t->rank; d++)
             count *= t->shape[d];
-        check(count == tensor_count(&t->t), "the shape's product is not the tensor's count");
-        check(weights_find(&w, t->name) == t, "weights_find does not return the tensor (duplicate name?)");
+        fuzz_check(count == tensor_count(&t->t), "the shape's product is not the tensor's count");
+        fuzz_check(weights_find(&w, t->name) == t, "weights_find does not return the tensor (duplicate name?)");
         total += count;
     }
-    check(total <= WEIGHTS_MAX_ELEMENTS, "more elements than the limit");
+    fuzz_check(total <= WEIGHTS_MAX_ELEMENTS, "more elements than the limit");
     weights_free(&w);
 }
 

@@ -14,13 +14,8 @@
 
 #include "weights.h"
 
-static void check(int ok, const char *what)
-{
-    if (!ok) {
-        fprintf(stderr, "fuzz_safetensors: %s\n", what);
-        abort();
-    }
-}
+#define FUZZ_NAME "fuzz_safetensors"
+#include "fuzz_support.h"
 
 /* Appends name as a JSON string: quote, backslash and control bytes
  * escaped, everything else (valid UTF-8 from the reader) as it is. */
@@ -43,7 +38,7 @@ static unsigned char *write_f32(const WeightsFile *w, size_t *size)
     char *header = NULL, *out = NULL;
     size_t header_len = 0, out_len = 0, offset = 0;
     FILE *h = open_memstream(&header, &header_len);
-    check(h != NULL, "open_memstream failed");
+    fuzz_check(h != NULL, "open_memstream failed");
     fputc('{', h);
     for (size_t i = 0; i < w->count; i++) {
         const NamedTensor *t = &w->items[i];
@@ -58,15 +53,15 @@ static unsigned char *write_f32(const WeightsFile *w, size_t *size)
         offset += bytes;
     }
     fputc('}', h);
-    check(fclose(h) == 0, "fclose failed");
+    fuzz_check(fclose(h) == 0, "fclose failed");
     FILE *f = open_memstream(&out, &out_len);
-    check(f != NULL, "open_memstream failed");
+    fuzz_check(f != NULL, "open_memstream failed");
     for (int i = 0; i < 8; i++)
         fputc((int)(((uint64_t)header_len >> (8 * i)) & 0xff), f);
     fwrite(header, 1, header_len, f);
     for (size_t i = 0; i < w->count; i++)
         fwrite(w->items[i].t.data, 4, tensor_count(&w->items[i].t), f);   /* little-endian host */
-    check(fclose(f) == 0, "fclose failed");
+    fuzz_check(fclose(f) == 0, "fclose failed");
     free(header);
     *size = out_len;
     return (unsigned char *)out;
@@ -74,23 +69,23 @@ static unsigned char *write_f32(const WeightsFile *w, size_t *size)
 
 static void check_loaded(const WeightsFile *w)
 {
-    check(w->count <= WEIGHTS_MAX_TENSORS, "more tensors than the limit");
+    fuzz_check(w->count <= WEIGHTS_MAX_TENSORS, "more tensors than the limit");
     size_t total = 0;
     for (size_t i = 0; i < w->count; i++) {
         const NamedTensor *t = &w->items[i];
-        check(t->name != NULL && t->t.data != NULL, "a tensor without a name or data");
-        check(t->rank >= 0 && t->rank <= 4, "rank out of 0..4");
-        check(t->t.rank == (t->rank ? t->rank : 1), "tensor rank does not follow the stored rank");
+        fuzz_check(t->name != NULL && t->t.data != NULL, "a tensor without a name or data");
+        fuzz_check(t->rank >= 0 && t->rank <= 4, "rank out of 0..4");
+        fuzz_check(t->t.rank == (t->rank ? t->rank : 1), "tensor rank does not follow the stored rank");
         size_t count = 1;
         for (int d = 0; d < t->rank; d++)
             count *= t->shape[d];
         for (int d = t->rank; d < 4; d++)
-            check(t->shape[d] == 0, "an unused shape entry is not 0");
-        check(count == tensor_count(&t->t), "the shape's product is not the tensor's count");
-        check(weights_find(w, t->name) == t, "weights_find does not return the tensor (duplicate name?)");
+            fuzz_check(t->shape[d] == 0, "an unused shape entry is not 0");
+        fuzz_check(count == tensor_count(&t->t), "the shape's product is not the tensor's count");
+        fuzz_check(weights_find(w, t->name) == t, "weights_find does not return the tensor (duplicate name?)");
         total += count;
     }
-    check(total <= WEIGHTS_MAX_ELEMENTS, "more elements than the limit");
+    fuzz_check(total <= WEIGHTS_MAX_ELEMENTS, "more elements than the limit");
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -99,9 +94,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     Error err = {0};
     Status st = weights_read_memory(data, size, "fuzz.safetensors", &w, &err);
     if (st != CS_OK) {
-        check(w.items == NULL && w.count == 0, "a failed read left tensors");
-        check(strstr(err.message, "fuzz.safetensors") != NULL, "an error does not name the file");
-        check(strchr(err.message, '\n') == NULL, "an error is not one line");
+        fuzz_check(w.items == NULL && w.count == 0, "a failed read left tensors");
+        fuzz_check(strstr(err.message, "fuzz.safetensors") != NULL, "an error does not name the file");
+        fuzz_check(strchr(err.message, '\n') == NULL, "an error is not one line");
         return 0;
     }
     check_loaded(&w);
@@ -111,14 +106,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     st = weights_read_memory(out, out_size, "round-trip.safetensors", &back, &err);
     if (st != CS_OK)
         fprintf(stderr, "%s\n", err.message);
-    check(st == CS_OK, "a loaded file written back as F32 does not read");
-    check(back.count == w.count, "the tensor count changed in a round trip");
+    fuzz_check(st == CS_OK, "a loaded file written back as F32 does not read");
+    fuzz_check(back.count == w.count, "the tensor count changed in a round trip");
     for (size_t i = 0; i < w.count; i++) {
         const NamedTensor *a = &w.items[i], *b = &back.items[i];
-        check(strcmp(a->name, b->name) == 0, "a name changed in a round trip");
-        check(a->rank == b->rank && memcmp(a->shape, b->shape, sizeof a->shape) == 0,
+        fuzz_check(strcmp(a->name, b->name) == 0, "a name changed in a round trip");
+        fuzz_check(a->rank == b->rank && memcmp(a->shape, b->shape, sizeof a->shape) == 0,
               "a shape changed in a round trip");
-        check(memcmp(a->t.data, b->t.data, tensor_count(&a->t) * 4) == 0, "values changed in a round trip");
+        fuzz_check(memcmp(a->t.data, b->t.data, tensor_count(&a->t) * 4) == 0, "values changed in a round trip");
     }
     weights_free(&back);
     weights_free(&w);

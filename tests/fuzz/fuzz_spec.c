@@ -15,34 +15,29 @@
 #include "rf.h"
 #include "spec.h"
 
-static void check(int ok, const char *what)
-{
-    if (!ok) {
-        fprintf(stderr, "fuzz_spec: %s\n", what);
-        abort();
-    }
-}
+#define FUZZ_NAME "fuzz_spec"
+#include "fuzz_support.h"
 
 static void check_layer(const LayerSpec *l)
 {
-    check(l->line >= 1 && l->column >= 1, "a layer without a position");
-    check(l->text[0] != '\0' && strlen(l->text) < sizeof l->text, "a layer without text");
-    check(strcmp(spec_type_name(l->type), "unknown") != 0, "a layer of unknown type");
+    fuzz_check(l->line >= 1 && l->column >= 1, "a layer without a position");
+    fuzz_check(l->text[0] != '\0' && strlen(l->text) < sizeof l->text, "a layer without text");
+    fuzz_check(strcmp(spec_type_name(l->type), "unknown") != 0, "a layer of unknown type");
     if (l->type == SPEC_CONV2D || l->type == SPEC_CONV_TRANSPOSE2D) {
-        check(l->in_channels >= 1 && l->out_channels >= 1, "conv channels below 1");
-        check(l->conv.groups >= 1 && l->in_channels % l->conv.groups == 0 &&
+        fuzz_check(l->in_channels >= 1 && l->out_channels >= 1, "conv channels below 1");
+        fuzz_check(l->conv.groups >= 1 && l->in_channels % l->conv.groups == 0 &&
                   l->out_channels % l->conv.groups == 0,
               "conv groups do not divide the channels");
-        check(l->kernel_h >= 1 && l->kernel_w >= 1, "conv kernel below 1");
-        check(l->conv.stride_h >= 1 && l->conv.stride_w >= 1, "conv stride below 1");
-        check(l->conv.dilation_h >= 1 && l->conv.dilation_w >= 1, "conv dilation below 1");
-        check(l->conv.padding.h >= 0 && l->conv.padding.w >= 0, "negative conv padding");
-        check(l->conv.transposed == (l->type == SPEC_CONV_TRANSPOSE2D), "transposed flag wrong");
+        fuzz_check(l->kernel_h >= 1 && l->kernel_w >= 1, "conv kernel below 1");
+        fuzz_check(l->conv.stride_h >= 1 && l->conv.stride_w >= 1, "conv stride below 1");
+        fuzz_check(l->conv.dilation_h >= 1 && l->conv.dilation_w >= 1, "conv dilation below 1");
+        fuzz_check(l->conv.padding.h >= 0 && l->conv.padding.w >= 0, "negative conv padding");
+        fuzz_check(l->conv.transposed == (l->type == SPEC_CONV_TRANSPOSE2D), "transposed flag wrong");
     }
     if (l->type == SPEC_MAXPOOL2D || l->type == SPEC_AVGPOOL2D) {
-        check(l->pool.kernel_h >= 1 && l->pool.kernel_w >= 1, "pool kernel below 1");
-        check(l->pool.stride_h >= 1 && l->pool.stride_w >= 1, "pool stride below 1");
-        check(l->pool.pad_h >= 0 && l->pool.pad_h <= l->pool.kernel_h / 2 && l->pool.pad_w >= 0 &&
+        fuzz_check(l->pool.kernel_h >= 1 && l->pool.kernel_w >= 1, "pool kernel below 1");
+        fuzz_check(l->pool.stride_h >= 1 && l->pool.stride_w >= 1, "pool stride below 1");
+        fuzz_check(l->pool.pad_h >= 0 && l->pool.pad_h <= l->pool.kernel_h / 2 && l->pool.pad_w >= 0 &&
                   l->pool.pad_w <= l->pool.kernel_w / 2,
               "pool padding outside 0..kernel/2");
     }
@@ -59,7 +54,7 @@ static void walk_ranges(const RfLayer *r, size_t count)
             c = rf_range_back(&r[i], axis, c);
         for (size_t i = 0; i < count; i++)
             c = rf_range_forward(&r[i], axis, c);
-        check(c.lo > c.hi || (c.lo >= 0 && c.hi < (int)r[count - 1].out_size[axis]),
+        fuzz_check(c.lo > c.hi || (c.lo >= 0 && c.hi < (int)r[count - 1].out_size[axis]),
               "a forward range left the output");
     }
 }
@@ -71,35 +66,35 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     Error err = {0};
     Status st;
 
-    check(text != NULL, "out of memory");
+    fuzz_check(text != NULL, "out of memory");
     memcpy(text, data, size);
     text[size] = '\0';
     st = spec_parse(text, &stack, &err);
     free(text);
     if (st != CS_OK) {
-        check(stack.layers == NULL && stack.count == 0, "a failed parse left layers");
-        check(err.status == st, "the error record disagrees with the status");
-        check(strncmp(err.message, "line ", 5) == 0, "an error without a line");
-        check(strstr(err.message, ", column ") != NULL, "an error without a column");
+        fuzz_check(stack.layers == NULL && stack.count == 0, "a failed parse left layers");
+        fuzz_check(err.status == st, "the error record disagrees with the status");
+        fuzz_check(strncmp(err.message, "line ", 5) == 0, "an error without a line");
+        fuzz_check(strstr(err.message, ", column ") != NULL, "an error without a column");
         return 0;
     }
-    check(stack.count >= 1, "an accepted spec without layers");
+    fuzz_check(stack.count >= 1, "an accepted spec without layers");
     for (size_t i = 0; i < stack.count; i++)
         check_layer(&stack.layers[i]);
 
     RfLayer *r = calloc(stack.count, sizeof *r);
-    check(r != NULL, "out of memory");
+    fuzz_check(r != NULL, "out of memory");
     if (rf_compute(&stack, 0, 0, 0, r, &err) == CS_OK)
-        check(r[stack.count - 1].rf[0] >= 1.0 && r[stack.count - 1].jump[0] > 0.0,
+        fuzz_check(r[stack.count - 1].rf[0] >= 1.0 && r[stack.count - 1].jump[0] > 0.0,
               "a receptive field below one pixel");
     else
-        check(strncmp(err.message, "layer ", 6) == 0, "an rf error that names no layer");
+        fuzz_check(strncmp(err.message, "layer ", 6) == 0, "an rf error that names no layer");
     if (rf_compute(&stack, 24, 33, 0, r, &err) == CS_OK) {
         for (size_t i = 0; i < stack.count; i++)
-            check(r[i].out_size[0] >= 1 && r[i].out_size[1] >= 1, "an empty output map");
+            fuzz_check(r[i].out_size[0] >= 1 && r[i].out_size[1] >= 1, "an empty output map");
         walk_ranges(r, stack.count);
     } else {
-        check(strncmp(err.message, "layer ", 6) == 0, "an rf error that names no layer");
+        fuzz_check(strncmp(err.message, "layer ", 6) == 0, "an rf error that names no layer");
     }
     free(r);
     spec_free(&stack);
