@@ -539,8 +539,12 @@ static Status layer_backward(Trainer *t, size_t i, size_t n, Threads *threads, E
         return CS_OK;
     }
     case SPEC_DROPOUT:
+        if (L->spec.dropout_p == 0.0f) {
+            memcpy(dx, dy, count * sizeof(float)); /* the forward drew no mask */
+            return CS_OK;
+        }
         for (size_t k = 0; k < count; k++)
-            dx[k] = L->spec.dropout_p == 0.0f ? dy[k] : dy[k] * T->mask[k];
+            dx[k] = dy[k] * T->mask[k];
         return CS_OK;
     default:
         if (L->spec.act.kind == ACT_NONE)

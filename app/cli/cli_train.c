@@ -14,10 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "args.h"
+#include "bench.h"
 #include "cli.h"
 #include "cli_common.h"
 #include "dataset.h"
@@ -101,20 +101,12 @@ static void run_free(Run *r)
     free(r->text);
 }
 
-static double now_seconds(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 /* The options' numbers: CLI_CONTINUE or the usage error's status. */
 static int parse_numbers(const TrainArgs *a, Run *r)
 {
     Error err = {0};
-    long batch = (long)r->o.batch, seed = 1;
+    long batch = (long)r->o.batch, seed = (long)r->o.seed;
     r->epochs = 1;
-    r->o.seed = 1;
     if (a->optimizer) {
         if (strcmp(a->optimizer, "sgd") == 0)
             r->o.optimizer = OPTIM_SGD;
@@ -203,9 +195,9 @@ static int train_epochs(const TrainArgs *a, Run *r, double *seconds)
             size_t start = s * r->o.batch, n = d->count - start < r->o.batch ? d->count - start : r->o.batch;
             TrainStats st;
             dataset_gather(d, r->order, start, n, r->images, r->labels);
-            double t0 = now_seconds();
+            double t0 = bench_wall_ms();
             Status status = trainer_step(r->trainer, r->images, r->labels, n, r->pool, &st, &err);
-            *seconds += now_seconds() - t0;
+            *seconds += (bench_wall_ms() - t0) / 1000.0;
             if (status != CS_OK) {
                 progress_finish(&bar);
                 return cli_fail(1, "%s%s", err.message, a->save ? "; nothing saved" : "");
